@@ -1,0 +1,101 @@
+/* build.h — the build pipeline: spec → plan → layers → config → manifest → outputs, with
+ * progress events and cancellation. Knows nothing of HTTP: the daemon feeds it a spec, gives
+ * it an emit callback and a cancel flag, and runs it on a worker thread.
+ *
+ * Thread-safety: pcb_build_run runs on one worker thread; emit is called from that thread.
+ * The spec functions are reentrant. */
+#ifndef PCB_BUILD_H
+#define PCB_BUILD_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "err.h"
+#include "store.h"
+#include "util.h"
+
+/* One requested output. */
+enum pcb_output_type {
+	PCB_OUTPUT_OCI_LAYOUT = 0,   /* an OCI image layout directory */
+};
+
+struct pcb_output {
+	enum pcb_output_type type;
+	char *path;                  /* absolute */
+};
+
+/* What a client asks for: parsed from the JSON body of POST /v1/builds (see api/openapi.yaml,
+ * schema BuildSpec). Unknown fields are rejected. All strings owned. */
+struct pcb_build_spec {
+	char *context;               /* absolute path of the project folder (required) */
+	struct pcb_strv tags;        /* "name:tag" references; the first names the image */
+	struct pcb_output *outputs;  /* n_outputs entries */
+	size_t n_outputs;
+	char *platform;              /* "linux/amd64" (default: the daemon's own) */
+	struct pcb_strv env;         /* "K=V", in the order given */
+	struct pcb_strv labels;      /* "K=V" */
+	char *workdir;               /* NULL = "/app" */
+	struct pcb_strv entrypoint;  /* empty = discovered */
+	bool has_entrypoint;
+	struct pcb_strv cmd;         /* empty = discovered */
+	bool has_cmd;
+	int64_t source_date_epoch;   /* -1 = not given (then 0 is used) */
+};
+
+void pcb_build_spec_init(struct pcb_build_spec *s);
+void pcb_build_spec_free(struct pcb_build_spec *s);
+/* Strict parse: wrong types, unknown fields, relative paths, bad K=V, bad platform → PCB_EINVAL
+ * with a message naming the field ("spec.env[2]: expected \"KEY=VALUE\""). */
+int pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_err *err);
+/* The spec back as JSON (as stored with the job and shown in the build resource). Caller puts. */
+json_object *pcb_build_spec_to_json(const struct pcb_build_spec *s);
+/* Checks what can be checked without building: the context exists and is a directory,
+ * output parents exist. PCB_EINVAL / PCB_ENOENT with a clear message. */
+int pcb_build_spec_check(const struct pcb_build_spec *s, struct pcb_err *err);
+
+/* Progress events, emitted from the worker. The engine owns every pointer; the callee copies
+ * what it keeps. */
+enum pcb_event_type {
+	PCB_EVENT_PHASE = 0,   /* phase = "plan" | "pack" | "config" | "manifest" | "export" | "tag" */
+	PCB_EVENT_PROGRESS,    /* layer = layer name, done/total bytes */
+	PCB_EVENT_LOG,         /* level = "info"|"warn", message */
+	PCB_EVENT_LAYER,       /* a finished layer: data = {name, digest, diff_id, size, …} */
+};
+
+struct pcb_event {
+	enum pcb_event_type type;
+	const char *phase;
+	const char *layer;
+	uint64_t done;
+	uint64_t total;
+	const char *level;
+	const char *message;
+	json_object *data;    /* borrowed; may be NULL */
+};
+
+struct pcb_build_ctx {
+	struct pcb_store *store;
+	atomic_int *cancel;                     /* non-zero → stop at the next chunk */
+	void (*emit)(void *ud, const struct pcb_event *ev);   /* may be NULL */
+	void *emit_ud;
+};
+
+/* The plan: what discovery found and what would be built, as JSON (name, version,
+ * python_version, base_image, entrypoint, cmd, workdir, include, env, labels, platform,
+ * outputs, tags, sources of each value). Does not write anything. Caller puts *plan_out. */
+int pcb_build_plan(const struct pcb_build_spec *s, json_object **plan_out, struct pcb_err *err);
+
+/* Runs the build. On success *result_out (caller puts) is the BuildResult JSON:
+ * { "manifest": {mediaType,digest,size}, "config": {…}, "layers": [{mediaType,digest,size,
+ *   diff_id, name, entries}], "image": {name, tags}, "outputs": [{type,path}], "platform" }.
+ * On cancel returns PCB_ECANCELED. */
+int pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
+    json_object **result_out, struct pcb_err *err);
+
+/* Serialises JSON the way every blob and API body is written (plain, no slash escaping,
+ * keys in insertion order). Returns a borrowed string valid until j changes or is put. */
+const char *pcb_json_str(json_object *j);
+
+#endif

@@ -1,0 +1,39 @@
+/* toml.h — TOML 1.0.0 reader producing a json-c tree.
+ *
+ * One document model for TOML and JSON: tables become json objects (keys in document order),
+ * arrays json arrays, strings json strings, integers int64, floats doubles (inf/nan included),
+ * booleans booleans. Dates and times are json strings in their TOML text form (normalised: 'T'
+ * separator, as written otherwise) marked with a type tag readable through pcb_toml_type_of(),
+ * so engine code sees plain strings while the toml-test decoder can still tell the types apart.
+ *
+ * Thread-safety: reentrant; no global state. */
+#ifndef PCB_TOML_H
+#define PCB_TOML_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "err.h"
+
+enum pcb_toml_type {
+	PCB_TOML_NONE = 0,       /* not a TOML date/time (use json_object_get_type) */
+	PCB_TOML_DATETIME,       /* offset date-time  1979-05-27T07:32:00Z */
+	PCB_TOML_DATETIME_LOCAL, /* local date-time   1979-05-27T07:32:00 */
+	PCB_TOML_DATE_LOCAL,     /* local date        1979-05-27 */
+	PCB_TOML_TIME_LOCAL,     /* local time        07:32:00 */
+};
+
+/* Parses `len` bytes of TOML (need not be NUL-terminated; at most 16 MiB).
+ * On success *out is a json object (caller json_object_put()s it).
+ * On failure returns PCB_EINVAL with err->msg "line L, column C: what was wrong"; *out untouched.
+ * `name` (may be NULL) is put in front of the message: "pyproject.toml: line 3, column 7: …". */
+int pcb_toml_parse(const char *data, size_t len, const char *name, json_object **out,
+    struct pcb_err *err);
+
+/* Reads and parses a file (max 16 MiB). Errors name the file. */
+int pcb_toml_parse_file(const char *path, json_object **out, struct pcb_err *err);
+
+/* The date/time tag of a value produced by pcb_toml_parse (borrowed pointer), else PCB_TOML_NONE. */
+enum pcb_toml_type pcb_toml_type_of(json_object *v);
+
+#endif
