@@ -73,10 +73,21 @@ pcb_err_prefix(struct pcb_err *e, const char *fmt, ...)
 	vsnprintf(ctx, sizeof ctx, fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof old);
-	if (old[0] == '\0')
-		snprintf(e->msg, sizeof e->msg, "%s", ctx);
-	else
-		snprintf(e->msg, sizeof e->msg, "%s: %s", ctx, old);
+	/* Truncation is acceptable: the root cause may be cut, never overflowed. */
+	{
+		size_t n = strnlen(ctx, sizeof e->msg - 1);
+		memcpy(e->msg, ctx, n);
+		if (old[0] != '\0' && n + 2 < sizeof e->msg) {
+			size_t m = strnlen(old, sizeof old);
+			e->msg[n++] = ':';
+			e->msg[n++] = ' ';
+			if (m > sizeof e->msg - 1 - n)
+				m = sizeof e->msg - 1 - n;
+			memcpy(e->msg + n, old, m);
+			n += m;
+		}
+		e->msg[n] = '\0';
+	}
 }
 
 const char *
