@@ -1,0 +1,850 @@
+/* build.c — the build pipeline: a strict build spec, the plan (discovery + what the user asked
+ * for, with where each value came from), and the run: app layer → config → manifest → tags →
+ * outputs, reporting progress through the caller's emit callback and stopping when the
+ * cancel flag is raised. */
+#include "build.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "layer.h"
+#include "oci.h"
+#include "project.h"
+
+#define SPEC_MAX_LIST 256
+#define SPEC_MAX_STR 4096
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+const char *
+pcb_json_str(json_object *j)
+{
+	return json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+void
+pcb_build_spec_init(struct pcb_build_spec *s)
+{
+	memset(s, 0, sizeof *s);
+	pcb_strv_init(&s->tags);
+	pcb_strv_init(&s->env);
+	pcb_strv_init(&s->labels);
+	pcb_strv_init(&s->entrypoint);
+	pcb_strv_init(&s->cmd);
+	s->source_date_epoch = -1;
+}
+
+void
+pcb_build_spec_free(struct pcb_build_spec *s)
+{
+	free(s->context);
+	pcb_strv_free(&s->tags);
+	for (size_t i = 0; i < s->n_outputs; i++)
+		free(s->outputs[i].path);
+	free(s->outputs);
+	free(s->platform);
+	pcb_strv_free(&s->env);
+	pcb_strv_free(&s->labels);
+	free(s->workdir);
+	pcb_strv_free(&s->entrypoint);
+	pcb_strv_free(&s->cmd);
+	memset(s, 0, sizeof *s);
+}
+
+static const char *
+type_name(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "a boolean";
+	case json_type_double: return "a number";
+	case json_type_int: return "an integer";
+	case json_type_object: return "an object";
+	case json_type_array: return "an array";
+	case json_type_string: return "a string";
+	}
+	return "something else";
+}
+
+static int
+get_string(json_object *v, const char *field, char **out, struct pcb_err *err)
+{
+	const char *s;
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_string))
+		return pcb_err_set(err, PCB_EINVAL, "%s: expected a string, got %s", field,
+		    type_name(v));
+	s = json_object_get_string(v);
+	n = (size_t)json_object_get_string_len(v);
+	if (n > SPEC_MAX_STR)
+		return pcb_err_set(err, PCB_EINVAL, "%s: longer than %d bytes", field, SPEC_MAX_STR);
+	if (strlen(s) != n)
+		return pcb_err_set(err, PCB_EINVAL, "%s: contains a NUL byte", field);
+	*out = pcb_xstrdup(s);
+	return 0;
+}
+
+/* Absolute, no "." or ".." components; trailing '/' removed (except for "/"). */
+static int
+get_abs_path(json_object *v, const char *field, char **out, struct pcb_err *err)
+{
+	char *p = NULL;
+	int rc = get_string(v, field, &p, err);
+	size_t n;
+
+	if (rc != 0)
+		return rc;
+	if (p[0] != '/') {
+		rc = pcb_err_set(err, PCB_EINVAL, "%s: '%s' is not an absolute path", field, p);
+		goto out;
+	}
+	for (const char *c = p; *c; ) {
+		const char *end = strchr(c + 1, '/');
+		size_t len = end ? (size_t)(end - c - 1) : strlen(c + 1);
+		if ((len == 1 && c[1] == '.') || (len == 2 && c[1] == '.' && c[2] == '.')) {
+			rc = pcb_err_set(err, PCB_EINVAL, "%s: '%s' must not contain '.' or '..' "
+			    "components", field, p);
+			goto out;
+		}
+		if (end == NULL)
+			break;
+		c = end;
+	}
+	n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+out:
+	if (rc != 0) {
+		free(p);
+		p = NULL;
+	}
+	*out = p;
+	return rc;
+}
+
+static int
+get_string_array(json_object *v, const char *field, struct pcb_strv *out, struct pcb_err *err)
+{
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return pcb_err_set(err, PCB_EINVAL, "%s: expected an array of strings, got %s", field,
+		    type_name(v));
+	n = json_object_array_length(v);
+	if (n > SPEC_MAX_LIST)
+		return pcb_err_set(err, PCB_EINVAL, "%s: more than %d items", field, SPEC_MAX_LIST);
+	for (size_t i = 0; i < n; i++) {
+		char name[128], *s = NULL;
+		int rc;
+		snprintf(name, sizeof name, "%s[%zu]", field, i);
+		if ((rc = get_string(json_object_array_get_idx(v, i), name, &s, err)) != 0)
+			return rc;
+		pcb_strv_push_owned(out, s);
+	}
+	return 0;
+}
+
+static bool
+env_key_ok(const char *k)
+{
+	if (!(isalpha((unsigned char)*k) || *k == '_'))
+		return false;
+	for (; *k; k++)
+		if (!(isalnum((unsigned char)*k) || *k == '_'))
+			return false;
+	return true;
+}
+
+/* {"K": "V", …} → "K=V" entries. env keys must be identifiers; label keys non-empty. */
+static int
+get_kv_object(json_object *v, const char *field, bool env, struct pcb_strv *out,
+    struct pcb_err *err)
+{
+	if (!json_object_is_type(v, json_type_object))
+		return pcb_err_set(err, PCB_EINVAL, "%s: expected an object of strings, got %s",
+		    field, type_name(v));
+	if ((size_t)json_object_object_length(v) > SPEC_MAX_LIST)
+		return pcb_err_set(err, PCB_EINVAL, "%s: more than %d entries", field, SPEC_MAX_LIST);
+	json_object_object_foreach(v, key, val) {
+		char name[300], *s = NULL;
+		int rc;
+		snprintf(name, sizeof name, "%s.%.200s", field, key);
+		if (env ? !env_key_ok(key) : (key[0] == '\0' || strchr(key, '=') != NULL))
+			return pcb_err_set(err, PCB_EINVAL, "%s: invalid %s name '%.200s'%s", field,
+			    env ? "variable" : "label", key, env ? " (letters, digits and '_', not "
+			    "starting with a digit)" : "");
+		if ((rc = get_string(val, name, &s, err)) != 0)
+			return rc;
+		pcb_strv_push_owned(out, pcb_xasprintf("%s=%s", key, s));
+		free(s);
+	}
+	return 0;
+}
+
+static int
+parse_outputs(json_object *v, struct pcb_build_spec *s, struct pcb_err *err)
+{
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return pcb_err_set(err, PCB_EINVAL, "outputs: expected an array, got %s",
+		    type_name(v));
+	n = json_object_array_length(v);
+	if (n > 16)
+		return pcb_err_set(err, PCB_EINVAL, "outputs: more than 16 outputs");
+	s->outputs = pcb_xcalloc(n, sizeof *s->outputs);
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(v, i);
+		char field[64];
+		bool have_type = false;
+		int rc;
+
+		s->n_outputs = i + 1;
+		if (!json_object_is_type(o, json_type_object))
+			return pcb_err_set(err, PCB_EINVAL, "outputs[%zu]: expected an object, got %s",
+			    i, type_name(o));
+		json_object_object_foreach(o, key, val) {
+			if (strcmp(key, "type") == 0) {
+				if (!json_object_is_type(val, json_type_string) ||
+				    strcmp(json_object_get_string(val), "oci-layout") != 0)
+					return pcb_err_set(err, PCB_EINVAL, "outputs[%zu].type: expected "
+					    "\"oci-layout\" (the only output type so far)", i);
+				s->outputs[i].type = PCB_OUTPUT_OCI_LAYOUT;
+				have_type = true;
+			} else if (strcmp(key, "path") == 0) {
+				snprintf(field, sizeof field, "outputs[%zu].path", i);
+				free(s->outputs[i].path);
+				s->outputs[i].path = NULL;
+				if ((rc = get_abs_path(val, field, &s->outputs[i].path, err)) != 0)
+					return rc;
+			} else {
+				return pcb_err_set(err, PCB_EINVAL, "outputs[%zu]: unknown field '%.100s'",
+				    i, key);
+			}
+		}
+		if (!have_type || s->outputs[i].path == NULL)
+			return pcb_err_set(err, PCB_EINVAL, "outputs[%zu]: needs \"type\" and \"path\"",
+			    i);
+	}
+	return 0;
+}
+
+int
+pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_err *err)
+{
+	int rc = 0;
+
+	if (!json_object_is_type(j, json_type_object))
+		return pcb_err_set(err, PCB_EINVAL, "build spec: expected a JSON object, got %s",
+		    type_name(j));
+	json_object_object_foreach(j, key, v) {
+		if (strcmp(key, "context") == 0) {
+			free(s->context);
+			s->context = NULL;
+			rc = get_abs_path(v, "context", &s->context, err);
+		} else if (strcmp(key, "tags") == 0) {
+			rc = get_string_array(v, "tags", &s->tags, err);
+			for (size_t i = 0; rc == 0 && i < s->tags.n; i++) {
+				char *repo = NULL, *tag = NULL;
+				rc = pcb_ref_parse(s->tags.v[i], &repo, &tag, err);
+				if (rc != 0)
+					pcb_err_prefix(err, "tags[%zu]", i);
+				free(repo);
+				free(tag);
+			}
+		} else if (strcmp(key, "outputs") == 0) {
+			rc = parse_outputs(v, s, err);
+		} else if (strcmp(key, "platform") == 0) {
+			struct pcb_platform p;
+			free(s->platform);
+			s->platform = NULL;
+			rc = get_string(v, "platform", &s->platform, err);
+			if (rc == 0 && (rc = pcb_platform_parse(s->platform, &p, err)) != 0)
+				pcb_err_prefix(err, "platform");
+		} else if (strcmp(key, "env") == 0) {
+			rc = get_kv_object(v, "env", true, &s->env, err);
+		} else if (strcmp(key, "labels") == 0) {
+			rc = get_kv_object(v, "labels", false, &s->labels, err);
+		} else if (strcmp(key, "workdir") == 0) {
+			free(s->workdir);
+			s->workdir = NULL;
+			rc = get_abs_path(v, "workdir", &s->workdir, err);
+			if (rc == 0 && strcmp(s->workdir, "/") == 0)
+				rc = pcb_err_set(err, PCB_EINVAL, "workdir: '/' cannot hold the app; "
+				    "use a directory such as /app");
+		} else if (strcmp(key, "entrypoint") == 0) {
+			rc = get_string_array(v, "entrypoint", &s->entrypoint, err);
+			s->has_entrypoint = true;
+		} else if (strcmp(key, "cmd") == 0) {
+			rc = get_string_array(v, "cmd", &s->cmd, err);
+			s->has_cmd = true;
+		} else if (strcmp(key, "source_date_epoch") == 0) {
+			if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+			    json_object_get_int64(v) > 253402300799LL)
+				rc = pcb_err_set(err, PCB_EINVAL, "source_date_epoch: expected an integer "
+				    "number of seconds between 0 and 253402300799");
+			else
+				s->source_date_epoch = json_object_get_int64(v);
+		} else {
+			rc = pcb_err_set(err, PCB_EINVAL, "build spec: unknown field '%.100s'", key);
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (s->context == NULL)
+		return pcb_err_set(err, PCB_EINVAL, "build spec: missing required field 'context'");
+	return 0;
+}
+
+static json_object *
+strv_to_array(const struct pcb_strv *sv)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < sv->n; i++)
+		json_object_array_add(a, json_object_new_string(sv->v[i]));
+	return a;
+}
+
+static json_object *
+kv_to_object(const struct pcb_strv *sv)
+{
+	json_object *o = json_object_new_object();
+	for (size_t i = 0; i < sv->n; i++) {
+		const char *eq = strchr(sv->v[i], '=');
+		char *k = pcb_xstrndup(sv->v[i], (size_t)(eq - sv->v[i]));
+		json_object_object_add(o, k, json_object_new_string(eq + 1));
+		free(k);
+	}
+	return o;
+}
+
+json_object *
+pcb_build_spec_to_json(const struct pcb_build_spec *s)
+{
+	json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "context", json_object_new_string(s->context ? s->context : ""));
+	json_object_object_add(j, "tags", strv_to_array(&s->tags));
+	{
+		json_object *outs = json_object_new_array();
+		for (size_t i = 0; i < s->n_outputs; i++) {
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "type", json_object_new_string("oci-layout"));
+			json_object_object_add(o, "path", json_object_new_string(s->outputs[i].path));
+			json_object_array_add(outs, o);
+		}
+		json_object_object_add(j, "outputs", outs);
+	}
+	if (s->platform)
+		json_object_object_add(j, "platform", json_object_new_string(s->platform));
+	json_object_object_add(j, "env", kv_to_object(&s->env));
+	json_object_object_add(j, "labels", kv_to_object(&s->labels));
+	if (s->workdir)
+		json_object_object_add(j, "workdir", json_object_new_string(s->workdir));
+	if (s->has_entrypoint)
+		json_object_object_add(j, "entrypoint", strv_to_array(&s->entrypoint));
+	if (s->has_cmd)
+		json_object_object_add(j, "cmd", strv_to_array(&s->cmd));
+	if (s->source_date_epoch >= 0)
+		json_object_object_add(j, "source_date_epoch",
+		    json_object_new_int64(s->source_date_epoch));
+	return j;
+}
+
+int
+pcb_build_spec_check(const struct pcb_build_spec *s, struct pcb_err *err)
+{
+	struct stat st;
+
+	if (s->context == NULL)
+		return pcb_err_set(err, PCB_EINVAL, "build spec: missing required field 'context'");
+	if (stat(s->context, &st) != 0)
+		return pcb_err_errno(err, errno, "context %s", s->context) == PCB_ENOENT ?
+		    pcb_err_set(err, PCB_EINVAL, "context %s: no such directory", s->context) :
+		    PCB_EINVAL;
+	if (!S_ISDIR(st.st_mode))
+		return pcb_err_set(err, PCB_EINVAL, "context %s: is a file, not a directory "
+		    "(give the project folder)", s->context);
+	for (size_t i = 0; i < s->n_outputs; i++) {
+		char *parent = pcb_xstrdup(s->outputs[i].path);
+		char *slash = strrchr(parent, '/');
+		int bad = 0;
+		if (slash != NULL && slash != parent)
+			*slash = '\0';
+		else
+			strcpy(parent, "/");
+		if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
+			bad = 1;
+		else if (stat(s->outputs[i].path, &st) == 0 && !S_ISDIR(st.st_mode))
+			bad = 2;
+		if (bad == 1)
+			pcb_err_set(err, PCB_EINVAL, "outputs[%zu].path %s: parent directory %s does "
+			    "not exist", i, s->outputs[i].path, parent);
+		else if (bad == 2)
+			pcb_err_set(err, PCB_EINVAL, "outputs[%zu].path %s: exists and is not a "
+			    "directory", i, s->outputs[i].path);
+		free(parent);
+		if (bad)
+			return PCB_EINVAL;
+	}
+	return 0;
+}
+
+/* Everything the build needs to know, worked out before any byte is packed. */
+struct plan {
+	struct pcb_project proj;
+	struct pcb_platform platform;
+	char *workdir;
+	struct pcb_strv entrypoint, cmd, env, labels;
+	const char *entrypoint_source, *cmd_source, *workdir_source, *platform_source;
+	struct pcb_strv tags;        /* full references "repo:tag" */
+	struct pcb_strv ref_names;   /* tag parts, deduplicated, for OCI layouts */
+	char *image_name;            /* repository of the first tag */
+	int64_t created;
+	char created_str[32];
+};
+
+static void
+plan_free(struct plan *p)
+{
+	pcb_project_free(&p->proj);
+	free(p->workdir);
+	pcb_strv_free(&p->entrypoint);
+	pcb_strv_free(&p->cmd);
+	pcb_strv_free(&p->env);
+	pcb_strv_free(&p->labels);
+	pcb_strv_free(&p->tags);
+	pcb_strv_free(&p->ref_names);
+	free(p->image_name);
+}
+
+/* Sets KEY=VALUE in a "K=V" vector, replacing an existing KEY in place. */
+static void
+kv_set(struct pcb_strv *sv, const char *kv)
+{
+	size_t klen = (size_t)(strchr(kv, '=') - kv);
+
+	for (size_t i = 0; i < sv->n; i++)
+		if (strncmp(sv->v[i], kv, klen + 1) == 0) {
+			free(sv->v[i]);
+			sv->v[i] = pcb_xstrdup(kv);
+			return;
+		}
+	pcb_strv_push(sv, kv);
+}
+
+static void
+kv_set2(struct pcb_strv *sv, const char *k, const char *v)
+{
+	char *kv = pcb_xasprintf("%s=%s", k, v);
+	kv_set(sv, kv);
+	free(kv);
+}
+
+/* Repository names are lowercase; project names may not be. */
+static char *
+image_name_from_project(const char *name)
+{
+	char *s = pcb_xstrdup(name);
+	for (char *c = s; *c; c++) {
+		*c = (char)tolower((unsigned char)*c);
+		if (!(isalnum((unsigned char)*c) || *c == '.' || *c == '-'))
+			*c = '-';
+	}
+	return s;
+}
+
+static int
+plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
+{
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	pcb_strv_init(&p->entrypoint);
+	pcb_strv_init(&p->cmd);
+	pcb_strv_init(&p->env);
+	pcb_strv_init(&p->labels);
+	pcb_strv_init(&p->tags);
+	pcb_strv_init(&p->ref_names);
+
+	if ((rc = pcb_build_spec_check(s, err)) != 0)
+		return rc;
+	if ((rc = pcb_project_discover(s->context, &p->proj, err)) != 0) {
+		memset(&p->proj, 0, sizeof p->proj);   /* discover left it freed */
+		return rc;
+	}
+
+	if (s->platform != NULL) {
+		if ((rc = pcb_platform_parse(s->platform, &p->platform, err)) != 0)
+			return rc;
+		p->platform_source = "request";
+	} else {
+		pcb_platform_host(&p->platform);
+		p->platform_source = "daemon host";
+	}
+	p->workdir = pcb_xstrdup(s->workdir ? s->workdir : "/app");
+	p->workdir_source = s->workdir ? "request" : "default";
+
+	p->created = s->source_date_epoch >= 0 ? s->source_date_epoch : 0;
+	pcb_time_rfc3339(p->created, p->created_str);
+
+	if (s->has_entrypoint) {
+		for (size_t i = 0; i < s->entrypoint.n; i++)
+			pcb_strv_push(&p->entrypoint, s->entrypoint.v[i]);
+		p->entrypoint_source = "request";
+	} else {
+		for (size_t i = 0; i < p->proj.cmd.n; i++)
+			pcb_strv_push(&p->entrypoint, p->proj.cmd.v[i]);
+		p->entrypoint_source = p->proj.cmd_source ? p->proj.cmd_source : "discovered";
+	}
+	if (s->has_cmd) {
+		for (size_t i = 0; i < s->cmd.n; i++)
+			pcb_strv_push(&p->cmd, s->cmd.v[i]);
+		p->cmd_source = "request";
+	}
+	if (p->entrypoint.n == 0 && p->cmd.n == 0)
+		return pcb_err_set(err, PCB_EINVAL, "%s: the image would have no command: give an "
+		    "entrypoint or a cmd", s->context);
+
+	/* Env: defaults first, then the user's values win (same key replaced in place). */
+	kv_set2(&p->env, "PATH", DEFAULT_PATH);
+	kv_set2(&p->env, "PYTHONUNBUFFERED", "1");
+	kv_set2(&p->env, "PYTHONDONTWRITEBYTECODE", "1");
+	{
+		char *pp = pcb_strv_contains(&p->proj.include, "src") ?
+		    pcb_xasprintf("%s/src:%s", p->workdir, p->workdir) : pcb_xstrdup(p->workdir);
+		kv_set2(&p->env, "PYTHONPATH", pp);
+		free(pp);
+	}
+	for (size_t i = 0; i < s->env.n; i++)
+		kv_set(&p->env, s->env.v[i]);
+
+	kv_set2(&p->labels, "org.opencontainers.image.title", p->proj.name);
+	if (p->proj.version)
+		kv_set2(&p->labels, "org.opencontainers.image.version", p->proj.version);
+	if (p->proj.description)
+		kv_set2(&p->labels, "org.opencontainers.image.description", p->proj.description);
+	if (p->proj.license)
+		kv_set2(&p->labels, "org.opencontainers.image.licenses", p->proj.license);
+	kv_set2(&p->labels, "org.opencontainers.image.created", p->created_str);
+	for (size_t i = 0; i < s->labels.n; i++)
+		kv_set(&p->labels, s->labels.v[i]);
+
+	if (s->tags.n == 0) {
+		char *n = image_name_from_project(p->proj.name);
+		pcb_strv_push_owned(&p->tags, pcb_xasprintf("%s:latest", n));
+		free(n);
+	}
+	for (size_t i = 0; i < s->tags.n; i++)
+		pcb_strv_push(&p->tags, s->tags.v[i]);
+	for (size_t i = 0; i < p->tags.n; i++) {
+		char *repo = NULL, *tag = NULL;
+		if ((rc = pcb_ref_parse(p->tags.v[i], &repo, &tag, err)) != 0) {
+			pcb_err_prefix(err, "tag");
+			return rc;
+		}
+		/* Normalise "name" to "name:latest" so store tags are always repo:tag. */
+		free(p->tags.v[i]);
+		p->tags.v[i] = pcb_xasprintf("%s:%s", repo, tag);
+		if (i == 0)
+			p->image_name = pcb_xstrdup(repo);
+		if (!pcb_strv_contains(&p->ref_names, tag))
+			pcb_strv_push(&p->ref_names, tag);
+		free(repo);
+		free(tag);
+	}
+	return 0;
+}
+
+static json_object *
+plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
+{
+	json_object *j = json_object_new_object(), *src = json_object_new_object();
+	char plat[100];
+	const struct pcb_project *pr = &p->proj;
+
+#define ADD_STR(obj, k, v) json_object_object_add(obj, k, (v) ? json_object_new_string(v) : NULL)
+	ADD_STR(j, "context", pr->context);
+	ADD_STR(j, "name", pr->name);
+	ADD_STR(j, "version", pr->version);
+	ADD_STR(j, "description", pr->description);
+	ADD_STR(j, "license", pr->license);
+	ADD_STR(j, "python_version", pr->python_version);
+	ADD_STR(j, "package", pr->package);
+	ADD_STR(j, "base_image", "scratch");
+	pcb_platform_format(&p->platform, plat);
+	json_object_object_add(j, "platform", json_object_new_string(plat));
+	ADD_STR(j, "workdir", p->workdir);
+	json_object_object_add(j, "entrypoint", strv_to_array(&p->entrypoint));
+	json_object_object_add(j, "cmd", strv_to_array(&p->cmd));
+	json_object_object_add(j, "include", strv_to_array(&pr->include));
+	json_object_object_add(j, "env", kv_to_object(&p->env));
+	json_object_object_add(j, "labels", kv_to_object(&p->labels));
+	json_object_object_add(j, "tags", strv_to_array(&p->tags));
+	{
+		json_object *outs = json_object_new_array();
+		for (size_t i = 0; i < s->n_outputs; i++) {
+			json_object *o = json_object_new_object();
+			ADD_STR(o, "type", "oci-layout");
+			ADD_STR(o, "path", s->outputs[i].path);
+			json_object_array_add(outs, o);
+		}
+		json_object_object_add(j, "outputs", outs);
+	}
+	ADD_STR(j, "created", p->created_str);
+	ADD_STR(src, "name", pr->pyproject ? "pyproject.toml" : "folder name");
+	ADD_STR(src, "entrypoint", p->entrypoint_source);
+	ADD_STR(src, "cmd", p->cmd_source);
+	ADD_STR(src, "workdir", p->workdir_source);
+	ADD_STR(src, "platform", p->platform_source);
+	ADD_STR(src, "base_image", "default (scratch: base images come in a later version)");
+	ADD_STR(src, "created", s->source_date_epoch >= 0 ? "SOURCE_DATE_EPOCH" : "default (0)");
+	json_object_object_add(j, "sources", src);
+#undef ADD_STR
+	return j;
+}
+
+int
+pcb_build_plan(const struct pcb_build_spec *s, json_object **plan_out, struct pcb_err *err)
+{
+	struct plan p;
+	int rc = plan_make(s, &p, err);
+
+	if (rc == 0)
+		*plan_out = plan_to_json(s, &p);
+	plan_free(&p);
+	return rc;
+}
+
+static void
+emit(const struct pcb_build_ctx *ctx, const struct pcb_event *ev)
+{
+	if (ctx->emit != NULL)
+		ctx->emit(ctx->emit_ud, ev);
+}
+
+static void
+emit_phase(const struct pcb_build_ctx *ctx, const char *phase, const char *message)
+{
+	struct pcb_event ev = { .type = PCB_EVENT_PHASE, .phase = phase, .message = message };
+	emit(ctx, &ev);
+}
+
+static bool
+cancelled(const struct pcb_build_ctx *ctx)
+{
+	return ctx->cancel != NULL && atomic_load(ctx->cancel) != 0;
+}
+
+struct progress_ud {
+	const struct pcb_build_ctx *ctx;
+	const char *layer;
+};
+
+static void
+on_progress(void *ud, uint64_t done, uint64_t total)
+{
+	struct progress_ud *pu = ud;
+	struct pcb_event ev = { .type = PCB_EVENT_PROGRESS, .layer = pu->layer, .done = done,
+	    .total = total };
+	emit(pu->ctx, &ev);
+}
+
+static json_object *
+make_config(const struct plan *p, const struct pcb_layer_result *app, size_t n_files)
+{
+	json_object *c = json_object_new_object(), *cfg = json_object_new_object();
+	json_object *rootfs = json_object_new_object(), *diff_ids = json_object_new_array();
+	json_object *history = json_object_new_array(), *h = json_object_new_object();
+
+	json_object_object_add(c, "created", json_object_new_string(p->created_str));
+	json_object_object_add(c, "architecture", json_object_new_string(p->platform.arch));
+	json_object_object_add(c, "os", json_object_new_string(p->platform.os));
+	if (p->platform.variant[0] != '\0')
+		json_object_object_add(c, "variant", json_object_new_string(p->platform.variant));
+	json_object_object_add(cfg, "Env", strv_to_array(&p->env));
+	if (p->entrypoint.n > 0)
+		json_object_object_add(cfg, "Entrypoint", strv_to_array(&p->entrypoint));
+	if (p->cmd.n > 0)
+		json_object_object_add(cfg, "Cmd", strv_to_array(&p->cmd));
+	json_object_object_add(cfg, "WorkingDir", json_object_new_string(p->workdir));
+	json_object_object_add(cfg, "Labels", kv_to_object(&p->labels));
+	json_object_object_add(c, "config", cfg);
+	json_object_object_add(rootfs, "type", json_object_new_string("layers"));
+	json_object_array_add(diff_ids, json_object_new_string(app->diff_id));
+	json_object_object_add(rootfs, "diff_ids", diff_ids);
+	json_object_object_add(c, "rootfs", rootfs);
+	json_object_object_add(h, "created", json_object_new_string(p->created_str));
+	json_object_object_add(h, "created_by", json_object_new_string("pycontainerd: app layer"));
+	{
+		char *comment = pcb_xasprintf("%zu tar entries", n_files);
+		json_object_object_add(h, "comment", json_object_new_string(comment));
+		free(comment);
+	}
+	json_object_array_add(history, h);
+	json_object_object_add(c, "history", history);
+	return c;
+}
+
+static json_object *
+layer_json(const char *name, const struct pcb_layer_result *r)
+{
+	json_object *l = pcb_oci_descriptor(r->media_type, r->digest, r->size);
+	json_object_object_add(l, "diff_id", json_object_new_string(r->diff_id));
+	json_object_object_add(l, "name", json_object_new_string(name));
+	json_object_object_add(l, "entries", json_object_new_int64((int64_t)r->n_entries));
+	json_object_object_add(l, "uncompressed_size", json_object_new_int64((int64_t)r->tar_size));
+	return l;
+}
+
+int
+pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
+    json_object **result_out, struct pcb_err *err)
+{
+	struct plan p;
+	struct pcb_layer_list list;
+	struct pcb_layer_result app;
+	struct pcb_layer_opts opts;
+	struct progress_ud pu = { ctx, "app" };
+	json_object *config = NULL, *manifest = NULL, *result = NULL, *layers, *outs;
+	char config_digest[PCB_DIGEST_BUFSZ], manifest_digest[PCB_DIGEST_BUFSZ], plat[100];
+	const char *text;
+	size_t config_size, manifest_size;
+	int rc;
+
+	pcb_layer_list_init(&list);
+	memset(&app, 0, sizeof app);
+	emit_phase(ctx, "plan", "reading the project");
+	if ((rc = plan_make(s, &p, err)) != 0)
+		goto out;
+	{
+		char *msg = pcb_xasprintf("%s %s: %zu top-level paths, entrypoint from %s",
+		    p.proj.name, p.proj.version ? p.proj.version : "(no version)", p.proj.include.n,
+		    p.entrypoint_source);
+		emit_phase(ctx, "plan", msg);
+		free(msg);
+	}
+
+	/* The app layer: every included path under the workdir (relative: "app/…"). */
+	emit_phase(ctx, "pack", "packing the app layer");
+	for (size_t i = 0; i < p.proj.include.n; i++) {
+		rc = pcb_layer_list_add(&list, p.proj.context, p.proj.include.v[i], p.workdir + 1,
+		    pcb_project_filter, &p.proj, err);
+		if (rc != 0) {
+			pcb_err_prefix(err, "collecting %s", p.proj.include.v[i]);
+			goto out;
+		}
+	}
+	pcb_layer_list_finish(&list);
+	memset(&opts, 0, sizeof opts);
+	opts.mtime = p.created;
+	opts.gzip_level = 6;
+	opts.cancel = ctx->cancel;
+	opts.progress = on_progress;
+	opts.progress_ud = &pu;
+	if ((rc = pcb_layer_pack(ctx->store, &list, &opts, &app, err)) != 0) {
+		pcb_err_prefix(err, "packing the app layer");
+		goto out;
+	}
+	{
+		json_object *lj = layer_json("app", &app);
+		struct pcb_event ev = { .type = PCB_EVENT_LAYER, .layer = "app", .data = lj };
+		emit(ctx, &ev);
+		json_object_put(lj);
+	}
+	if (cancelled(ctx)) {
+		rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
+		goto out;
+	}
+
+	emit_phase(ctx, "config", "writing the image config");
+	config = make_config(&p, &app, app.n_entries);
+	text = pcb_json_str(config);
+	config_size = strlen(text);
+	if ((rc = pcb_store_put(ctx->store, text, config_size, PCB_MT_OCI_CONFIG, config_digest,
+	    err)) != 0)
+		goto out;
+
+	emit_phase(ctx, "manifest", "writing the image manifest");
+	manifest = json_object_new_object();
+	json_object_object_add(manifest, "schemaVersion", json_object_new_int(2));
+	json_object_object_add(manifest, "mediaType", json_object_new_string(PCB_MT_OCI_MANIFEST));
+	json_object_object_add(manifest, "config",
+	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, config_digest, config_size));
+	layers = json_object_new_array();
+	json_object_array_add(layers, pcb_oci_descriptor(app.media_type, app.digest, app.size));
+	json_object_object_add(manifest, "layers", layers);
+	text = pcb_json_str(manifest);
+	manifest_size = strlen(text);
+	if ((rc = pcb_store_put(ctx->store, text, manifest_size, PCB_MT_OCI_MANIFEST,
+	    manifest_digest, err)) != 0)
+		goto out;
+
+	emit_phase(ctx, "tag", p.tags.v[0]);
+	for (size_t i = 0; i < p.tags.n; i++)
+		if ((rc = pcb_store_tag_set(ctx->store, p.tags.v[i], manifest_digest, err)) != 0)
+			goto out;
+
+	outs = json_object_new_array();
+	result = json_object_new_object();
+	for (size_t i = 0; i < s->n_outputs; i++) {
+		struct pcb_strv blobs;
+		json_object *o;
+		if (cancelled(ctx)) {
+			rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
+			json_object_put(outs);
+			goto out;
+		}
+		emit_phase(ctx, "export", s->outputs[i].path);
+		pcb_strv_init(&blobs);
+		pcb_strv_push(&blobs, config_digest);
+		pcb_strv_push(&blobs, app.digest);
+		rc = pcb_oci_layout_write(ctx->store, s->outputs[i].path, manifest_digest,
+		    manifest_size, &blobs, &p.ref_names, &p.platform, err);
+		pcb_strv_free(&blobs);
+		if (rc != 0) {
+			json_object_put(outs);
+			goto out;
+		}
+		o = json_object_new_object();
+		json_object_object_add(o, "type", json_object_new_string("oci-layout"));
+		json_object_object_add(o, "path", json_object_new_string(s->outputs[i].path));
+		json_object_object_add(o, "ref_names", strv_to_array(&p.ref_names));
+		json_object_array_add(outs, o);
+	}
+
+	json_object_object_add(result, "manifest",
+	    pcb_oci_descriptor(PCB_MT_OCI_MANIFEST, manifest_digest, manifest_size));
+	json_object_object_add(result, "config",
+	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, config_digest, config_size));
+	layers = json_object_new_array();
+	json_object_array_add(layers, layer_json("app", &app));
+	json_object_object_add(result, "layers", layers);
+	{
+		json_object *img = json_object_new_object();
+		json_object_object_add(img, "name", json_object_new_string(p.image_name));
+		json_object_object_add(img, "tags", strv_to_array(&p.tags));
+		json_object_object_add(result, "image", img);
+	}
+	json_object_object_add(result, "outputs", outs);
+	pcb_platform_format(&p.platform, plat);
+	json_object_object_add(result, "platform", json_object_new_string(plat));
+out:
+	if (rc != 0) {
+		json_object_put(result);
+		result = NULL;
+	} else {
+		*result_out = result;
+	}
+	json_object_put(config);
+	json_object_put(manifest);
+	pcb_layer_list_free(&list);
+	plan_free(&p);
+	return rc;
+}
