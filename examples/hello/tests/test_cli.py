@@ -1,0 +1,5 @@
+from hello.cli import greeting
+
+
+def test_greeting():
+    assert greeting("you").startswith("Hello, you!")

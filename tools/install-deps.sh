@@ -1,0 +1,27 @@
+#!/bin/sh
+# install-deps.sh — installs the Debian packages pycontainerd needs to build and test, if
+# missing. Idempotent: does nothing (and needs no network) when all are present.
+set -eu
+PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libuv1-dev
+libsqlite3-dev libssl-dev zlib1g-dev check libsubunit-dev
+skopeo umoci runc docker-registry valgrind curl python3 ca-certificates"
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	echo "deps: all build and test packages are installed"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages:$missing" >&2
+	echo "deps: run 'make deps' as root (or: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
