@@ -36,4 +36,19 @@ int pcb_toml_parse_file(const char *path, json_object **out, struct pcb_err *err
 /* The date/time tag of a value produced by pcb_toml_parse (borrowed pointer), else PCB_TOML_NONE. */
 enum pcb_toml_type pcb_toml_type_of(json_object *v);
 
+/* Limits: documents over PCB_TOML_MAX_SIZE bytes fail with PCB_ETOOBIG (message without a
+ * position); arrays/inline tables/tables nested deeper than PCB_TOML_MAX_DEPTH, or keys with
+ * more parts, are rejected as invalid. Keys holding U+0000 are rejected too (json-c keys are C
+ * strings); string values may hold it (use json_object_get_string_len). */
+#define PCB_TOML_MAX_SIZE (16 * 1024 * 1024)
+#define PCB_TOML_MAX_DEPTH 128
+
+/* Copying: the date/time tags live in json-c userdata, which json_object_deep_copy() with the
+ * default shallow copy refuses to copy (it fails with -1). Copy TOML trees with
+ * pcb_toml_deep_copy() (NULL on failure; caller puts the result), or pass pcb_toml_shallow_copy
+ * to json_object_deep_copy(). Everything else (get/put, adding to other objects, serialising,
+ * json_object_set_string) keeps the tag; json_object_set_serializer/set_userdata replace it. */
+json_c_shallow_copy_fn pcb_toml_shallow_copy;
+json_object *pcb_toml_deep_copy(json_object *src);
+
 #endif
