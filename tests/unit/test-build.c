@@ -1,0 +1,230 @@
+/* test-build.c — the build pipeline without the daemon: plan contents and sources, a run into
+ * a temp store with the events it emits, cancellation, and errors that name what is wrong. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+#include "ocicheck.h"
+#include "testutil.h"
+
+static char *tmp;
+static struct pcb_store *store;
+
+static void
+setup(void)
+{
+	struct pcb_err e;
+	char *root;
+
+	tmp = pcb_test_tmpdir();
+	root = pcb_path_join(tmp, "state");
+	ck_assert_msg(pcb_store_create(root, &store, &e) == 0, "%s", e.msg);
+	free(root);
+}
+
+static void
+teardown(void)
+{
+	pcb_store_destroy(store);
+	pcb_test_rmtree(tmp);
+	free(tmp);
+}
+
+static void
+write_hello(const char *ctx)
+{
+	pcb_test_write(ctx, "pyproject.toml",
+	    "[project]\nname = \"Hello_World\"\nversion = \"0.3\"\n"
+	    "[project.scripts]\nhello-world = \"hello_world.cli:main\"\n", 0644);
+	pcb_test_write(ctx, "hello_world/__init__.py", "", 0644);
+	pcb_test_write(ctx, "hello_world/cli.py", "def main():\n    return 0\n", 0644);
+}
+
+static void
+spec_for(struct pcb_build_spec *s, const char *ctx)
+{
+	pcb_build_spec_init(s);
+	s->context = pcb_xstrdup(ctx);
+}
+
+START_TEST(plan_shows_discovery_and_sources)
+{
+	struct pcb_build_spec s;
+	struct pcb_err e;
+	json_object *plan = NULL;
+	char *ctx = pcb_path_join(tmp, "ctx");
+
+	write_hello(ctx);
+	spec_for(&s, ctx);
+	pcb_strv_push(&s.env, "A=1");
+	ck_assert_msg(pcb_build_plan(&s, &plan, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "name")), "Hello_World");
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "version")), "0.3");
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "workdir")), "/app");
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "base_image")), "scratch");
+	/* Repository names are lowercase; the default tag follows the project name. */
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "tags.0")),
+	    "hello_world:latest");
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "env.A")), "1");
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "env.PYTHONUNBUFFERED")), "1");
+	ck_assert_ptr_nonnull(strstr(json_object_get_string(pcb_test_jget(plan, "entrypoint")),
+	    "hello_world.cli"));
+	ck_assert_ptr_nonnull(strstr(json_object_get_string(pcb_test_jget(plan,
+	    "sources.entrypoint")), "project.scripts"));
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "sources.workdir")), "default");
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan,
+	    "labels.org.opencontainers.image.created")), "1970-01-01T00:00:00Z");
+	json_object_put(plan);
+	pcb_build_spec_free(&s);
+	free(ctx);
+}
+END_TEST
+
+struct seen {
+	int phases, progress, layers;
+	char last_phase[32];
+};
+
+static void
+record(void *ud, const struct pcb_event *ev)
+{
+	struct seen *s = ud;
+	switch (ev->type) {
+	case PCB_EVENT_PHASE:
+		s->phases++;
+		snprintf(s->last_phase, sizeof s->last_phase, "%s", ev->phase);
+		break;
+	case PCB_EVENT_PROGRESS:
+		ck_assert(ev->done <= ev->total);
+		s->progress++;
+		break;
+	case PCB_EVENT_LAYER:
+		ck_assert_ptr_nonnull(ev->data);
+		s->layers++;
+		break;
+	default:
+		break;
+	}
+}
+
+START_TEST(run_writes_store_tag_and_layout)
+{
+	struct pcb_build_spec s;
+	struct pcb_err e;
+	struct seen seen = { 0 };
+	atomic_int cancel = 0;
+	struct pcb_build_ctx ctx = { store, &cancel, record, &seen };
+	json_object *res = NULL;
+	char *ctxdir = pcb_path_join(tmp, "ctx"), *out = pcb_path_join(tmp, "out");
+	char *tagged = NULL, *digest;
+
+	write_hello(ctxdir);
+	spec_for(&s, ctxdir);
+	s.outputs = pcb_xcalloc(1, sizeof *s.outputs);
+	s.n_outputs = 1;
+	s.outputs[0].path = pcb_xstrdup(out);
+	pcb_strv_push(&s.tags, "hello:7");
+	ck_assert_msg(pcb_build_run(&s, &ctx, &res, &e) == 0, "%s", e.msg);
+	ck_assert_int_ge(seen.phases, 5);
+	ck_assert_int_ge(seen.progress, 1);
+	ck_assert_int_eq(seen.layers, 1);
+	ck_assert_str_eq(seen.last_phase, "export");
+	digest = pcb_test_check_layout(out, "7", NULL);
+	ck_assert_str_eq(digest, json_object_get_string(pcb_test_jget(res, "manifest.digest")));
+	ck_assert_int_eq(pcb_store_tag_get(store, "hello:7", &tagged, &e), 0);
+	ck_assert_str_eq(tagged, digest);
+	/* The manifest is in the store and reads back verified. */
+	{
+		char *m = NULL;
+		size_t len;
+		ck_assert_int_eq(pcb_store_read(store, digest, 1 << 20, &m, &len, &e), 0);
+		ck_assert_ptr_nonnull(strstr(m, "application/vnd.oci.image.layer.v1.tar+gzip"));
+		free(m);
+	}
+	free(tagged);
+	free(digest);
+	json_object_put(res);
+	pcb_build_spec_free(&s);
+	free(ctxdir);
+	free(out);
+}
+END_TEST
+
+START_TEST(run_cancelled)
+{
+	struct pcb_build_spec s;
+	struct pcb_err e;
+	atomic_int cancel = 1;
+	struct pcb_build_ctx ctx = { store, &cancel, NULL, NULL };
+	json_object *res = NULL;
+	char *ctxdir = pcb_path_join(tmp, "ctx");
+	char *tagged = NULL;
+
+	write_hello(ctxdir);
+	spec_for(&s, ctxdir);
+	ck_assert_int_eq(pcb_build_run(&s, &ctx, &res, &e), PCB_ECANCELED);
+	ck_assert_ptr_null(res);
+	ck_assert_int_eq(pcb_store_tag_get(store, "hello_world:latest", &tagged, &e), PCB_ENOENT);
+	pcb_build_spec_free(&s);
+	free(ctxdir);
+}
+END_TEST
+
+START_TEST(errors_name_the_problem)
+{
+	struct pcb_build_spec s;
+	struct pcb_err e;
+	json_object *plan = NULL;
+	char *ctx = pcb_path_join(tmp, "bad");
+
+	pcb_test_write(ctx, "pyproject.toml", "[project]\nname = \"x\"\nversion = 1.0\n", 0644);
+	spec_for(&s, ctx);
+	ck_assert_int_eq(pcb_build_plan(&s, &plan, &e), PCB_EINVAL);
+	ck_assert_msg(strstr(e.msg, "version") != NULL, "message: %s", e.msg);
+	pcb_build_spec_free(&s);
+
+	pcb_test_write(ctx, "pyproject.toml", "[project\nname = \"x\"\n", 0644);
+	spec_for(&s, ctx);
+	ck_assert_int_eq(pcb_build_plan(&s, &plan, &e), PCB_EINVAL);
+	ck_assert_msg(strstr(e.msg, "line 1") != NULL, "message: %s", e.msg);
+	pcb_build_spec_free(&s);
+
+	/* No way to start the app, and none given: the message says what to pass. */
+	pcb_test_write(ctx, "pyproject.toml", "[project]\nname = \"x\"\n", 0644);
+	spec_for(&s, ctx);
+	ck_assert_int_eq(pcb_build_plan(&s, &plan, &e), PCB_EINVAL);
+	ck_assert_msg(strstr(e.msg, "entrypoint") != NULL, "message: %s", e.msg);
+	/* …and passing one makes the same project buildable. */
+	s.has_entrypoint = true;
+	pcb_strv_push(&s.entrypoint, "python");
+	pcb_strv_push(&s.entrypoint, "-V");
+	ck_assert_msg(pcb_build_plan(&s, &plan, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "entrypoint.1")), "-V");
+	json_object_put(plan);
+	pcb_build_spec_free(&s);
+	free(ctx);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("build");
+	TCase *tc = tcase_create("pipeline");
+	SRunner *sr;
+	int nf;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, plan_shows_discovery_and_sources);
+	tcase_add_test(tc, run_writes_store_tag_and_layout);
+	tcase_add_test(tc, run_cancelled);
+	tcase_add_test(tc, errors_name_the_problem);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
