@@ -1,0 +1,699 @@
+/* cmd-build.c — `pcb build`: turns flags into a BuildSpec, submits it (POST /v1/builds), tails
+ * the build's events readably on stderr, and exits by the final state. With --dry-run it asks
+ * for the plan instead (POST /v1/plan) and builds nothing. Ctrl-C once cancels the build and
+ * keeps tailing until the daemon says it ended; twice quits at once. */
+#include "pcb.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char usage[] =
+    "Usage: pcb build [CONTEXT] [OPTIONS]\n"
+    "\n"
+    "Build an OCI image of the Python project in CONTEXT (default: the current directory).\n"
+    "\n"
+    "Options:\n"
+    "  -t, --tag NAME[:TAG]      name the image (repeatable; the first names it)\n"
+    "      --output DIR          write an OCI image layout to DIR (repeatable; the parent\n"
+    "                            must exist, the daemon creates DIR)\n"
+    "      --platform OS/ARCH[/VARIANT]  target platform (default: the daemon's)\n"
+    "      --env KEY=VALUE       environment variable in the image (repeatable)\n"
+    "      --label KEY=VALUE     image label (repeatable)\n"
+    "      --workdir DIR         working directory in the image (default /app)\n"
+    "      --entrypoint ARGS     a JSON array ('[\"python\",\"-m\",\"app\"]') or a string\n"
+    "                            split on whitespace ('python -m app'); default: discovered\n"
+    "      --cmd ARGS            the same forms, for the image's CMD\n"
+    "      --dry-run             show what would be built (the plan) and build nothing\n"
+    "      --json                print the final build resource (or the plan) as JSON on stdout\n"
+    "  -q, --quiet               no progress lines; without --json print the manifest digest\n"
+    "  -h, --help                show this help\n"
+    "\n"
+    "SOURCE_DATE_EPOCH from the environment, when set, fixes the image timestamps.\n"
+    "Exit status: 0 succeeded, 1 failed, 2 usage error or daemon unreachable, 130 cancelled.\n";
+
+static int run(struct pcb_http *h, int argc, char **argv);
+
+const struct pcb_cmd pcb_cmd_build = {
+	.name = "build",
+	.summary = "Build an image of a Python project",
+	.usage = usage,
+	.fn = run,
+};
+
+enum {
+	OPT_OUTPUT = 1000, OPT_PLATFORM, OPT_ENV, OPT_LABEL, OPT_WORKDIR, OPT_ENTRYPOINT, OPT_CMD,
+	OPT_DRY_RUN, OPT_JSON,
+};
+
+struct build_opts {
+	const char *context;
+	struct pcb_strv tags;
+	struct pcb_strv outputs;
+	struct pcb_strv env;
+	struct pcb_strv labels;
+	const char *platform;
+	const char *workdir;
+	const char *entrypoint;
+	const char *cmd;
+	bool dry_run;
+	bool json;
+	bool quiet;
+};
+
+/* Ctrl-C count. The first asks the daemon to cancel (from the tail loop, not from here: a
+ * handler may not do HTTP); the second leaves at once. */
+static volatile sig_atomic_t interrupts;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	if (++interrupts >= 2)
+		_exit(PCB_EXIT_CANCELLED);
+}
+
+/* "OS/ARCH[/VARIANT]", each part lowercase letters, digits or '_'. The daemon decides which
+ * platforms it can build; this only catches typos early with a clear message. */
+static bool
+platform_valid(const char *s)
+{
+	int parts = 1;
+	size_t run_len = 0;
+
+	for (; *s; s++) {
+		if (*s == '/') {
+			if (run_len == 0)
+				return false;
+			parts++;
+			run_len = 0;
+		} else if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_') {
+			run_len++;
+		} else {
+			return false;
+		}
+	}
+	return run_len > 0 && (parts == 2 || parts == 3);
+}
+
+/* --entrypoint / --cmd: a JSON array of strings, or a plain string split on whitespace
+ * (no shell quoting: use the JSON form for arguments that contain spaces). */
+static int
+parse_argv_flag(const char *flag, const char *value, json_object **out, char *msg, size_t msgsz)
+{
+	json_object *arr = NULL;
+	const char *p = value;
+	int r = 0;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	if (*p == '[') {
+		enum json_tokener_error jerr;
+		size_t i;
+
+		arr = json_tokener_parse_verbose(p, &jerr);
+		if (arr == NULL || !json_object_is_type(arr, json_type_array)) {
+			snprintf(msg, msgsz, "%s '%s': not a JSON array of strings (%s)", flag, value,
+			    arr == NULL ? json_tokener_error_desc(jerr) : "not an array");
+			r = PCB_EINVAL;
+			goto out;
+		}
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			if (!json_object_is_type(json_object_array_get_idx(arr, i), json_type_string)) {
+				snprintf(msg, msgsz, "%s '%s': element %zu is not a string", flag, value, i);
+				r = PCB_EINVAL;
+				goto out;
+			}
+		}
+	} else {
+		arr = json_object_new_array();
+		while (*p) {
+			size_t n = strcspn(p, " \t\n");
+			json_object_array_add(arr, json_object_new_string_len(p, (int)n));
+			p += n;
+			while (*p == ' ' || *p == '\t' || *p == '\n')
+				p++;
+		}
+	}
+out:
+	if (r != 0) {
+		json_object_put(arr);
+		arr = NULL;
+	}
+	*out = arr;
+	return r;
+}
+
+/* --output DIR as an absolute path. DIR itself need not exist (the daemon creates it), but its
+ * parent must, so a typo fails here and not after the build. */
+static int
+absolute_output(const char *path, char **out, struct pcb_err *err)
+{
+	char *copy = pcb_xstrdup(path), *slash, *parent_real = NULL, *res = NULL;
+	const char *parent, *base;
+	size_t len = strlen(copy);
+	struct stat sb;
+	int r = 0;
+
+	while (len > 1 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	res = realpath(copy, NULL);
+	if (res != NULL)
+		goto out;
+	if (errno != ENOENT) {
+		r = pcb_err_errno(err, errno, "--output %s", path);
+		goto out;
+	}
+	slash = strrchr(copy, '/');
+	if (slash == NULL) {
+		parent = ".";
+		base = copy;
+	} else {
+		*slash = '\0';
+		parent = slash == copy ? "/" : copy;
+		base = slash + 1;
+	}
+	parent_real = realpath(parent, NULL);
+	if (parent_real == NULL) {
+		r = pcb_err_errno(err, errno, "--output %s: parent directory %s", path, parent);
+		goto out;
+	}
+	if (stat(parent_real, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		r = pcb_err_set(err, PCB_EINVAL, "--output %s: %s is not a directory", path, parent);
+		goto out;
+	}
+	res = pcb_path_join(parent_real, base);
+out:
+	free(copy);
+	free(parent_real);
+	*out = r == 0 ? res : NULL;
+	if (r != 0)
+		free(res);
+	return r;
+}
+
+static int
+add_kv(json_object *obj, const char *flag, const char *kv, const struct pcb_cmd *cmd)
+{
+	const char *eq = strchr(kv, '=');
+
+	if (eq == NULL || eq == kv)
+		return pcb_cli_usage_error(cmd, "%s '%s': expected KEY=VALUE", flag, kv);
+	json_object_object_add_ex(obj, pcb_xstrndup(kv, (size_t)(eq - kv)),
+	    json_object_new_string(eq + 1), JSON_C_OBJECT_KEY_IS_CONSTANT);
+	return 0;
+}
+
+/* Builds the BuildSpec JSON from the options. Returns an exit code; *spec_out on success. */
+static int
+make_spec(const struct build_opts *o, json_object **spec_out)
+{
+	json_object *spec = json_object_new_object(), *arr, *obj;
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	char *ctx = NULL, msg[512];
+	struct pcb_err err;
+	struct stat sb;
+	size_t i;
+	int rc = PCB_EXIT_OK;
+
+	ctx = realpath(o->context, NULL);
+	if (ctx == NULL) {
+		fprintf(stderr, "pcb build: context %s: %s\n", o->context, strerror(errno));
+		rc = PCB_EXIT_FAIL;
+		goto out;
+	}
+	if (stat(ctx, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "pcb build: context %s: not a directory\n", o->context);
+		rc = PCB_EXIT_FAIL;
+		goto out;
+	}
+	json_object_object_add(spec, "context", json_object_new_string(ctx));
+	if (o->tags.n > 0) {
+		arr = json_object_new_array();
+		for (i = 0; i < o->tags.n; i++)
+			json_object_array_add(arr, json_object_new_string(o->tags.v[i]));
+		json_object_object_add(spec, "tags", arr);
+	}
+	if (o->outputs.n > 0) {
+		arr = json_object_new_array();
+		json_object_object_add(spec, "outputs", arr);
+		for (i = 0; i < o->outputs.n; i++) {
+			char *abs;
+			if (absolute_output(o->outputs.v[i], &abs, &err) != 0) {
+				fprintf(stderr, "pcb build: %s\n", err.msg);
+				rc = PCB_EXIT_FAIL;
+				goto out;
+			}
+			obj = json_object_new_object();
+			json_object_object_add(obj, "type", json_object_new_string("oci-layout"));
+			json_object_object_add(obj, "path", json_object_new_string(abs));
+			json_object_array_add(arr, obj);
+			free(abs);
+		}
+	}
+	if (o->platform != NULL)
+		json_object_object_add(spec, "platform", json_object_new_string(o->platform));
+	if (o->env.n > 0) {
+		obj = json_object_new_object();
+		json_object_object_add(spec, "env", obj);
+		for (i = 0; i < o->env.n; i++) {
+			if ((rc = add_kv(obj, "--env", o->env.v[i], &pcb_cmd_build)) != 0)
+				goto out;
+		}
+	}
+	if (o->labels.n > 0) {
+		obj = json_object_new_object();
+		json_object_object_add(spec, "labels", obj);
+		for (i = 0; i < o->labels.n; i++) {
+			if ((rc = add_kv(obj, "--label", o->labels.v[i], &pcb_cmd_build)) != 0)
+				goto out;
+		}
+	}
+	if (o->workdir != NULL)
+		json_object_object_add(spec, "workdir", json_object_new_string(o->workdir));
+	if (o->entrypoint != NULL) {
+		if (parse_argv_flag("--entrypoint", o->entrypoint, &arr, msg, sizeof msg) != 0) {
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "%s", msg);
+			goto out;
+		}
+		json_object_object_add(spec, "entrypoint", arr);
+	}
+	if (o->cmd != NULL) {
+		if (parse_argv_flag("--cmd", o->cmd, &arr, msg, sizeof msg) != 0) {
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "%s", msg);
+			goto out;
+		}
+		json_object_object_add(spec, "cmd", arr);
+	}
+	if (sde != NULL && sde[0] != '\0') {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(sde, &end, 10);
+		if (sde[0] < '0' || sde[0] > '9' || *end != '\0' || errno != 0 || v < 0) {
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "SOURCE_DATE_EPOCH='%s': expected an "
+			    "integer >= 0 (seconds since 1970)", sde);
+			goto out;
+		}
+		json_object_object_add(spec, "source_date_epoch", json_object_new_int64(v));
+	}
+out:
+	free(ctx);
+	if (rc != PCB_EXIT_OK) {
+		json_object_put(spec);
+		spec = NULL;
+	}
+	*spec_out = spec;
+	return rc;
+}
+
+/* The request body: compact, with '/' unescaped (paths stay readable in daemon logs). */
+static const char *
+spec_text(json_object *spec)
+{
+	return json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/* ---- dry run ---- */
+
+static const struct {
+	const char *key;
+	const char *label;
+} plan_fields[] = {
+	{ "name", "name" }, { "version", "version" }, { "python_version", "python version" },
+	{ "base_image", "base image" }, { "entrypoint", "entrypoint" }, { "cmd", "cmd" },
+	{ "workdir", "workdir" }, { "include", "include" }, { "env", "env" },
+	{ "labels", "labels" }, { "platform", "platform" }, { "tags", "tags" },
+	{ "outputs", "outputs" },
+};
+
+/* Where a plan value came from: plan.sources[key] as a string, or {"value","source"} pairs. */
+static const char *
+plan_source(json_object *plan, const char *key, json_object *value)
+{
+	json_object *sources = pcb_cli_jobj(plan, "sources");
+	json_object *s;
+
+	if (pcb_cli_jstr(value, "source") != NULL)
+		return pcb_cli_jstr(value, "source");
+	if (sources != NULL && json_object_object_get_ex(sources, key, &s)) {
+		if (json_object_is_type(s, json_type_string))
+			return json_object_get_string(s);
+		if (json_object_is_type(s, json_type_object))
+			return pcb_cli_jstr(s, "source") ?: pcb_cli_jstr(s, "file");
+	}
+	return NULL;
+}
+
+static void
+print_plan_value(const char *label, json_object *v, const char *source)
+{
+	const char *compact;
+	size_t i;
+
+	if (json_object_is_type(v, json_type_object) && json_object_object_get_ex(v, "value", NULL)) {
+		json_object *inner;
+		json_object_object_get_ex(v, "value", &inner);
+		v = inner;
+	}
+	compact = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (json_object_is_type(v, json_type_object) && json_object_object_length(v) > 0 &&
+	    strcmp(label, "env") != 0 && strcmp(label, "labels") != 0) {
+		printf("%-15s %s", label, compact);
+	} else if (json_object_is_type(v, json_type_object) && json_object_object_length(v) > 0) {
+		/* env and labels: one KEY=VALUE per line */
+		printf("%s:", label);
+		if (source != NULL)
+			printf("  (%s)", source);
+		printf("\n");
+		json_object_object_foreach(v, k, val) {
+			printf("  %s=%s\n", k, json_object_is_type(val, json_type_string) ?
+			    json_object_get_string(val) : json_object_to_json_string(val));
+		}
+		return;
+	} else if (json_object_is_type(v, json_type_array) && (strcmp(label, "include") == 0 ||
+	    strcmp(label, "outputs") == 0) && json_object_array_length(v) > 0) {
+		printf("%s:", label);
+		if (source != NULL)
+			printf("  (%s)", source);
+		printf("\n");
+		for (i = 0; i < json_object_array_length(v); i++) {
+			json_object *e = json_object_array_get_idx(v, i);
+			if (json_object_is_type(e, json_type_string))
+				printf("  %s\n", json_object_get_string(e));
+			else if (pcb_cli_jstr(e, "path") != NULL)
+				printf("  %s %s\n", pcb_cli_jstr(e, "type") ?: "", pcb_cli_jstr(e, "path"));
+			else
+				printf("  %s\n", json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
+				    JSON_C_TO_STRING_NOSLASHESCAPE));
+		}
+		return;
+	} else if (json_object_is_type(v, json_type_string)) {
+		printf("%-15s %s", label, json_object_get_string(v));
+	} else if (v == NULL) {
+		printf("%-15s -", label);
+	} else {
+		printf("%-15s %s", label, compact);   /* arrays (entrypoint, cmd, tags) as JSON */
+	}
+	if (source != NULL)
+		printf("  (%s)", source);
+	printf("\n");
+}
+
+static void
+print_plan(json_object *plan)
+{
+	size_t i, j;
+	char label[64];
+
+	for (i = 0; i < PCB_ARRAY_LEN(plan_fields); i++) {
+		json_object *v;
+		if (!json_object_object_get_ex(plan, plan_fields[i].key, &v))
+			continue;
+		snprintf(label, sizeof label, "%s:", plan_fields[i].label);
+		print_plan_value(strcmp(plan_fields[i].key, "env") == 0 ||
+		    strcmp(plan_fields[i].key, "labels") == 0 || strcmp(plan_fields[i].key,
+		    "include") == 0 || strcmp(plan_fields[i].key, "outputs") == 0 ?
+		    plan_fields[i].label : label, v, plan_source(plan, plan_fields[i].key, v));
+	}
+	/* Anything newer than this client: shown as JSON rather than hidden. */
+	json_object_object_foreach(plan, key, val) {
+		bool known = strcmp(key, "sources") == 0;
+		for (j = 0; !known && j < PCB_ARRAY_LEN(plan_fields); j++)
+			known = strcmp(key, plan_fields[j].key) == 0;
+		if (known)
+			continue;
+		snprintf(label, sizeof label, "%s:", key);
+		print_plan_value(label, val, plan_source(plan, key, val));
+	}
+}
+
+/* ---- tailing ---- */
+
+struct tail {
+	struct pcb_http *h;
+	struct pcb_render render;
+	const char *id;
+	bool cancel_sent;
+};
+
+static int
+tail_event(void *ud, const struct pcb_sse_event *ev)
+{
+	struct tail *t = ud;
+
+	pcb_render_event(&t->render, ev);
+	return 0;
+}
+
+static int
+tail_tick(void *ud, int64_t idle_ms)
+{
+	struct tail *t = ud;
+	struct pcb_err err;
+	json_object *b = NULL;
+	char *path;
+
+	(void)idle_ms;
+	if (interrupts == 0 || t->cancel_sent)
+		return 0;
+	t->cancel_sent = true;
+	pcb_render_flush(&t->render);
+	fprintf(stderr, "pcb: cancelling %s (Ctrl-C again to stop waiting)\n", t->id);
+	path = pcb_xasprintf("/v1/builds/%s", t->id);
+	/* A 409 means it finished meanwhile: the stream will say how, so keep tailing. */
+	if (pcb_http_request(t->h, "DELETE", path, NULL, &b, &err) != 0 &&
+	    err.http_status != 409)
+		fprintf(stderr, "pcb: cancel: %s\n", err.msg);
+	json_object_put(b);
+	free(path);
+	return 0;
+}
+
+static int
+finish(struct pcb_http *h, const struct build_opts *o, const char *id)
+{
+	json_object *b = NULL;
+	struct pcb_err err;
+	const char *state, *msg;
+	char *path = pcb_xasprintf("/v1/builds/%s", id);
+	int rc;
+
+	if (pcb_http_request(h, "GET", path, NULL, &b, &err) != 0) {
+		rc = pcb_cli_fail(h, &err);
+		goto out;
+	}
+	state = pcb_cli_jstr(b, "state");
+	if (o->json)
+		pcb_cli_print_json(stdout, b);
+	if (state != NULL && strcmp(state, "succeeded") == 0) {
+		if (!o->quiet)
+			pcb_render_result(stderr, b);
+		else if (!o->json)
+			printf("%s\n", pcb_cli_jstr(pcb_cli_jobj(pcb_cli_jobj(b, "result"),
+			    "manifest"), "digest") ?: "");
+		rc = PCB_EXIT_OK;
+	} else if (state != NULL && strcmp(state, "cancelled") == 0) {
+		fprintf(stderr, "pcb: build %s cancelled\n", id);
+		rc = PCB_EXIT_CANCELLED;
+	} else if (state != NULL && strcmp(state, "failed") == 0) {
+		msg = pcb_cli_jstr(pcb_cli_jobj(b, "error"), "message");
+		fprintf(stderr, "pcb: build %s failed: %s\n", id, msg ? msg : "(no message)");
+		rc = PCB_EXIT_FAIL;
+	} else {
+		fprintf(stderr, "pcb: build %s is %s but its event stream ended; follow it with "
+		    "'pcb logs -f %s'\n", id, state ? state : "in an unknown state", id);
+		rc = PCB_EXIT_FAIL;
+	}
+out:
+	json_object_put(b);
+	free(path);
+	return rc;
+}
+
+static int
+build(struct pcb_http *h, const struct build_opts *o, json_object *spec)
+{
+	struct pcb_http_events_cb cb = { tail_event, tail_tick, NULL };
+	struct sigaction sa, old_sa;
+	struct tail t;
+	struct pcb_err err;
+	json_object *b = NULL;
+	const char *id;
+	char *path = NULL;
+	int attempt, rc = PCB_EXIT_OK;
+	bool sig_installed = false;
+
+	memset(&t, 0, sizeof t);
+	if (pcb_http_request(h, "POST", "/v1/builds", spec_text(spec), &b, &err) != 0) {
+		rc = pcb_cli_fail(h, &err);
+		goto out;
+	}
+	id = pcb_cli_jstr(b, "id");
+	if (id == NULL) {
+		fprintf(stderr, "pcb: the daemon accepted the build but sent no id\n");
+		rc = PCB_EXIT_FAIL;
+		goto out;
+	}
+	t.h = h;
+	t.id = id;
+	pcb_render_init(&t.render, o->quiet ? NULL : stderr);
+	cb.ud = &t;
+	if (!o->quiet)
+		fprintf(stderr, "build %s\n", id);
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_sa);     /* no SA_RESTART: let the poll wake up */
+	sig_installed = true;
+
+	/* The stream ends after the `end` event. If it breaks before (a proxy, a restart of
+	 * the daemon), pick up after the last event seen, a couple of times. */
+	for (attempt = 0; attempt < 3 && !t.render.saw_end; attempt++) {
+		free(path);
+		if (t.render.last_seq > 0)
+			path = pcb_xasprintf("/v1/builds/%s/events?after=%lld", id,
+			    (long long)t.render.last_seq);
+		else
+			path = pcb_xasprintf("/v1/builds/%s/events", id);
+		if (pcb_http_events(h, path, &cb, &err) != 0) {
+			pcb_render_flush(&t.render);
+			rc = pcb_cli_fail(h, &err);
+			goto out;
+		}
+	}
+	pcb_render_flush(&t.render);
+	rc = finish(h, o, id);
+out:
+	if (sig_installed)
+		sigaction(SIGINT, &old_sa, NULL);
+	json_object_put(b);
+	free(path);
+	return rc;
+}
+
+static int
+dry_run(struct pcb_http *h, const struct build_opts *o, json_object *spec)
+{
+	json_object *plan = NULL;
+	struct pcb_err err;
+	int rc = PCB_EXIT_OK;
+
+	if (pcb_http_request(h, "POST", "/v1/plan", spec_text(spec), &plan, &err) != 0) {
+		rc = pcb_cli_fail(h, &err);
+		goto out;
+	}
+	if (o->json)
+		pcb_cli_print_json(stdout, plan);
+	else if (plan != NULL)
+		print_plan(plan);
+out:
+	json_object_put(plan);
+	return rc;
+}
+
+static int
+run(struct pcb_http *h, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tag", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "env", required_argument, NULL, OPT_ENV },
+		{ "label", required_argument, NULL, OPT_LABEL },
+		{ "workdir", required_argument, NULL, OPT_WORKDIR },
+		{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
+		{ "cmd", required_argument, NULL, OPT_CMD },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct build_opts o;
+	json_object *spec = NULL;
+	int c, rc = PCB_EXIT_OK;
+
+	memset(&o, 0, sizeof o);
+	pcb_strv_init(&o.tags);
+	pcb_strv_init(&o.outputs);
+	pcb_strv_init(&o.env);
+	pcb_strv_init(&o.labels);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":t:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (optarg[0] == '\0') {
+				rc = pcb_cli_usage_error(&pcb_cmd_build, "--tag: empty name");
+				goto out;
+			}
+			pcb_strv_push(&o.tags, optarg);
+			break;
+		case OPT_OUTPUT:
+			pcb_strv_push(&o.outputs, optarg);
+			break;
+		case OPT_PLATFORM:
+			if (!platform_valid(optarg)) {
+				rc = pcb_cli_usage_error(&pcb_cmd_build, "--platform '%s': expected "
+				    "OS/ARCH[/VARIANT] such as linux/amd64", optarg);
+				goto out;
+			}
+			o.platform = optarg;
+			break;
+		case OPT_ENV:
+			pcb_strv_push(&o.env, optarg);
+			break;
+		case OPT_LABEL:
+			pcb_strv_push(&o.labels, optarg);
+			break;
+		case OPT_WORKDIR:
+			o.workdir = optarg;
+			break;
+		case OPT_ENTRYPOINT:
+			o.entrypoint = optarg;
+			break;
+		case OPT_CMD:
+			o.cmd = optarg;
+			break;
+		case OPT_DRY_RUN:
+			o.dry_run = true;
+			break;
+		case OPT_JSON:
+			o.json = true;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'h':
+			rc = pcb_cli_help(&pcb_cmd_build);
+			goto out;
+		default:
+			rc = pcb_cli_opt_error(&pcb_cmd_build, c, argv);
+			goto out;
+		}
+	}
+	if (argc - optind > 1) {
+		rc = pcb_cli_usage_error(&pcb_cmd_build, "unexpected argument '%s' (one CONTEXT "
+		    "at most)", argv[optind + 1]);
+		goto out;
+	}
+	o.context = optind < argc ? argv[optind] : ".";
+	if ((rc = make_spec(&o, &spec)) != 0)
+		goto out;
+	rc = o.dry_run ? dry_run(h, &o, spec) : build(h, &o, spec);
+out:
+	json_object_put(spec);
+	pcb_strv_free(&o.tags);
+	pcb_strv_free(&o.outputs);
+	pcb_strv_free(&o.env);
+	pcb_strv_free(&o.labels);
+	return rc;
+}

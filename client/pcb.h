@@ -1,0 +1,88 @@
+/* pcb.h — what the client's files share: the command table entry each cmd-*.c defines, exit
+ * codes, option-error and JSON helpers (cli.c), and the readable rendering of build events and
+ * results (render.c). Client code only; the client is single-threaded. */
+#ifndef PCB_CLIENT_PCB_H
+#define PCB_CLIENT_PCB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <json-c/json.h>
+
+#include "err.h"
+#include "http.h"
+#include "sse.h"
+#include "util.h"
+
+/* Exit codes, documented in man/pcb.1. */
+enum {
+	PCB_EXIT_OK = 0,
+	PCB_EXIT_FAIL = 1,        /* the request or the build failed */
+	PCB_EXIT_USAGE = 2,       /* bad flags or arguments; also: the daemon cannot be reached */
+	PCB_EXIT_CANCELLED = 130, /* the build ended cancelled (128 + SIGINT, as shells do) */
+};
+
+/* One command. Each cmd-*.c defines one; main.c lists them. */
+struct pcb_cmd {
+	const char *name;
+	const char *summary;       /* one line for `pcb help` */
+	const char *usage;         /* full text for `pcb help NAME` / `pcb NAME --help` */
+	/* argv[0] is the command name; getopt state is fresh. Returns an exit code. h is
+	 * initialised but nothing has been sent yet. */
+	int (*fn)(struct pcb_http *h, int argc, char **argv);
+};
+
+extern const struct pcb_cmd pcb_cmd_build;
+extern const struct pcb_cmd pcb_cmd_builds;
+extern const struct pcb_cmd pcb_cmd_logs;
+extern const struct pcb_cmd pcb_cmd_cancel;
+extern const struct pcb_cmd pcb_cmd_version;
+
+/* cli.c */
+
+/* Prints "pcb NAME: <message>" and a pointer to --help on stderr; returns PCB_EXIT_USAGE. */
+int pcb_cli_usage_error(const struct pcb_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* For getopt_long's '?' and ':' returns (optstring must start with ':'): names the flag. */
+int pcb_cli_opt_error(const struct pcb_cmd *cmd, int c, char **argv);
+/* Prints usage on stdout for --help; returns PCB_EXIT_OK. */
+int pcb_cli_help(const struct pcb_cmd *cmd);
+/* Prints "pcb: <err->msg>" on stderr; returns PCB_EXIT_USAGE when the daemon could not be
+ * reached, else PCB_EXIT_FAIL. */
+int pcb_cli_fail(const struct pcb_http *h, const struct pcb_err *err);
+/* Prints j as indented JSON and a newline. */
+void pcb_cli_print_json(FILE *out, json_object *j);
+
+/* Borrowed lookups that tolerate missing keys and wrong types (NULL / fallback). */
+const char *pcb_cli_jstr(json_object *o, const char *key);
+json_object *pcb_cli_jobj(json_object *o, const char *key);   /* an object member, or NULL */
+json_object *pcb_cli_jarr(json_object *o, const char *key);   /* an array member, or NULL */
+int64_t pcb_cli_jint(json_object *o, const char *key, int64_t fallback);
+/* Parses "2026-11-26T15:57:31.123Z" (milliseconds optional) to ms since the epoch; -1 if not. */
+int64_t pcb_cli_parse_time(const char *s);
+/* True for the three final build states. */
+bool pcb_cli_state_final(const char *state);
+
+/* render.c */
+
+struct pcb_render {
+	FILE *out;             /* NULL: only track seq and the end state (quiet) */
+	bool tty;              /* progress redraws one line instead of printing many */
+	bool progress_open;    /* a progress line without its newline is on screen */
+	bool show_end;         /* print the end event (logs) or leave it to the caller (build) */
+	bool raw_json;         /* print each event's data JSON as it came (logs --json) */
+	int64_t last_seq;      /* highest seq seen, 0 before the first event */
+	bool saw_end;
+	char end_state[16];    /* state from the end event */
+};
+
+void pcb_render_init(struct pcb_render *r, FILE *out);
+void pcb_render_event(struct pcb_render *r, const struct pcb_sse_event *ev);
+/* Ends an open progress line. */
+void pcb_render_flush(struct pcb_render *r);
+/* "812 B", "1.2 KiB", "40.0 MiB". */
+void pcb_render_size(uint64_t n, char out[32]);
+/* The closing lines for a succeeded build: "Built hello:latest", manifest, outputs. */
+void pcb_render_result(FILE *out, json_object *build);
+
+#endif
