@@ -1,0 +1,690 @@
+/* test-project.c — project discovery on fixture projects written into temp dirs: metadata from
+ * pyproject.toml ([project] and [tool.poetry]), requires-python, the import package, the include
+ * list, the start command, errors for bad files, and the include/exclude filter. */
+#include <check.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "project.h"
+#include "testutil.h"
+
+static char *tmp;
+
+static void
+setup(void)
+{
+	tmp = pcb_test_tmpdir();
+}
+
+static void
+teardown(void)
+{
+	pcb_test_rmtree(tmp);
+	free(tmp);
+	tmp = NULL;
+}
+
+static void
+put(const char *rel, const char *content)
+{
+	pcb_test_write(tmp, rel, content, 0644);
+}
+
+/* Asserts the vector holds exactly the given strings (NULL-terminated list), in order. */
+static void
+assert_strv(const struct pcb_strv *sv, const char *what, ...)
+{
+	va_list ap;
+	const char *s;
+	size_t i = 0;
+
+	va_start(ap, what);
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		ck_assert_msg(i < sv->n, "%s: missing [%zu] \"%s\" (have %zu)", what, i, s, sv->n);
+		ck_assert_msg(strcmp(sv->v[i], s) == 0, "%s[%zu]: \"%s\" != \"%s\"", what, i,
+		    sv->v[i], s);
+		i++;
+	}
+	va_end(ap);
+	ck_assert_msg(i == sv->n, "%s: %zu extra entries, first \"%s\"", what, sv->n - i,
+	    i < sv->n ? sv->v[i] : "");
+}
+
+static void
+assert_str(const char *got, const char *want, const char *what)
+{
+	if (want == NULL)
+		ck_assert_msg(got == NULL, "%s: expected NULL, got \"%s\"", what, got);
+	else
+		ck_assert_msg(got != NULL && strcmp(got, want) == 0, "%s: expected \"%s\", got \"%s\"",
+		    what, want, got ? got : "(null)");
+}
+
+static void
+discover_ok(struct pcb_project *p)
+{
+	struct pcb_err e;
+
+	pcb_err_clear(&e);
+	ck_assert_msg(pcb_project_discover(tmp, p, &e) == 0, "discover: %s", e.msg);
+}
+
+/* Discovery must fail with code; returns with e->msg filled and checks *p was freed. */
+static void
+discover_fails(int code, struct pcb_err *e)
+{
+	struct pcb_project p;
+
+	pcb_err_clear(e);
+	ck_assert_int_eq(pcb_project_discover(tmp, &p, e), code);
+	ck_assert_ptr_null(p.name);
+	ck_assert_ptr_null(p.context);
+	ck_assert_ptr_null(p.pyproject);
+	ck_assert_ptr_null(p.cmd.v);
+	ck_assert_ptr_null(p.include.v);
+}
+
+static const char *
+tmp_base(void)
+{
+	return strrchr(tmp, '/') + 1;
+}
+
+START_TEST(test_src_layout_with_scripts)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml",
+	    "[build-system]\nrequires = [\"setuptools\"]\n\n"
+	    "[project]\nname = \"hello\"\nversion = \"1.2.3\"\n"
+	    "description = \"Says hello\"\nlicense = \"MIT\"\n"
+	    "requires-python = \">=3.10,<3.13\"\n"
+	    "dependencies = [\"requests>=2\"]\n\n"
+	    "[project.scripts]\nhello = \"hello.cli:main\"\n");
+	put("src/hello/__init__.py", "");
+	put("src/hello/cli.py", "def main():\n    print('hi')\n");
+	put("tests/__init__.py", "");
+	put("tests/test_cli.py", "");
+	put("docs/index.md", "# docs\n");
+	put(".git/HEAD", "ref: refs/heads/main\n");
+	put(".venv/pyvenv.cfg", "home = /usr\n");
+	put("README.md", "# hello\n");
+	put("LICENSE", "MIT\n");
+	put("requirements.txt", "requests\n");
+	put("requirements-dev.txt", "pytest\n");
+	put("setup.cfg", "[metadata]\n");
+	put("notes.txt", "not packed\n");
+	put(".env", "SECRET=1\n");
+	discover_ok(&p);
+	ck_assert_msg(pcb_str_has_suffix(p.context, tmp_base()), "context %s", p.context);
+	ck_assert(p.context[0] == '/');
+	assert_str(p.name, "hello", "name");
+	assert_str(p.version, "1.2.3", "version");
+	assert_str(p.description, "Says hello", "description");
+	assert_str(p.license, "MIT", "license");
+	assert_str(p.python_version, "3.10", "python_version");
+	assert_str(p.package, "hello", "package");
+	assert_strv(&p.include, "include", "LICENSE", "README.md", "pyproject.toml",
+	    "requirements-dev.txt", "requirements.txt", "setup.cfg", "src", NULL);
+	assert_strv(&p.cmd, "cmd", "python", "-c",
+	    "import sys; from hello.cli import main; sys.exit(main())", NULL);
+	assert_str(p.cmd_source, "[project.scripts] hello = \"hello.cli:main\"", "cmd_source");
+	ck_assert_ptr_nonnull(p.pyproject);
+	ck_assert_ptr_nonnull(p.ignore);
+	pcb_project_free(&p);
+	ck_assert_ptr_null(p.name);
+	pcb_project_free(&p);   /* twice is harmless */
+}
+END_TEST
+
+START_TEST(test_flat_package_with_main)
+{
+	struct pcb_project p;
+
+	put("mypkg/__init__.py", "");
+	put("mypkg/__main__.py", "print('main')\n");
+	put("mypkg/__pycache__/x.cpython-311.pyc", "junk");
+	put("tests/__init__.py", "");
+	put("setup.py", "from setuptools import setup\nsetup()\n");
+	discover_ok(&p);
+	assert_str(p.name, tmp_base(), "name");
+	assert_str(p.version, NULL, "version");
+	assert_str(p.description, NULL, "description");
+	assert_str(p.license, NULL, "license");
+	assert_str(p.python_version, NULL, "python_version");
+	assert_str(p.package, "mypkg", "package");
+	assert_strv(&p.include, "include", "mypkg", "setup.py", NULL);
+	assert_strv(&p.cmd, "cmd", "python", "-m", "mypkg", NULL);
+	assert_str(p.cmd_source, "package mypkg has mypkg/__main__.py", "cmd_source");
+	ck_assert_ptr_null(p.pyproject);
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_src_package_main_named_after_project)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml", "[project]\nname = \"My.Tool\"\n");
+	put("src/my_tool/__init__.py", "");
+	put("src/my_tool/__main__.py", "");
+	put("src/other/__init__.py", "");
+	discover_ok(&p);
+	assert_str(p.name, "My.Tool", "name");
+	assert_str(p.package, "my_tool", "package");
+	assert_strv(&p.include, "include", "pyproject.toml", "src", NULL);
+	assert_strv(&p.cmd, "cmd", "python", "-m", "my_tool", NULL);
+	assert_str(p.cmd_source, "package my_tool has src/my_tool/__main__.py", "cmd_source");
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_single_module_main_py)
+{
+	struct pcb_project p;
+
+	put("main.py", "print('hi')\n");
+	put("util.py", "X = 1\n");
+	put("data/file.csv", "a,b\n");
+	put("notes.txt", "x\n");
+	put("README.rst", "x\n");
+	discover_ok(&p);
+	assert_str(p.name, tmp_base(), "name");
+	assert_str(p.package, NULL, "package");
+	assert_strv(&p.include, "include", "README.rst", "main.py", "util.py", NULL);
+	assert_strv(&p.cmd, "cmd", "python", "main.py", NULL);
+	assert_str(p.cmd_source, "main.py at the top of the context", "cmd_source");
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_app_py)
+{
+	struct pcb_project p;
+
+	put("app.py", "print('hi')\n");
+	put("manage.py", "");
+	put("requirements.txt", "flask\n");
+	discover_ok(&p);
+	assert_str(p.package, NULL, "package");
+	assert_strv(&p.include, "include", "app.py", "manage.py", "requirements.txt", NULL);
+	assert_strv(&p.cmd, "cmd", "python", "app.py", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_app_folder)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml", "[project]\nname = \"service\"\nversion = \"2.0\"\n");
+	put("app/__init__.py", "");
+	put("app/__main__.py", "");
+	put("app/routes.py", "");
+	put("tests/__init__.py", "");
+	discover_ok(&p);
+	assert_str(p.name, "service", "name");
+	assert_str(p.version, "2.0", "version");
+	assert_str(p.package, "app", "package");
+	assert_strv(&p.include, "include", "app", "pyproject.toml", NULL);
+	assert_strv(&p.cmd, "cmd", "python", "-m", "app", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_app_folder_without_package_uses_main_py)
+{
+	struct pcb_project p;
+
+	put("app/routes.py", "");
+	put("main.py", "");
+	discover_ok(&p);
+	assert_str(p.package, NULL, "package");
+	assert_strv(&p.include, "include", "app", "main.py", NULL);
+	assert_strv(&p.cmd, "cmd", "python", "main.py", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_poetry_project)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml",
+	    "[tool.poetry]\nname = \"poet-app\"\nversion = \"0.3.0\"\n"
+	    "description = \"A poem\"\nlicense = \"Apache-2.0\"\n\n"
+	    "[tool.poetry.dependencies]\npython = \"^3.11\"\n\n"
+	    "[tool.poetry.scripts]\nother = \"poet_app.other:go\"\npoet-app = \"poet_app.main:run\"\n");
+	put("poet_app/__init__.py", "");
+	put("poet_app/main.py", "");
+	put("poetry.lock", "");
+	discover_ok(&p);
+	assert_str(p.name, "poet-app", "name");
+	assert_str(p.version, "0.3.0", "version");
+	assert_str(p.description, "A poem", "description");
+	assert_str(p.license, "Apache-2.0", "license");
+	assert_str(p.python_version, NULL, "python_version");
+	assert_str(p.package, "poet_app", "package");
+	assert_strv(&p.include, "include", "poet_app", "pyproject.toml", NULL);
+	assert_strv(&p.cmd, "cmd", "python", "-c",
+	    "import sys; from poet_app.main import run; sys.exit(run())", NULL);
+	assert_str(p.cmd_source, "[tool.poetry.scripts] poet-app = \"poet_app.main:run\"",
+	    "cmd_source");
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_project_wins_over_poetry)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml",
+	    "[project]\nname = \"real\"\n[project.scripts]\nx = \"real.cli:main\"\n"
+	    "[tool.poetry]\nname = \"poetname\"\nversion = \"9\"\n"
+	    "[tool.poetry.scripts]\nreal = \"poet.cli:main\"\n");
+	discover_ok(&p);
+	assert_str(p.name, "real", "name");
+	assert_str(p.version, "9", "version");   /* poetry fills what [project] lacks */
+	assert_strv(&p.cmd, "cmd", "python", "-c",
+	    "import sys; from real.cli import main; sys.exit(main())", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_multiple_scripts_named_wins)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml",
+	    "[project]\nname = \"Multi.Tool\"\n"
+	    "[project.scripts]\nfirst = \"multi_tool.a:x\"\n"
+	    "multi-tool = \"multi_tool.cli:app.run\"\nlast = \"multi_tool.z:y\"\n");
+	put("src/multi_tool/__init__.py", "");
+	discover_ok(&p);
+	assert_str(p.package, "multi_tool", "package");
+	assert_strv(&p.cmd, "cmd", "python", "-c",
+	    "import sys; from multi_tool.cli import app; sys.exit(app.run())", NULL);
+	assert_str(p.cmd_source, "[project.scripts] multi-tool = \"multi_tool.cli:app.run\"",
+	    "cmd_source");
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_multiple_scripts_first_wins)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml",
+	    "[project]\nname = \"tool\"\n"
+	    "[project.scripts]\nzeta = \"tool.z:main\"\nalpha = \"tool.a:main\"\n");
+	discover_ok(&p);
+	assert_strv(&p.cmd, "cmd", "python", "-c",
+	    "import sys; from tool.z import main; sys.exit(main())", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_script_module_only_and_extras)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml",
+	    "[project]\nname = \"t\"\n[project.scripts]\nt = \" t.cli:main [extra] \"\n");
+	discover_ok(&p);
+	assert_strv(&p.cmd, "cmd", "python", "-c",
+	    "import sys; from t.cli import main; sys.exit(main())", NULL);
+	pcb_project_free(&p);
+
+	put("pyproject.toml", "[project]\nname = \"t\"\n[project.scripts]\nt = \"t.server\"\n");
+	discover_ok(&p);
+	assert_strv(&p.cmd, "cmd", "python", "-m", "t.server", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
+struct rp_case {
+	const char *spec;
+	const char *want;   /* NULL = error */
+};
+
+static const struct rp_case rp_cases[] = {
+	{ ">=3.10,<3.13", "3.10" },
+	{ "~=3.11", "3.11" },
+	{ "==3.12.*", "3.12" },
+	{ ">3.9", "3.10" },
+	{ "!=3.8.*,>=3.8", "3.9" },
+	{ ">=4", NULL },
+	{ ">=3.8", "3.8" },
+	{ ">=3", "3.8" },
+	{ ">= 3.9 , < 4", "3.9" },
+	{ "<3.10,>=3.9", "3.9" },
+	{ "<=3.8", "3.8" },
+	{ "<3.8", NULL },
+	{ "==3.11", "3.11" },
+	{ "==3.11.4", "3.11" },
+	{ "~=3.9.2", "3.9" },
+	{ ">3.10.1", "3.10" },
+	{ ">=3.11.0rc1", "3.11" },
+	{ "==3.*", "3.8" },
+	{ "!=3.8.*,!=3.9.*,!=3.10.*", "3.11" },
+	{ "!=3.8.1", "3.8" },
+	{ "==3.15.*", NULL },
+	{ ">=3.14", "3.14" },
+	{ "<3.9.5,>=3.9", "3.9" },
+	{ "3.10", NULL },       /* no operator */
+	{ "~=3", NULL },        /* ~= needs two components */
+	{ ">=3.*", NULL },      /* wildcard only with == and != */
+	{ ">=3.10,", NULL },
+};
+
+START_TEST(test_requires_python)
+{
+	const struct rp_case *c = &rp_cases[_i];
+	struct pcb_project p;
+	struct pcb_err e;
+	char *toml = pcb_xasprintf("[project]\nname = \"x\"\nrequires-python = \"%s\"\n", c->spec);
+
+	put("pyproject.toml", toml);
+	put("main.py", "");
+	free(toml);
+	if (c->want != NULL) {
+		discover_ok(&p);
+		assert_str(p.python_version, c->want, c->spec);
+		pcb_project_free(&p);
+	} else {
+		discover_fails(PCB_EINVAL, &e);
+		ck_assert_msg(strstr(e.msg, c->spec) != NULL, "%s: msg %s", c->spec, e.msg);
+		ck_assert_msg(strstr(e.msg, "requires-python") != NULL, "%s: msg %s", c->spec, e.msg);
+	}
+}
+END_TEST
+
+START_TEST(test_requires_python_excludes_all_message)
+{
+	struct pcb_err e;
+
+	put("pyproject.toml", "[project]\nname = \"x\"\nrequires-python = \">=4\"\n");
+	put("main.py", "");
+	discover_fails(PCB_EINVAL, &e);
+	ck_assert_msg(strstr(e.msg, "requires-python '>=4' excludes every known Python version")
+	    != NULL, "msg %s", e.msg);
+}
+END_TEST
+
+START_TEST(test_dynamic_version)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml",
+	    "[project]\nname = \"dyn\"\ndynamic = [\"version\", \"readme\"]\n"
+	    "[tool.poetry]\nversion = \"0.0.0\"\n");
+	put("main.py", "");
+	discover_ok(&p);
+	assert_str(p.name, "dyn", "name");
+	assert_str(p.version, NULL, "version");
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_license_table)
+{
+	struct pcb_project p;
+
+	put("main.py", "");
+	put("pyproject.toml", "[project]\nname = \"l\"\nlicense = { text = \"BSD-3-Clause\" }\n");
+	discover_ok(&p);
+	assert_str(p.license, "BSD-3-Clause", "license text");
+	pcb_project_free(&p);
+
+	put("pyproject.toml", "[project]\nname = \"l\"\nlicense = { file = \"COPYING\" }\n");
+	discover_ok(&p);
+	assert_str(p.license, "COPYING", "license file");
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_bad_license)
+{
+	struct pcb_err e;
+
+	put("main.py", "");
+	put("pyproject.toml", "[project]\nname = \"l\"\nlicense = { url = \"x\" }\n");
+	discover_fails(PCB_EINVAL, &e);
+	ck_assert_msg(strstr(e.msg, "pyproject.toml: [project].license") != NULL, "msg %s", e.msg);
+}
+END_TEST
+
+START_TEST(test_invalid_toml)
+{
+	struct pcb_err e;
+
+	put("main.py", "");
+	put("pyproject.toml", "[project]\nname = \"x\"\nversion = = 1\n");
+	discover_fails(PCB_EINVAL, &e);
+	ck_assert_msg(strstr(e.msg, "pyproject.toml") != NULL, "msg %s", e.msg);
+	ck_assert_msg(strstr(e.msg, "line 3") != NULL, "msg %s", e.msg);
+}
+END_TEST
+
+struct bad_case {
+	const char *toml;
+	const char *msg;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "[project]\nname = 1\n", "pyproject.toml: [project].name must be a string" },
+	{ "[project]\nname = \"x\"\nversion = 1.5\n",
+	  "pyproject.toml: [project].version must be a string" },
+	{ "[project]\nname = \"x\"\ndescription = [\"a\"]\n",
+	  "pyproject.toml: [project].description must be a string" },
+	{ "[project]\nname = \"x\"\nscripts = \"x\"\n",
+	  "pyproject.toml: [project].scripts must be a table" },
+	{ "[project]\nname = \"x\"\n[project.scripts]\nx = 3\n",
+	  "pyproject.toml: [project.scripts].x must be a string" },
+	{ "[project]\nname = \"x\"\n[project.scripts]\nx = \"not a path\"\n",
+	  "pyproject.toml: [project.scripts] x = \"not a path\"" },
+	{ "[project]\nname = \"x\"\n[project.scripts]\nx = \"pkg.:main\"\n",
+	  "[project.scripts] x = \"pkg.:main\"" },
+	{ "[project]\nname = \"x\"\n[project.scripts]\nx = \"pkg:main()\"\n",
+	  "[project.scripts] x = \"pkg:main()\"" },
+	{ "[project]\nname = \"x\"\nrequires-python = 3\n",
+	  "pyproject.toml: [project].requires-python must be a string" },
+	{ "[project]\nname = \"x\"\ndynamic = \"version\"\n",
+	  "pyproject.toml: [project].dynamic must be an array" },
+	{ "project = 1\n", "pyproject.toml: [project] must be a table" },
+	{ "[tool.poetry]\nname = true\n", "pyproject.toml: [tool.poetry].name must be a string" },
+	{ "[tool.poetry]\nname = \"x\"\nscripts = 1\n",
+	  "pyproject.toml: [tool.poetry].scripts must be a table" },
+	{ "[project]\nname = 1979-05-27\n", "pyproject.toml: [project].name must be a string" },
+};
+
+START_TEST(test_bad_files)
+{
+	const struct bad_case *c = &bad_cases[_i];
+	struct pcb_err e;
+
+	put("main.py", "");
+	put("pyproject.toml", c->toml);
+	discover_fails(PCB_EINVAL, &e);
+	ck_assert_msg(strstr(e.msg, c->msg) != NULL, "case %d: want \"%s\" in \"%s\"", _i, c->msg,
+	    e.msg);
+}
+END_TEST
+
+START_TEST(test_no_entrypoint)
+{
+	struct pcb_err e;
+
+	put("pyproject.toml", "[project]\nname = \"lib\"\n");
+	put("lib/__init__.py", "");
+	put("helper.py", "");
+	discover_fails(PCB_EINVAL, &e);
+	ck_assert_msg(strstr(e.msg, "cannot tell how to start") != NULL, "msg %s", e.msg);
+	ck_assert_msg(strstr(e.msg, tmp_base()) != NULL, "msg %s", e.msg);
+	ck_assert_msg(strstr(e.msg, "pass --entrypoint") != NULL, "msg %s", e.msg);
+}
+END_TEST
+
+START_TEST(test_bad_context)
+{
+	struct pcb_project p;
+	struct pcb_err e;
+	char *missing = pcb_path_join(tmp, "nope");
+
+	pcb_err_clear(&e);
+	ck_assert_int_eq(pcb_project_discover(missing, &p, &e), PCB_ENOENT);
+	ck_assert_msg(strstr(e.msg, "nope") != NULL, "msg %s", e.msg);
+	free(missing);
+	put("file", "");
+	missing = pcb_path_join(tmp, "file");
+	ck_assert_int_eq(pcb_project_discover(missing, &p, &e), PCB_EINVAL);
+	ck_assert_msg(strstr(e.msg, "not a directory") != NULL, "msg %s", e.msg);
+	free(missing);
+}
+END_TEST
+
+START_TEST(test_bad_ignore_file)
+{
+	struct pcb_err e;
+
+	put("main.py", "");
+	put(".pcbignore", "ok\n[\n");
+	discover_fails(PCB_EINVAL, &e);
+	ck_assert_msg(strstr(e.msg, ".pcbignore: line 2") != NULL, "msg %s", e.msg);
+}
+END_TEST
+
+START_TEST(test_ignore_file_shapes_include)
+{
+	struct pcb_project p;
+
+	put("main.py", "");
+	put("secret.py", "");
+	put("setup.cfg", "");
+	put("README.md", "");
+	put("src/x.py", "");
+	put(".dockerignore", "secret.py\nREADME*\n!README.md\n");
+	put(".pcbignore", "# pcbignore wins over .dockerignore\nsecret.py\nsetup.cfg\n");
+	discover_ok(&p);
+	assert_strv(&p.include, "include", "README.md", "main.py", "src", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_filter)
+{
+	struct pcb_project p;
+
+	put("main.py", "");
+	put("env/pyvenv.cfg", "home = /usr\n");
+	put("pkg/env/__init__.py", "");
+	put(".pcbignore", "*.log\ndocs\n!docs/keep.md\n");
+	discover_ok(&p);
+	/* Built-in names at any depth. */
+	ck_assert(!pcb_project_filter(&p, ".git", true));
+	ck_assert(!pcb_project_filter(&p, "src/.git/config", false));
+	ck_assert(!pcb_project_filter(&p, ".hg", true));
+	ck_assert(!pcb_project_filter(&p, ".svn", true));
+	ck_assert(!pcb_project_filter(&p, ".venv", true));
+	ck_assert(!pcb_project_filter(&p, "venv", true));
+	ck_assert(!pcb_project_filter(&p, "src/pkg/__pycache__", true));
+	ck_assert(!pcb_project_filter(&p, "src/pkg/__pycache__/m.cpython-312.pyc", false));
+	ck_assert(!pcb_project_filter(&p, "src/pkg/m.pyc", false));
+	ck_assert(!pcb_project_filter(&p, "m.pyo", false));
+	ck_assert(!pcb_project_filter(&p, ".pytest_cache", true));
+	ck_assert(!pcb_project_filter(&p, ".mypy_cache", true));
+	ck_assert(!pcb_project_filter(&p, ".ruff_cache", true));
+	ck_assert(!pcb_project_filter(&p, ".tox", true));
+	ck_assert(!pcb_project_filter(&p, ".nox", true));
+	ck_assert(!pcb_project_filter(&p, "src/hello.egg-info", true));
+	ck_assert(!pcb_project_filter(&p, "src/.DS_Store", false));
+	ck_assert(!pcb_project_filter(&p, ".idea", true));
+	ck_assert(!pcb_project_filter(&p, ".vscode", true));
+	/* dist, build and the ignore files only at the top. */
+	ck_assert(!pcb_project_filter(&p, "dist", true));
+	ck_assert(!pcb_project_filter(&p, "build", true));
+	ck_assert(!pcb_project_filter(&p, "build/lib/x.py", false));
+	ck_assert(pcb_project_filter(&p, "src/pkg/build", true));
+	ck_assert(pcb_project_filter(&p, "src/pkg/dist/x.py", false));
+	ck_assert(!pcb_project_filter(&p, ".pcbignore", false));
+	ck_assert(!pcb_project_filter(&p, ".dockerignore", false));
+	/* env only when it is a virtualenv. */
+	ck_assert(!pcb_project_filter(&p, "env", true));
+	ck_assert(!pcb_project_filter(&p, "env/lib/site.py", false));
+	ck_assert(pcb_project_filter(&p, "pkg/env", true));
+	ck_assert(pcb_project_filter(&p, "pkg/env/__init__.py", false));
+	/* Ordinary paths. */
+	ck_assert(pcb_project_filter(&p, "main.py", false));
+	ck_assert(pcb_project_filter(&p, "src/pkg/mod.py", false));
+	ck_assert(pcb_project_filter(&p, "src/pkg/mod.pyi", false));
+	ck_assert(pcb_project_filter(&p, "src", true));
+	/* And the ignore file. */
+	ck_assert(!pcb_project_filter(&p, "x.log", false));
+	ck_assert(pcb_project_filter(&p, "src/x.log", false));
+	ck_assert(pcb_project_filter(&p, "docs", true));        /* walked: an exception is inside */
+	ck_assert(pcb_project_filter(&p, "docs/keep.md", false));
+	ck_assert(!pcb_project_filter(&p, "docs/other.md", false));
+	ck_assert(!pcb_project_filter(&p, "docs/sub", true));
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_filter_without_ignore)
+{
+	struct pcb_project p;
+
+	memset(&p, 0, sizeof p);
+	ck_assert(pcb_project_filter(&p, "a/b.py", false));
+	ck_assert(!pcb_project_filter(&p, "a/__pycache__", true));
+	ck_assert(pcb_project_filter(NULL, "a/b.py", false));
+}
+END_TEST
+
+static Suite *
+project_suite(void)
+{
+	Suite *s = suite_create("project");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_src_layout_with_scripts);
+	tcase_add_test(tc, test_flat_package_with_main);
+	tcase_add_test(tc, test_src_package_main_named_after_project);
+	tcase_add_test(tc, test_single_module_main_py);
+	tcase_add_test(tc, test_app_py);
+	tcase_add_test(tc, test_app_folder);
+	tcase_add_test(tc, test_app_folder_without_package_uses_main_py);
+	tcase_add_test(tc, test_poetry_project);
+	tcase_add_test(tc, test_project_wins_over_poetry);
+	tcase_add_test(tc, test_multiple_scripts_named_wins);
+	tcase_add_test(tc, test_multiple_scripts_first_wins);
+	tcase_add_test(tc, test_script_module_only_and_extras);
+	tcase_add_loop_test(tc, test_requires_python, 0, (int)PCB_ARRAY_LEN(rp_cases));
+	tcase_add_test(tc, test_requires_python_excludes_all_message);
+	tcase_add_test(tc, test_dynamic_version);
+	tcase_add_test(tc, test_license_table);
+	tcase_add_test(tc, test_bad_license);
+	tcase_add_test(tc, test_invalid_toml);
+	tcase_add_loop_test(tc, test_bad_files, 0, (int)PCB_ARRAY_LEN(bad_cases));
+	tcase_add_test(tc, test_no_entrypoint);
+	tcase_add_test(tc, test_bad_context);
+	tcase_add_test(tc, test_bad_ignore_file);
+	tcase_add_test(tc, test_ignore_file_shapes_include);
+	tcase_add_test(tc, test_filter);
+	tcase_add_test(tc, test_filter_without_ignore);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(project_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
