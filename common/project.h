@@ -45,6 +45,9 @@ bool pcb_project_filter(void *project, const char *relpath, bool is_dir);
 int pcb_ignore_load(const char *context, struct pcb_ignore **out, struct pcb_err *err);
 /* Compiles patterns from text (one per line, '#' comments). */
 struct pcb_ignore *pcb_ignore_from_text(const char *text);
+/* True when relpath is excluded. A directory that is excluded but inside which a "!" exception
+ * could re-include something answers false, so that walkers still descend into it (as Docker
+ * does); the files inside are then judged one by one. ig may be NULL (nothing excluded). */
 bool pcb_ignore_match(const struct pcb_ignore *ig, const char *relpath, bool is_dir);
 void pcb_ignore_destroy(struct pcb_ignore *ig);
 
