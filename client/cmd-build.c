@@ -326,11 +326,13 @@ static const struct {
 	const char *key;
 	const char *label;
 } plan_fields[] = {
-	{ "name", "name" }, { "version", "version" }, { "python_version", "python version" },
+	{ "context", "context" }, { "name", "name" }, { "version", "version" },
+	{ "description", "description" }, { "license", "license" },
+	{ "python_version", "python version" }, { "package", "package" },
 	{ "base_image", "base image" }, { "entrypoint", "entrypoint" }, { "cmd", "cmd" },
 	{ "workdir", "workdir" }, { "include", "include" }, { "env", "env" },
 	{ "labels", "labels" }, { "platform", "platform" }, { "tags", "tags" },
-	{ "outputs", "outputs" },
+	{ "outputs", "outputs" }, { "created", "created" },
 };
 
 /* Where a plan value came from: plan.sources[key] as a string, or {"value","source"} pairs. */
@@ -415,7 +417,7 @@ print_plan(json_object *plan)
 
 	for (i = 0; i < PCB_ARRAY_LEN(plan_fields); i++) {
 		json_object *v;
-		if (!json_object_object_get_ex(plan, plan_fields[i].key, &v))
+		if (!json_object_object_get_ex(plan, plan_fields[i].key, &v) || v == NULL)
 			continue;
 		snprintf(label, sizeof label, "%s:", plan_fields[i].label);
 		print_plan_value(strcmp(plan_fields[i].key, "env") == 0 ||
@@ -428,7 +430,7 @@ print_plan(json_object *plan)
 		bool known = strcmp(key, "sources") == 0;
 		for (j = 0; !known && j < PCB_ARRAY_LEN(plan_fields); j++)
 			known = strcmp(key, plan_fields[j].key) == 0;
-		if (known)
+		if (known || val == NULL)
 			continue;
 		snprintf(label, sizeof label, "%s:", key);
 		print_plan_value(label, val, plan_source(plan, key, val));
