@@ -382,7 +382,7 @@ START_TEST(test_enospc)
 	struct pcb_err e;
 	int rc = 0;
 
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) {
 		fprintf(stderr, "test_enospc: skipped, cannot make a mount namespace: %s\n",
 		    strerror(errno));
 		free(mnt);
