@@ -234,13 +234,15 @@ python_version_from_spec(const char *spec, char **out, struct pcb_err *err)
 {
 	struct spec_clause clauses[SPEC_CLAUSES_MAX];
 	const char *s = spec, *e;
+	char *ver = NULL;
 	size_t n = 0, len;
 	long minor;
 	int rc = 0;
 
-	*out = NULL;
-	if (strlen(spec) > REQUIRES_PYTHON_MAX)
-		return pcb_err_set(err, PCB_EINVAL, PYPROJECT ": requires-python is too long");
+	if (strlen(spec) > REQUIRES_PYTHON_MAX) {
+		rc = pcb_err_set(err, PCB_EINVAL, PYPROJECT ": requires-python is too long");
+		goto out;
+	}
 	for (;;) {
 		e = strchr(s, ',');
 		len = e != NULL ? (size_t)(e - s) : strlen(s);
@@ -251,33 +253,36 @@ python_version_from_spec(const char *spec, char **out, struct pcb_err *err)
 		while (len > 0 && isspace((unsigned char)s[len - 1]))
 			len--;
 		if (len > 0) {
-			if (n == SPEC_CLAUSES_MAX || parse_clause(s, len, &clauses[n]) != 0)
-				return pcb_err_set(err, PCB_EINVAL, PYPROJECT ": requires-python '%s': "
+			if (n == SPEC_CLAUSES_MAX || parse_clause(s, len, &clauses[n]) != 0) {
+				rc = pcb_err_set(err, PCB_EINVAL, PYPROJECT ": requires-python '%s': "
 				    "cannot read '%.*s'", spec, (int)len, s);
+				goto out;
+			}
 			n++;
 		} else if (e != NULL || n > 0) {
-			return pcb_err_set(err, PCB_EINVAL, PYPROJECT ": requires-python '%s': empty "
+			rc = pcb_err_set(err, PCB_EINVAL, PYPROJECT ": requires-python '%s': empty "
 			    "clause", spec);
+			goto out;
 		}
 		if (e == NULL)
 			break;
 		s = e + 1;
 	}
 	if (n == 0)
-		return 0;   /* "" says nothing */
-	for (minor = PY_MINOR_LOW; minor <= PY_MINOR_HIGH; minor++) {
+		goto out;   /* "" says nothing */
+	for (minor = PY_MINOR_LOW; minor <= PY_MINOR_HIGH && ver == NULL; minor++) {
 		size_t i;
 
 		for (i = 0; i < n && clause_allows(&clauses[i], minor); i++)
 			;
-		if (i == n) {
-			*out = pcb_xasprintf("3.%ld", minor);
-			goto out;
-		}
+		if (i == n)
+			ver = pcb_xasprintf("3.%ld", minor);
 	}
-	rc = pcb_err_set(err, PCB_EINVAL, PYPROJECT ": requires-python '%s' excludes every known "
-	    "Python version (3.%d to 3.%d)", spec, PY_MINOR_LOW, PY_MINOR_HIGH);
+	if (ver == NULL)
+		rc = pcb_err_set(err, PCB_EINVAL, PYPROJECT ": requires-python '%s' excludes every "
+		    "known Python version (3.%d to 3.%d)", spec, PY_MINOR_LOW, PY_MINOR_HIGH);
 out:
+	*out = ver;
 	return rc;
 }
 
@@ -744,38 +749,39 @@ choose_cmd(struct pcb_project *p, const struct scripts *sc, bool pkg_in_src,
     struct pcb_err *err)
 {
 	static const char *const files[] = { "main.py", "app.py", "manage.py" };
+	char *rel = NULL;
 	bool found;
 	int rc;
 
 	if ((rc = pick_script(p, sc->project, "project.scripts", &found, err)) != 0 || found)
-		return rc;
+		goto out;
 	if ((rc = pick_script(p, sc->poetry, "tool.poetry.scripts", &found, err)) != 0 || found)
-		return rc;
+		goto out;
 	if (p->package != NULL) {
-		char *rel = pcb_xasprintf("%s%s/__main__.py", pkg_in_src ? "src/" : "", p->package);
-		bool has_main = is_file(p->context, rel);
-
-		if (has_main) {
+		rel = pcb_xasprintf("%s%s/__main__.py", pkg_in_src ? "src/" : "", p->package);
+		if (is_file(p->context, rel)) {
 			pcb_strv_push(&p->cmd, "python");
 			pcb_strv_push(&p->cmd, "-m");
 			pcb_strv_push(&p->cmd, p->package);
 			p->cmd_source = pcb_xasprintf("package %s has %s", p->package, rel);
+			goto out;
 		}
-		free(rel);
-		if (has_main)
-			return 0;
 	}
+	/* Only files that will be in the image count (the ignore file may have dropped them). */
 	for (size_t i = 0; i < PCB_ARRAY_LEN(files); i++) {
 		if (pcb_strv_contains(&p->include, files[i])) {
 			pcb_strv_push(&p->cmd, "python");
 			pcb_strv_push(&p->cmd, files[i]);
 			p->cmd_source = pcb_xasprintf("%s at the top of the context", files[i]);
-			return 0;
+			goto out;
 		}
 	}
-	return pcb_err_set(err, PCB_EINVAL, "cannot tell how to start %s: no [project.scripts] "
+	rc = pcb_err_set(err, PCB_EINVAL, "cannot tell how to start %s: no [project.scripts] "
 	    "entry, no package with __main__.py and no main.py/app.py; pass --entrypoint",
 	    p->context);
+out:
+	free(rel);
+	return rc;
 }
 
 int

@@ -572,6 +572,20 @@ START_TEST(test_ignore_file_shapes_include)
 }
 END_TEST
 
+START_TEST(test_ignored_main_py_is_not_the_entrypoint)
+{
+	struct pcb_project p;
+
+	put("main.py", "");
+	put("app.py", "");
+	put(".pcbignore", "main.py\n");
+	discover_ok(&p);
+	assert_strv(&p.include, "include", "app.py", NULL);
+	assert_strv(&p.cmd, "cmd", "python", "app.py", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
 START_TEST(test_filter)
 {
 	struct pcb_project p;
@@ -671,6 +685,7 @@ project_suite(void)
 	tcase_add_test(tc, test_bad_context);
 	tcase_add_test(tc, test_bad_ignore_file);
 	tcase_add_test(tc, test_ignore_file_shapes_include);
+	tcase_add_test(tc, test_ignored_main_py_is_not_the_entrypoint);
 	tcase_add_test(tc, test_filter);
 	tcase_add_test(tc, test_filter_without_ignore);
 	suite_add_tcase(s, tc);
