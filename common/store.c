@@ -438,12 +438,8 @@ pcb_blob_writer_commit(struct pcb_blob_writer *w, const char *media_type,
 		rc = writer_fail(w, errno, "syncing", err);
 		goto out;
 	}
-	if (close(w->fd) != 0) {
-		w->fd = -1;
-		rc = writer_fail(w, errno, "closing", err);
-		goto out;
-	}
-	w->fd = -1;
+	/* The descriptor (and so the flock that tells clean_tmp the file is live) stays open
+	 * until the rename is done; writer_free closes it. */
 	if (EVP_DigestFinal_ex(w->md, md, &mdlen) != 1 || mdlen != 32) {
 		rc = pcb_err_set(err, PCB_EINTERNAL, "SHA-256 final failed");
 		goto fail;
