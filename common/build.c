@@ -447,16 +447,24 @@ kv_set2(struct pcb_strv *sv, const char *k, const char *v)
 	free(kv);
 }
 
-/* Repository names are lowercase; project names may not be. */
+/* Repository names are lowercase; project names may not be. The project name normalised as
+ * PEP 503 does (lowercase, runs of '-', '_', '.' become one '-'), other characters dropped. */
 static char *
 image_name_from_project(const char *name)
 {
-	char *s = pcb_xstrdup(name);
-	for (char *c = s; *c; c++) {
-		*c = (char)tolower((unsigned char)*c);
-		if (!(isalnum((unsigned char)*c) || *c == '.' || *c == '-'))
-			*c = '-';
+	char *s = pcb_xmalloc(strlen(name) + 4), *o = s;
+
+	for (const char *c = name; *c; c++) {
+		if (isalnum((unsigned char)*c))
+			*o++ = (char)tolower((unsigned char)*c);
+		else if ((*c == '-' || *c == '_' || *c == '.') && o > s && o[-1] != '-')
+			*o++ = '-';
 	}
+	while (o > s && o[-1] == '-')
+		o--;
+	if (o == s)
+		o += sprintf(s, "app");
+	*o = '\0';
 	return s;
 }
 
@@ -509,8 +517,7 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 		p->cmd_source = "request";
 	}
 	if (p->entrypoint.n == 0 && p->cmd.n == 0)
-		return pcb_err_set(err, PCB_EINVAL, "%s: the image would have no command: give an "
-		    "entrypoint or a cmd", s->context);
+		return pcb_err_set(err, PCB_EINVAL, PCB_PROJECT_NO_CMD_HINT, p->proj.context);
 
 	/* Env: defaults first, then the user's values win (same key replaced in place). */
 	kv_set2(&p->env, "PATH", DEFAULT_PATH);

@@ -776,9 +776,8 @@ choose_cmd(struct pcb_project *p, const struct scripts *sc, bool pkg_in_src,
 			goto out;
 		}
 	}
-	rc = pcb_err_set(err, PCB_EINVAL, "cannot tell how to start %s: no [project.scripts] "
-	    "entry, no package with __main__.py and no main.py/app.py; pass --entrypoint",
-	    p->context);
+	/* Nothing found: cmd stays empty and the builder decides (the user may have given
+	 * --entrypoint; if not, it reports PCB_PROJECT_NO_CMD_HINT). */
 out:
 	free(rel);
 	return rc;

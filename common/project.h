@@ -23,11 +23,16 @@ struct pcb_project {
 	char *python_version; /* "3.12" from requires-python, or NULL */
 	char *package;        /* import package found ("hello"), or NULL */
 	struct pcb_strv include;   /* top-level context-relative paths to pack, sorted */
-	struct pcb_strv cmd;       /* argv that starts the app (e.g. "python" "-c" "…") */
+	struct pcb_strv cmd;       /* argv that starts the app (e.g. "python" "-c" "…"); empty
+	                            * when discovery found no way to start it */
 	char *cmd_source;     /* where cmd came from: "[project.scripts] hello = hello.cli:main" */
 	struct pcb_ignore *ignore;  /* owned */
 	json_object *pyproject;     /* parsed pyproject.toml or NULL (owned) */
 };
+
+/* What to tell a user whose project has no discoverable command (format: context path). */
+#define PCB_PROJECT_NO_CMD_HINT "cannot tell how to start %s: no [project.scripts] entry, " \
+	"no package with __main__.py and no main.py/app.py/manage.py; pass --entrypoint"
 
 /* Discovers the project in `context` (must be a directory). Errors name the file, line and key
  * at fault (invalid TOML, `name` not a string, …). On failure *p is left freed. */

@@ -22,20 +22,33 @@ pcb_test_json(const char *text, const char *what)
 json_object *
 pcb_test_jget(json_object *j, const char *path)
 {
-	char *p = pcb_xstrdup(path), *save = NULL;
 	json_object *cur = j;
+	const char *rest = path;
 
-	for (char *k = strtok_r(p, ".", &save); k && cur; k = strtok_r(NULL, ".", &save)) {
+	/* Components are separated by '.', but object keys may contain dots themselves
+	 * ("org.opencontainers.image.title"): at each object, the whole rest of the path is tried
+	 * as one key first. */
+	while (cur != NULL && *rest != '\0') {
+		const char *dot = strchr(rest, '.');
+		size_t n = dot ? (size_t)(dot - rest) : strlen(rest);
+		char *k = pcb_xstrndup(rest, n);
+		json_object *next = NULL;
+
 		if (json_object_is_type(cur, json_type_array)) {
 			char *end;
 			long i = strtol(k, &end, 10);
-			cur = *end == '\0' ? json_object_array_get_idx(cur, (size_t)i) : NULL;
-		} else if (!json_object_is_type(cur, json_type_object) ||
-		    !json_object_object_get_ex(cur, k, &cur)) {
-			cur = NULL;
+			next = *end == '\0' && i >= 0 ? json_object_array_get_idx(cur, (size_t)i) : NULL;
+		} else if (json_object_is_type(cur, json_type_object)) {
+			if (json_object_object_get_ex(cur, rest, &next)) {
+				free(k);
+				return next;
+			}
+			json_object_object_get_ex(cur, k, &next);
 		}
+		free(k);
+		cur = next;
+		rest += n + (dot ? 1 : 0);
 	}
-	free(p);
 	return cur;
 }
 

@@ -66,7 +66,7 @@ START_TEST(plan_shows_discovery_and_sources)
 	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "base_image")), "scratch");
 	/* Repository names are lowercase; the default tag follows the project name. */
 	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "tags.0")),
-	    "hello_world:latest");
+	    "hello-world:latest");
 	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "env.A")), "1");
 	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "env.PYTHONUNBUFFERED")), "1");
 	ck_assert_ptr_nonnull(strstr(json_object_get_string(pcb_test_jget(plan, "entrypoint")),
@@ -166,7 +166,7 @@ START_TEST(run_cancelled)
 	spec_for(&s, ctxdir);
 	ck_assert_int_eq(pcb_build_run(&s, &ctx, &res, &e), PCB_ECANCELED);
 	ck_assert_ptr_null(res);
-	ck_assert_int_eq(pcb_store_tag_get(store, "hello_world:latest", &tagged, &e), PCB_ENOENT);
+	ck_assert_int_eq(pcb_store_tag_get(store, "hello-world:latest", &tagged, &e), PCB_ENOENT);
 	pcb_build_spec_free(&s);
 	free(ctxdir);
 }
