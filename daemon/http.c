@@ -1,0 +1,599 @@
+/* http.c — libmicrohttpd on the libuv loop, request bodies, dispatch and JSON replies.
+ *
+ * Each listening socket gets its own MHD daemon in epoll mode without an internal thread.
+ * MHD's epoll fd is watched by one uv_poll_t, and a uv_timer_t follows MHD_get_timeout();
+ * both call MHD_run(), so every MHD callback runs on the loop thread and may touch the job
+ * table directly. Nothing here blocks: slow work suspends the connection. */
+#include "http.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* Idle keep-alive connections are closed after this; suspended ones (event streams waiting
+ * for the next event) are not subject to it. */
+#define CONNECTION_TIMEOUT_S 300
+
+struct listener {
+	struct pcb_httpd *h;
+	struct MHD_Daemon *mhd;
+	uv_poll_t poll;
+	uv_timer_t timer;
+	int fd;
+	bool quiesced;
+	bool closing;
+	char *name;
+	char *unix_path;
+};
+
+struct pcb_httpd {
+	struct pcb_daemon *d;
+	struct listener *ls;
+	size_t n;
+	int n_requests;
+};
+
+static void rearm(struct listener *l);
+
+static void
+run_mhd(struct listener *l)
+{
+	if (l->closing)
+		return;
+	MHD_run(l->mhd);
+	rearm(l);
+}
+
+static void
+on_timer(uv_timer_t *t)
+{
+	run_mhd(t->data);
+}
+
+static void
+on_poll(uv_poll_t *p, int status, int events)
+{
+	(void)status;
+	(void)events;
+	run_mhd(p->data);
+}
+
+static void
+rearm(struct listener *l)
+{
+	MHD_UNSIGNED_LONG_LONG to;
+
+	if (l->closing)
+		return;
+	if (MHD_get_timeout(l->mhd, &to) == MHD_YES)
+		uv_timer_start(&l->timer, on_timer, (uint64_t)to, 0);
+	else
+		uv_timer_stop(&l->timer);
+}
+
+void
+pcb_http_kick(struct pcb_httpd *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (!h->ls[i].closing)
+			uv_timer_start(&h->ls[i].timer, on_timer, 0, 0);
+}
+
+__attribute__((format(printf, 2, 0)))
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	pcb_log_warn("http: %s", msg);
+}
+
+/* --- replies ---------------------------------------------------------------------------- */
+
+static void
+log_reply(struct pcb_request *r, unsigned int status)
+{
+	pcb_log_debug("%s %s %u", r->method, r->path, status);
+}
+
+void
+pcb_http_reply_response(struct pcb_request *r, unsigned int status, struct MHD_Response *resp)
+{
+	if (r->replied)
+		return;
+	r->replied = true;
+	log_reply(r, status);
+	if (MHD_queue_response(r->conn, status, resp) != MHD_YES)
+		pcb_log_warn("%s %s: could not queue the response", r->method, r->path);
+}
+
+/* A response holding a copy of j's text (j stays the caller's). */
+static struct MHD_Response *
+json_response(json_object *j, const char *location)
+{
+	const char *s = pcb_json_str(j);
+	size_t len = strlen(s);
+	char *body = pcb_xmalloc(len + 1);
+	struct MHD_Response *resp;
+
+	memcpy(body, s, len);
+	body[len] = '\n';
+	resp = MHD_create_response_from_buffer(len + 1, body, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (location != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	return resp;
+}
+
+void
+pcb_http_reply_json(struct pcb_request *r, unsigned int status, json_object *j,
+    const char *location)
+{
+	struct MHD_Response *resp = json_response(j, location);
+
+	json_object_put(j);
+	pcb_http_reply_response(r, status, resp);
+	MHD_destroy_response(resp);
+}
+
+static json_object *
+error_body(const char *code, const char *msg)
+{
+	json_object *o = json_object_new_object(), *e = json_object_new_object();
+
+	json_object_object_add(e, "code", json_object_new_string(code));
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_object_add(o, "error", e);
+	return o;
+}
+
+static void
+reply_error_allow(struct pcb_request *r, unsigned int status, const char *code,
+    const char *msg, const char *allow)
+{
+	json_object *body = error_body(code, msg);
+	struct MHD_Response *resp = json_response(body, NULL);
+
+	json_object_put(body);
+	if (allow != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	if (status >= 500)
+		pcb_log_warn("%s %s: %u %s", r->method, r->path, status, msg);
+	pcb_http_reply_response(r, status, resp);
+	MHD_destroy_response(resp);
+}
+
+void
+pcb_http_reply_error(struct pcb_request *r, unsigned int status, const char *code,
+    const char *fmt, ...)
+{
+	char msg[PCB_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	reply_error_allow(r, status, code, msg, NULL);
+}
+
+/* The status and body of an engine error; internal codes keep their own name. */
+static unsigned int
+err_status(const struct pcb_err *e)
+{
+	return (unsigned int)pcb_err_http_status(e->code ? e->code : PCB_EINTERNAL);
+}
+
+static const char *
+err_code(const struct pcb_err *e)
+{
+	int code = e->code ? e->code : PCB_EINTERNAL;
+
+	/* The contract's names for the codes it lists; other codes keep the engine's name. */
+	switch (code) {
+	case PCB_EINVAL: return "invalid_request";
+	case PCB_ENOENT: return "not_found";
+	case PCB_ECONFLICT: return "conflict";
+	case PCB_ETOOBIG: return "payload_too_large";
+	default: return pcb_err_code_name(code);
+	}
+}
+
+void
+pcb_http_reply_err(struct pcb_request *r, const struct pcb_err *e)
+{
+	reply_error_allow(r, err_status(e), err_code(e), e->msg[0] ? e->msg : "error", NULL);
+}
+
+void
+pcb_http_suspend(struct pcb_request *r)
+{
+	r->suspended = true;
+	MHD_suspend_connection(r->conn);
+}
+
+static void
+resume_with(struct pcb_request *r, unsigned int status, struct MHD_Response *resp)
+{
+	r->deferred = resp;
+	r->deferred_status = status;
+	r->suspended = false;
+	MHD_resume_connection(r->conn);
+	pcb_http_kick(r->srv);
+}
+
+void
+pcb_http_resume_json(struct pcb_request *r, unsigned int status, json_object *j)
+{
+	struct MHD_Response *resp = json_response(j, NULL);
+
+	json_object_put(j);
+	resume_with(r, status, resp);
+}
+
+void
+pcb_http_resume_err(struct pcb_request *r, const struct pcb_err *e)
+{
+	json_object *body = error_body(err_code(e), e->msg[0] ? e->msg : "error");
+
+	resume_with(r, err_status(e), json_response(body, NULL));
+	json_object_put(body);
+}
+
+void
+pcb_http_conn_suspend(struct MHD_Connection *c)
+{
+	MHD_suspend_connection(c);
+}
+
+void
+pcb_http_conn_resume(struct pcb_httpd *h, struct MHD_Connection *c)
+{
+	MHD_resume_connection(c);
+	pcb_http_kick(h);
+}
+
+/* --- request helpers ------------------------------------------------------------------ */
+
+const char *
+pcb_http_query(struct pcb_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *
+pcb_http_header(struct pcb_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+struct query_check {
+	const char *const *allowed;
+	const char *bad;
+};
+
+static enum MHD_Result
+check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct query_check *qc = cls;
+
+	(void)kind;
+	(void)value;
+	for (const char *const *a = qc->allowed; *a != NULL; a++)
+		if (strcmp(*a, key) == 0)
+			return MHD_YES;
+	qc->bad = key;
+	return MHD_NO;
+}
+
+int
+pcb_http_check_query(struct pcb_request *r, const char *const *allowed, struct pcb_err *err)
+{
+	struct query_check qc = { allowed, NULL };
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_arg, &qc);
+	if (qc.bad != NULL)
+		return pcb_err_set(err, PCB_EINVAL, "unknown query parameter \"%.100s\"", qc.bad);
+	return 0;
+}
+
+int
+pcb_http_body_json(struct pcb_request *r, json_object **out, struct pcb_err *err)
+{
+	struct json_tokener *tok = json_tokener_new();
+	json_object *j = NULL;
+	int rc = 0;
+
+	if (r->body.len == 0) {
+		rc = pcb_err_set(err, PCB_EINVAL, "the request body is empty; a JSON object "
+		    "is expected");
+		goto out;
+	}
+	if (memchr(r->body.data, '\0', r->body.len) != NULL) {
+		rc = pcb_err_set(err, PCB_EINVAL, "malformed JSON at offset %zu: NUL byte",
+		    (size_t)((char *)memchr(r->body.data, '\0', r->body.len) - r->body.data));
+		goto out;
+	}
+	j = json_tokener_parse_ex(tok, r->body.data, (int)r->body.len);
+	if (j == NULL) {
+		enum json_tokener_error te = json_tokener_get_error(tok);
+		if (te == json_tokener_continue)
+			rc = pcb_err_set(err, PCB_EINVAL, "malformed JSON at offset %zu: "
+			    "unexpected end of input", r->body.len);
+		else
+			rc = pcb_err_set(err, PCB_EINVAL, "malformed JSON at offset %zu: %s",
+			    json_tokener_get_parse_end(tok), json_tokener_error_desc(te));
+		goto out;
+	}
+	/* Only whitespace may follow the value. */
+	for (size_t i = json_tokener_get_parse_end(tok); i < r->body.len; i++) {
+		char c = r->body.data[i];
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+			rc = pcb_err_set(err, PCB_EINVAL, "malformed JSON at offset %zu: "
+			    "unexpected data after the JSON value", i);
+			goto out;
+		}
+	}
+	if (!json_object_is_type(j, json_type_object)) {
+		rc = pcb_err_set(err, PCB_EINVAL, "the request body must be a JSON object");
+		goto out;
+	}
+out:
+	json_tokener_free(tok);
+	if (rc != 0) {
+		json_object_put(j);
+		j = NULL;
+	}
+	*out = j;
+	return rc;
+}
+
+/* --- MHD callbacks -------------------------------------------------------------------- */
+
+static bool
+is_json_type(const char *ct)
+{
+	static const char want[] = "application/json";
+	size_t n = sizeof want - 1;
+
+	if (ct == NULL || strncasecmp(ct, want, n) != 0)
+		return false;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/* First call for a request: route it and refuse what can be refused from the headers. */
+static void
+begin(struct pcb_request *r)
+{
+	char allow[128];
+	bool known;
+	const char *cl;
+
+	r->path_buf = pcb_xstrdup(r->path);
+	r->route = pcb_routes_match(r->method, r->path_buf, r->params, &r->n_params, &known,
+	    allow, sizeof allow);
+	if (r->route == NULL) {
+		if (known)
+			reply_error_allow(r, 405, "method_not_allowed", "method not allowed", allow);
+		else
+			pcb_http_reply_error(r, 404, "not_found", "no such endpoint: %s %.200s",
+			    r->method, r->path);
+		return;
+	}
+	if (!r->route->has_body)
+		return;
+	if (!is_json_type(pcb_http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		pcb_http_reply_error(r, 415, "unsupported_media_type",
+		    "the request body must have Content-Type application/json");
+		return;
+	}
+	cl = pcb_http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL) {
+		char *end;
+		unsigned long long v;
+		errno = 0;
+		v = strtoull(cl, &end, 10);
+		if (errno != 0 || end == cl || v > PCB_HTTP_MAX_BODY) {
+			/* Answered before the body is read: MHD then closes the connection. */
+			pcb_http_reply_error(r, 413, "payload_too_large",
+			    "the request body is larger than %zu bytes", PCB_HTTP_MAX_BODY);
+			return;
+		}
+	}
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct listener *l = cls;
+	struct pcb_request *r = *con_cls;
+
+	(void)version;
+	if (r == NULL) {
+		r = pcb_xcalloc(1, sizeof *r);
+		r->d = l->h->d;
+		r->srv = l->h;
+		r->conn = conn;
+		r->method = pcb_xstrdup(method);
+		r->path = pcb_xstrdup(url);
+		pcb_buf_init(&r->body, PCB_HTTP_MAX_BODY);
+		*con_cls = r;
+		l->h->n_requests++;
+		begin(r);
+		return MHD_YES;
+	}
+	if (r->deferred != NULL) {
+		struct MHD_Response *resp = r->deferred;
+		r->deferred = NULL;
+		pcb_http_reply_response(r, r->deferred_status, resp);
+		MHD_destroy_response(resp);
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		/* Past the limit (a chunked body has no Content-Length to refuse up front) the
+		 * rest is discarded as it arrives, never kept. */
+		if (!r->body_too_big && pcb_buf_append(&r->body, upload_data, *upload_data_size) != 0) {
+			r->body_too_big = true;
+			pcb_buf_free(&r->body);
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->replied || r->suspended)
+		return MHD_YES;
+	if (r->body_too_big) {
+		pcb_http_reply_error(r, 413, "payload_too_large",
+		    "the request body is larger than %zu bytes", PCB_HTTP_MAX_BODY);
+		return MHD_YES;
+	}
+	r->route->handler(r);
+	if (!r->replied && !r->suspended)
+		pcb_http_reply_error(r, 500, "internal", "the handler gave no answer");
+	return MHD_YES;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct listener *l = cls;
+	struct pcb_request *r = *con_cls;
+
+	(void)conn;
+	if (r == NULL)
+		return;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		pcb_log_debug("%s %s: connection ended early (%d)", r->method, r->path, (int)toe);
+	if (r->deferred != NULL)
+		MHD_destroy_response(r->deferred);
+	pcb_buf_free(&r->body);
+	free(r->method);
+	free(r->path);
+	free(r->path_buf);
+	free(r);
+	*con_cls = NULL;
+	l->h->n_requests--;
+}
+
+/* --- life cycle ----------------------------------------------------------------------- */
+
+int
+pcb_http_create(struct pcb_daemon *d, const int *fds, char **names, char **unix_paths,
+    size_t n, struct pcb_httpd **out, struct pcb_err *err)
+{
+	struct pcb_httpd *h = pcb_xcalloc(1, sizeof *h);
+	int rc = 0;
+
+	h->d = d;
+	h->ls = pcb_xcalloc(n, sizeof *h->ls);
+	for (size_t i = 0; i < n; i++) {
+		struct listener *l = &h->ls[i];
+		const union MHD_DaemonInfo *info;
+
+		l->h = h;
+		l->fd = fds[i];
+		l->name = pcb_xstrdup(names[i]);
+		l->unix_path = pcb_xstrdup(unix_paths[i]);
+		l->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
+		    MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, l,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fds[i],
+		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
+		    MHD_OPTION_END);
+		if (l->mhd == NULL) {
+			rc = pcb_err_set(err, PCB_EINTERNAL, "starting the HTTP server on %s failed",
+			    names[i]);
+			/* Sockets not yet handed to MHD are closed here; earlier ones by MHD. */
+			for (size_t k = i; k < n; k++)
+				close(fds[k]);
+			free(l->name);
+			free(l->unix_path);
+			h->n = i;
+			goto out;
+		}
+		info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+		uv_poll_init(d->loop, &l->poll, info->epoll_fd);
+		l->poll.data = l;
+		uv_poll_start(&l->poll, UV_READABLE, on_poll);
+		uv_timer_init(d->loop, &l->timer);
+		l->timer.data = l;
+		h->n = i + 1;
+		rearm(l);
+		pcb_log_info("listening on %s", names[i]);
+	}
+out:
+	if (rc != 0) {
+		pcb_http_close(h);
+		/* The caller runs the loop to let the handles close, then destroys. */
+	}
+	*out = h;
+	return rc;
+}
+
+void
+pcb_http_quiesce(struct pcb_httpd *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		struct listener *l = &h->ls[i];
+		MHD_socket fd;
+
+		if (l->quiesced || l->closing)
+			continue;
+		fd = MHD_quiesce_daemon(l->mhd);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+		l->quiesced = true;
+		if (l->unix_path != NULL)
+			unlink(l->unix_path);
+		pcb_log_info("stopped listening on %s", l->name);
+	}
+}
+
+void
+pcb_http_close(struct pcb_httpd *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		struct listener *l = &h->ls[i];
+
+		if (l->closing)
+			continue;
+		pcb_http_quiesce(h);
+		l->closing = true;
+		uv_close((uv_handle_t *)&l->poll, NULL);
+		uv_close((uv_handle_t *)&l->timer, NULL);
+		MHD_stop_daemon(l->mhd);
+		l->mhd = NULL;
+	}
+}
+
+void
+pcb_http_destroy(struct pcb_httpd *h)
+{
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->ls[i].name);
+		free(h->ls[i].unix_path);
+	}
+	free(h->ls);
+	free(h);
+}
+
+int
+pcb_http_n_requests(struct pcb_httpd *h)
+{
+	return h->n_requests;
+}

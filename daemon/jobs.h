@@ -1,0 +1,66 @@
+/* jobs.h — the build jobs: the table of live builds, their event logs and subscribers, the
+ * SQLite record of every build (<state>/jobs.db), and the worker pool that runs the engine.
+ *
+ * Thread-safety: every function here is called on the loop thread only. Workers talk back
+ * through one mutex-protected queue drained by one uv_async_t inside this module. */
+#ifndef PCB_JOBS_H
+#define PCB_JOBS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+#include <uv.h>
+
+#include "build.h"
+#include "err.h"
+#include "store.h"
+
+struct pcb_jobs;
+struct pcb_sub;
+
+/* Opens <state_dir>/jobs.db, marks builds left queued or running by a previous process as
+ * failed ("interrupted"), and starts `workers` build threads. `store` is borrowed and must
+ * outlive the jobs. */
+int pcb_jobs_create(uv_loop_t *loop, const char *state_dir, struct pcb_store *store,
+    int workers, struct pcb_jobs **out, struct pcb_err *err);
+/* Frees everything. Call after pcb_jobs_shutdown() finished and the loop closed the module's
+ * handles (see pcb_jobs_close_handles). */
+void pcb_jobs_destroy(struct pcb_jobs *j);
+/* uv_close()s the module's handles; run the loop afterwards to let them close. */
+void pcb_jobs_close_handles(struct pcb_jobs *j);
+
+/* Records a new build and queues it. Takes ownership of *spec (leaves it initialised-empty).
+ * *build_out (caller puts) is the Build resource. */
+int pcb_jobs_submit(struct pcb_jobs *j, struct pcb_build_spec *spec, json_object **build_out,
+    struct pcb_err *err);
+/* The Build resource, or PCB_ENOENT. Caller puts *out. */
+int pcb_jobs_get(struct pcb_jobs *j, const char *id, json_object **out, struct pcb_err *err);
+/* Builds newest first; state may be NULL (any). Caller puts *out ({"builds": […]}). */
+int pcb_jobs_list(struct pcb_jobs *j, const char *state, int limit, json_object **out,
+    struct pcb_err *err);
+/* Cancels: a queued build ends cancelled at once, a running one is asked to stop.
+ * PCB_ENOENT unknown, PCB_ECONFLICT already finished. *out (caller puts) is the Build. */
+int pcb_jobs_cancel(struct pcb_jobs *j, const char *id, json_object **out,
+    struct pcb_err *err);
+void pcb_jobs_counts(struct pcb_jobs *j, int *running, int *queued);
+int pcb_jobs_workers(struct pcb_jobs *j);
+
+/* Shutdown: queued builds fail at once ("interrupted"), running builds may finish for
+ * timeout_ms and are then cancelled. done(ud) is called on the loop once no build is live
+ * and every worker thread has been joined. */
+void pcb_jobs_shutdown(struct pcb_jobs *j, int64_t timeout_ms, void (*done)(void *ud),
+    void *ud);
+
+/* Subscribers: an SSE reader of one build's events, starting after seq `after`. The events
+ * come already formatted as SSE text. wake(ud) is called (on the loop) whenever new bytes are
+ * ready or the stream ended. Caller destroys the subscriber. */
+int pcb_jobs_subscribe(struct pcb_jobs *j, const char *id, int64_t after,
+    void (*wake)(void *ud), void *ud, struct pcb_sub **out, struct pcb_err *err);
+/* Copies up to max ready bytes into buf. Returns the count, 0 when nothing is ready yet, or
+ * -1 when the stream is over (everything up to and including `end` was read). */
+ssize_t pcb_sub_read(struct pcb_sub *s, char *buf, size_t max);
+void pcb_sub_destroy(struct pcb_sub *s);
+/* Number of subscribers alive (for shutdown). */
+int pcb_jobs_n_subs(struct pcb_jobs *j);
+
+#endif
