@@ -1214,6 +1214,39 @@ START_TEST(test_pyproject_hatch)
 }
 END_TEST
 
+START_TEST(test_fixture_files)
+{
+	static const char *const files[] = { "spec-example.toml", "spec-tables.toml",
+	    "spec-values.toml" };
+	struct pcb_err err;
+	json_object *d;
+	size_t k;
+
+	for (k = 0; k < PCB_ARRAY_LEN(files); k++) {
+		char *dir = pcb_path_join(pcb_test_source_dir(), "tests/toml");
+		char *path = pcb_path_join(dir, files[k]);
+
+		d = NULL;
+		pcb_err_clear(&err);
+		ck_assert_msg(pcb_toml_parse_file(path, &d, &err) == 0, "%s", err.msg);
+		if (k == 0) {
+			check_dt(d, "owner/dob", PCB_TOML_DATETIME, "1979-05-27T07:32:00-08:00");
+			check_int(d, "servers/beta/i/0", 0xdeadbeef);
+			check_int(d, "servers/beta/a/b/c.d", 1);
+		} else if (k == 1) {
+			check_str(d, "fruits/1/varieties/0/name", "plantain");
+			check_str(d, "fruits/1/varieties/0/animal/type/name", "pug");
+		} else {
+			check_str(d, "winpath2", "\\\\ServerX\\admin$\\system32\\");
+			check_str(d, "3/14159", "pi");
+		}
+		json_object_put(d);
+		free(path);
+		free(dir);
+	}
+}
+END_TEST
+
 /* ---- the decoder binary ------------------------------------------------------------------- */
 
 START_TEST(test_decoder_binary)
@@ -1291,6 +1324,7 @@ toml_suite(void)
 	tcase_add_test(tc, test_pyproject_pep621);
 	tcase_add_test(tc, test_pyproject_poetry);
 	tcase_add_test(tc, test_pyproject_hatch);
+	tcase_add_test(tc, test_fixture_files);
 	tcase_add_test(tc, test_decoder_binary);
 	suite_add_tcase(s, tc);
 	return s;
