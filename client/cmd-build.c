@@ -367,11 +367,11 @@ print_plan_value(const char *label, json_object *v, const char *source)
 	compact = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (json_object_is_type(v, json_type_object) && json_object_object_length(v) > 0 &&
-	    strcmp(label, "env") != 0 && strcmp(label, "labels") != 0) {
+	    strcmp(label, "env:") != 0 && strcmp(label, "labels:") != 0) {
 		printf("%-15s %s", label, compact);
 	} else if (json_object_is_type(v, json_type_object) && json_object_object_length(v) > 0) {
 		/* env and labels: one KEY=VALUE per line */
-		printf("%s:", label);
+		printf("%s", label);
 		if (source != NULL)
 			printf("  (%s)", source);
 		printf("\n");
@@ -380,9 +380,9 @@ print_plan_value(const char *label, json_object *v, const char *source)
 			    json_object_get_string(val) : json_object_to_json_string(val));
 		}
 		return;
-	} else if (json_object_is_type(v, json_type_array) && (strcmp(label, "include") == 0 ||
-	    strcmp(label, "outputs") == 0) && json_object_array_length(v) > 0) {
-		printf("%s:", label);
+	} else if (json_object_is_type(v, json_type_array) && (strcmp(label, "include:") == 0 ||
+	    strcmp(label, "outputs:") == 0) && json_object_array_length(v) > 0) {
+		printf("%s", label);
 		if (source != NULL)
 			printf("  (%s)", source);
 		printf("\n");
@@ -420,10 +420,7 @@ print_plan(json_object *plan)
 		if (!json_object_object_get_ex(plan, plan_fields[i].key, &v) || v == NULL)
 			continue;
 		snprintf(label, sizeof label, "%s:", plan_fields[i].label);
-		print_plan_value(strcmp(plan_fields[i].key, "env") == 0 ||
-		    strcmp(plan_fields[i].key, "labels") == 0 || strcmp(plan_fields[i].key,
-		    "include") == 0 || strcmp(plan_fields[i].key, "outputs") == 0 ?
-		    plan_fields[i].label : label, v, plan_source(plan, plan_fields[i].key, v));
+		print_plan_value(label, v, plan_source(plan, plan_fields[i].key, v));
 	}
 	/* Anything newer than this client: shown as JSON rather than hidden. */
 	json_object_object_foreach(plan, key, val) {
