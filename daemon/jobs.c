@@ -23,6 +23,7 @@
 #define SUB_MAX_BUFFER ((size_t)64 << 20) /* a reader that far behind is dropped */
 #define PROGRESS_MIN_MS 200              /* <= 5 progress events per second per layer */
 #define PROGRESS_SLOTS 16
+#define KEEPALIVE_MS 15000               /* comment lines on idle streams */
 
 struct ev {
 	char *type;
@@ -98,6 +99,7 @@ struct pcb_jobs {
 	int n_threads;
 	uv_async_t async;
 	uv_timer_t shutdown_timer;
+	uv_timer_t keepalive;
 
 	bool stopping;
 	bool done_called;
@@ -790,6 +792,24 @@ out:
 	return rc;
 }
 
+/* Idle streams get a comment line now and then: proxies keep them open, and writing is how
+ * a vanished client is noticed (its connection is then closed and the subscriber freed). */
+static void
+on_keepalive(uv_timer_t *t)
+{
+	struct pcb_jobs *j = t->data;
+
+	for (struct job *jb = j->live; jb != NULL; jb = jb->next_live) {
+		for (struct pcb_sub *s = jb->subs; s != NULL; s = s->next) {
+			if (s->ended || s->pos < s->out.len)
+				continue;
+			s->out.len = s->pos = 0;
+			if (pcb_buf_append(&s->out, ": keep-alive\n\n", 14) == 0 && s->wake != NULL)
+				s->wake(s->wake_ud);
+		}
+	}
+}
+
 static void
 on_shutdown_timer(uv_timer_t *t)
 {
@@ -827,6 +847,9 @@ pcb_jobs_create(uv_loop_t *loop, const char *state_dir, struct pcb_store *store,
 	j->async.data = j;
 	uv_timer_init(loop, &j->shutdown_timer);
 	j->shutdown_timer.data = j;
+	uv_timer_init(loop, &j->keepalive);
+	j->keepalive.data = j;
+	uv_timer_start(&j->keepalive, on_keepalive, KEEPALIVE_MS, KEEPALIVE_MS);
 	j->threads = pcb_xcalloc((size_t)workers, sizeof *j->threads);
 	for (int i = 0; i < workers; i++) {
 		int e = pthread_create(&j->threads[i], NULL, worker_main, j);
@@ -848,6 +871,7 @@ pcb_jobs_close_handles(struct pcb_jobs *j)
 {
 	uv_close((uv_handle_t *)&j->async, NULL);
 	uv_close((uv_handle_t *)&j->shutdown_timer, NULL);
+	uv_close((uv_handle_t *)&j->keepalive, NULL);
 }
 
 void

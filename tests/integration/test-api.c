@@ -544,13 +544,28 @@ START_TEST(test_cancel_running)
 {
 	struct pcb_test_daemon d;
 	char *proj = make_project(true);
-	char *id, *path;
+	char *id, *path, *live, *live_rc, *text;
 	json_object *b, *evs;
 	struct reply r;
+	int64_t deadline;
 
 	pcb_test_daemon_start(&d, NULL, "--workers 1");
 	id = submit(&d, proj);
 	json_object_put(wait_state(&d, id, "running", 30));
+	/* Follow the stream live in the background: it must end by itself after `end`. */
+	live = pcb_path_join(d.dir, "live.sse");
+	live_rc = pcb_path_join(d.dir, "live.rc");
+	ck_assert_int_eq(pcb_test_runf(NULL, "(curl -sN --max-time 90 --unix-socket %s "
+	    "http://x/v1/builds/%s/events > %s; echo $? > %s) >/dev/null 2>&1 &", d.sock, id,
+	    live, live_rc), 0);
+	/* Wait until the stream is attached (the replay has arrived) before cancelling. */
+	deadline = pcb_monotonic_ms() + 30000;
+	while ((text = pcb_test_read(live, NULL)) == NULL || strstr(text, "\"running\"") == NULL) {
+		free(text);
+		ck_assert_msg(pcb_monotonic_ms() < deadline, "no live events");
+		sleep_ms(20);
+	}
+	free(text);
 	path = pcb_xasprintf("/v1/builds/%s", id);
 	r = http_ex(&d, "DELETE", path, NULL, 0, NULL, NULL);
 	ck_assert_msg(r.status == 202, "DELETE: %ld %s", r.status, r.body);
@@ -565,6 +580,22 @@ START_TEST(test_cancel_running)
 	evs = read_events(&d, id, NULL, NULL, 1);
 	ck_assert_str_eq(jstr(ev_at(evs, -1), "state"), "cancelled");
 	json_object_put(evs);
+	/* The live reader saw the same end and its stream closed cleanly (curl exit 0). */
+	deadline = pcb_monotonic_ms() + 30000;
+	while ((text = pcb_test_read(live_rc, NULL)) == NULL || strchr(text, '\n') == NULL) {
+		free(text);
+		ck_assert_msg(pcb_monotonic_ms() < deadline, "live stream did not end");
+		sleep_ms(20);
+	}
+	ck_assert_str_eq(text, "0\n");
+	free(text);
+	text = pcb_test_read(live, NULL);
+	ck_assert(strstr(text, "id: 1\nevent: state\n") == text);
+	ck_assert_msg(strstr(text, "event: end\ndata: ") != NULL, "%s", text);
+	ck_assert(strstr(text, "\"state\":\"cancelled\"") != NULL);
+	free(text);
+	free(live);
+	free(live_rc);
 
 	ck_assert_int_eq(pcb_test_daemon_stop(&d), 0);
 	pcb_test_daemon_free(&d, true);
