@@ -703,6 +703,34 @@ START_TEST(test_listeners)
 }
 END_TEST
 
+/* systemd socket activation: the inherited fd 3 is served instead of --host. */
+START_TEST(test_socket_activation)
+{
+	char *dir, *out = NULL;
+	int rc;
+
+	if (!pcb_test_have("systemd-socket-activate")) {
+		ck_assert(true);   /* not installed here: nothing to check */
+		return;
+	}
+	dir = pcb_test_tmpdir();
+	/* systemd-socket-activate execs the daemon in place, so $! is the daemon's pid. */
+	rc = pcb_test_runf(&out, "cd %s && systemd-socket-activate -l %s/sa.sock "
+	    "%s/pycontainerd --state-dir %s/state >%s/log 2>&1 & pid=$!; "
+	    "i=0; until curl -sf --unix-socket %s/sa.sock http://x/v1/health; do "
+	    "i=$((i+1)); [ $i -gt 400 ] && break; sleep 0.05; done; echo; "
+	    "kill -TERM $pid; wait $pid; echo rc=$?; cat %s/log", dir, dir, pcb_test_build_dir(),
+	    dir, dir, dir, dir);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(strstr(out, "\"status\":\"ok\"") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "listening on systemd fd 3") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "rc=0") != NULL, "%s", out);
+	free(out);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -720,6 +748,7 @@ main(void)
 	tcase_add_test(tc, test_cancel_running);
 	tcase_add_test(tc, test_cancel_queued_and_sigterm);
 	tcase_add_test(tc, test_listeners);
+	tcase_add_test(tc, test_socket_activation);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
