@@ -15,10 +15,12 @@ VERSION  := 0.1.0
 
 CC       ?= cc
 PKGS     := libmicrohttpd libcurl json-c libuv sqlite3 openssl zlib
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+# pkg-config runs when a recipe needs the flags (recursive variables), so that
+# `make deps demo` works on a machine where deps has yet to install the packages.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Werror
 CFLAGS   ?= -O2 -g
@@ -52,6 +54,8 @@ CLIENT   := $(BUILD)/pcb
 TOMLDEC  := $(BUILD)/pcb-toml-decode
 
 .PHONY: all check unit integration valgrind deps demo install clean bench fuzz
+# Keep intermediate objects of the test chains (make would delete them and rebuild each time).
+.SECONDARY:
 all: $(LIB) $(DAEMON) $(CLIENT) $(TOMLDEC)
 
 $(BUILD)/obj/%.o: %.c

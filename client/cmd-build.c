@@ -203,8 +203,11 @@ add_kv(json_object *obj, const char *flag, const char *kv, const struct pcb_cmd 
 
 	if (eq == NULL || eq == kv)
 		return pcb_cli_usage_error(cmd, "%s '%s': expected KEY=VALUE", flag, kv);
-	json_object_object_add_ex(obj, pcb_xstrndup(kv, (size_t)(eq - kv)),
-	    json_object_new_string(eq + 1), JSON_C_OBJECT_KEY_IS_CONSTANT);
+	{
+		char *key = pcb_xstrndup(kv, (size_t)(eq - kv));
+		json_object_object_add(obj, key, json_object_new_string(eq + 1));   /* copies key */
+		free(key);
+	}
 	return 0;
 }
 
