@@ -610,8 +610,8 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 	ADD_STR(src, "cmd", p->cmd_source);
 	ADD_STR(src, "workdir", p->workdir_source);
 	ADD_STR(src, "platform", p->platform_source);
-	ADD_STR(src, "base_image", "default (scratch: base images come in a later version)");
-	ADD_STR(src, "created", s->source_date_epoch >= 0 ? "SOURCE_DATE_EPOCH" : "default (0)");
+	ADD_STR(src, "base_image", "default");
+	ADD_STR(src, "created", s->source_date_epoch >= 0 ? "SOURCE_DATE_EPOCH" : "default");
 	json_object_object_add(j, "sources", src);
 #undef ADD_STR
 	return j;
@@ -758,6 +758,13 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	if ((rc = pcb_layer_pack(ctx->store, &list, &opts, &app, err)) != 0) {
 		pcb_err_prefix(err, "packing the app layer");
 		goto out;
+	}
+	{
+		char *msg = pcb_xasprintf("app layer: %zu entries, %llu bytes of tar, %llu bytes gzip",
+		    app.n_entries, (unsigned long long)app.tar_size, (unsigned long long)app.size);
+		struct pcb_event ev = { .type = PCB_EVENT_LOG, .level = "info", .message = msg };
+		emit(ctx, &ev);
+		free(msg);
 	}
 	{
 		json_object *lj = layer_json("app", &app);
