@@ -51,4 +51,25 @@ enum pcb_toml_type pcb_toml_type_of(json_object *v);
 json_c_shallow_copy_fn pcb_toml_shallow_copy;
 json_object *pcb_toml_deep_copy(json_object *src);
 
+/* Source positions, so that errors found after parsing (a wrong type, an unknown key) can name
+ * the line: "pyproject.toml: line 7: [project].name must be a string". A struct pcb_toml_locs
+ * records, for every key defined in the document (table headers, dotted keys, keys in inline
+ * tables, array-of-tables entries), the line and column where it was defined. Owned by the
+ * caller of pcb_toml_parse_locs; read-only afterwards, so any thread may read it. */
+struct pcb_toml_locs;
+
+/* Like pcb_toml_parse, also returning positions (*locs_out, caller destroys; untouched on
+ * failure). */
+int pcb_toml_parse_locs(const char *data, size_t len, const char *name, json_object **out,
+    struct pcb_toml_locs **locs_out, struct pcb_err *err);
+/* Reads and parses a file with positions. */
+int pcb_toml_parse_file_locs(const char *path, json_object **out,
+    struct pcb_toml_locs **locs_out, struct pcb_err *err);
+/* Line (1-based) where the key at path[0..n) was defined ({"project", "scripts", "hello"});
+ * for an array of tables, a numeric component "0", "1"… picks the entry. 0 when unknown.
+ * col_out (may be NULL) gets the 1-based column. */
+int pcb_toml_locs_line(const struct pcb_toml_locs *locs, const char *const *path, size_t n,
+    int *col_out);
+void pcb_toml_locs_destroy(struct pcb_toml_locs *locs);
+
 #endif
