@@ -114,6 +114,12 @@ valgrind: all $(UNIT_BIN) $(ITEST_BIN)
 deps:
 	@tools/install-deps.sh
 
+# Coverage-guided fuzzing of the parsers (libFuzzer via clang) for FUZZ_SECONDS per harness;
+# crashes land in tests/fuzz/regressions/, which `make check` replays.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@tools/fuzz.sh "$(abspath $(BUILD))" $(FUZZ_SECONDS)
+
 demo: all
 	@tools/demo.sh "$(abspath $(BUILD))"
 

@@ -2,9 +2,12 @@
 # install-deps.sh — installs the Debian packages pycontainerd needs to build and test, if
 # missing. Idempotent: does nothing (and needs no network) when all are present.
 set -eu
+# golang-github-burntsushi-toml-dev ships the toml-test suite (valid/invalid cases) used by
+# tests/unit/test-toml-suite.c; nothing of Go is built.
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libuv1-dev
 libsqlite3-dev libssl-dev zlib1g-dev check libsubunit-dev
-skopeo umoci runc docker-registry valgrind curl python3 ca-certificates"
+skopeo umoci runc docker-registry valgrind curl python3 ca-certificates
+golang-github-burntsushi-toml-dev"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
