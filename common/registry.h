@@ -1,0 +1,99 @@
+/* registry.h — the OCI distribution (Docker registry v2) client: image references as docker
+ * spells them, credentials handed in with a job, the challenge/token dance, and pull/push of
+ * images between a registry and the content store, with retries and cancellation.
+ *
+ * Thread-safety: a struct pcb_registry belongs to one build at a time, but its blob transfers
+ * may run on several worker threads at once (its token cache is guarded inside). References
+ * and credentials are plain data. */
+#ifndef PCB_REGISTRY_H
+#define PCB_REGISTRY_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "err.h"
+#include "oci.h"
+#include "store.h"
+#include "util.h"
+
+/* "python:3.12-slim" → registry "registry-1.docker.io" (Docker Hub's API host), repository
+ * "library/python", tag "3.12-slim". "localhost:5000/app@sha256:…" → digest set, tag NULL.
+ * "host/app:tag@sha256:…" keeps both (the digest wins when pulling). */
+struct pcb_image_ref {
+	char *registry;     /* API host[:port]; Docker Hub is "registry-1.docker.io" */
+	char *repository;   /* "library/python", "team/app" */
+	char *tag;          /* NULL when only a digest was given; "latest" when neither */
+	char *digest;       /* "sha256:…" or NULL */
+};
+int pcb_image_ref_parse(const char *s, struct pcb_image_ref *out, struct pcb_err *err);
+/* Canonical text "registry/repository[:tag][@digest]". Caller frees. */
+char *pcb_image_ref_format(const struct pcb_image_ref *r);
+void pcb_image_ref_free(struct pcb_image_ref *r);
+
+/* One set of credentials for one registry, as the client resolved them (docker config,
+ * credential helper, --creds). Never written to disk, the database, a log or an API answer. */
+struct pcb_credential {
+	char *registry;        /* host[:port] as the user wrote it; "docker.io" matches Docker Hub */
+	char *username;        /* may be NULL */
+	char *password;        /* may be NULL */
+	char *identity_token;  /* OAuth2 refresh token (docker "identitytoken"), may be NULL */
+	char *registry_token;  /* a bearer token to send as is, may be NULL */
+};
+struct pcb_credentials {
+	struct pcb_credential *v;
+	size_t n;
+};
+void pcb_credentials_free(struct pcb_credentials *c);
+/* The entry for a registry host (docker.io / index.docker.io / registry-1.docker.io are one),
+ * or NULL. Borrowed. */
+const struct pcb_credential *pcb_credentials_find(const struct pcb_credentials *c,
+    const char *registry);
+
+/* Byte counts per blob, from the thread doing the transfer. */
+enum pcb_xfer_kind { PCB_XFER_PULL, PCB_XFER_PUSH, PCB_XFER_SKIP, PCB_XFER_MOUNT };
+typedef void (*pcb_xfer_progress_fn)(void *ud, enum pcb_xfer_kind kind, const char *digest,
+    uint64_t done, uint64_t total);
+
+struct pcb_registry_opts {
+	const struct pcb_credentials *creds;  /* borrowed; may be NULL (anonymous) */
+	const char *ca_file;                  /* extra CA bundle for every registry (--ca-cert) */
+	const char *certs_d;                  /* NULL = /etc/containers/certs.d then /etc/docker/certs.d */
+	const struct pcb_strv *insecure;      /* host:port allowed over plain HTTP (loopback always) */
+	uint64_t chunk_size;                  /* 0 = one PUT per blob; else PATCH chunks of this size */
+	int max_attempts;                     /* 0 = 5 */
+	int64_t max_retry_ms;                 /* total backoff budget per request; 0 = 60000 */
+	atomic_int *cancel;                   /* may be NULL */
+	pcb_xfer_progress_fn progress;        /* may be NULL */
+	void *progress_ud;
+	const char *user_agent;               /* NULL = "pycontainerd/<version>" */
+};
+
+struct pcb_registry;
+
+/* A client for one registry host. Nothing is sent until the first request. */
+int pcb_registry_create(const char *host, const struct pcb_registry_opts *opts,
+    struct pcb_registry **out, struct pcb_err *err);
+void pcb_registry_destroy(struct pcb_registry *r);
+
+/* Pulls ref for platform into the store: the manifest (picked from an index / manifest list
+ * when needed), the config and every layer, each verified against its digest. Blobs already
+ * in the store are not fetched again. *result_out (caller puts):
+ * {"manifest": descriptor, "config": descriptor, "layers": [descriptors], "index": descriptor
+ * or absent, "ref": canonical ref with digest}. Errors name registry, repository, step and
+ * HTTP status. */
+int pcb_registry_pull(struct pcb_registry *r, struct pcb_store *store,
+    const struct pcb_image_ref *ref, const struct pcb_platform *platform,
+    json_object **result_out, struct pcb_err *err);
+
+/* Pushes the image whose manifest (OCI or Docker v2 schema 2) is in the store to
+ * target (its tag, or by digest when tag is NULL): every blob HEADed first (skipped when
+ * present, or known to be there from the store's blob-location records), mounted from a
+ * repository of the same registry known to hold it, else uploaded from the store; then the
+ * manifest. *digest_out gets the pushed manifest digest. */
+int pcb_registry_push(struct pcb_registry *r, struct pcb_store *store,
+    const char *manifest_digest, const struct pcb_image_ref *target,
+    char digest_out[PCB_DIGEST_BUFSZ], struct pcb_err *err);
+
+#endif
