@@ -47,8 +47,31 @@ struct tmap {
 
 struct keypath {
 	char **part;
+	size_t *pos;     /* offset of each part in the input, for source positions */
 	size_t n;
 	size_t cap;
+};
+
+/* Source positions: a tree of the keys defined, one node per key (array elements are keys
+ * "0", "1", ...), found through a hash on (parent node, name). Storing each node's own name
+ * only, not its full path, keeps the memory linear in the input whatever the nesting. */
+struct lnode {
+	size_t parent;
+	size_t name_off;     /* into names */
+	size_t name_len;
+	int line;            /* 0 until the key is recorded */
+	int col;
+};
+
+struct pcb_toml_locs {
+	struct lnode *node;  /* node[0] is the root table */
+	size_t n;
+	size_t cap;
+	char *names;         /* every node's name, back to back, not NUL-terminated */
+	size_t names_len;
+	size_t names_cap;
+	size_t *slot;        /* open addressing on node indices; 0 = empty (the root is no child) */
+	size_t slot_cap;     /* power of two */
 };
 
 struct tp {
@@ -65,6 +88,14 @@ struct tp {
 	unsigned nsections;
 	struct tmap map;
 	struct pcb_buf str;     /* scratch for string bodies */
+	/* Positions, only when asked for (locs != NULL): node of the current section, and a
+	 * cursor turning offsets into line/column without rescanning from the start. */
+	struct pcb_toml_locs *locs;
+	size_t loc_cur;
+	size_t lscan;           /* offset up to which lines and columns are counted */
+	size_t lbol;            /* start of the line holding lscan */
+	int lline;
+	int lcol;               /* column at lscan */
 };
 
 /* ---- side map ---------------------------------------------------------------------------- */
@@ -129,12 +160,14 @@ map_put(struct tp *p, const void *obj, unsigned kind, unsigned section)
 /* ---- key paths --------------------------------------------------------------------------- */
 
 static void
-kp_push(struct keypath *kp, char *s)
+kp_push(struct keypath *kp, char *s, size_t pos)
 {
 	if (kp->n == kp->cap) {
 		kp->cap = kp->cap ? kp->cap * 2 : 8;
 		kp->part = pcb_xrealloc(kp->part, kp->cap * sizeof *kp->part);
+		kp->pos = pcb_xrealloc(kp->pos, kp->cap * sizeof *kp->pos);
 	}
+	kp->pos[kp->n] = pos;
 	kp->part[kp->n++] = s;
 }
 
@@ -146,7 +179,9 @@ kp_free(struct keypath *kp)
 	for (k = 0; k < kp->n; k++)
 		free(kp->part[k]);
 	free(kp->part);
+	free(kp->pos);
 	kp->part = NULL;
+	kp->pos = NULL;
 	kp->n = kp->cap = 0;
 }
 
@@ -179,6 +214,166 @@ kp_show(const struct keypath *kp, size_t upto, char *buf, size_t size)
 		o += (size_t)r;
 	}
 	return buf;
+}
+
+/* ---- source positions --------------------------------------------------------------------- */
+
+static size_t
+loc_hash(size_t parent, const char *name, size_t len)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325) ^ ((uint64_t)parent * UINT64_C(0x9e3779b97f4a7c15));
+	size_t k;
+
+	for (k = 0; k < len; k++) {
+		h ^= (unsigned char)name[k];
+		h *= UINT64_C(0x100000001b3);
+	}
+	h ^= h >> 29;
+	return (size_t)h;
+}
+
+static bool
+loc_is(const struct pcb_toml_locs *l, size_t idx, size_t parent, const char *name, size_t len)
+{
+	const struct lnode *nd = &l->node[idx];
+
+	return nd->parent == parent && nd->name_len == len &&
+	    memcmp(l->names + nd->name_off, name, len) == 0;
+}
+
+/* The child `name` of node `parent`, or 0 when there is none. */
+static size_t
+loc_find(const struct pcb_toml_locs *l, size_t parent, const char *name, size_t len)
+{
+	size_t h;
+
+	if (l->slot_cap == 0)
+		return 0;
+	for (h = loc_hash(parent, name, len) & (l->slot_cap - 1); l->slot[h] != 0;
+	    h = (h + 1) & (l->slot_cap - 1))
+		if (loc_is(l, l->slot[h], parent, name, len))
+			return l->slot[h];
+	return 0;
+}
+
+static void
+loc_slot_insert(struct pcb_toml_locs *l, size_t idx)
+{
+	const struct lnode *nd = &l->node[idx];
+	size_t h;
+
+	for (h = loc_hash(nd->parent, l->names + nd->name_off, nd->name_len) & (l->slot_cap - 1);
+	    l->slot[h] != 0; h = (h + 1) & (l->slot_cap - 1))
+		;
+	l->slot[h] = idx;
+}
+
+static size_t
+loc_add(struct pcb_toml_locs *l, size_t parent, const char *name, size_t len)
+{
+	struct lnode *nd;
+	size_t k;
+
+	if (l->n == l->cap) {
+		l->cap *= 2;
+		l->node = pcb_xrealloc(l->node, l->cap * sizeof *l->node);
+	}
+	if (l->names_cap - l->names_len < len) {
+		while (l->names_cap - l->names_len < len)
+			l->names_cap *= 2;
+		l->names = pcb_xrealloc(l->names, l->names_cap);
+	}
+	nd = &l->node[l->n];
+	nd->parent = parent;
+	nd->name_off = l->names_len;
+	nd->name_len = len;
+	nd->line = nd->col = 0;
+	memcpy(l->names + l->names_len, name, len);
+	l->names_len += len;
+	l->n++;
+	if (l->n * 2 > l->slot_cap) {
+		free(l->slot);
+		l->slot_cap = l->slot_cap ? l->slot_cap * 2 : 64;
+		l->slot = pcb_xcalloc(l->slot_cap, sizeof *l->slot);
+		for (k = 1; k < l->n; k++)
+			loc_slot_insert(l, k);
+	} else
+		loc_slot_insert(l, l->n - 1);
+	return l->n - 1;
+}
+
+static struct pcb_toml_locs *
+loc_create(void)
+{
+	struct pcb_toml_locs *l = pcb_xcalloc(1, sizeof *l);
+
+	l->cap = 64;
+	l->node = pcb_xcalloc(l->cap, sizeof *l->node);
+	l->names_cap = 256;
+	l->names = pcb_xmalloc(l->names_cap);
+	l->n = 1;   /* the root */
+	return l;
+}
+
+/* Line and column (characters, as fail_at counts them) of offset pos. Offsets come mostly in
+ * increasing order, so the cursor only moves forward; a step back within the current line
+ * recounts that line, and one further back (never done today) restarts from the top. */
+static void
+loc_where(struct tp *p, size_t pos, int *line, int *col)
+{
+	size_t k;
+
+	if (pos > p->len)
+		pos = p->len;
+	if (pos < p->lbol || p->lline == 0) {
+		p->lscan = p->lbol = 0;
+		p->lline = p->lcol = 1;
+	} else if (pos < p->lscan) {
+		p->lscan = p->lbol;
+		p->lcol = 1;
+	}
+	for (k = p->lscan; k < pos; k++) {
+		if (p->s[k] == '\n') {
+			p->lline++;
+			p->lcol = 1;
+			p->lbol = k + 1;
+		} else if (((unsigned char)p->s[k] & 0xc0) != 0x80)
+			p->lcol++;
+	}
+	p->lscan = pos;
+	*line = p->lline;
+	*col = p->lcol;
+}
+
+/* Records that key `name` under node `parent` is written at offset pos, and returns its node.
+ * A key seen before keeps its first position unless `define` says this is where it is
+ * defined (the last part of a key or of a [table] header). Does nothing without p->locs. */
+static size_t
+loc_key(struct tp *p, size_t parent, const char *name, size_t len, size_t pos, bool define)
+{
+	size_t idx;
+
+	if (p->locs == NULL)
+		return 0;
+	idx = loc_find(p->locs, parent, name, len);
+	if (idx == 0)
+		idx = loc_add(p->locs, parent, name, len);
+	if (define || p->locs->node[idx].line == 0)
+		loc_where(p, pos, &p->locs->node[idx].line, &p->locs->node[idx].col);
+	return idx;
+}
+
+/* The same for an array element, named by its index. */
+static size_t
+loc_index(struct tp *p, size_t parent, size_t index, size_t pos, bool define)
+{
+	char num[24];
+	int n;
+
+	if (p->locs == NULL)
+		return 0;
+	n = snprintf(num, sizeof num, "%zu", index);
+	return loc_key(p, parent, num, (size_t)n, pos, define);
 }
 
 /* ---- errors and low-level scanning -------------------------------------------------------- */
@@ -675,11 +870,11 @@ parse_key(struct tp *p, struct keypath *kp)
 {
 	for (;;) {
 		char *part = NULL;
-		size_t save;
+		size_t save, pos = p->i;
 
 		if (parse_simple_key(p, &part) != 0)
 			return PCB_EINVAL;
-		kp_push(kp, part);
+		kp_push(kp, part, pos);
 		if (kp->n > PCB_TOML_MAX_DEPTH)
 			return fail_at(p, p->i, "key has more than %d parts", PCB_TOML_MAX_DEPTH);
 		save = p->i;
@@ -950,11 +1145,12 @@ parse_datetime(struct tp *p, json_object **out)
 
 /* ---- values ------------------------------------------------------------------------------- */
 
-static int parse_value(struct tp *p, int depth, json_object **out);
-static int parse_keyval(struct tp *p, json_object *tbl, int depth);
+/* `node` is the position node of the key receiving the value (0 when positions are off). */
+static int parse_value(struct tp *p, int depth, size_t node, json_object **out);
+static int parse_keyval(struct tp *p, json_object *tbl, size_t node, int depth);
 
 static int
-parse_array(struct tp *p, int depth, json_object **out)
+parse_array(struct tp *p, int depth, size_t node, json_object **out)
 {
 	json_object *arr;
 	char cb[16];
@@ -974,7 +1170,8 @@ parse_array(struct tp *p, int depth, json_object **out)
 			p->i++;
 			break;
 		}
-		if ((rc = parse_value(p, depth + 1, &v)) != 0)
+		if ((rc = parse_value(p, depth + 1, loc_index(p, node, json_object_array_length(arr),
+		    p->i, true), &v)) != 0)
 			goto out;
 		json_object_array_add(arr, v);
 		if ((rc = skip_wcn(p)) != 0)
@@ -999,7 +1196,7 @@ out:
 }
 
 static int
-parse_inline_table(struct tp *p, int depth, json_object **out)
+parse_inline_table(struct tp *p, int depth, size_t node, json_object **out)
 {
 	unsigned saved = p->section;
 	json_object *tbl;
@@ -1024,7 +1221,7 @@ parse_inline_table(struct tp *p, int depth, json_object **out)
 			rc = fail_at(p, p->i, "newlines are not allowed in an inline table");
 			goto out;
 		}
-		if ((rc = parse_keyval(p, tbl, depth)) != 0)
+		if ((rc = parse_keyval(p, tbl, node, depth)) != 0)
 			goto out;
 		skip_ws(p);
 		if (at(p, 0) == ',') {
@@ -1058,7 +1255,7 @@ out:
 }
 
 static int
-parse_value(struct tp *p, int depth, json_object **out)
+parse_value(struct tp *p, int depth, size_t node, json_object **out)
 {
 	char cb[16];
 	int c = at(p, 0), rc;
@@ -1087,9 +1284,9 @@ parse_value(struct tp *p, int depth, json_object **out)
 		break;
 	}
 	case '[':
-		return parse_array(p, depth, out);
+		return parse_array(p, depth, node, out);
 	case '{':
-		return parse_inline_table(p, depth, out);
+		return parse_inline_table(p, depth, node, out);
 	default:
 		if (is_digit(c) && ((ndigits(p, 0, 4) && at(p, 4) == '-') ||
 		    (ndigits(p, 0, 2) && at(p, 2) == ':')))
@@ -1159,16 +1356,19 @@ out:
 }
 
 static int
-parse_keyval(struct tp *p, json_object *tbl, int depth)
+parse_keyval(struct tp *p, json_object *tbl, size_t node, int depth)
 {
 	struct keypath kp = { 0 };
 	json_object *v = NULL;
-	size_t kpos = p->i;
+	size_t kpos = p->i, k;
 	char cb[16];
 	int rc;
 
 	if ((rc = parse_key(p, &kp)) != 0)
 		goto out;
+	/* a.b.c = 1: the prefixes a and a.b are defined here unless they were already. */
+	for (k = 0; p->locs != NULL && k < kp.n; k++)
+		node = loc_key(p, node, kp.part[k], strlen(kp.part[k]), kp.pos[k], k + 1 == kp.n);
 	skip_ws(p);
 	if (at(p, 0) != '=') {
 		rc = fail_at(p, p->i, "expected '=' after a key, found %s", show_char(p, 0, cb));
@@ -1176,7 +1376,7 @@ parse_keyval(struct tp *p, json_object *tbl, int depth)
 	}
 	p->i++;
 	skip_ws(p);
-	if ((rc = parse_value(p, depth + (int)kp.n, &v)) != 0)
+	if ((rc = parse_value(p, depth + (int)kp.n, node, &v)) != 0)
 		goto out;
 	rc = assign(p, tbl, &kp, kpos, v);
 out:
@@ -1192,7 +1392,7 @@ parse_header(struct tp *p)
 	bool aot = at(p, 1) == '[';
 	json_object *t = p->root, *child = NULL;
 	char kb[256], cb[16];
-	size_t kpos, k;
+	size_t kpos, k, hpos = p->i, node = 0;
 	int depth = 0, rc;
 
 	p->i += aot ? 2 : 1;
@@ -1214,6 +1414,9 @@ parse_header(struct tp *p)
 		struct tslot *s;
 
 		depth++;
+		/* [a.b] defines b here; a only if nothing defined it before. An array of tables
+		 * is defined by its first [[...]]; its elements get positions below. */
+		node = loc_key(p, node, kp.part[k], strlen(kp.part[k]), kp.pos[k], last && !aot);
 		if (!json_object_object_get_ex(t, kp.part[k], &child)) {
 			if (last && aot) {
 				child = json_object_new_array();
@@ -1245,6 +1448,7 @@ parse_header(struct tp *p)
 			}
 			/* Through an array of tables: its most recent element. */
 			t = json_object_array_get_idx(child, json_object_array_length(child) - 1);
+			node = loc_index(p, node, json_object_array_length(child) - 1, kp.pos[k], false);
 			depth++;
 			continue;
 		}
@@ -1283,6 +1487,7 @@ parse_header(struct tp *p)
 
 		map_put(p, elem, K_EXPLICIT, 0);
 		json_object_array_add(child, elem);
+		node = loc_index(p, node, json_object_array_length(child) - 1, hpos, true);
 		t = elem;
 		depth++;
 	}
@@ -1291,6 +1496,7 @@ parse_header(struct tp *p)
 		goto out;
 	}
 	p->cur = t;
+	p->loc_cur = node;
 	p->cur_depth = depth;
 	p->section = ++p->nsections;
 out:
@@ -1327,7 +1533,8 @@ parse_document(struct tp *p)
 			continue;
 		}
 		if (is_bare(c) || c == '"' || c == '\'') {
-			if (parse_keyval(p, p->cur, p->cur_depth) != 0 || end_of_line(p, "a value") != 0)
+			if (parse_keyval(p, p->cur, p->loc_cur, p->cur_depth) != 0 ||
+			    end_of_line(p, "a value") != 0)
 				return PCB_EINVAL;
 			continue;
 		}
@@ -1336,9 +1543,9 @@ parse_document(struct tp *p)
 	}
 }
 
-int
-pcb_toml_parse(const char *data, size_t len, const char *name, json_object **out,
-    struct pcb_err *err)
+static int
+parse_common(const char *data, size_t len, const char *name, json_object **out,
+    struct pcb_toml_locs **locs_out, struct pcb_err *err)
 {
 	struct tp p;
 	int rc;
@@ -1357,20 +1564,40 @@ pcb_toml_parse(const char *data, size_t len, const char *name, json_object **out
 	p.err = err;
 	p.root = json_object_new_object();
 	p.cur = p.root;
+	if (locs_out != NULL)
+		p.locs = loc_create();
 	pcb_buf_init(&p.str, len + 1);
 	rc = parse_document(&p);
 	pcb_buf_free(&p.str);
 	free(p.map.v);
 	if (rc != 0) {
 		json_object_put(p.root);
+		pcb_toml_locs_destroy(p.locs);
 		return PCB_EINVAL;
 	}
 	*out = p.root;
+	if (locs_out != NULL)
+		*locs_out = p.locs;
 	return 0;
 }
 
 int
-pcb_toml_parse_file(const char *path, json_object **out, struct pcb_err *err)
+pcb_toml_parse(const char *data, size_t len, const char *name, json_object **out,
+    struct pcb_err *err)
+{
+	return parse_common(data, len, name, out, NULL, err);
+}
+
+int
+pcb_toml_parse_locs(const char *data, size_t len, const char *name, json_object **out,
+    struct pcb_toml_locs **locs_out, struct pcb_err *err)
+{
+	return parse_common(data, len, name, out, locs_out, err);
+}
+
+int
+pcb_toml_parse_file_locs(const char *path, json_object **out, struct pcb_toml_locs **locs_out,
+    struct pcb_err *err)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -1379,10 +1606,49 @@ pcb_toml_parse_file(const char *path, json_object **out, struct pcb_err *err)
 	rc = pcb_read_file(path, PCB_TOML_MAX_SIZE, &data, &len, err);
 	if (rc != 0)
 		goto out;
-	rc = pcb_toml_parse(data, len, path, out, err);
+	rc = parse_common(data, len, path, out, locs_out, err);
 out:
 	free(data);
 	return rc;
+}
+
+int
+pcb_toml_parse_file(const char *path, json_object **out, struct pcb_err *err)
+{
+	return pcb_toml_parse_file_locs(path, out, NULL, err);
+}
+
+int
+pcb_toml_locs_line(const struct pcb_toml_locs *locs, const char *const *path, size_t n,
+    int *col_out)
+{
+	size_t node = 0, k;
+
+	if (col_out != NULL)
+		*col_out = 0;
+	if (locs == NULL || n == 0)
+		return 0;
+	for (k = 0; k < n; k++) {
+		if (path[k] == NULL)
+			return 0;
+		node = loc_find(locs, node, path[k], strlen(path[k]));
+		if (node == 0)
+			return 0;
+	}
+	if (col_out != NULL)
+		*col_out = locs->node[node].col;
+	return locs->node[node].line;
+}
+
+void
+pcb_toml_locs_destroy(struct pcb_toml_locs *locs)
+{
+	if (locs == NULL)
+		return;
+	free(locs->node);
+	free(locs->names);
+	free(locs->slot);
+	free(locs);
 }
 
 enum pcb_toml_type

@@ -1247,6 +1247,199 @@ START_TEST(test_fixture_files)
 }
 END_TEST
 
+/* ---- source positions --------------------------------------------------------------------- */
+
+/* Line of the '/'-separated path in locs (column into *col). */
+static int
+loc_of(const struct pcb_toml_locs *locs, const char *slashed, int *col)
+{
+	char *copy = pcb_xstrdup(slashed), *save = NULL, *tok;
+	const char *parts[32];
+	size_t n = 0;
+	int line;
+
+	for (tok = strtok_r(copy, "/", &save); tok != NULL && n < 32; tok = strtok_r(NULL, "/", &save))
+		parts[n++] = tok;
+	line = pcb_toml_locs_line(locs, parts, n, col);
+	free(copy);
+	return line;
+}
+
+static void
+check_loc(const struct pcb_toml_locs *locs, const char *path, int line, int col)
+{
+	int got_col = -1, got = loc_of(locs, path, &got_col);
+
+	ck_assert_msg(got == line && (col < 0 || got_col == col),
+	    "%s: expected line %d column %d, got line %d column %d", path, line, col, got, got_col);
+}
+
+START_TEST(test_locs)
+{
+	static const char doc[] =
+	    "# a pyproject\n"                                 /* 1 */
+	    "title = \"x\"\n"                                 /* 2 */
+	    "[project]\n"                                     /* 3 */
+	    "name = \"demo\"\n"                               /* 4 */
+	    "dependencies = [\n"                              /* 5 */
+	    "  \"a\",\n"                                      /* 6 */
+	    "  \"b\",\n"                                      /* 7 */
+	    "]\n"                                             /* 8 */
+	    "[project.scripts]\n"                             /* 9 */
+	    "hello = \"pkg:main\"\n"                          /* 10 */
+	    "[tool.poetry.dependencies]\n"                    /* 11 */
+	    "python = \"^3.11\"\n"                            /* 12 */
+	    "[ tool ]\n"                                      /* 13 */
+	    "x.y . z = 1\n"                                   /* 14 */
+	    "x.w = 2\n"                                       /* 15 */
+	    "inl = { a = 1, b.c = { d = 2 } , \"é\" = [{ q = 1 }] }\n"   /* 16 */
+	    "[[bin]]\n"                                       /* 17 */
+	    "name = \"one\"\n"                                /* 18 */
+	    "  [[bin]]\r\n"                                   /* 19 */
+	    "name = \"two\"\n"                                /* 20 */
+	    "[bin.sub]\n"                                     /* 21 */
+	    "k = 1\n"                                         /* 22 */
+	    "[[bin.sub.list]]\n"                              /* 23 */
+	    "[[bin.sub.list]]\n"                              /* 24 */
+	    "v = 'w'\n";                                      /* 25 */
+	struct pcb_toml_locs *locs = NULL;
+	struct pcb_err err;
+	json_object *d = NULL, *plain = NULL;
+	const char *p1[] = { "project", "name" };
+	int col = -1;
+
+	pcb_err_clear(&err);
+	ck_assert_msg(pcb_toml_parse_locs(doc, strlen(doc), "t.toml", &d, &locs, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_ptr_nonnull(locs);
+	/* Same tree as without positions. */
+	ck_assert_int_eq(pcb_toml_parse(doc, strlen(doc), NULL, &plain, &err), 0);
+	ck_assert_str_eq(json_object_to_json_string(d), json_object_to_json_string(plain));
+
+	check_loc(locs, "title", 2, 1);
+	check_loc(locs, "project", 3, 2);
+	check_loc(locs, "project/name", 4, 1);
+	check_loc(locs, "project/dependencies", 5, 1);
+	check_loc(locs, "project/dependencies/0", 6, 3);
+	check_loc(locs, "project/dependencies/1", 7, 3);
+	check_loc(locs, "project/scripts", 9, 10);
+	check_loc(locs, "project/scripts/hello", 10, 1);
+	/* Implicit parents count from the first header naming them until [tool] defines it. */
+	check_loc(locs, "tool/poetry", 11, 7);
+	check_loc(locs, "tool/poetry/dependencies", 11, 14);
+	check_loc(locs, "tool/poetry/dependencies/python", 12, 1);
+	check_loc(locs, "tool", 13, 3);
+	/* Dotted keys: each prefix where it was first written. */
+	check_loc(locs, "tool/x", 14, 1);
+	check_loc(locs, "tool/x/y", 14, 3);
+	check_loc(locs, "tool/x/y/z", 14, 7);
+	check_loc(locs, "tool/x/w", 15, 3);
+	/* Inline tables, nested, and arrays in them; columns count characters. */
+	check_loc(locs, "tool/inl", 16, 1);
+	check_loc(locs, "tool/inl/a", 16, 9);
+	check_loc(locs, "tool/inl/b/c", 16, 18);
+	check_loc(locs, "tool/inl/b/c/d", 16, 24);
+	check_loc(locs, "tool/inl/é", 16, 34);
+	check_loc(locs, "tool/inl/é/0", 16, 41);
+	check_loc(locs, "tool/inl/é/0/q", 16, 43);
+	/* Arrays of tables: the array at its first header, entries by index. */
+	check_loc(locs, "bin", 17, 3);
+	check_loc(locs, "bin/0", 17, 1);
+	check_loc(locs, "bin/0/name", 18, 1);
+	check_loc(locs, "bin/1", 19, 3);
+	check_loc(locs, "bin/1/name", 20, 1);
+	check_loc(locs, "bin/1/sub", 21, 6);
+	check_loc(locs, "bin/1/sub/k", 22, 1);
+	check_loc(locs, "bin/1/sub/list", 23, 11);
+	check_loc(locs, "bin/1/sub/list/1", 24, 1);
+	check_loc(locs, "bin/1/sub/list/1/v", 25, 1);
+	/* Unknown paths. */
+	check_loc(locs, "bin/2", 0, 0);
+	check_loc(locs, "bin/0/sub", 0, 0);
+	check_loc(locs, "project/nope", 0, 0);
+	check_loc(locs, "nope", 0, 0);
+	ck_assert_int_eq(pcb_toml_locs_line(locs, p1, 2, NULL), 4);
+	ck_assert_int_eq(pcb_toml_locs_line(locs, p1, 0, &col), 0);
+	ck_assert_int_eq(col, 0);
+	ck_assert_int_eq(pcb_toml_locs_line(NULL, p1, 2, &col), 0);
+	pcb_toml_locs_destroy(locs);
+	pcb_toml_locs_destroy(NULL);
+	json_object_put(d);
+	json_object_put(plain);
+}
+END_TEST
+
+START_TEST(test_locs_failure_and_file)
+{
+	struct pcb_toml_locs *locs = (struct pcb_toml_locs *)&locs; /* must stay untouched */
+	char *dir = pcb_test_tmpdir(), *path;
+	const char *p2[] = { "project", "version" };
+	struct pcb_err err;
+	json_object *d = NULL;
+	int col = 0;
+
+	pcb_err_clear(&err);
+	ck_assert_int_eq(pcb_toml_parse_locs("a = 1\na = 2\n", 12, NULL, &d, &locs, &err),
+	    PCB_EINVAL);
+	ck_assert_ptr_eq(locs, (struct pcb_toml_locs *)&locs);
+	ck_assert_ptr_null(d);
+
+	pcb_test_write(dir, "pyproject.toml", "[project]\nname = 'x'\n\n  version = 3\n", 0644);
+	path = pcb_path_join(dir, "pyproject.toml");
+	locs = NULL;
+	ck_assert_msg(pcb_toml_parse_file_locs(path, &d, &locs, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(pcb_toml_locs_line(locs, p2, 2, &col), 4);
+	ck_assert_int_eq(col, 3);
+	pcb_toml_locs_destroy(locs);
+	json_object_put(d);
+	d = NULL;
+	locs = NULL;
+	pcb_test_write(dir, "pyproject.toml", "[project]\nname = \n", 0644);
+	ck_assert_int_eq(pcb_toml_parse_file_locs(path, &d, &locs, &err), PCB_EINVAL);
+	ck_assert_ptr_null(locs);
+	ck_assert_msg(strstr(err.msg, "pyproject.toml: line 2") != NULL, "%s", err.msg);
+	free(path);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* One very long line of keys: positions stay linear (the cursor never rescans the line). */
+START_TEST(test_locs_long_line)
+{
+	enum { N = 200000 };
+	struct pcb_buf b;
+	struct pcb_toml_locs *locs = NULL;
+	struct pcb_err err;
+	json_object *d = NULL;
+	const char *path[2] = { "t", NULL };
+	char key[16];
+	size_t k, col_last = 0;
+	int col = 0;
+
+	pcb_buf_init(&b, 16 << 20);
+	ck_assert_int_eq(pcb_buf_append(&b, "t = {", 5), 0);
+	for (k = 0; k < N; k++) {
+		if (k == N - 1)
+			col_last = b.len + 3;   /* 1-based, after ", " */
+		ck_assert_int_eq(pcb_buf_appendf(&b, "%sk%zu = %zu", k ? ", " : " ", k, k), 0);
+	}
+	ck_assert_int_eq(pcb_buf_append(&b, " }\n", 3), 0);
+	pcb_err_clear(&err);
+	ck_assert_msg(pcb_toml_parse_locs(b.data, b.len, NULL, &d, &locs, &err) == 0, "%s", err.msg);
+	snprintf(key, sizeof key, "k%d", N - 1);
+	path[1] = key;
+	ck_assert_int_eq(pcb_toml_locs_line(locs, path, 2, &col), 1);
+	ck_assert_int_eq(col, (int)col_last);
+	path[1] = "k0";
+	ck_assert_int_eq(pcb_toml_locs_line(locs, path, 2, &col), 1);
+	ck_assert_int_eq(col, 7);
+	pcb_toml_locs_destroy(locs);
+	json_object_put(d);
+	pcb_buf_free(&b);
+}
+END_TEST
+
 /* ---- the decoder binary ------------------------------------------------------------------- */
 
 START_TEST(test_decoder_binary)
@@ -1326,6 +1519,9 @@ toml_suite(void)
 	tcase_add_test(tc, test_pyproject_hatch);
 	tcase_add_test(tc, test_fixture_files);
 	tcase_add_test(tc, test_decoder_binary);
+	tcase_add_test(tc, test_locs);
+	tcase_add_test(tc, test_locs_failure_and_file);
+	tcase_add_test(tc, test_locs_long_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
