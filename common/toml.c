@@ -1689,3 +1689,81 @@ pcb_toml_deep_copy(json_object *src)
 		return NULL;
 	return dst;
 }
+
+/* ---- toml-test tagged JSON ---------------------------------------------------------------- */
+
+static json_object *
+tagged_leaf(const char *type, const char *value, size_t len)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "type", json_object_new_string(type));
+	json_object_object_add(o, "value", json_object_new_string_len(value, (int)len));
+	return o;
+}
+
+/* Shortest decimal form that reads back as the same double. */
+static void
+format_double(double d, char out[40])
+{
+	int prec;
+
+	if (isnan(d)) {
+		strcpy(out, "nan");
+		return;
+	}
+	if (isinf(d)) {
+		strcpy(out, d < 0 ? "-inf" : "inf");
+		return;
+	}
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(out, 40, "%.*g", prec, d);
+		if (strtod(out, NULL) == d)
+			return;
+	}
+}
+
+json_object *
+pcb_toml_to_tagged(json_object *v)
+{
+	static const char *const dt_names[] = {
+		[PCB_TOML_DATETIME] = "datetime",
+		[PCB_TOML_DATETIME_LOCAL] = "datetime-local",
+		[PCB_TOML_DATE_LOCAL] = "date-local",
+		[PCB_TOML_TIME_LOCAL] = "time-local",
+	};
+	json_object *o;
+	char buf[40];
+	size_t k, n;
+
+	switch (json_object_get_type(v)) {
+	case json_type_object:
+		o = json_object_new_object();
+		json_object_object_foreach(v, key, child)
+			json_object_object_add(o, key, pcb_toml_to_tagged(child));
+		return o;
+	case json_type_array:
+		o = json_object_new_array();
+		n = json_object_array_length(v);
+		for (k = 0; k < n; k++)
+			json_object_array_add(o, pcb_toml_to_tagged(json_object_array_get_idx(v, k)));
+		return o;
+	case json_type_string: {
+		enum pcb_toml_type t = pcb_toml_type_of(v);
+
+		return tagged_leaf(t == PCB_TOML_NONE ? "string" : dt_names[t],
+		    json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	}
+	case json_type_int:
+		snprintf(buf, sizeof buf, "%" PRId64, json_object_get_int64(v));
+		return tagged_leaf("integer", buf, strlen(buf));
+	case json_type_double:
+		format_double(json_object_get_double(v), buf);
+		return tagged_leaf("float", buf, strlen(buf));
+	case json_type_boolean:
+		return json_object_get_boolean(v) ? tagged_leaf("bool", "true", 4) :
+		    tagged_leaf("bool", "false", 5);
+	default:
+		return json_object_new_null();   /* the reader never produces null */
+	}
+}

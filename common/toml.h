@@ -72,4 +72,11 @@ int pcb_toml_locs_line(const struct pcb_toml_locs *locs, const char *const *path
     int *col_out);
 void pcb_toml_locs_destroy(struct pcb_toml_locs *locs);
 
+/* The toml-test "tagged JSON" form of a tree from pcb_toml_parse (v borrowed; caller puts the
+ * result): tables stay objects, arrays arrays, and every leaf becomes {"type": "string" |
+ * "integer" | "float" | "bool" | "datetime" | "datetime-local" | "date-local" | "time-local",
+ * "value": "<text>"} (floats in their shortest round-trip form, "nan", "inf", "-inf"). Used by
+ * build/pcb-toml-decode and the conformance tests. */
+json_object *pcb_toml_to_tagged(json_object *v);
+
 #endif

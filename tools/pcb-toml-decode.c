@@ -6,8 +6,6 @@
  * on invalid TOML prints the parser's message on stderr and exits 1. This lets the reader be
  * checked against the toml-test suite (toml-test -- build/pcb-toml-decode). */
 #include <errno.h>
-#include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,81 +15,6 @@
 
 #include "toml.h"
 #include "util.h"
-
-static json_object *
-leaf(const char *type, const char *value, size_t len)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "type", json_object_new_string(type));
-	json_object_object_add(o, "value", json_object_new_string_len(value, (int)len));
-	return o;
-}
-
-/* Shortest decimal form that reads back as the same double. */
-static void
-format_double(double d, char out[40])
-{
-	int prec;
-
-	if (isnan(d)) {
-		strcpy(out, "nan");
-		return;
-	}
-	if (isinf(d)) {
-		strcpy(out, d < 0 ? "-inf" : "inf");
-		return;
-	}
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(out, 40, "%.*g", prec, d);
-		if (strtod(out, NULL) == d)
-			return;
-	}
-}
-
-static json_object *
-tagged(json_object *v)
-{
-	static const char *const dt_names[] = {
-		[PCB_TOML_DATETIME] = "datetime",
-		[PCB_TOML_DATETIME_LOCAL] = "datetime-local",
-		[PCB_TOML_DATE_LOCAL] = "date-local",
-		[PCB_TOML_TIME_LOCAL] = "time-local",
-	};
-	json_object *o;
-	char buf[40];
-	size_t k, n;
-
-	switch (json_object_get_type(v)) {
-	case json_type_object:
-		o = json_object_new_object();
-		json_object_object_foreach(v, key, child)
-			json_object_object_add(o, key, tagged(child));
-		return o;
-	case json_type_array:
-		o = json_object_new_array();
-		n = json_object_array_length(v);
-		for (k = 0; k < n; k++)
-			json_object_array_add(o, tagged(json_object_array_get_idx(v, k)));
-		return o;
-	case json_type_string: {
-		enum pcb_toml_type t = pcb_toml_type_of(v);
-
-		return leaf(t == PCB_TOML_NONE ? "string" : dt_names[t], json_object_get_string(v),
-		    (size_t)json_object_get_string_len(v));
-	}
-	case json_type_int:
-		snprintf(buf, sizeof buf, "%" PRId64, json_object_get_int64(v));
-		return leaf("integer", buf, strlen(buf));
-	case json_type_double:
-		format_double(json_object_get_double(v), buf);
-		return leaf("float", buf, strlen(buf));
-	case json_type_boolean:
-		return json_object_get_boolean(v) ? leaf("bool", "true", 4) : leaf("bool", "false", 5);
-	default:
-		return json_object_new_null();   /* the reader never produces null */
-	}
-}
 
 int
 main(void)
@@ -126,7 +49,7 @@ main(void)
 		fprintf(stderr, "pcb-toml-decode: %s\n", err.msg);
 		goto out;
 	}
-	out = tagged(doc);
+	out = pcb_toml_to_tagged(doc);
 	printf("%s\n", json_object_to_json_string_ext(out,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	rc = fflush(stdout) == 0 ? 0 : 1;
