@@ -20,7 +20,9 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
+#define LOCATION_NAME_MAX 512
+#define LOCATION_REPOS_MAX 16
 #define WRITER_BUF_SIZE ((size_t)1 << 20)
 #define COPY_CHUNK ((size_t)1 << 18)
 #define TAG_NAME_MAX 512
@@ -111,6 +113,21 @@ db_migrate(struct pcb_store *s, struct pcb_err *err)
 		    "CREATE TABLE IF NOT EXISTS tags("
 		    " name TEXT PRIMARY KEY, digest TEXT NOT NULL, updated_ms INTEGER NOT NULL);"
 		    "PRAGMA user_version = 1;"
+		    "COMMIT;", err);
+		if (rc != 0) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
+	}
+	/* 2: which registry/repository is known to hold which blob, so a re-push skips blobs
+	 * without asking and a push can mount from a sibling repository. */
+	if (version < 2) {
+		rc = db_exec(s,
+		    "BEGIN IMMEDIATE;"
+		    "CREATE TABLE IF NOT EXISTS blob_locations("
+		    " digest TEXT NOT NULL, registry TEXT NOT NULL, repository TEXT NOT NULL,"
+		    " seen_ms INTEGER NOT NULL, PRIMARY KEY(digest, registry, repository));"
+		    "PRAGMA user_version = 2;"
 		    "COMMIT;", err);
 		if (rc != 0) {
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -794,5 +811,123 @@ out:
 		*digest_out = d;
 	else
 		free(d);
+	return rc;
+}
+
+static int
+check_location(const char *digest, const char *registry, const char *repository,
+    struct pcb_err *err)
+{
+	int rc;
+
+	if ((rc = check_digest(digest, err)) != 0)
+		return rc;
+	if (registry == NULL || registry[0] == '\0' || strlen(registry) > LOCATION_NAME_MAX ||
+	    (repository != NULL && (repository[0] == '\0' ||
+	    strlen(repository) > LOCATION_NAME_MAX)))
+		return pcb_err_set(err, PCB_EINVAL,
+		    "blob location: registry and repository must be 1 to %d bytes", LOCATION_NAME_MAX);
+	return 0;
+}
+
+int
+pcb_store_location_add(struct pcb_store *s, const char *digest, const char *registry,
+    const char *repository, struct pcb_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = check_location(digest, registry, repository, err)) != 0)
+		return rc;
+	if (repository == NULL)
+		return pcb_err_set(err, PCB_EINVAL, "blob location: no repository");
+	pthread_mutex_lock(&s->mu);
+	rc = sqlite3_prepare_v2(s->db,
+	    "INSERT INTO blob_locations(digest, registry, repository, seen_ms)"
+	    " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(digest, registry, repository)"
+	    " DO UPDATE SET seen_ms = excluded.seen_ms", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, err, rc, "recording blob location");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, registry, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, repository, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, pcb_now_ms());
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? 0 : db_err(s, err, rc, "recording blob location");
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int
+pcb_store_location_has(struct pcb_store *s, const char *digest, const char *registry,
+    const char *repository, bool *has_out, struct pcb_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	bool has = false;
+	int rc;
+
+	if ((rc = check_location(digest, registry, repository, err)) != 0)
+		goto out_nolock;
+	if (repository == NULL) {
+		rc = pcb_err_set(err, PCB_EINVAL, "blob location: no repository");
+		goto out_nolock;
+	}
+	pthread_mutex_lock(&s->mu);
+	rc = sqlite3_prepare_v2(s->db,
+	    "SELECT 1 FROM blob_locations WHERE digest = ?1 AND registry = ?2 AND repository = ?3",
+	    -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, err, rc, "reading blob locations");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, registry, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, repository, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		has = rc == SQLITE_ROW;
+		rc = 0;
+	} else {
+		rc = db_err(s, err, rc, "reading blob locations");
+	}
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+out_nolock:
+	if (rc == 0)
+		*has_out = has;
+	return rc;
+}
+
+int
+pcb_store_location_repos(struct pcb_store *s, const char *digest, const char *registry,
+    struct pcb_strv *repos_out, struct pcb_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = check_location(digest, registry, NULL, err)) != 0)
+		return rc;
+	pthread_mutex_lock(&s->mu);
+	rc = sqlite3_prepare_v2(s->db,
+	    "SELECT repository FROM blob_locations WHERE digest = ?1 AND registry = ?2"
+	    " ORDER BY seen_ms DESC, repository LIMIT ?3", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, err, rc, "reading blob locations");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, registry, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, LOCATION_REPOS_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		pcb_strv_push(repos_out, (const char *)sqlite3_column_text(st, 0));
+	rc = rc == SQLITE_DONE ? 0 : db_err(s, err, rc, "reading blob locations");
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
 	return rc;
 }

@@ -68,4 +68,16 @@ int pcb_store_tag_set(struct pcb_store *s, const char *name, const char *digest,
 int pcb_store_tag_get(struct pcb_store *s, const char *name, char **digest_out,
     struct pcb_err *err);
 
+/* Blob locations: which registry ("host:port" as the registry client names it) and repository
+ * are known to hold a blob, recorded after a push or pull. They are hints, not truth: a
+ * registry may have garbage-collected the blob since. add refreshes seen_ms. */
+int pcb_store_location_add(struct pcb_store *s, const char *digest, const char *registry,
+    const char *repository, struct pcb_err *err);
+int pcb_store_location_has(struct pcb_store *s, const char *digest, const char *registry,
+    const char *repository, bool *has_out, struct pcb_err *err);
+/* Appends to repos_out (initialised by the caller) the repositories on registry known to hold
+ * digest, most recently seen first, at most 16. */
+int pcb_store_location_repos(struct pcb_store *s, const char *digest, const char *registry,
+    struct pcb_strv *repos_out, struct pcb_err *err);
+
 #endif
