@@ -1,25 +1,25 @@
 /* fuzz-toml.c — libFuzzer harness for the TOML reader (common/toml.c).
  *
  * Feeds arbitrary bytes to pcb_toml_parse(); on success walks the tree (tags, serialisation,
- * tagged deep copy) so ASan/UBSan see every path. Not built by the Makefile; build and run:
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Icommon \
- *       $(pkg-config --cflags json-c) tests/fuzz/fuzz-toml.c common/toml.c common/util.c \
- *       common/err.c $(pkg-config --libs json-c openssl) -lm -o build/fuzz-toml
- *   mkdir -p build/fuzz-corpus && build/fuzz-toml -max_total_time=300 -max_len=4096 \
- *       -dict=tests/fuzz/toml.dict build/fuzz-corpus tests/toml
+ * tagged deep copy, the toml-test tagged form) so ASan/UBSan see every path, and parses again
+ * with source positions, which must give the same outcome, and looks every key up. Built and
+ * run by tools/fuzz.sh (`make fuzz`); crashes land in tests/fuzz/regressions/toml/.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "toml.h"
 
+/* Walks the tree; with locs, looks up the position of every key and element (path[0..depth)
+ * is the way here) and traps when one is missing. */
 static void
-walk(json_object *v, int depth)
+walk(json_object *v, int depth, const struct pcb_toml_locs *locs, const char **path)
 {
+	char idx[24];
 	size_t k, n;
 
 	if (depth > 1000)
@@ -27,15 +27,22 @@ walk(json_object *v, int depth)
 	switch (json_object_get_type(v)) {
 	case json_type_object: {
 		json_object_object_foreach(v, key, child) {
-			(void)key;
-			walk(child, depth + 1);
+			path[depth] = key;
+			if (locs != NULL && pcb_toml_locs_line(locs, path, (size_t)depth + 1, NULL) <= 0)
+				__builtin_trap();   /* a key without a position */
+			walk(child, depth + 1, locs, path);
 		}
 		break;
 	}
 	case json_type_array:
 		n = json_object_array_length(v);
-		for (k = 0; k < n; k++)
-			walk(json_object_array_get_idx(v, k), depth + 1);
+		for (k = 0; k < n; k++) {
+			snprintf(idx, sizeof idx, "%zu", k);
+			path[depth] = idx;
+			if (locs != NULL && pcb_toml_locs_line(locs, path, (size_t)depth + 1, NULL) <= 0)
+				__builtin_trap();   /* an element without a position */
+			walk(json_object_array_get_idx(v, k), depth + 1, locs, path);
+		}
 		break;
 	case json_type_string:
 		if (pcb_toml_type_of(v) != PCB_TOML_NONE &&
@@ -50,15 +57,26 @@ walk(json_object *v, int depth)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pcb_err err;
-	json_object *doc = NULL, *copy;
+	static const char *path[1100];
+	struct pcb_toml_locs *locs = NULL;
+	struct pcb_err err, err2;
+	json_object *doc = NULL, *doc2 = NULL, *copy, *tagged;
+	int rc;
 
-	if (pcb_toml_parse((const char *)data, size, NULL, &doc, &err) != 0) {
-		if (strncmp(err.msg, "line ", 5) != 0)
-			__builtin_trap();   /* every rejection names its position */
+	rc = pcb_toml_parse((const char *)data, size, NULL, &doc, &err);
+	if (pcb_toml_parse_locs((const char *)data, size, NULL, &doc2, &locs, &err2) != rc)
+		__builtin_trap();   /* positions change the outcome */
+	if (rc != 0) {
+		if (strncmp(err.msg, "line ", 5) != 0 || strcmp(err.msg, err2.msg) != 0)
+			__builtin_trap();   /* every rejection names its position, the same both ways */
 		return 0;
 	}
-	walk(doc, 0);
+	walk(doc, 0, NULL, path);
+	walk(doc2, 0, locs, path);
+	pcb_toml_locs_destroy(locs);
+	json_object_put(doc2);
+	tagged = pcb_toml_to_tagged(doc);
+	json_object_put(tagged);
 	copy = pcb_toml_deep_copy(doc);
 	/* Compared as text: json_object_equal() says nan != nan. */
 	if (copy == NULL || strcmp(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN),

@@ -1,8 +1,10 @@
 /* test-toml.c — the TOML 1.0.0 reader (common/toml.c) against the examples of the TOML 1.0.0
  * specification, one invalid document for each rule the spec states (each checked for failure
  * and for the line the message names), real pyproject.toml files, the limits, the date/time
- * tags, and the toml-test decoder binary (build/pcb-toml-decode). */
+ * tags, the toml-test decoder binary (build/pcb-toml-decode), source positions, and a replay
+ * of the inputs in tests/fuzz/regressions/toml/. */
 #include <check.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1440,6 +1442,68 @@ START_TEST(test_locs_long_line)
 }
 END_TEST
 
+/* ---- fuzz regressions --------------------------------------------------------------------- */
+
+/* Every input in tests/fuzz/regressions/toml/ (crashes `make fuzz` found, and hand-made nasty
+ * seeds) either parses or is rejected with a positioned message; with positions asked for the
+ * outcome is the same. Run under `make check SAN=1` / valgrind this is the replay. */
+START_TEST(test_fuzz_regressions)
+{
+	char *dir = pcb_path_join(pcb_test_source_dir(), "tests/fuzz/regressions/toml");
+	struct pcb_strv names;
+	struct dirent *e;
+	size_t k;
+	DIR *d;
+
+	pcb_strv_init(&names);
+	d = opendir(dir);
+	ck_assert_msg(d != NULL, "%s: cannot open", dir);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.' && !pcb_str_has_prefix(e->d_name, "README"))
+			pcb_strv_push(&names, e->d_name);
+	closedir(d);
+	pcb_strv_sort(&names);
+	ck_assert_msg(names.n > 0, "%s holds no inputs", dir);
+	for (k = 0; k < names.n; k++) {
+		char *path = pcb_path_join(dir, names.v[k]), *data = NULL;
+		struct pcb_toml_locs *locs = NULL;
+		json_object *doc = NULL, *doc2 = NULL, *tagged;
+		struct pcb_err err, err2;
+		size_t len = 0;
+		int rc, rc2;
+
+		pcb_err_clear(&err);
+		pcb_err_clear(&err2);
+		/* Read with room to spare so an oversized input reaches the reader's own check. */
+		ck_assert_msg(pcb_read_file(path, (size_t)PCB_TOML_MAX_SIZE + 1, &data, &len, &err) == 0,
+		    "%s", err.msg);
+		rc = parse_len(data, len, NULL, &doc, &err);
+		if (rc == 0) {
+			tagged = pcb_toml_to_tagged(doc);
+			ck_assert_ptr_nonnull(tagged);
+			json_object_put(tagged);
+		} else {
+			ck_assert_msg(rc == PCB_EINVAL || rc == PCB_ETOOBIG, "%s: rc %d", names.v[k], rc);
+			ck_assert_msg(err.msg[0] != '\0', "%s: failure without a message", names.v[k]);
+			ck_assert_msg(rc != PCB_EINVAL || strncmp(err.msg, "line ", 5) == 0,
+			    "%s: message without a position: %s", names.v[k], err.msg);
+		}
+		rc2 = pcb_toml_parse_locs(data, len, NULL, &doc2, &locs, &err2);
+		ck_assert_msg(rc2 == rc, "%s: %d with positions, %d without", names.v[k], rc2, rc);
+		ck_assert_str_eq(err2.msg, err.msg);
+		if (rc == 0)
+			ck_assert_str_eq(json_object_to_json_string(doc2), json_object_to_json_string(doc));
+		pcb_toml_locs_destroy(locs);
+		json_object_put(doc2);
+		json_object_put(doc);
+		free(data);
+		free(path);
+	}
+	pcb_strv_free(&names);
+	free(dir);
+}
+END_TEST
+
 /* ---- the decoder binary ------------------------------------------------------------------- */
 
 START_TEST(test_decoder_binary)
@@ -1522,6 +1586,7 @@ toml_suite(void)
 	tcase_add_test(tc, test_locs);
 	tcase_add_test(tc, test_locs_failure_and_file);
 	tcase_add_test(tc, test_locs_long_line);
+	tcase_add_test(tc, test_fuzz_regressions);
 	suite_add_tcase(s, tc);
 	return s;
 }
