@@ -4,10 +4,13 @@
 set -eu
 # golang-github-burntsushi-toml-dev ships the toml-test suite (valid/invalid cases) used by
 # tests/unit/test-toml-suite.c; nothing of Go is built.
+# The registry fixtures (tests/lib/regfix.c) need htpasswd -B (apache2-utils), the openssl CLI
+# for the test CA, and python3-cryptography for the JWT token server.
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libuv1-dev
 libsqlite3-dev libssl-dev zlib1g-dev check libsubunit-dev
 skopeo umoci runc docker-registry valgrind curl python3 ca-certificates
-golang-github-burntsushi-toml-dev"
+golang-github-burntsushi-toml-dev
+apache2-utils openssl python3-cryptography"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

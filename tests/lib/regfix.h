@@ -36,6 +36,11 @@ struct pcb_test_registry {
 /* Starts a registry and waits (polling GET /v2/, 30 s deadline) until it answers. */
 void pcb_test_registry_start(struct pcb_test_registry *r, enum pcb_test_registry_mode mode);
 void pcb_test_registry_stop(struct pcb_test_registry *r);   /* also frees and removes dir */
+/* Token mode: changes the token server's settings while it runs (it rereads them on each
+ * request). expires_in > 0: tokens live that many seconds; <= 0: it hands out tokens that have
+ * already expired (exp beyond the registry's 60 s leeway in the past, expires_in 1).
+ * anonymous_pull: requests without credentials get pull access (default false: 401). */
+void pcb_test_registry_token_set(struct pcb_test_registry *r, int expires_in, bool anonymous_pull);
 
 /* A proxy on loopback in front of upstream ("127.0.0.1:PORT", plain HTTP to it) that injects
  * faults by rule. rules: a ';'-separated list, each "WHEN:WHAT[:COUNT]" —

@@ -1,0 +1,226 @@
+/* test-regfix.c — checks the registry fixtures themselves (tests/lib/regfix.h) with tools that
+ * are not ours: skopeo pushes and inspects through each registry mode, curl talks to the
+ * registry and the token server, and the fault proxy's rules and counters are seen from outside.
+ * The registry client's own suites rely on these fixtures behaving as described here. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ocicheck.h"
+#include "regfix.h"
+#include "testutil.h"
+#include "util.h"
+
+static char *tmp;
+
+static void
+setup(void)
+{
+	tmp = pcb_test_tmpdir();
+}
+
+static void
+teardown(void)
+{
+	pcb_test_rmtree(tmp);
+	free(tmp);
+	tmp = NULL;
+}
+
+/* A one-layer OCI layout at tmp/layout with tag "1", made by umoci; returns the manifest
+ * digest (caller frees). */
+static char *
+make_layout(void)
+{
+	char *out = NULL, *idx_path, *idx_text, *digest;
+	json_object *idx;
+	int rc;
+
+	pcb_test_write(tmp, "src/hello.txt", "hello from the regfix test\n", 0644);
+	rc = pcb_test_runf(&out, "cd '%s' && umoci init --layout layout && "
+	    "umoci new --image layout:1 && umoci insert --image layout:1 src /hello", tmp);
+	ck_assert_msg(rc == 0, "umoci: %s", out);
+	free(out);
+	idx_path = pcb_path_join(tmp, "layout/index.json");
+	idx_text = pcb_test_read(idx_path, NULL);
+	ck_assert(idx_text != NULL);
+	idx = pcb_test_json(idx_text, "index.json");
+	digest = pcb_xstrdup(json_object_get_string(pcb_test_jget(idx, "manifests.0.digest")));
+	ck_assert(pcb_digest_valid(digest));
+	json_object_put(idx);
+	free(idx_text);
+	free(idx_path);
+	return digest;
+}
+
+/* skopeo inspect's idea of the manifest digest at ref (caller frees). */
+static char *
+inspect_digest(const char *flags, const char *ref)
+{
+	char *out = NULL;
+	int rc = pcb_test_runf(&out, "skopeo inspect %s --format '{{.Digest}}' 'docker://%s'",
+	    flags, ref);
+	ck_assert_msg(rc == 0, "skopeo inspect %s: %s", ref, out);
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/* A directory with ca.crt in it, the form skopeo's --cert-dir wants. */
+static char *
+cert_dir(const struct pcb_test_registry *r)
+{
+	char *ca = pcb_test_read(r->ca_file, NULL);
+	char *d = pcb_path_join(tmp, "certs.d");
+	ck_assert(ca != NULL);
+	pcb_test_write(d, "ca.crt", ca, 0644);
+	free(ca);
+	return d;
+}
+
+static void
+assert_gone(pid_t pid, const char *what)
+{
+	ck_assert_msg(pid > 0, "%s had no pid", what);
+	ck_assert_msg(kill(pid, 0) == -1 && errno == ESRCH, "%s (pid %d) still exists", what,
+	    (int)pid);
+}
+
+START_TEST(plain_push_inspect)
+{
+	struct pcb_test_registry r;
+	char *digest = make_layout(), *out = NULL, *got, *ref, *dir;
+	pid_t pid;
+	struct stat st;
+	int rc;
+
+	pcb_test_registry_start(&r, PCB_TEST_REGISTRY_PLAIN);
+	ck_assert_int_eq(r.mode, PCB_TEST_REGISTRY_PLAIN);
+	ck_assert(pcb_str_has_prefix(r.url, "http://127.0.0.1:"));
+	ck_assert_ptr_null(r.ca_file);
+	ck_assert_ptr_null(r.username);
+	rc = pcb_test_runf(&out, "curl -sS -o /dev/null -w '%%{http_code}' %s/v2/", r.url);
+	ck_assert_msg(rc == 0 && strcmp(out, "200") == 0, "GET /v2/: %s", out);
+	free(out);
+
+	ref = pcb_xasprintf("%s/t/x:1", r.host);
+	rc = pcb_test_runf(&out, "skopeo --insecure-policy copy 'oci:%s/layout:1' 'docker://%s' "
+	    "--dest-tls-verify=false", tmp, ref);
+	ck_assert_msg(rc == 0, "skopeo copy: %s", out);
+	free(out);
+	got = inspect_digest("--tls-verify=false", ref);
+	ck_assert_str_eq(got, digest);
+	free(got);
+	/* The registry's own answer agrees (and names the digest in the header clients rely on). */
+	rc = pcb_test_runf(&out, "curl -sS -D - -o /dev/null -H 'Accept: "
+	    "application/vnd.oci.image.manifest.v1+json' %s/v2/t/x/manifests/1", r.url);
+	ck_assert_msg(rc == 0 && strstr(out, digest) != NULL, "manifest GET: %s", out);
+	free(out);
+
+	pid = r.pid;
+	dir = pcb_xstrdup(r.dir);
+	pcb_test_registry_stop(&r);
+	assert_gone(pid, "registry");
+	ck_assert_msg(stat(dir, &st) == -1 && errno == ENOENT, "%s left behind", dir);
+	ck_assert_int_eq(r.pid, 0);
+	free(dir);
+	free(ref);
+	free(digest);
+}
+END_TEST
+
+/* Two registries at once get different ports and do not see each other's content. */
+START_TEST(plain_two_at_once)
+{
+	struct pcb_test_registry a, b;
+	char *out = NULL;
+	int rc;
+
+	pcb_test_registry_start(&a, PCB_TEST_REGISTRY_PLAIN);
+	pcb_test_registry_start(&b, PCB_TEST_REGISTRY_PLAIN);
+	ck_assert_int_ne(a.port, b.port);
+	ck_assert_str_ne(a.dir, b.dir);
+	rc = pcb_test_runf(&out, "curl -sS -o /dev/null -w '%%{http_code}' %s/v2/t/none/tags/list",
+	    b.url);
+	ck_assert_msg(rc == 0 && strcmp(out, "404") == 0, "tags list: %s", out);
+	free(out);
+	pcb_test_registry_stop(&b);
+	pcb_test_registry_stop(&a);
+}
+END_TEST
+
+START_TEST(basic_tls_auth)
+{
+	struct pcb_test_registry r;
+	char *digest = make_layout(), *out = NULL, *got, *ref, *certs, *flags;
+	pid_t pid;
+	int rc;
+
+	pcb_test_registry_start(&r, PCB_TEST_REGISTRY_BASIC_TLS);
+	ck_assert(pcb_str_has_prefix(r.url, "https://127.0.0.1:"));
+	ck_assert_ptr_nonnull(r.ca_file);
+	ck_assert_ptr_nonnull(r.username);
+	ck_assert_ptr_nonnull(r.password);
+	/* Anonymous: 401 with a Basic challenge; the certificate verifies against the test CA. */
+	rc = pcb_test_runf(&out, "curl -sS --cacert %s -D - -o /dev/null %s/v2/", r.ca_file, r.url);
+	ck_assert_msg(rc == 0 && strstr(out, " 401") != NULL &&
+	    strcasestr(out, "www-authenticate: basic realm=") != NULL, "anonymous /v2/: %s", out);
+	free(out);
+	/* Also under the name localhost. */
+	rc = pcb_test_runf(&out, "curl -sS --cacert %s -u '%s:%s' -o /dev/null -w '%%{http_code}' "
+	    "https://localhost:%d/v2/", r.ca_file, r.username, r.password, r.port);
+	ck_assert_msg(rc == 0 && strcmp(out, "200") == 0, "/v2/ with creds: %s", out);
+	free(out);
+	rc = pcb_test_runf(&out, "curl -sS --cacert %s -u '%s:wrong' -o /dev/null -w '%%{http_code}' "
+	    "%s/v2/", r.ca_file, r.username, r.url);
+	ck_assert_msg(rc == 0 && strcmp(out, "401") == 0, "/v2/ with a wrong password: %s", out);
+	free(out);
+
+	certs = cert_dir(&r);
+	ref = pcb_xasprintf("%s/t/x:1", r.host);
+	rc = pcb_test_runf(&out, "skopeo --insecure-policy copy 'oci:%s/layout:1' 'docker://%s' "
+	    "--dest-cert-dir %s", tmp, ref, certs);
+	ck_assert_msg(rc != 0, "push without credentials worked: %s", out);
+	free(out);
+	rc = pcb_test_runf(&out, "skopeo --insecure-policy copy 'oci:%s/layout:1' 'docker://%s' "
+	    "--dest-cert-dir %s --dest-creds '%s:%s'", tmp, ref, certs, r.username, r.password);
+	ck_assert_msg(rc == 0, "skopeo copy: %s", out);
+	free(out);
+	flags = pcb_xasprintf("--cert-dir %s --creds '%s:%s'", certs, r.username, r.password);
+	got = inspect_digest(flags, ref);
+	ck_assert_str_eq(got, digest);
+	free(got);
+
+	pid = r.pid;
+	pcb_test_registry_stop(&r);
+	assert_gone(pid, "registry");
+	free(flags);
+	free(certs);
+	free(ref);
+	free(digest);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("regfix");
+	TCase *tc = tcase_create("registry");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, plain_push_inspect);
+	tcase_add_test(tc, plain_two_at_once);
+	tcase_add_test(tc, basic_tls_auth);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
