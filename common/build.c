@@ -396,13 +396,24 @@ pcb_build_spec_check(const struct pcb_build_spec *s, struct pcb_err *err)
 	return 0;
 }
 
-/* Everything the build needs to know, worked out before any byte is packed. */
+/* Everything the build needs to know, worked out before any byte is packed. Each value is
+ * merged from three levels, highest first: the build spec (CLI flags / API request), the
+ * project's config (pycontainer.toml > [tool.pycontainer], see config.h), then discovery;
+ * the *_source strings say which level (and which file and key) gave it. */
 struct plan {
 	struct pcb_project proj;
 	struct pcb_platform platform;
 	char *workdir;
 	struct pcb_strv entrypoint, cmd, env, labels;
+	struct pcb_strv env_sources, label_sources;   /* parallel to env / labels (owned) */
 	const char *entrypoint_source, *cmd_source, *workdir_source, *platform_source;
+	const char *tags_source, *python_version_source, *base_image_source, *port_source;
+	const char *user_source;
+	const char *python_version;  /* borrowed from proj or proj.config */
+	const char *base_image;      /* borrowed or a literal */
+	const char *user;            /* NULL = image default (root) */
+	int port;                    /* 0 = none */
+	char exposed_port[16];       /* "8000/tcp" or "" */
 	struct pcb_strv tags;        /* full references "repo:tag" */
 	struct pcb_strv ref_names;   /* tag parts, deduplicated, for OCI layouts */
 	char *image_name;            /* repository of the first tag */
@@ -419,14 +430,17 @@ plan_free(struct plan *p)
 	pcb_strv_free(&p->cmd);
 	pcb_strv_free(&p->env);
 	pcb_strv_free(&p->labels);
+	pcb_strv_free(&p->env_sources);
+	pcb_strv_free(&p->label_sources);
 	pcb_strv_free(&p->tags);
 	pcb_strv_free(&p->ref_names);
 	free(p->image_name);
 }
 
-/* Sets KEY=VALUE in a "K=V" vector, replacing an existing KEY in place. */
+/* Sets KEY=VALUE in a "K=V" vector, replacing an existing KEY in place, and records where
+ * the value came from in the parallel vector src (may be NULL). */
 static void
-kv_set(struct pcb_strv *sv, const char *kv)
+kv_set_src(struct pcb_strv *sv, struct pcb_strv *src, const char *kv, const char *from)
 {
 	size_t klen = (size_t)(strchr(kv, '=') - kv);
 
@@ -434,16 +448,23 @@ kv_set(struct pcb_strv *sv, const char *kv)
 		if (strncmp(sv->v[i], kv, klen + 1) == 0) {
 			free(sv->v[i]);
 			sv->v[i] = pcb_xstrdup(kv);
+			if (src != NULL) {
+				free(src->v[i]);
+				src->v[i] = pcb_xstrdup(from);
+			}
 			return;
 		}
 	pcb_strv_push(sv, kv);
+	if (src != NULL)
+		pcb_strv_push(src, from);
 }
 
 static void
-kv_set2(struct pcb_strv *sv, const char *k, const char *v)
+kv_set2(struct pcb_strv *sv, struct pcb_strv *src, const char *k, const char *v,
+    const char *from)
 {
 	char *kv = pcb_xasprintf("%s=%s", k, v);
-	kv_set(sv, kv);
+	kv_set_src(sv, src, kv, from);
 	free(kv);
 }
 
@@ -468,9 +489,18 @@ image_name_from_project(const char *name)
 	return s;
 }
 
+static void
+push_all(struct pcb_strv *dst, const struct pcb_strv *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		pcb_strv_push(dst, src->v[i]);
+}
+
 static int
 plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 {
+	const struct pcb_project_config *cf;
+	const char *platform;
 	int rc;
 
 	memset(p, 0, sizeof *p);
@@ -478,6 +508,8 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 	pcb_strv_init(&p->cmd);
 	pcb_strv_init(&p->env);
 	pcb_strv_init(&p->labels);
+	pcb_strv_init(&p->env_sources);
+	pcb_strv_init(&p->label_sources);
 	pcb_strv_init(&p->tags);
 	pcb_strv_init(&p->ref_names);
 
@@ -487,69 +519,138 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 		memset(&p->proj, 0, sizeof p->proj);   /* discover left it freed */
 		return rc;
 	}
+	cf = &p->proj.config;
 
-	if (s->platform != NULL) {
-		if ((rc = pcb_platform_parse(s->platform, &p->platform, err)) != 0)
+	/* Each value: spec (CLI flag) > config file > discovered default. */
+	platform = s->platform != NULL ? s->platform : cf->platform.value;
+	if (platform != NULL) {
+		if ((rc = pcb_platform_parse(platform, &p->platform, err)) != 0)
 			return rc;
-		p->platform_source = "request";
+		p->platform_source = s->platform != NULL ? "CLI --platform" : cf->platform.source;
 	} else {
 		pcb_platform_host(&p->platform);
 		p->platform_source = "daemon host";
 	}
-	p->workdir = pcb_xstrdup(s->workdir ? s->workdir : "/app");
-	p->workdir_source = s->workdir ? "request" : "default";
+	if (s->workdir != NULL) {
+		p->workdir = pcb_xstrdup(s->workdir);
+		p->workdir_source = "CLI --workdir";
+	} else if (cf->workdir.value != NULL) {
+		p->workdir = pcb_xstrdup(cf->workdir.value);
+		p->workdir_source = cf->workdir.source;
+	} else {
+		p->workdir = pcb_xstrdup("/app");
+		p->workdir_source = "default";
+	}
 
 	p->created = s->source_date_epoch >= 0 ? s->source_date_epoch : 0;
 	pcb_time_rfc3339(p->created, p->created_str);
 
+	p->python_version = cf->python_version.value != NULL ? cf->python_version.value :
+	    p->proj.python_version;
+	p->python_version_source = cf->python_version.value != NULL ? cf->python_version.source :
+	    p->proj.python_version_source;
+	/* Only "scratch" is built so far; a configured base image is shown, and used once base
+	 * images are pulled (issue 4). */
+	p->base_image = cf->base_image.value != NULL ? cf->base_image.value : "scratch";
+	p->base_image_source = cf->base_image.value != NULL ? cf->base_image.source : "default";
+	p->user = cf->user.value;
+	p->user_source = cf->user.source;
+	if (cf->port > 0) {
+		p->port = cf->port;
+		p->port_source = cf->port_source;
+	} else if (p->proj.port > 0) {
+		p->port = p->proj.port;
+		p->port_source = p->proj.framework_source;
+	}
+	if (p->port > 0)
+		snprintf(p->exposed_port, sizeof p->exposed_port, "%d/tcp", p->port);
+
 	if (s->has_entrypoint) {
-		for (size_t i = 0; i < s->entrypoint.n; i++)
-			pcb_strv_push(&p->entrypoint, s->entrypoint.v[i]);
-		p->entrypoint_source = "request";
+		push_all(&p->entrypoint, &s->entrypoint);
+		p->entrypoint_source = "CLI --entrypoint";
+	} else if (cf->entrypoint.set) {
+		push_all(&p->entrypoint, &cf->entrypoint.value);
+		p->entrypoint_source = cf->entrypoint.source;
 	} else {
-		for (size_t i = 0; i < p->proj.cmd.n; i++)
-			pcb_strv_push(&p->entrypoint, p->proj.cmd.v[i]);
+		push_all(&p->entrypoint, &p->proj.cmd);
 		p->entrypoint_source = p->proj.cmd_source ? p->proj.cmd_source : "discovered";
 	}
 	if (s->has_cmd) {
-		for (size_t i = 0; i < s->cmd.n; i++)
-			pcb_strv_push(&p->cmd, s->cmd.v[i]);
-		p->cmd_source = "request";
+		push_all(&p->cmd, &s->cmd);
+		p->cmd_source = "CLI --cmd";
+	} else if (cf->cmd.set) {
+		push_all(&p->cmd, &cf->cmd.value);
+		p->cmd_source = cf->cmd.source;
 	}
 	if (p->entrypoint.n == 0 && p->cmd.n == 0)
 		return pcb_err_set(err, PCB_EINVAL, PCB_PROJECT_NO_CMD_HINT, p->proj.context);
 
-	/* Env: defaults first, then the user's values win (same key replaced in place). */
-	kv_set2(&p->env, "PATH", DEFAULT_PATH);
-	kv_set2(&p->env, "PYTHONUNBUFFERED", "1");
-	kv_set2(&p->env, "PYTHONDONTWRITEBYTECODE", "1");
+	/* Env: defaults, then what the framework needs, then the config files, then the user's
+	 * flags (same key replaced in place, keeping its position). */
+	kv_set2(&p->env, &p->env_sources, "PATH", DEFAULT_PATH, "default");
+	kv_set2(&p->env, &p->env_sources, "PYTHONUNBUFFERED", "1", "default");
+	kv_set2(&p->env, &p->env_sources, "PYTHONDONTWRITEBYTECODE", "1", "default");
 	{
 		char *pp = pcb_strv_contains(&p->proj.include, "src") ?
 		    pcb_xasprintf("%s/src:%s", p->workdir, p->workdir) : pcb_xstrdup(p->workdir);
-		kv_set2(&p->env, "PYTHONPATH", pp);
+		kv_set2(&p->env, &p->env_sources, "PYTHONPATH", pp, "default");
 		free(pp);
 	}
+	for (size_t i = 0; i < p->proj.framework_env.n; i++)
+		kv_set_src(&p->env, &p->env_sources, p->proj.framework_env.v[i],
+		    p->proj.framework_source);
+	if (p->port > 0) {
+		char port[16];
+		snprintf(port, sizeof port, "%d", p->port);
+		kv_set2(&p->env, &p->env_sources, "PORT", port, p->port_source);
+	}
+	for (size_t i = 0; i < cf->env.kv.n; i++)
+		kv_set_src(&p->env, &p->env_sources, cf->env.kv.v[i], cf->env.sources.v[i]);
 	for (size_t i = 0; i < s->env.n; i++)
-		kv_set(&p->env, s->env.v[i]);
+		kv_set_src(&p->env, &p->env_sources, s->env.v[i], "CLI --env");
 
-	kv_set2(&p->labels, "org.opencontainers.image.title", p->proj.name);
+	kv_set2(&p->labels, &p->label_sources, "org.opencontainers.image.title", p->proj.name,
+	    p->proj.name_source ? p->proj.name_source : "discovered");
 	if (p->proj.version)
-		kv_set2(&p->labels, "org.opencontainers.image.version", p->proj.version);
+		kv_set2(&p->labels, &p->label_sources, "org.opencontainers.image.version",
+		    p->proj.version, p->proj.version_source ? p->proj.version_source : "discovered");
 	if (p->proj.description)
-		kv_set2(&p->labels, "org.opencontainers.image.description", p->proj.description);
+		kv_set2(&p->labels, &p->label_sources, "org.opencontainers.image.description",
+		    p->proj.description, p->proj.description_source ? p->proj.description_source :
+		    "discovered");
 	if (p->proj.license)
-		kv_set2(&p->labels, "org.opencontainers.image.licenses", p->proj.license);
-	kv_set2(&p->labels, "org.opencontainers.image.created", p->created_str);
+		kv_set2(&p->labels, &p->label_sources, "org.opencontainers.image.licenses",
+		    p->proj.license, p->proj.license_source ? p->proj.license_source : "discovered");
+	if (p->proj.authors.n > 0) {
+		struct pcb_buf b;
+		pcb_buf_init(&b, 64 * 1024);
+		for (size_t i = 0; i < p->proj.authors.n; i++)
+			if (pcb_buf_appendf(&b, "%s%s", i > 0 ? ", " : "", p->proj.authors.v[i]) != 0)
+				break;   /* very long author lists are cut, not fatal */
+		kv_set2(&p->labels, &p->label_sources, "org.opencontainers.image.authors", b.data,
+		    p->proj.authors_source ? p->proj.authors_source : "discovered");
+		pcb_buf_free(&b);
+	}
+	kv_set2(&p->labels, &p->label_sources, "org.opencontainers.image.created", p->created_str,
+	    s->source_date_epoch >= 0 ? "SOURCE_DATE_EPOCH" : "default");
+	for (size_t i = 0; i < cf->labels.kv.n; i++)
+		kv_set_src(&p->labels, &p->label_sources, cf->labels.kv.v[i],
+		    cf->labels.sources.v[i]);
 	for (size_t i = 0; i < s->labels.n; i++)
-		kv_set(&p->labels, s->labels.v[i]);
+		kv_set_src(&p->labels, &p->label_sources, s->labels.v[i], "CLI --label");
 
-	if (s->tags.n == 0) {
+	if (s->tags.n > 0) {
+		push_all(&p->tags, &s->tags);
+		p->tags_source = "CLI --tag";
+	} else if (cf->tags.set && cf->tags.value.n > 0) {
+		push_all(&p->tags, &cf->tags.value);
+		p->tags_source = cf->tags.source;
+	} else {
 		char *n = image_name_from_project(p->proj.name);
 		pcb_strv_push_owned(&p->tags, pcb_xasprintf("%s:latest", n));
 		free(n);
+		p->tags_source = "default (project name)";
 	}
-	for (size_t i = 0; i < s->tags.n; i++)
-		pcb_strv_push(&p->tags, s->tags.v[i]);
 	for (size_t i = 0; i < p->tags.n; i++) {
 		char *repo = NULL, *tag = NULL;
 		if ((rc = pcb_ref_parse(p->tags.v[i], &repo, &tag, err)) != 0) {
@@ -570,11 +671,26 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 }
 
 static json_object *
+kv_sources(const struct pcb_strv *kv, const struct pcb_strv *src)
+{
+	json_object *o = json_object_new_object();
+
+	for (size_t i = 0; i < kv->n && i < src->n; i++) {
+		const char *eq = strchr(kv->v[i], '=');
+		char *k = pcb_xstrndup(kv->v[i], (size_t)(eq - kv->v[i]));
+		json_object_object_add(o, k, json_object_new_string(src->v[i]));
+		free(k);
+	}
+	return o;
+}
+
+static json_object *
 plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 {
 	json_object *j = json_object_new_object(), *src = json_object_new_object();
 	char plat[100];
 	const struct pcb_project *pr = &p->proj;
+	const struct pcb_project_config *cf = &pr->config;
 
 #define ADD_STR(obj, k, v) json_object_object_add(obj, k, (v) ? json_object_new_string(v) : NULL)
 	ADD_STR(j, "context", pr->context);
@@ -582,9 +698,9 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 	ADD_STR(j, "version", pr->version);
 	ADD_STR(j, "description", pr->description);
 	ADD_STR(j, "license", pr->license);
-	ADD_STR(j, "python_version", pr->python_version);
+	ADD_STR(j, "python_version", p->python_version);
 	ADD_STR(j, "package", pr->package);
-	ADD_STR(j, "base_image", "scratch");
+	ADD_STR(j, "base_image", p->base_image);
 	pcb_platform_format(&p->platform, plat);
 	json_object_object_add(j, "platform", json_object_new_string(plat));
 	ADD_STR(j, "workdir", p->workdir);
@@ -605,13 +721,62 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 		json_object_object_add(j, "outputs", outs);
 	}
 	ADD_STR(j, "created", p->created_str);
-	ADD_STR(src, "name", pr->pyproject ? "pyproject.toml" : "folder name");
+	/* Added for issue 3. */
+	json_object_object_add(j, "authors", strv_to_array(&pr->authors));
+	json_object_object_add(j, "dependencies", strv_to_array(&pr->dependencies));
+	ADD_STR(j, "layout", pr->layout);
+	if (pr->framework != NULL) {
+		json_object *fw = json_object_new_object();
+		ADD_STR(fw, "name", pr->framework);
+		json_object_object_add(fw, "cmd", strv_to_array(&pr->framework_cmd));
+		json_object_object_add(fw, "port", pr->port > 0 ? json_object_new_int(pr->port) : NULL);
+		ADD_STR(fw, "source", pr->framework_source);
+		json_object_object_add(j, "framework", fw);
+	} else {
+		json_object_object_add(j, "framework", NULL);
+	}
+	json_object_object_add(j, "port", p->port > 0 ? json_object_new_int(p->port) : NULL);
+	{
+		json_object *ports = json_object_new_array();
+		if (p->exposed_port[0] != '\0')
+			json_object_array_add(ports, json_object_new_string(p->exposed_port));
+		json_object_object_add(j, "exposed_ports", ports);
+	}
+	ADD_STR(j, "user", p->user);
+	json_object_object_add(j, "exclude", strv_to_array(&cf->exclude.value));
+	if (cf->registry_url.value != NULL || cf->registry_insecure_source != NULL) {
+		json_object *r = json_object_new_object();
+		ADD_STR(r, "url", cf->registry_url.value);
+		json_object_object_add(r, "insecure", json_object_new_boolean(cf->registry_insecure));
+		json_object_object_add(j, "registry", r);
+	} else {
+		json_object_object_add(j, "registry", NULL);
+	}
+
+	ADD_STR(src, "name", pr->name_source);
+	ADD_STR(src, "version", pr->version_source);
+	ADD_STR(src, "description", pr->description_source);
+	ADD_STR(src, "license", pr->license_source);
+	ADD_STR(src, "authors", pr->authors_source);
+	ADD_STR(src, "python_version", p->python_version_source);
+	ADD_STR(src, "package", pr->package_source);
+	ADD_STR(src, "layout", "discovered");
+	ADD_STR(src, "framework", pr->framework_source);
+	ADD_STR(src, "port", p->port_source);
+	ADD_STR(src, "user", p->user_source);
 	ADD_STR(src, "entrypoint", p->entrypoint_source);
 	ADD_STR(src, "cmd", p->cmd_source);
 	ADD_STR(src, "workdir", p->workdir_source);
 	ADD_STR(src, "platform", p->platform_source);
-	ADD_STR(src, "base_image", "default");
+	ADD_STR(src, "base_image", p->base_image_source);
+	ADD_STR(src, "tags", p->tags_source);
+	ADD_STR(src, "include", cf->include.set ? cf->include.source : "discovered");
+	ADD_STR(src, "exclude", cf->exclude.set ? cf->exclude.source : NULL);
 	ADD_STR(src, "created", s->source_date_epoch >= 0 ? "SOURCE_DATE_EPOCH" : "default");
+	ADD_STR(src, "registry.url", cf->registry_url.source);
+	ADD_STR(src, "registry.insecure", cf->registry_insecure_source);
+	json_object_object_add(src, "env", kv_sources(&p->env, &p->env_sources));
+	json_object_object_add(src, "labels", kv_sources(&p->labels, &p->label_sources));
 	json_object_object_add(j, "sources", src);
 #undef ADD_STR
 	return j;
@@ -682,6 +847,13 @@ make_config(const struct plan *p, const struct pcb_layer_result *app, size_t n_f
 		json_object_object_add(cfg, "Cmd", strv_to_array(&p->cmd));
 	json_object_object_add(cfg, "WorkingDir", json_object_new_string(p->workdir));
 	json_object_object_add(cfg, "Labels", kv_to_object(&p->labels));
+	if (p->exposed_port[0] != '\0') {
+		json_object *ports = json_object_new_object();
+		json_object_object_add(ports, p->exposed_port, json_object_new_object());
+		json_object_object_add(cfg, "ExposedPorts", ports);
+	}
+	if (p->user != NULL)
+		json_object_object_add(cfg, "User", json_object_new_string(p->user));
 	json_object_object_add(c, "config", cfg);
 	json_object_object_add(rootfs, "type", json_object_new_string("layers"));
 	json_object_array_add(diff_ids, json_object_new_string(app->diff_id));

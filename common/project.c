@@ -8,10 +8,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "framework.h"
+#include "pyscan.h"
 #include "toml.h"
 
 #define PYPROJECT "pyproject.toml"
@@ -24,22 +27,66 @@
 
 /* The Python minors an image can be built for, oldest first: requires-python picks the lowest
  * one it allows. */
-#define PY_MINOR_LOW 8
-#define PY_MINOR_HIGH 14
+#define PY_MINOR_LOW PCB_PY_MINOR_LOW
+#define PY_MINOR_HIGH PCB_PY_MINOR_HIGH
 
-/* Scripts chosen from pyproject, borrowed from p->pyproject. */
+/* Scripts tables: the pyproject ones borrowed from p->pyproject, setup_cfg owned. */
 struct scripts {
 	json_object *project;   /* [project.scripts] or NULL */
 	json_object *poetry;    /* [tool.poetry.scripts] or NULL */
+	json_object *setup_cfg; /* setup.cfg [options.entry_points] console_scripts or NULL */
 };
 
 /* ---- pyproject.toml access with typed errors ---- */
 
-/* Looks up key in tbl (tbl may be NULL). *out NULL when absent. A value of the wrong json type
- * is an error naming the table and key, e.g. "pyproject.toml: [project].name must be a string". */
+/* The line where [where].key was defined in pyproject.toml (where is a dotted table path such
+ * as "tool.poetry.scripts"; NULL for a top-level key); 0 when unknown. */
 static int
-get_typed(json_object *tbl, const char *where, const char *key, json_type type,
-    json_object **out, struct pcb_err *err)
+py_line(const struct pcb_toml_locs *locs, const char *where, const char *key)
+{
+	const char *path[16];
+	char buf[256];
+	size_t n = 0;
+
+	if (locs == NULL)
+		return 0;
+	snprintf(buf, sizeof buf, "%s", where != NULL ? where : "");
+	for (char *s = buf; where != NULL && n < PCB_ARRAY_LEN(path) - 1;) {
+		char *dot = strchr(s, '.');
+		path[n++] = s;
+		if (dot == NULL)
+			break;
+		*dot = '\0';
+		s = dot + 1;
+	}
+	if (key != NULL)
+		path[n++] = key;
+	return pcb_toml_locs_line(locs, path, n, NULL);
+}
+
+/* "pyproject.toml: line L: [where].key <what>" — the form of every pyproject error. */
+static int
+py_fail(const struct pcb_toml_locs *locs, struct pcb_err *err, const char *where,
+    const char *key, const char *what)
+{
+	char line[32] = "";
+	int l = py_line(locs, where, key);
+
+	if (l > 0)
+		snprintf(line, sizeof line, "line %d: ", l);
+	if (where == NULL)
+		return pcb_err_set(err, PCB_EINVAL, PYPROJECT ": %s[%s] %s", line, key, what);
+	if (key == NULL)
+		return pcb_err_set(err, PCB_EINVAL, PYPROJECT ": %s[%s] %s", line, where, what);
+	return pcb_err_set(err, PCB_EINVAL, PYPROJECT ": %s[%s].%s %s", line, where, key, what);
+}
+
+/* Looks up key in tbl (tbl may be NULL). *out NULL when absent. A value of the wrong json type
+ * is an error naming the line, table and key, e.g.
+ * "pyproject.toml: line 2: [project].name must be a string". */
+static int
+get_typed(const struct pcb_toml_locs *locs, json_object *tbl, const char *where,
+    const char *key, json_type type, json_object **out, struct pcb_err *err)
 {
 	static const char *const type_names[] = {
 		[json_type_null] = "null", [json_type_boolean] = "a boolean",
@@ -48,6 +95,7 @@ get_typed(json_object *tbl, const char *where, const char *key, json_type type,
 		[json_type_string] = "a string",
 	};
 	json_object *v = NULL;
+	char what[64];
 	bool ok;
 
 	*out = NULL;
@@ -58,11 +106,8 @@ get_typed(json_object *tbl, const char *where, const char *key, json_type type,
 	if (ok && type == json_type_string && pcb_toml_type_of(v) != PCB_TOML_NONE)
 		ok = false;
 	if (!ok) {
-		if (where == NULL)
-			return pcb_err_set(err, PCB_EINVAL, PYPROJECT ": [%s] must be %s", key,
-			    type_names[type]);
-		return pcb_err_set(err, PCB_EINVAL, PYPROJECT ": [%s].%s must be %s", where, key,
-		    type_names[type]);
+		snprintf(what, sizeof what, "must be %s", type_names[type]);
+		return py_fail(locs, err, where, key, what);
 	}
 	*out = v;
 	return 0;
@@ -70,29 +115,36 @@ get_typed(json_object *tbl, const char *where, const char *key, json_type type,
 
 /* A string value, borrowed, or NULL when absent. */
 static int
-get_str(json_object *tbl, const char *where, const char *key, const char **out,
-    struct pcb_err *err)
+get_str(const struct pcb_toml_locs *locs, json_object *tbl, const char *where, const char *key,
+    const char **out, struct pcb_err *err)
 {
 	json_object *v;
-	int rc = get_typed(tbl, where, key, json_type_string, &v, err);
+	int rc = get_typed(locs, tbl, where, key, json_type_string, &v, err);
 
 	*out = rc == 0 && v != NULL ? json_object_get_string(v) : NULL;
 	return rc;
 }
 
-/* Sets *dst to a copy of the first non-NULL of a and b (leaves it alone when both are NULL). */
+/* Sets *dst (and its source) to the first non-NULL of the candidates a, b, c; leaves them alone
+ * when all are NULL. */
 static void
-set_first(char **dst, const char *a, const char *b)
+set_first(char **dst, char **src, const char *a, const char *sa, const char *b, const char *sb,
+    const char *c, const char *sc)
 {
-	const char *s = a != NULL ? a : b;
+	const char *s = a != NULL ? a : b != NULL ? b : c;
+	const char *from = a != NULL ? sa : b != NULL ? sb : sc;
 
-	if (*dst == NULL && s != NULL)
+	if (*dst == NULL && s != NULL) {
 		*dst = pcb_xstrdup(s);
+		free(*src);
+		*src = pcb_xstrdup(from);
+	}
 }
 
 /* license = "MIT" | { text = "…" } | { file = "LICENSE" } (PEP 621). */
 static int
-get_license(json_object *tbl, const char *where, const char **out, struct pcb_err *err)
+get_license(const struct pcb_toml_locs *locs, json_object *tbl, const char *where,
+    const char **out, struct pcb_err *err)
 {
 	json_object *v = NULL;
 	const char *s = NULL;
@@ -106,16 +158,18 @@ get_license(json_object *tbl, const char *where, const char **out, struct pcb_er
 		goto out;
 	}
 	if (json_object_get_type(v) == json_type_object) {
-		if ((rc = get_str(v, "license", "text", &s, err)) != 0)
-			goto bad;
-		if (s == NULL && (rc = get_str(v, "license", "file", &s, err)) != 0)
+		char *sub = pcb_xasprintf("%s.license", where);
+		rc = get_str(locs, v, sub, "text", &s, err);
+		if (rc == 0 && s == NULL)
+			rc = get_str(locs, v, sub, "file", &s, err);
+		free(sub);
+		if (rc != 0)
 			goto bad;
 		if (s != NULL)
 			goto out;
 	}
 bad:
-	rc = pcb_err_set(err, PCB_EINVAL, PYPROJECT ": [%s].license must be a string or a table "
-	    "with text or file", where);
+	rc = py_fail(locs, err, where, "license", "must be a string or a table with text or file");
 out:
 	if (rc == 0)
 		*out = s;
@@ -229,19 +283,156 @@ clause_allows(const struct spec_clause *c, long minor)
 	return cmp == 0;
 }
 
-static int
-python_version_from_spec(const char *spec, char **out, struct pcb_err *err)
+/* The minors (bit m - PY_MINOR_LOW) that one PEP 440 clause allows. */
+static unsigned
+clause_mask(const struct spec_clause *c)
 {
-	struct spec_clause clauses[SPEC_CLAUSES_MAX];
-	const char *s = spec, *e;
-	char *ver = NULL;
-	size_t n = 0, len;
-	long minor;
+	unsigned mask = 0;
+
+	for (long m = PY_MINOR_LOW; m <= PY_MINOR_HIGH; m++)
+		if (clause_allows(c, m))
+			mask |= 1u << (m - PY_MINOR_LOW);
+	return mask;
+}
+
+#define ALL_MINORS ((1u << (PY_MINOR_HIGH - PY_MINOR_LOW + 1)) - 1)
+
+/* One Poetry constraint term: "^3.11" (>=3.11,<4), "~3.11" (>=3.11,<3.12), "~3" (>=3,<4),
+ * "3.11" (==3.11), "3.11.*", "*", or any PEP 440 clause. */
+static int
+poetry_term_mask(const char *s, size_t len, unsigned *mask)
+{
+	struct spec_clause lo, hi;
+	char buf[64];
+
+	if (len == 1 && s[0] == '*') {
+		*mask = ALL_MINORS;
+		return 0;
+	}
+	if (len + 3 > sizeof buf)
+		return -1;
+	if (s[0] == '^' || (s[0] == '~' && (len < 2 || s[1] != '='))) {
+		snprintf(buf, sizeof buf, ">=%.*s", (int)(len - 1), s + 1);
+		if (parse_clause(buf, strlen(buf), &lo) != 0 || lo.wildcard)
+			return -1;
+		memset(&hi, 0, sizeof hi);
+		strcpy(hi.op, "<");
+		hi.n = 2;
+		if (s[0] == '^') {
+			/* Caret: the first non-zero component may not change. */
+			if (lo.v[0] != 0) {
+				hi.v[0] = lo.v[0] + 1;
+				hi.n = 1;
+			} else {
+				hi.v[0] = 0;
+				hi.v[1] = lo.v[1] + 1;
+			}
+		} else if (lo.n == 1) {
+			hi.v[0] = lo.v[0] + 1;
+			hi.n = 1;
+		} else {
+			hi.v[0] = lo.v[0];
+			hi.v[1] = lo.v[1] + 1;
+		}
+		*mask = clause_mask(&lo) & clause_mask(&hi);
+		return 0;
+	}
+	if (isdigit((unsigned char)s[0])) {
+		snprintf(buf, sizeof buf, "==%.*s", (int)len, s);
+		s = buf;
+		len = strlen(buf);
+	}
+	if (parse_clause(s, len, &lo) != 0)
+		return -1;
+	*mask = clause_mask(&lo);
+	return 0;
+}
+
+/* Poetry's python constraint: "||"-separated alternatives of ','- or space-separated terms
+ * (an operator written apart from its version, ">= 3.8", is one term). */
+static int
+poetry_mask(const char *spec, unsigned *mask_out, const char **bad, size_t *badlen)
+{
+	const char *s = spec;
+	unsigned any = 0;
+
+	for (;;) {
+		const char *alt_end = strstr(s, "||");
+		const char *end = alt_end != NULL ? alt_end : s + strlen(s);
+		unsigned all = ALL_MINORS;
+		size_t terms = 0;
+
+		while (s < end) {
+			const char *t;
+			char term[64];
+			size_t tl = 0;
+			unsigned m;
+
+			while (s < end && (isspace((unsigned char)*s) || *s == ','))
+				s++;
+			if (s == end)
+				break;
+			t = s;
+			/* operator characters, optional spaces, then the version */
+			while (s < end && strchr("<>=!~^", *s) != NULL)
+				s++;
+			while (s > t && s < end && isspace((unsigned char)*s))
+				s++;
+			while (s < end && !isspace((unsigned char)*s) && *s != ',')
+				s++;
+			for (const char *c = t; c < s && tl < sizeof term - 1; c++)
+				if (!isspace((unsigned char)*c))
+					term[tl++] = *c;
+			term[tl] = '\0';
+			if (terms++ >= SPEC_CLAUSES_MAX || poetry_term_mask(term, tl, &m) != 0) {
+				*bad = t;
+				*badlen = (size_t)(s - t);
+				return -1;
+			}
+			all &= m;
+		}
+		if (terms == 0) {
+			*bad = s;
+			*badlen = 0;
+			return -1;
+		}
+		any |= all;
+		if (alt_end == NULL)
+			break;
+		s = alt_end + 2;
+	}
+	*mask_out = any;
+	return 0;
+}
+
+/* requires-python (PEP 440) or, when poetry, Poetry's python constraint → the lowest known
+ * minor it allows. `label` names the value in errors: "pyproject.toml: line 3:
+ * [project].requires-python '>=4' excludes every known Python version (3.8 to 3.14)". */
+static int
+python_version_from_spec(const char *spec, bool poetry, const char *file, const char *label,
+    int line, char **out, struct pcb_err *err)
+{
+	struct spec_clause c;
+	const char *s = spec, *e, *bad = NULL;
+	char *ver = NULL, at[32] = "";
+	size_t n = 0, len, badlen = 0;
+	unsigned mask = ALL_MINORS;
 	int rc = 0;
 
+	if (line > 0)
+		snprintf(at, sizeof at, " line %d:", line);
 	if (strlen(spec) > REQUIRES_PYTHON_MAX) {
-		rc = pcb_err_set(err, PCB_EINVAL, PYPROJECT ": requires-python is too long");
+		rc = pcb_err_set(err, PCB_EINVAL, "%s:%s %s is too long", file, at, label);
 		goto out;
+	}
+	if (poetry) {
+		if (poetry_mask(spec, &mask, &bad, &badlen) != 0) {
+			rc = pcb_err_set(err, PCB_EINVAL, "%s:%s %s '%s': cannot read '%.*s'", file, at, label,
+			    spec, (int)badlen, bad);
+			goto out;
+		}
+		n = 1;
+		goto pick;
 	}
 	for (;;) {
 		e = strchr(s, ',');
@@ -253,34 +444,31 @@ python_version_from_spec(const char *spec, char **out, struct pcb_err *err)
 		while (len > 0 && isspace((unsigned char)s[len - 1]))
 			len--;
 		if (len > 0) {
-			if (n == SPEC_CLAUSES_MAX || parse_clause(s, len, &clauses[n]) != 0) {
-				rc = pcb_err_set(err, PCB_EINVAL, PYPROJECT ": requires-python '%s': "
-				    "cannot read '%.*s'", spec, (int)len, s);
+			if (n == SPEC_CLAUSES_MAX || parse_clause(s, len, &c) != 0) {
+				rc = pcb_err_set(err, PCB_EINVAL, "%s:%s %s '%s': cannot read '%.*s'",
+				    file, at, label, spec, (int)len, s);
 				goto out;
 			}
+			mask &= clause_mask(&c);
 			n++;
 		} else if (e != NULL || n > 0) {
-			rc = pcb_err_set(err, PCB_EINVAL, PYPROJECT ": requires-python '%s': empty "
-			    "clause", spec);
+			rc = pcb_err_set(err, PCB_EINVAL, "%s:%s %s '%s': empty clause", file, at,
+			    label, spec);
 			goto out;
 		}
 		if (e == NULL)
 			break;
 		s = e + 1;
 	}
+pick:
 	if (n == 0)
 		goto out;   /* "" says nothing */
-	for (minor = PY_MINOR_LOW; minor <= PY_MINOR_HIGH && ver == NULL; minor++) {
-		size_t i;
-
-		for (i = 0; i < n && clause_allows(&clauses[i], minor); i++)
-			;
-		if (i == n)
+	for (long minor = PY_MINOR_LOW; minor <= PY_MINOR_HIGH && ver == NULL; minor++)
+		if (mask & (1u << (minor - PY_MINOR_LOW)))
 			ver = pcb_xasprintf("3.%ld", minor);
-	}
 	if (ver == NULL)
-		rc = pcb_err_set(err, PCB_EINVAL, PYPROJECT ": requires-python '%s' excludes every "
-		    "known Python version (3.%d to 3.%d)", spec, PY_MINOR_LOW, PY_MINOR_HIGH);
+		rc = pcb_err_set(err, PCB_EINVAL, "%s:%s %s '%s' excludes every known Python "
+		    "version (3.%d to 3.%d)", file, at, label, spec, PY_MINOR_LOW, PY_MINOR_HIGH);
 out:
 	*out = ver;
 	return rc;
@@ -395,6 +583,395 @@ out:
 	return rc;
 }
 
+/* ---- files inside the context ---- */
+
+/* Reads <context>/<rel>, refusing paths that leave the context (absolute, "..", or a symlink
+ * resolving outside): a monorepo sub-project must not pick up its neighbours' files. `who`
+ * names the setting that asked for the file in errors. */
+static int
+read_context_file(const struct pcb_project *p, const char *rel, size_t max, const char *who,
+    char **out, size_t *len_out, struct pcb_err *err)
+{
+	char *path = NULL, *real = NULL;
+	size_t clen = strlen(p->context);
+	int rc = 0;
+
+	*out = NULL;
+	if (rel[0] == '\0' || rel[0] == '/' || strcmp(rel, "..") == 0 ||
+	    pcb_str_has_prefix(rel, "../") || strstr(rel, "/../") != NULL ||
+	    pcb_str_has_suffix(rel, "/..")) {
+		rc = pcb_err_set(err, PCB_EINVAL, "%s: '%s' is outside the context", who, rel);
+		goto out;
+	}
+	path = pcb_path_join(p->context, rel);
+	real = realpath(path, NULL);
+	if (real == NULL) {
+		rc = pcb_err_errno(err, errno, "%s: '%s'", who, rel);
+		goto out;
+	}
+	if (strncmp(real, p->context, clen) != 0 || real[clen] != '/') {
+		rc = pcb_err_set(err, PCB_EINVAL, "%s: '%s' is outside the context", who, rel);
+		goto out;
+	}
+	if ((rc = pcb_read_file(real, max, out, len_out, err)) != 0)
+		pcb_err_prefix(err, "%s: '%s'", who, rel);
+out:
+	free(path);
+	free(real);
+	return rc;
+}
+
+/* Finds `NAME = "text"` (also `NAME: str = 'text'`) at the start of a line of Python source:
+ * how __version__ is written in practice. Returns the copied text and its line, or NULL. */
+static char *
+py_assignment(const char *text, const char *name, int *line_out)
+{
+	size_t nl = strlen(name);
+	int line = 0;
+
+	for (const char *s = text; s != NULL && *s != '\0';) {
+		const char *eol = strchr(s, '\n'), *q;
+		char quote;
+
+		line++;
+		if (strncmp(s, name, nl) == 0) {
+			q = s + nl;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (*q == ':') {   /* an annotation: skip to '=' on this line */
+				while (*q != '\0' && *q != '\n' && *q != '=')
+					q++;
+			}
+			if (*q == '=' && q[1] != '=') {
+				q++;
+				while (*q == ' ' || *q == '\t')
+					q++;
+				if (*q == '"' || *q == '\'') {
+					const char *v = ++q;
+					quote = q[-1];
+					while (*q != '\0' && *q != '\n' && *q != quote && *q != '\\')
+						q++;
+					if (*q == quote && q > v && q - v < 256) {
+						*line_out = line;
+						return pcb_xstrndup(v, (size_t)(q - v));
+					}
+				}
+			}
+		}
+		s = eol != NULL ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Reads `var` from a Python file inside the context. *ver NULL when the file does not assign
+ * it statically; missing files are errors (the project names them). */
+static int
+version_from_py(struct pcb_project *p, const char *rel, const char *var, const char *who,
+    char **ver, char **src, struct pcb_err *err)
+{
+	char *text = NULL;
+	size_t len;
+	int line = 0, rc;
+
+	*ver = NULL;
+	if ((rc = read_context_file(p, rel, 1024 * 1024, who, &text, &len, err)) != 0)
+		goto out;
+	*ver = py_assignment(text, var, &line);
+	if (*ver != NULL)
+		*src = pcb_xasprintf("%s:%d %s (via %s)", rel, line, var, who);
+out:
+	free(text);
+	return rc;
+}
+
+/* The file that defines module "a.b" (src/ first): "src/a/b.py", "a/b/__init__.py"… */
+static char *
+module_file(const struct pcb_project *p, const char *module, size_t len)
+{
+	static const char *const roots[] = { "src/", "" };
+	char *path = pcb_xstrndup(module, len), *rel = NULL;
+
+	for (char *c = path; *c != '\0'; c++)
+		if (*c == '.')
+			*c = '/';
+	for (size_t i = 0; i < PCB_ARRAY_LEN(roots); i++) {
+		rel = pcb_xasprintf("%s%s.py", roots[i], path);
+		if (is_type(p->context, rel, S_IFREG))
+			goto out;
+		free(rel);
+		rel = pcb_xasprintf("%s%s/__init__.py", roots[i], path);
+		if (is_type(p->context, rel, S_IFREG))
+			goto out;
+		free(rel);
+		rel = NULL;
+	}
+out:
+	free(path);
+	return rel;
+}
+
+/* setuptools' `attr: pkg.mod.__version__` read statically. */
+static int
+version_from_attr(struct pcb_project *p, const char *attr, const char *who, char **ver,
+    char **src, struct pcb_err *err)
+{
+	const char *dot = strrchr(attr, '.');
+	char *rel = NULL;
+	int rc = 0;
+
+	*ver = NULL;
+	if (dot == NULL || !is_dotted(attr, strlen(attr))) {
+		rc = pcb_err_set(err, PCB_EINVAL, "%s: '%s' is not module.attribute", who, attr);
+		goto out;
+	}
+	rel = module_file(p, attr, (size_t)(dot - attr));
+	if (rel == NULL) {
+		rc = pcb_err_set(err, PCB_EINVAL, "%s: no module file for '%.*s' in the context (looked "
+		    "in src/ and at the top)", who, (int)(dot - attr), attr);
+		goto out;
+	}
+	rc = version_from_py(p, rel, dot + 1, who, ver, src, err);
+out:
+	free(rel);
+	return rc;
+}
+
+/* A VERSION-style file: its text, trimmed. */
+static int
+version_from_file(struct pcb_project *p, const char *rel, const char *who, char **ver,
+    char **src, struct pcb_err *err)
+{
+	char *text = NULL;
+	size_t len, a = 0;
+	int rc;
+
+	*ver = NULL;
+	if ((rc = read_context_file(p, rel, 4096, who, &text, &len, err)) != 0)
+		goto out;
+	while (a < len && isspace((unsigned char)text[a]))
+		a++;
+	while (len > a && isspace((unsigned char)text[len - 1]))
+		len--;
+	if (len > a && memchr(text + a, '\n', len - a) == NULL) {
+		*ver = pcb_xstrndup(text + a, len - a);
+		*src = pcb_xasprintf("%s (via %s)", rel, who);
+	}
+out:
+	free(text);
+	return rc;
+}
+
+/* ---- setup.cfg: a small INI reader ---- */
+
+#define SETUP_CFG "setup.cfg"
+#define INI_MAX (1024 * 1024)
+#define INI_ENTRIES_MAX 4096
+
+struct ini_entry {
+	char *section;   /* lowercased as written */
+	char *key;       /* lowercased, as configparser does */
+	char *value;     /* continuation lines joined with '\n', trimmed */
+	int line;
+};
+
+struct ini {
+	struct ini_entry *v;
+	size_t n;
+};
+
+static void
+ini_free(struct ini *ini)
+{
+	for (size_t i = 0; i < ini->n; i++) {
+		free(ini->v[i].section);
+		free(ini->v[i].key);
+		free(ini->v[i].value);
+	}
+	free(ini->v);
+	memset(ini, 0, sizeof *ini);
+}
+
+static char *
+trimmed(const char *s, size_t len)
+{
+	while (len > 0 && isspace((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		len--;
+	return pcb_xstrndup(s, len);
+}
+
+/* configparser's dialect as setuptools uses it: [section], key = value or key: value,
+ * indented continuation lines, whole-line comments with '#' or ';'. */
+static int
+ini_parse(const char *text, struct ini *ini, struct pcb_err *err)
+{
+	char *section = NULL;
+	int lineno = 0, rc = 0;
+
+	memset(ini, 0, sizeof *ini);
+	for (const char *s = text; *s != '\0';) {
+		const char *eol = strchr(s, '\n');
+		size_t len = eol != NULL ? (size_t)(eol - s) : strlen(s);
+		char *line = trimmed(s, len);
+
+		lineno++;
+		if (line[0] == '\0' || line[0] == '#' || line[0] == ';') {
+			/* blank lines end nothing here: setuptools values never hold them */
+		} else if (isspace((unsigned char)s[0]) && ini->n > 0 && section != NULL &&
+		    strcmp(ini->v[ini->n - 1].section, section) == 0) {
+			struct ini_entry *e = &ini->v[ini->n - 1];
+			char *joined = e->value[0] != '\0' ? pcb_xasprintf("%s\n%s", e->value, line) :
+			    pcb_xstrdup(line);
+			if (strlen(joined) > INI_MAX) {
+				free(joined);
+				free(line);
+				rc = pcb_err_set(err, PCB_ETOOBIG, SETUP_CFG ": line %d: value too long",
+				    lineno);
+				goto out;
+			}
+			free(e->value);
+			e->value = joined;
+		} else if (line[0] == '[') {
+			size_t l = strlen(line);
+			if (l < 3 || line[l - 1] != ']') {
+				free(line);
+				rc = pcb_err_set(err, PCB_EINVAL, SETUP_CFG ": line %d: bad section header",
+				    lineno);
+				goto out;
+			}
+			free(section);
+			section = trimmed(line + 1, l - 2);
+		} else {
+			size_t k = strcspn(line, "=:");
+			struct ini_entry *e;
+			if (line[k] == '\0' || k == 0 || section == NULL ||
+			    ini->n >= INI_ENTRIES_MAX) {
+				free(line);
+				rc = pcb_err_set(err, PCB_EINVAL, SETUP_CFG ": line %d: %s", lineno,
+				    section == NULL ? "a key before any [section]" :
+				    ini->n >= INI_ENTRIES_MAX ? "too many keys" : "expected key = value");
+				goto out;
+			}
+			ini->v = pcb_xrealloc(ini->v, (ini->n + 1) * sizeof *ini->v);
+			e = &ini->v[ini->n++];
+			e->section = pcb_xstrdup(section);
+			e->key = trimmed(line, k);
+			for (char *c = e->key; *c != '\0'; c++)
+				*c = (char)tolower((unsigned char)*c);
+			e->value = trimmed(line + k + 1, strlen(line + k + 1));
+			e->line = lineno;
+		}
+		free(line);
+		s = eol != NULL ? eol + 1 : s + len;
+	}
+out:
+	free(section);
+	if (rc != 0)
+		ini_free(ini);
+	return rc;
+}
+
+/* The last value of section.key (later ones win, as in configparser), or NULL. */
+static const struct ini_entry *
+ini_get(const struct ini *ini, const char *section, const char *key)
+{
+	for (size_t i = ini->n; i > 0; i--)
+		if (strcmp(ini->v[i - 1].section, section) == 0 && strcmp(ini->v[i - 1].key, key) == 0)
+			return &ini->v[i - 1];
+	return NULL;
+}
+
+/* ---- dependencies ---- */
+
+/* PEP 503: lowercase, runs of '-', '_' and '.' become one '-'. */
+static char *
+pep503(const char *name, size_t len)
+{
+	char *s = pcb_xmalloc(len + 1), *o = s;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		if (c == '-' || c == '_' || c == '.') {
+			if (o == s || o[-1] != '-')
+				*o++ = '-';
+		} else {
+			*o++ = (char)tolower((unsigned char)c);
+		}
+	}
+	*o = '\0';
+	return s;
+}
+
+/* The distribution name at the start of a PEP 508 requirement, normalised; NULL when the text
+ * is not a named requirement (a URL, a path, an option line). */
+static char *
+requirement_name(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	while (len > 0 && isspace((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	while (n < len && (isalnum((unsigned char)s[n]) || s[n] == '-' || s[n] == '_' ||
+	    s[n] == '.'))
+		n++;
+	if (n == 0 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+		return NULL;
+	if (n < len && strchr(" \t[(;<>=!~@", s[n]) == NULL)
+		return NULL;
+	return pep503(s, n);
+}
+
+static void
+add_dependency(struct pcb_project *p, const char *req, size_t len)
+{
+	char *name = requirement_name(req, len);
+
+	if (name == NULL)
+		return;
+	if (pcb_strv_contains(&p->dependencies, name) || p->dependencies.n >= 4096)
+		free(name);
+	else
+		pcb_strv_push_owned(&p->dependencies, name);
+}
+
+/* requirements*.txt: one requirement a line; comments, option lines (-r, -c, -e,
+ * --index-url …) and blank lines are skipped; line continuations are not followed. */
+static int
+read_requirements(struct pcb_project *p, const char *rel, struct pcb_err *err)
+{
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	if ((rc = read_context_file(p, rel, 1024 * 1024, rel, &text, &len, err)) != 0)
+		goto out;
+	for (const char *s = text; *s != '\0';) {
+		const char *eol = strchr(s, '\n');
+		size_t l = eol != NULL ? (size_t)(eol - s) : strlen(s);
+		const char *hash = memchr(s, '#', l);
+
+		if (hash != NULL)
+			l = (size_t)(hash - s);
+		while (l > 0 && isspace((unsigned char)*s)) {
+			s++;
+			l--;
+		}
+		if (l > 0 && *s != '-')
+			add_dependency(p, s, l);
+		if (eol == NULL)
+			break;
+		s = eol + 1;
+	}
+out:
+	free(text);
+	return rc;
+}
+
 /* ---- the filter ---- */
 
 static const char *const builtin_any_depth[] = {
@@ -478,10 +1055,161 @@ pcb_project_filter(void *project, const char *relpath, bool is_dir_)
 		return false;
 	if (p != NULL && pcb_ignore_match(p->ignore, relpath, is_dir_))
 		return false;
+	if (p != NULL && pcb_ignore_match(p->extra_ignore, relpath, is_dir_))
+		return false;
 	return true;
 }
 
 /* ---- discovery steps ---- */
+
+/* [project].authors: [{ name = "…", email = "…" }, …] → "Name <email>". */
+static int
+read_authors_621(struct pcb_project *p, json_object *proj, struct pcb_err *err)
+{
+	json_object *a = NULL;
+	int rc;
+
+	if ((rc = get_typed(p->pylocs, proj, "project", "authors", json_type_array, &a, err)) != 0 ||
+	    a == NULL)
+		return rc;
+	for (size_t i = 0; i < json_object_array_length(a) && i < 256; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		const char *name = NULL, *email = NULL;
+
+		if (e == NULL || json_object_get_type(e) != json_type_object)
+			return py_fail(p->pylocs, err, "project", "authors", "must be an array of "
+			    "tables with name and/or email");
+		if ((rc = get_str(p->pylocs, e, "project.authors", "name", &name, err)) != 0 ||
+		    (rc = get_str(p->pylocs, e, "project.authors", "email", &email, err)) != 0)
+			return rc;
+		if (name != NULL && email != NULL)
+			pcb_strv_push_owned(&p->authors, pcb_xasprintf("%s <%s>", name, email));
+		else if (name != NULL || email != NULL)
+			pcb_strv_push(&p->authors, name != NULL ? name : email);
+	}
+	if (p->authors.n > 0)
+		p->authors_source = pcb_xstrdup(PYPROJECT " [project].authors");
+	return 0;
+}
+
+/* An array of strings at [where].key, each handed to fn. */
+static int
+each_string(struct pcb_project *p, json_object *tbl, const char *where, const char *key,
+    void (*fn)(struct pcb_project *, const char *), struct pcb_err *err)
+{
+	json_object *a = NULL;
+	int rc;
+
+	if ((rc = get_typed(p->pylocs, tbl, where, key, json_type_array, &a, err)) != 0 ||
+	    a == NULL)
+		return rc;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		if (e == NULL || json_object_get_type(e) != json_type_string ||
+		    pcb_toml_type_of(e) != PCB_TOML_NONE)
+			return py_fail(p->pylocs, err, where, key, "must be an array of strings");
+		fn(p, json_object_get_string(e));
+	}
+	return 0;
+}
+
+static void
+push_author(struct pcb_project *p, const char *s)
+{
+	if (p->authors.n < 256)
+		pcb_strv_push(&p->authors, s);
+}
+
+static void
+push_requirement(struct pcb_project *p, const char *s)
+{
+	add_dependency(p, s, strlen(s));
+}
+
+/* A dynamic version read statically from the build backend's settings: Hatch
+ * ([tool.hatch.version] path), PDM ([tool.pdm.version] source = "file", path), setuptools
+ * ([tool.setuptools.dynamic] version = { attr | file }). Leaves p->version NULL when none
+ * applies (setuptools-scm, hatch-vcs: the version lives in git, not in the files). */
+static int
+read_dynamic_version(struct pcb_project *p, json_object *tool, struct pcb_err *err)
+{
+	json_object *hatch = NULL, *hv = NULL, *pdm = NULL, *pv = NULL, *st = NULL, *sd = NULL;
+	json_object *ver = NULL;
+	const char *path = NULL, *source = NULL, *attr = NULL;
+	int rc;
+
+	if ((rc = get_typed(p->pylocs, tool, "tool", "hatch", json_type_object, &hatch, err)) != 0 ||
+	    (rc = get_typed(p->pylocs, hatch, "tool.hatch", "version", json_type_object, &hv,
+	    err)) != 0 ||
+	    (rc = get_str(p->pylocs, hv, "tool.hatch.version", "path", &path, err)) != 0)
+		return rc;
+	if (path != NULL)
+		return version_from_py(p, path, "__version__", "[tool.hatch.version].path",
+		    &p->version, &p->version_source, err);
+
+	if ((rc = get_typed(p->pylocs, tool, "tool", "pdm", json_type_object, &pdm, err)) != 0 ||
+	    (rc = get_typed(p->pylocs, pdm, "tool.pdm", "version", json_type_object, &pv,
+	    err)) != 0 ||
+	    (rc = get_str(p->pylocs, pv, "tool.pdm.version", "source", &source, err)) != 0 ||
+	    (rc = get_str(p->pylocs, pv, "tool.pdm.version", "path", &path, err)) != 0)
+		return rc;
+	if (source != NULL && strcmp(source, "file") == 0) {
+		if (path == NULL)
+			return py_fail(p->pylocs, err, "tool.pdm.version", "path", "is needed when "
+			    "source = \"file\"");
+		return version_from_py(p, path, "__version__", "[tool.pdm.version].path",
+		    &p->version, &p->version_source, err);
+	}
+
+	if ((rc = get_typed(p->pylocs, tool, "tool", "setuptools", json_type_object, &st,
+	    err)) != 0 ||
+	    (rc = get_typed(p->pylocs, st, "tool.setuptools", "dynamic", json_type_object, &sd,
+	    err)) != 0 ||
+	    (rc = get_typed(p->pylocs, sd, "tool.setuptools.dynamic", "version", json_type_object,
+	    &ver, err)) != 0 || ver == NULL)
+		return rc;
+	if ((rc = get_str(p->pylocs, ver, "tool.setuptools.dynamic.version", "attr", &attr,
+	    err)) != 0)
+		return rc;
+	if (attr != NULL)
+		return version_from_attr(p, attr, "[tool.setuptools.dynamic].version",
+		    &p->version, &p->version_source, err);
+	{
+		json_object *f = NULL;
+		if (json_object_object_get_ex(ver, "file", &f) && f != NULL &&
+		    json_object_get_type(f) == json_type_array && json_object_array_length(f) > 0)
+			f = json_object_array_get_idx(f, 0);   /* several files: the first holds it */
+		if (f == NULL || json_object_get_type(f) != json_type_string ||
+		    pcb_toml_type_of(f) != PCB_TOML_NONE)
+			return py_fail(p->pylocs, err, "tool.setuptools.dynamic", "version",
+			    "must be a table with attr (a string) or file (a string or array)");
+		return version_from_file(p, json_object_get_string(f),
+		    "[tool.setuptools.dynamic].version", &p->version, &p->version_source, err);
+	}
+}
+
+/* Poetry's [tool.poetry.dependencies]: keys are names, "python" is the interpreter. */
+static int
+read_poetry_deps(struct pcb_project *p, json_object *poetry, const char **python,
+    struct pcb_err *err)
+{
+	json_object *deps = NULL;
+	int rc;
+
+	*python = NULL;
+	if ((rc = get_typed(p->pylocs, poetry, "tool.poetry", "dependencies", json_type_object,
+	    &deps, err)) != 0 || deps == NULL)
+		return rc;
+	if ((rc = get_str(p->pylocs, deps, "tool.poetry.dependencies", "python", python,
+	    err)) != 0)
+		return rc;
+	json_object_object_foreach(deps, key, val) {
+		(void)val;
+		if (strcmp(key, "python") != 0)
+			add_dependency(p, key, strlen(key));
+	}
+	return 0;
+}
 
 static int
 read_pyproject(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
@@ -489,6 +1217,7 @@ read_pyproject(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
 	json_object *proj = NULL, *tool = NULL, *poetry = NULL, *dyn = NULL;
 	const char *name = NULL, *version = NULL, *desc = NULL, *license = NULL, *rp = NULL;
 	const char *pname = NULL, *pversion = NULL, *pdesc = NULL, *plicense = NULL;
+	const char *ppython = NULL;
 	char *path = NULL, *text = NULL;
 	bool dynamic_version = false;
 	size_t len;
@@ -504,54 +1233,231 @@ read_pyproject(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
 		pcb_err_prefix(err, "reading " PYPROJECT);
 		goto out;
 	}
-	if ((rc = pcb_toml_parse(text, len, PYPROJECT, &p->pyproject, err)) != 0)
+	if ((rc = pcb_toml_parse_locs(text, len, PYPROJECT, &p->pyproject, &p->pylocs, err)) != 0)
 		goto out;
 
-	if ((rc = get_typed(p->pyproject, NULL, "project", json_type_object, &proj, err)) != 0 ||
-	    (rc = get_typed(p->pyproject, NULL, "tool", json_type_object, &tool, err)) != 0 ||
-	    (rc = get_typed(tool, "tool", "poetry", json_type_object, &poetry, err)) != 0)
-		goto out;
-
-	if ((rc = get_str(proj, "project", "name", &name, err)) != 0 ||
-	    (rc = get_str(proj, "project", "version", &version, err)) != 0 ||
-	    (rc = get_str(proj, "project", "description", &desc, err)) != 0 ||
-	    (rc = get_license(proj, "project", &license, err)) != 0 ||
-	    (rc = get_str(proj, "project", "requires-python", &rp, err)) != 0 ||
-	    (rc = get_typed(proj, "project", "dynamic", json_type_array, &dyn, err)) != 0 ||
-	    (rc = get_typed(proj, "project", "scripts", json_type_object, &sc->project, err)) != 0)
-		goto out;
-	if ((rc = get_str(poetry, "tool.poetry", "name", &pname, err)) != 0 ||
-	    (rc = get_str(poetry, "tool.poetry", "version", &pversion, err)) != 0 ||
-	    (rc = get_str(poetry, "tool.poetry", "description", &pdesc, err)) != 0 ||
-	    (rc = get_license(poetry, "tool.poetry", &plicense, err)) != 0 ||
-	    (rc = get_typed(poetry, "tool.poetry", "scripts", json_type_object, &sc->poetry,
+	if ((rc = get_typed(p->pylocs, p->pyproject, NULL, "project", json_type_object, &proj,
+	    err)) != 0 ||
+	    (rc = get_typed(p->pylocs, p->pyproject, NULL, "tool", json_type_object, &tool,
+	    err)) != 0 ||
+	    (rc = get_typed(p->pylocs, tool, "tool", "poetry", json_type_object, &poetry,
 	    err)) != 0)
 		goto out;
+
+	if ((rc = get_str(p->pylocs, proj, "project", "name", &name, err)) != 0 ||
+	    (rc = get_str(p->pylocs, proj, "project", "version", &version, err)) != 0 ||
+	    (rc = get_str(p->pylocs, proj, "project", "description", &desc, err)) != 0 ||
+	    (rc = get_license(p->pylocs, proj, "project", &license, err)) != 0 ||
+	    (rc = get_str(p->pylocs, proj, "project", "requires-python", &rp, err)) != 0 ||
+	    (rc = get_typed(p->pylocs, proj, "project", "dynamic", json_type_array, &dyn,
+	    err)) != 0 ||
+	    (rc = get_typed(p->pylocs, proj, "project", "scripts", json_type_object, &sc->project,
+	    err)) != 0 ||
+	    (rc = read_authors_621(p, proj, err)) != 0 ||
+	    (rc = each_string(p, proj, "project", "dependencies", push_requirement, err)) != 0)
+		goto out;
+	if ((rc = get_str(p->pylocs, poetry, "tool.poetry", "name", &pname, err)) != 0 ||
+	    (rc = get_str(p->pylocs, poetry, "tool.poetry", "version", &pversion, err)) != 0 ||
+	    (rc = get_str(p->pylocs, poetry, "tool.poetry", "description", &pdesc, err)) != 0 ||
+	    (rc = get_license(p->pylocs, poetry, "tool.poetry", &plicense, err)) != 0 ||
+	    (rc = get_typed(p->pylocs, poetry, "tool.poetry", "scripts", json_type_object,
+	    &sc->poetry, err)) != 0 ||
+	    (rc = read_poetry_deps(p, poetry, &ppython, err)) != 0)
+		goto out;
+	if (p->authors.n == 0) {
+		if ((rc = each_string(p, poetry, "tool.poetry", "authors", push_author, err)) != 0)
+			goto out;
+		if (p->authors.n > 0)
+			p->authors_source = pcb_xstrdup(PYPROJECT " [tool.poetry].authors");
+	}
 
 	if (dyn != NULL) {
 		for (size_t i = 0; i < json_object_array_length(dyn); i++) {
 			json_object *d = json_object_array_get_idx(dyn, i);
 			if (json_object_get_type(d) != json_type_string) {
-				rc = pcb_err_set(err, PCB_EINVAL, PYPROJECT ": [project].dynamic must be "
-				    "an array of strings");
+				rc = py_fail(p->pylocs, err, "project", "dynamic", "must be an array of "
+				    "strings");
 				goto out;
 			}
 			if (strcmp(json_object_get_string(d), "version") == 0)
 				dynamic_version = true;
 		}
 	}
+	if (dynamic_version && version != NULL) {
+		rc = py_fail(p->pylocs, err, "project", "version", "is set and also listed in "
+		    "[project].dynamic");
+		goto out;
+	}
 
-	set_first(&p->name, name, pname);
-	/* A dynamic version is computed by the build backend (setuptools-scm …): unknown here. */
-	if (!dynamic_version)
-		set_first(&p->version, version, pversion);
-	set_first(&p->description, desc, pdesc);
-	set_first(&p->license, license, plicense);
-	if (rp != NULL)
-		rc = python_version_from_spec(rp, &p->python_version, err);
+	set_first(&p->name, &p->name_source, name, PYPROJECT " [project].name", pname,
+	    PYPROJECT " [tool.poetry].name", NULL, NULL);
+	/* A dynamic version is computed by the build backend: read it where the backend's
+	 * settings say it is written, or leave it unknown (setuptools-scm …). Poetry's own version
+	 * is then a placeholder (poetry-dynamic-versioning writes 0.0.0). */
+	if (dynamic_version) {
+		if ((rc = read_dynamic_version(p, tool, err)) != 0)
+			goto out;
+	} else {
+		set_first(&p->version, &p->version_source, version, PYPROJECT " [project].version",
+		    pversion, PYPROJECT " [tool.poetry].version", NULL, NULL);
+	}
+	set_first(&p->description, &p->description_source, desc,
+	    PYPROJECT " [project].description", pdesc, PYPROJECT " [tool.poetry].description",
+	    NULL, NULL);
+	set_first(&p->license, &p->license_source, license, PYPROJECT " [project].license",
+	    plicense, PYPROJECT " [tool.poetry].license", NULL, NULL);
+	if (rp != NULL) {
+		rc = python_version_from_spec(rp, false, PYPROJECT, "[project].requires-python",
+		    py_line(p->pylocs, "project", "requires-python"), &p->python_version, err);
+		if (rc == 0 && p->python_version != NULL)
+			p->python_version_source = pcb_xasprintf(PYPROJECT " [project].requires-python "
+			    "'%s'", rp);
+	} else if (ppython != NULL) {
+		rc = python_version_from_spec(ppython, true, PYPROJECT,
+		    "[tool.poetry.dependencies].python",
+		    py_line(p->pylocs, "tool.poetry.dependencies", "python"), &p->python_version, err);
+		if (rc == 0 && p->python_version != NULL)
+			p->python_version_source = pcb_xasprintf(PYPROJECT " [tool.poetry.dependencies]"
+			    ".python '%s'", ppython);
+	}
 out:
 	free(path);
 	free(text);
+	return rc;
+}
+
+/* setup.cfg: what pyproject.toml did not say. [metadata] name, version (also "attr: m.v" and
+ * "file: VERSION"), description, license, author/author_email; [options] python_requires and
+ * install_requires; [options.entry_points] console_scripts (a scripts table). */
+static int
+read_setup_cfg(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
+{
+	const struct ini_entry *e;
+	struct ini ini = { NULL, 0 };
+	char *text = NULL, *src = NULL, *ver = NULL;
+	size_t len;
+	int rc;
+
+	rc = read_context_file(p, SETUP_CFG, INI_MAX, SETUP_CFG, &text, &len, err);
+	if (rc == PCB_ENOENT) {
+		rc = 0;
+		goto out;
+	}
+	if (rc != 0 || (rc = ini_parse(text, &ini, err)) != 0)
+		goto out;
+	if ((e = ini_get(&ini, "metadata", "name")) != NULL && e->value[0] != '\0' &&
+	    p->name == NULL) {
+		p->name = pcb_xstrdup(e->value);
+		p->name_source = pcb_xstrdup(SETUP_CFG " [metadata].name");
+	}
+	if ((e = ini_get(&ini, "metadata", "version")) != NULL && e->value[0] != '\0' &&
+	    p->version == NULL && p->version_source == NULL) {
+		char *who = pcb_xasprintf(SETUP_CFG ": line %d: [metadata].version", e->line);
+		if (pcb_str_has_prefix(e->value, "attr:")) {
+			char *attr = trimmed(e->value + 5, strlen(e->value + 5));
+			rc = version_from_attr(p, attr, who, &ver, &src, err);
+			free(attr);
+		} else if (pcb_str_has_prefix(e->value, "file:")) {
+			char *f = trimmed(e->value + 5, strcspn(e->value + 5, ",\n"));
+			rc = version_from_file(p, f, who, &ver, &src, err);
+			free(f);
+		} else {
+			ver = pcb_xstrdup(e->value);
+			src = pcb_xstrdup(SETUP_CFG " [metadata].version");
+		}
+		free(who);
+		if (rc != 0)
+			goto out;
+		p->version = ver;
+		p->version_source = src;
+		ver = src = NULL;
+	}
+	if ((e = ini_get(&ini, "metadata", "description")) != NULL && p->description == NULL &&
+	    e->value[0] != '\0') {
+		p->description = pcb_xstrdup(e->value);
+		p->description_source = pcb_xstrdup(SETUP_CFG " [metadata].description");
+	}
+	if ((e = ini_get(&ini, "metadata", "license")) != NULL && p->license == NULL &&
+	    e->value[0] != '\0') {
+		p->license = pcb_xstrdup(e->value);
+		p->license_source = pcb_xstrdup(SETUP_CFG " [metadata].license");
+	}
+	if (p->authors.n == 0 && (e = ini_get(&ini, "metadata", "author")) != NULL &&
+	    e->value[0] != '\0') {
+		const struct ini_entry *m = ini_get(&ini, "metadata", "author_email");
+		if (m != NULL && m->value[0] != '\0')
+			pcb_strv_push_owned(&p->authors, pcb_xasprintf("%s <%s>", e->value, m->value));
+		else
+			pcb_strv_push(&p->authors, e->value);
+		p->authors_source = pcb_xstrdup(SETUP_CFG " [metadata].author");
+	}
+	if ((e = ini_get(&ini, "options", "python_requires")) != NULL && p->python_version == NULL &&
+	    e->value[0] != '\0') {
+		if ((rc = python_version_from_spec(e->value, false, SETUP_CFG,
+		    "[options].python_requires", e->line, &p->python_version, err)) != 0)
+			goto out;
+		if (p->python_version != NULL)
+			p->python_version_source = pcb_xasprintf(SETUP_CFG " [options].python_requires "
+			    "'%s'", e->value);
+	}
+	if ((e = ini_get(&ini, "options", "install_requires")) != NULL) {
+		for (const char *s = e->value; *s != '\0';) {
+			size_t l = strcspn(s, "\n");
+			const char *hash = memchr(s, '#', l);
+			add_dependency(p, s, hash != NULL ? (size_t)(hash - s) : l);
+			s += l;
+			if (*s == '\n')
+				s++;
+		}
+	}
+	if ((e = ini_get(&ini, "options.entry_points", "console_scripts")) != NULL) {
+		sc->setup_cfg = json_object_new_object();
+		for (const char *s = e->value; *s != '\0';) {
+			size_t l = strcspn(s, "\n");
+			const char *eq = memchr(s, '=', l);
+			if (eq == NULL) {
+				rc = pcb_err_set(err, PCB_EINVAL, SETUP_CFG ": line %d: [options.entry_points]"
+				    " console_scripts: expected 'name = module:function', got '%.*s'",
+				    e->line, (int)(l > 200 ? 200 : l), s);
+				goto out;
+			}
+			{
+				char *k = trimmed(s, (size_t)(eq - s));
+				char *v = trimmed(eq + 1, l - (size_t)(eq + 1 - s));
+				json_object_object_add(sc->setup_cfg, k, json_object_new_string(v));
+				free(k);
+				free(v);
+			}
+			s += l;
+			if (*s == '\n')
+				s++;
+		}
+	}
+out:
+	free(ver);
+	free(src);
+	free(text);
+	ini_free(&ini);
+	return rc;
+}
+
+/* All top-level requirements*.txt, in name order. */
+static int
+read_all_requirements(struct pcb_project *p, const struct pcb_strv *top, struct pcb_err *err)
+{
+	struct pcb_strv files;
+	int rc = 0;
+
+	pcb_strv_init(&files);
+	for (size_t i = 0; i < top->n; i++)
+		if (pcb_str_has_prefix(top->v[i], "requirements") &&
+		    pcb_str_has_suffix(top->v[i], ".txt") && is_file(p->context, top->v[i]) &&
+		    pcb_project_filter(p, top->v[i], false))
+			pcb_strv_push(&files, top->v[i]);
+	pcb_strv_sort(&files);
+	for (size_t i = 0; i < files.n && rc == 0; i++)
+		rc = read_requirements(p, files.v[i], err);
+	pcb_strv_free(&files);
 	return rc;
 }
 
@@ -639,8 +1545,8 @@ collect_include(struct pcb_project *p, const struct pcb_strv *top, bool pkg_in_s
 
 /* Turns a console-script target "pkg.mod:obj.attr" into the argv that runs it. */
 static int
-script_cmd(struct pcb_project *p, const char *table, const char *key, const char *target,
-    struct pcb_err *err)
+script_cmd(struct pcb_project *p, const char *file, const char *table, const char *key,
+    const char *target, struct pcb_err *err)
 {
 	const char *s = target, *colon;
 	size_t len;
@@ -664,8 +1570,13 @@ script_cmd(struct pcb_project *p, const char *table, const char *key, const char
 	if (len > SCRIPT_TARGET_MAX ||
 	    !is_dotted(s, colon != NULL ? (size_t)(colon - s) : len) ||
 	    (colon != NULL && !is_dotted(colon + 1, len - (size_t)(colon + 1 - s)))) {
-		rc = pcb_err_set(err, PCB_EINVAL, PYPROJECT ": [%s] %s = \"%.200s\": not a module "
-		    "path with an optional :attribute (like \"pkg.cli:main\")", table, key, target);
+		int line = file == NULL ? py_line(p->pylocs, table, key) : 0;
+		char at[32] = "";
+		if (line > 0)
+			snprintf(at, sizeof at, " line %d:", line);
+		rc = pcb_err_set(err, PCB_EINVAL, "%s:%s [%s] %s = \"%.200s\": not a module "
+		    "path with an optional :attribute (like \"pkg.cli:main\")",
+		    file != NULL ? file : PYPROJECT, at, table, key, target);
 		goto out;
 	}
 	pcb_strv_push(&p->cmd, "python");
@@ -680,7 +1591,8 @@ script_cmd(struct pcb_project *p, const char *table, const char *key, const char
 		pcb_strv_push_owned(&p->cmd, pcb_xasprintf("import sys; from %s import %s; "
 		    "sys.exit(%s())", mod, first, attr));
 	}
-	p->cmd_source = pcb_xasprintf("[%s] %s = \"%s\"", table, key, target);
+	p->cmd_source = pcb_xasprintf("%s%s[%s] %s = \"%s\"", file != NULL ? file : "",
+	    file != NULL ? " " : "", table, key, target);
 out:
 	free(mod);
 	free(attr);
@@ -688,16 +1600,193 @@ out:
 	return rc;
 }
 
-/* Picks the script named after the project, else the first; *found false when there is none. */
+/* Namespace packages (PEP 420): a top-level folder of modules without __init__.py that the
+ * code imports ("import ns.mod", "from ns import x"). Such a folder is packed too. */
+static bool
+has_py_files(const char *context, const char *rel, int depth)
+{
+	char *path = pcb_path_join(context, rel);
+	struct pcb_strv ents;
+	bool found = false;
+
+	pcb_strv_init(&ents);
+	if (list_dir(path, &ents, NULL) == 0) {
+		for (size_t i = 0; i < ents.n && i < 1000 && !found; i++) {
+			char *sub = pcb_path_join(rel, ents.v[i]);
+			if (is_file(context, sub) && pcb_str_has_suffix(ents.v[i], ".py"))
+				found = true;
+			else if (depth > 0 && is_identifier(ents.v[i], strlen(ents.v[i])) &&
+			    is_dir(context, sub))
+				found = has_py_files(context, sub, depth - 1);
+			free(sub);
+		}
+	}
+	pcb_strv_free(&ents);
+	free(path);
+	return found;
+}
+
+/* Does a statement import `name` or a submodule of it? */
+static bool
+imports_name(const struct pcb_pyscan *sc, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i < sc->n; i++) {
+		const struct pcb_pystmt *st = &sc->v[i];
+		if ((st->kind == PCB_PYSTMT_IMPORT || st->kind == PCB_PYSTMT_FROM) &&
+		    st->module != NULL && strncmp(st->module, name, nl) == 0 &&
+		    (st->module[nl] == '\0' || st->module[nl] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/* The modules whose imports count: the top-level .py files and the modules of the package
+ * (one level), at most 200 files. */
+static void
+importer_files(const struct pcb_project *p, struct pcb_strv *out)
+{
+	char *pkgrel = NULL, *pkgdir = NULL;
+	struct pcb_strv ents;
+
+	pcb_strv_init(&ents);
+	for (size_t i = 0; i < p->include.n && out->n < 200; i++)
+		if (pcb_str_has_suffix(p->include.v[i], ".py") && is_file(p->context, p->include.v[i]))
+			pcb_strv_push(out, p->include.v[i]);
+	if (p->package != NULL) {
+		pkgrel = pcb_xasprintf("%s%s", p->package_in_src ? "src/" : "", p->package);
+		pkgdir = pcb_path_join(p->context, pkgrel);
+		if (list_dir(pkgdir, &ents, NULL) == 0) {
+			pcb_strv_sort(&ents);
+			for (size_t i = 0; i < ents.n && out->n < 200; i++) {
+				char *rel = pcb_path_join(pkgrel, ents.v[i]);
+				if (pcb_str_has_suffix(ents.v[i], ".py") && is_file(p->context, rel))
+					pcb_strv_push_owned(out, rel);
+				else
+					free(rel);
+			}
+		}
+	}
+	pcb_strv_free(&ents);
+	free(pkgrel);
+	free(pkgdir);
+}
+
+static void
+add_namespace_packages(struct pcb_project *p, const struct pcb_strv *top, bool *found_ns)
+{
+	static const char *const never[] = { "tests", "test", "docs", "doc", "examples", "scripts",
+	    "src", "app" };
+	struct pcb_strv files;
+	struct pcb_pyscan *scans = NULL;
+	char *norm = normalise_name(p->name);
+	bool scanned = false;
+
+	*found_ns = false;
+	pcb_strv_init(&files);
+	for (size_t i = 0; i < top->n; i++) {
+		const char *n = top->v[i];
+		char *init = pcb_xasprintf("%s/__init__.py", n);
+		bool cand = is_identifier(n, strlen(n)) && is_dir(p->context, n) &&
+		    !is_file(p->context, init) && !pcb_strv_contains(&p->include, n) &&
+		    !name_in(n, strlen(n), never, PCB_ARRAY_LEN(never)) &&
+		    pcb_project_filter(p, n, true) && has_py_files(p->context, n, 2);
+		bool used = false;
+
+		free(init);
+		if (!cand)
+			continue;
+		if (strcmp(n, norm) == 0) {
+			used = true;
+		} else {
+			if (!scanned) {
+				importer_files(p, &files);
+				scans = pcb_xcalloc(files.n + 1, sizeof *scans);
+				for (size_t k = 0; k < files.n; k++) {
+					char *path = pcb_path_join(p->context, files.v[k]);
+					/* A module that does not lex cannot tell us anything. */
+					if (pcb_pyscan_file(path, &scans[k], NULL) != 0)
+						memset(&scans[k], 0, sizeof scans[k]);
+					free(path);
+				}
+				scanned = true;
+			}
+			for (size_t k = 0; k < files.n && !used; k++)
+				used = imports_name(&scans[k], n);
+		}
+		if (used) {
+			pcb_strv_push(&p->include, n);
+			*found_ns = true;
+			if (p->package == NULL && strcmp(n, norm) == 0) {
+				p->package = pcb_xstrdup(n);
+				p->package_source = pcb_xasprintf("namespace package %s/ (no __init__.py)", n);
+			}
+		}
+	}
+	pcb_strv_sort(&p->include);
+	for (size_t k = 0; scans != NULL && k < files.n; k++)
+		pcb_pyscan_free(&scans[k]);
+	free(scans);
+	pcb_strv_free(&files);
+	free(norm);
+}
+
+/* The config's extra include paths (already checked to exist inside the context): their top
+ * component is packed (the layer packs whole top-level paths). */
+static void
+add_config_includes(struct pcb_project *p)
+{
+	for (size_t i = 0; i < p->config.include.value.n; i++) {
+		const char *rel = p->config.include.value.v[i];
+		char *first = pcb_xstrndup(rel, strcspn(rel, "/"));
+		if (!pcb_strv_contains(&p->include, first))
+			pcb_strv_push_owned(&p->include, first);
+		else
+			free(first);
+	}
+	pcb_strv_sort(&p->include);
+}
+
+static void
+pick_layout(struct pcb_project *p, bool ns)
+{
+	const char *l = "none";
+
+	if (p->package_in_src || (p->package == NULL && pcb_strv_contains(&p->include, "src")))
+		l = "src";
+	else if (p->package != NULL && strcmp(p->package, "app") == 0)
+		l = "app";
+	else if (p->package != NULL && p->package_source != NULL &&
+	    pcb_str_has_prefix(p->package_source, "namespace"))
+		l = "namespace";
+	else if (p->package != NULL)
+		l = "flat";
+	else if (pcb_strv_contains(&p->include, "app"))
+		l = "app";
+	else if (ns)
+		l = "namespace";
+	else
+		for (size_t i = 0; i < p->include.n; i++)
+			if (pcb_str_has_suffix(p->include.v[i], ".py"))
+				l = "module";
+	p->layout = pcb_xstrdup(l);
+}
+
+/* The scripts entry named after the project and the first one, in one table. */
+struct script_pick {
+	const char *file;    /* NULL = pyproject.toml */
+	const char *table;
+	const char *named_key, *named_val, *first_key, *first_val;
+};
+
 static int
-pick_script(struct pcb_project *p, json_object *tbl, const char *table, bool *found,
+find_scripts(struct pcb_project *p, json_object *tbl, struct script_pick *sp,
     struct pcb_err *err)
 {
-	const char *pick_key = NULL, *pick_val = NULL, *first_key = NULL, *first_val = NULL;
 	char *norm = normalise_name(p->name);
 	int rc = 0;
 
-	*found = false;
 	if (tbl == NULL)
 		goto out;
 	json_object_object_foreach(tbl, key, val) {
@@ -708,7 +1797,7 @@ pick_script(struct pcb_project *p, json_object *tbl, const char *table, bool *fo
 		    pcb_toml_type_of(val) == PCB_TOML_NONE) {
 			target = json_object_get_string(val);
 		} else if (val != NULL && json_object_get_type(val) == json_type_object &&
-		    strcmp(table, "tool.poetry.scripts") == 0) {
+		    strcmp(sp->table, "tool.poetry.scripts") == 0) {
 			/* Poetry also writes scripts as { callable = "pkg:func" }. */
 			json_object *c = NULL;
 			if (json_object_object_get_ex(val, "callable", &c) &&
@@ -716,49 +1805,66 @@ pick_script(struct pcb_project *p, json_object *tbl, const char *table, bool *fo
 				target = json_object_get_string(c);
 		}
 		if (target == NULL) {
-			rc = pcb_err_set(err, PCB_EINVAL, PYPROJECT ": [%s].%s must be a string", table,
-			    key);
+			rc = py_fail(p->pylocs, err, sp->table, key, "must be a string");
 			goto out;
 		}
 		nk = normalise_name(key);
-		if (first_key == NULL) {
-			first_key = key;
-			first_val = target;
+		if (sp->first_key == NULL) {
+			sp->first_key = key;
+			sp->first_val = target;
 		}
-		if (pick_key == NULL && strcmp(nk, norm) == 0) {
-			pick_key = key;
-			pick_val = target;
+		if (sp->named_key == NULL && strcmp(nk, norm) == 0) {
+			sp->named_key = key;
+			sp->named_val = target;
 		}
 		free(nk);
-	}
-	if (pick_key == NULL) {
-		pick_key = first_key;
-		pick_val = first_val;
-	}
-	if (pick_key != NULL) {
-		*found = true;
-		rc = script_cmd(p, table, pick_key, pick_val, err);
 	}
 out:
 	free(norm);
 	return rc;
 }
 
+/* The command, in this order: the scripts entry named after the project; the web framework's
+ * server (a web service is expected to serve, whatever helper scripts it ships); the first
+ * scripts entry; python -m <package> with __main__.py; main.py / app.py / manage.py. Scripts
+ * come from [project.scripts], else [tool.poetry.scripts], else setup.cfg console_scripts. */
 static int
-choose_cmd(struct pcb_project *p, const struct scripts *sc, bool pkg_in_src,
-    struct pcb_err *err)
+choose_cmd(struct pcb_project *p, const struct scripts *sc, struct pcb_err *err)
 {
 	static const char *const files[] = { "main.py", "app.py", "manage.py" };
+	struct script_pick picks[3] = {
+		{ NULL, "project.scripts", NULL, NULL, NULL, NULL },
+		{ NULL, "tool.poetry.scripts", NULL, NULL, NULL, NULL },
+		{ SETUP_CFG, "options.entry_points", NULL, NULL, NULL, NULL },
+	};
+	json_object *tables[3] = { sc->project, sc->poetry, sc->setup_cfg };
+	struct script_pick *sp = NULL;
 	char *rel = NULL;
-	bool found;
-	int rc;
+	int rc = 0;
 
-	if ((rc = pick_script(p, sc->project, "project.scripts", &found, err)) != 0 || found)
+	for (size_t i = 0; i < 3; i++) {
+		if ((rc = find_scripts(p, tables[i], &picks[i], err)) != 0)
+			goto out;
+		if (sp == NULL && picks[i].first_key != NULL)
+			sp = &picks[i];
+	}
+	if (sp != NULL && sp->named_key != NULL) {
+		rc = script_cmd(p, sp->file, sp->table, sp->named_key, sp->named_val, err);
 		goto out;
-	if ((rc = pick_script(p, sc->poetry, "tool.poetry.scripts", &found, err)) != 0 || found)
+	}
+	if (p->framework != NULL && p->framework_cmd.n > 0) {
+		for (size_t i = 0; i < p->framework_cmd.n; i++)
+			pcb_strv_push(&p->cmd, p->framework_cmd.v[i]);
+		p->cmd_source = pcb_xasprintf("%s app: %s", p->framework,
+		    p->framework_source != NULL ? p->framework_source : "detected");
 		goto out;
+	}
+	if (sp != NULL) {
+		rc = script_cmd(p, sp->file, sp->table, sp->first_key, sp->first_val, err);
+		goto out;
+	}
 	if (p->package != NULL) {
-		rel = pcb_xasprintf("%s%s/__main__.py", pkg_in_src ? "src/" : "", p->package);
+		rel = pcb_xasprintf("%s%s/__main__.py", p->package_in_src ? "src/" : "", p->package);
 		if (is_file(p->context, rel)) {
 			pcb_strv_push(&p->cmd, "python");
 			pcb_strv_push(&p->cmd, "-m");
@@ -783,19 +1889,70 @@ out:
 	return rc;
 }
 
+static int
+detect_framework(struct pcb_project *p, struct pcb_err *err)
+{
+	struct pcb_framework_input in = {
+		.context = p->context, .package = p->package, .package_in_src = p->package_in_src,
+		.include = &p->include, .dependencies = &p->dependencies,
+	};
+	struct pcb_framework fw;
+	int rc;
+
+	memset(&fw, 0, sizeof fw);
+	pcb_strv_init(&fw.cmd);
+	pcb_strv_init(&fw.env);
+	if ((rc = pcb_framework_detect(&in, &fw, err)) != 0)
+		goto out;
+	if (fw.name == NULL)
+		goto out;
+	p->framework = pcb_xstrdup(fw.name);
+	p->port = fw.port;
+	for (size_t i = 0; i < fw.cmd.n; i++)
+		pcb_strv_push(&p->framework_cmd, fw.cmd.v[i]);
+	for (size_t i = 0; i < fw.env.n; i++)
+		if (strchr(fw.env.v[i], '=') != NULL)
+			pcb_strv_push(&p->framework_env, fw.env.v[i]);
+	p->framework_source = pcb_xstrdup(fw.source != NULL ? fw.source : fw.name);
+out:
+	pcb_framework_free(&fw);
+	return rc;
+}
+
+/* The config's exclude patterns, compiled like an ignore file of their own. */
+static void
+compile_extra_excludes(struct pcb_project *p)
+{
+	struct pcb_buf b;
+
+	if (p->config.exclude.value.n == 0)
+		return;
+	pcb_buf_init(&b, 1024 * 1024);
+	for (size_t i = 0; i < p->config.exclude.value.n; i++)
+		if (pcb_buf_appendf(&b, "%s\n", p->config.exclude.value.v[i]) != 0)
+			break;   /* bounded: 256 patterns of 4 KiB at most fit */
+	p->extra_ignore = pcb_ignore_from_text(b.data != NULL ? b.data : "");
+	pcb_buf_free(&b);
+}
+
 int
 pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err *err)
 {
-	struct scripts sc = { NULL, NULL };
+	struct scripts sc = { NULL, NULL, NULL };
 	struct pcb_strv top;
 	char *real = NULL;
 	struct stat st;
-	bool pkg_in_src = false;
+	bool ns = false;
 	int rc = 0;
 
 	memset(p, 0, sizeof *p);
 	pcb_strv_init(&p->include);
 	pcb_strv_init(&p->cmd);
+	pcb_strv_init(&p->authors);
+	pcb_strv_init(&p->dependencies);
+	pcb_strv_init(&p->framework_env);
+	pcb_strv_init(&p->framework_cmd);
+	pcb_config_init(&p->config);
 	pcb_strv_init(&top);
 
 	real = realpath(context, NULL);
@@ -812,21 +1969,48 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 		goto out;
 	if ((rc = read_pyproject(p, &sc, err)) != 0)
 		goto out;
+	if ((rc = pcb_config_load(p->context, p->pyproject, p->pylocs, &p->config, err)) != 0)
+		goto out;
+	compile_extra_excludes(p);
+	if ((rc = read_setup_cfg(p, &sc, err)) != 0)
+		goto out;
 	if (p->name == NULL || p->name[0] == '\0') {
 		const char *slash = strrchr(p->context, '/');
 		const char *base = slash != NULL ? slash + 1 : p->context;
 
 		free(p->name);
+		free(p->name_source);
 		p->name = pcb_xstrdup(base[0] != '\0' ? base : "app");
+		p->name_source = pcb_xstrdup("folder name");
+	}
+	if (p->version == NULL && p->version_source == NULL && p->pyproject != NULL) {
+		json_object *proj = NULL, *dyn = NULL;
+		if (json_object_object_get_ex(p->pyproject, "project", &proj) &&
+		    json_object_object_get_ex(proj, "dynamic", &dyn))
+			p->version_source = pcb_xstrdup(PYPROJECT " [project].dynamic (computed by the "
+			    "build backend, not readable from the files)");
 	}
 	if ((rc = list_dir(p->context, &top, err)) != 0)
 		goto out;
-	find_package(p, &top, &pkg_in_src);
-	collect_include(p, &top, pkg_in_src);
-	rc = choose_cmd(p, &sc, pkg_in_src, err);
+	if ((rc = read_all_requirements(p, &top, err)) != 0)
+		goto out;
+	pcb_strv_sort(&p->dependencies);
+	find_package(p, &top, &p->package_in_src);
+	if (p->package != NULL)
+		p->package_source = pcb_xasprintf("%s%s/__init__.py", p->package_in_src ? "src/" : "",
+		    p->package);
+	collect_include(p, &top, p->package_in_src);
+	add_namespace_packages(p, &top, &ns);
+	add_config_includes(p);
+	pick_layout(p, ns);
+	if ((rc = detect_framework(p, err)) != 0)
+		goto out;
+	rc = choose_cmd(p, &sc, err);
 out:
 	free(real);
 	pcb_strv_free(&top);
+	if (sc.setup_cfg != NULL)
+		json_object_put(sc.setup_cfg);
 	if (rc != 0)
 		pcb_project_free(p);
 	return rc;
@@ -844,11 +2028,30 @@ pcb_project_free(struct pcb_project *p)
 	free(p->license);
 	free(p->python_version);
 	free(p->package);
+	free(p->layout);
+	pcb_strv_free(&p->authors);
+	pcb_strv_free(&p->dependencies);
 	pcb_strv_free(&p->include);
 	pcb_strv_free(&p->cmd);
 	free(p->cmd_source);
+	free(p->name_source);
+	free(p->version_source);
+	free(p->description_source);
+	free(p->license_source);
+	free(p->authors_source);
+	free(p->python_version_source);
+	free(p->package_source);
+	free(p->dependencies_source);
+	free(p->framework);
+	pcb_strv_free(&p->framework_env);
+	pcb_strv_free(&p->framework_cmd);
+	free(p->framework_source);
+	pcb_config_free(&p->config);
 	pcb_ignore_destroy(p->ignore);
+	pcb_ignore_destroy(p->extra_ignore);
 	if (p->pyproject != NULL)
 		json_object_put(p->pyproject);
+	if (p->pylocs != NULL)
+		pcb_toml_locs_destroy(p->pylocs);
 	memset(p, 0, sizeof *p);
 }

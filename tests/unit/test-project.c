@@ -264,7 +264,7 @@ START_TEST(test_poetry_project)
 	assert_str(p.version, "0.3.0", "version");
 	assert_str(p.description, "A poem", "description");
 	assert_str(p.license, "Apache-2.0", "license");
-	assert_str(p.python_version, NULL, "python_version");
+	assert_str(p.python_version, "3.11", "python_version");   /* ^3.11 */
 	assert_str(p.package, "poet_app", "package");
 	assert_strv(&p.include, "include", "poet_app", "pyproject.toml", NULL);
 	assert_strv(&p.cmd, "cmd", "python", "-c",
@@ -451,7 +451,7 @@ START_TEST(test_bad_license)
 	put("main.py", "");
 	put("pyproject.toml", "[project]\nname = \"l\"\nlicense = { url = \"x\" }\n");
 	discover_fails(PCB_EINVAL, &e);
-	ck_assert_msg(strstr(e.msg, "pyproject.toml: [project].license") != NULL, "msg %s", e.msg);
+	ck_assert_msg(strstr(e.msg, "pyproject.toml: line 3: [project].license") != NULL, "msg %s", e.msg);
 }
 END_TEST
 
@@ -473,30 +473,30 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{ "[project]\nname = 1\n", "pyproject.toml: [project].name must be a string" },
+	{ "[project]\nname = 1\n", "pyproject.toml: line 2: [project].name must be a string" },
 	{ "[project]\nname = \"x\"\nversion = 1.5\n",
-	  "pyproject.toml: [project].version must be a string" },
+	  "pyproject.toml: line 3: [project].version must be a string" },
 	{ "[project]\nname = \"x\"\ndescription = [\"a\"]\n",
-	  "pyproject.toml: [project].description must be a string" },
+	  "pyproject.toml: line 3: [project].description must be a string" },
 	{ "[project]\nname = \"x\"\nscripts = \"x\"\n",
-	  "pyproject.toml: [project].scripts must be a table" },
+	  "pyproject.toml: line 3: [project].scripts must be a table" },
 	{ "[project]\nname = \"x\"\n[project.scripts]\nx = 3\n",
-	  "pyproject.toml: [project.scripts].x must be a string" },
+	  "pyproject.toml: line 4: [project.scripts].x must be a string" },
 	{ "[project]\nname = \"x\"\n[project.scripts]\nx = \"not a path\"\n",
-	  "pyproject.toml: [project.scripts] x = \"not a path\"" },
+	  "pyproject.toml: line 4: [project.scripts] x = \"not a path\"" },
 	{ "[project]\nname = \"x\"\n[project.scripts]\nx = \"pkg.:main\"\n",
 	  "[project.scripts] x = \"pkg.:main\"" },
 	{ "[project]\nname = \"x\"\n[project.scripts]\nx = \"pkg:main()\"\n",
 	  "[project.scripts] x = \"pkg:main()\"" },
 	{ "[project]\nname = \"x\"\nrequires-python = 3\n",
-	  "pyproject.toml: [project].requires-python must be a string" },
+	  "pyproject.toml: line 3: [project].requires-python must be a string" },
 	{ "[project]\nname = \"x\"\ndynamic = \"version\"\n",
-	  "pyproject.toml: [project].dynamic must be an array" },
-	{ "project = 1\n", "pyproject.toml: [project] must be a table" },
-	{ "[tool.poetry]\nname = true\n", "pyproject.toml: [tool.poetry].name must be a string" },
+	  "pyproject.toml: line 3: [project].dynamic must be an array" },
+	{ "project = 1\n", "pyproject.toml: line 1: [project] must be a table" },
+	{ "[tool.poetry]\nname = true\n", "pyproject.toml: line 2: [tool.poetry].name must be a string" },
 	{ "[tool.poetry]\nname = \"x\"\nscripts = 1\n",
-	  "pyproject.toml: [tool.poetry].scripts must be a table" },
-	{ "[project]\nname = 1979-05-27\n", "pyproject.toml: [project].name must be a string" },
+	  "pyproject.toml: line 3: [tool.poetry].scripts must be a table" },
+	{ "[project]\nname = 1979-05-27\n", "pyproject.toml: line 2: [project].name must be a string" },
 };
 
 START_TEST(test_bad_files)
