@@ -204,6 +204,180 @@ START_TEST(basic_tls_auth)
 }
 END_TEST
 
+/* The first layer's digest of the manifest digest in tmp/layout (caller frees). */
+static char *
+layer_digest(const char *manifest_digest)
+{
+	char *rel = pcb_xasprintf("layout/blobs/sha256/%s", manifest_digest + 7);
+	char *path = pcb_path_join(tmp, rel);
+	char *text = pcb_test_read(path, NULL), *d;
+	json_object *m;
+
+	ck_assert(text != NULL);
+	m = pcb_test_json(text, "manifest");
+	d = pcb_xstrdup(json_object_get_string(pcb_test_jget(m, "layers.0.digest")));
+	ck_assert(pcb_digest_valid(d));
+	json_object_put(m);
+	free(text);
+	free(path);
+	free(rel);
+	return d;
+}
+
+/* GET url with curl into tmp/body: returns "<http code> <sha256 of body> <body size>" and
+ * curl's exit status in *rc (caller frees). */
+static char *
+fetch(const char *url, const char *accept, int *rc)
+{
+	char *out = NULL;
+	*rc = pcb_test_runf(&out, "cd '%s' && rm -f body && curl -sS -o body -w '%%{http_code} ' "
+	    "-H 'Accept: %s' '%s'; r=$?; printf 'sha256:%%s %%s' \"$(sha256sum < body | cut -c1-64)\" "
+	    "\"$(stat -c %%s body)\"; exit $r", tmp, accept, url);
+	return out;
+}
+
+static void
+push_plain(const struct pcb_test_registry *r, const char *host, const char *name)
+{
+	char *out = NULL;
+	int rc = pcb_test_runf(&out, "skopeo --insecure-policy copy 'oci:%s/layout:1' "
+	    "'docker://%s/%s' --dest-tls-verify=false", tmp, host, name);
+	(void)r;
+	ck_assert_msg(rc == 0, "skopeo copy to %s: %s", host, out);
+	free(out);
+}
+
+#define OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+
+START_TEST(proxy_status_and_corrupt)
+{
+	struct pcb_test_registry r;
+	struct pcb_test_proxy p;
+	char *digest = make_layout(), *layer, *url, *out, *want;
+	pid_t pid;
+	int rc;
+
+	layer = layer_digest(digest);
+	pcb_test_registry_start(&r, PCB_TEST_REGISTRY_PLAIN);
+	push_plain(&r, r.host, "t/x:1");
+	pcb_test_proxy_start(&p, r.host, "blob-get:status=500;manifest-get:corrupt");
+	ck_assert_int_eq(pcb_test_proxy_count(&p, "any", "any"), 0);
+
+	/* The first blob GET answers 500, the next one is the real blob. */
+	url = pcb_xasprintf("http://%s/v2/t/x/blobs/%s", p.host, layer);
+	out = fetch(url, "*/*", &rc);
+	ck_assert_msg(rc == 0 && pcb_str_has_prefix(out, "500 "), "first blob GET: %s", out);
+	free(out);
+	ck_assert_int_eq(pcb_test_proxy_count(&p, "GET", "blob"), 1);
+	out = fetch(url, "*/*", &rc);
+	want = pcb_xasprintf("200 %s ", layer);
+	ck_assert_msg(rc == 0 && pcb_str_has_prefix(out, want), "second blob GET: %s", out);
+	free(want);
+	free(out);
+	free(url);
+	ck_assert_int_eq(pcb_test_proxy_count(&p, "GET", "blob"), 2);
+
+	/* The first manifest GET has one byte flipped: same size, another digest. */
+	url = pcb_xasprintf("http://%s/v2/t/x/manifests/1", p.host);
+	out = fetch(url, OCI_MANIFEST, &rc);
+	ck_assert_msg(rc == 0 && pcb_str_has_prefix(out, "200 sha256:") &&
+	    strstr(out, digest) == NULL, "corrupt manifest GET: %s", out);
+	free(out);
+	out = fetch(url, OCI_MANIFEST, &rc);
+	want = pcb_xasprintf("200 %s ", digest);
+	ck_assert_msg(rc == 0 && pcb_str_has_prefix(out, want), "second manifest GET: %s", out);
+	free(want);
+	free(out);
+	free(url);
+	ck_assert_int_eq(pcb_test_proxy_count(&p, "GET", "manifest"), 2);
+	ck_assert_int_eq(pcb_test_proxy_count(&p, "GET", "any"), 4);
+	ck_assert_int_eq(pcb_test_proxy_count(&p, "PUT", "any"), 0);
+	{
+		char *stats = pcb_test_read(p.stats, NULL);
+		json_object *j = pcb_test_json(stats, "proxy stats");
+		ck_assert_int_eq(json_object_get_int(pcb_test_jget(j, "rules.0.fired")), 1);
+		ck_assert_int_eq(json_object_get_int(pcb_test_jget(j, "rules.1.fired")), 1);
+		json_object_put(j);
+		free(stats);
+	}
+
+	pid = p.pid;
+	pcb_test_proxy_stop(&p);
+	assert_gone(pid, "proxy");
+	pcb_test_registry_stop(&r);
+	free(layer);
+	free(digest);
+}
+END_TEST
+
+START_TEST(proxy_drop_and_429)
+{
+	struct pcb_test_registry r;
+	struct pcb_test_proxy p;
+	char *digest = make_layout(), *layer, *url, *out = NULL;
+	int rc;
+
+	layer = layer_digest(digest);
+	pcb_test_registry_start(&r, PCB_TEST_REGISTRY_PLAIN);
+	push_plain(&r, r.host, "t/x:1");
+	pcb_test_proxy_start(&p, r.host, "blob-get:drop@10;any:status=429,retry-after=1:2");
+	url = pcb_xasprintf("http://%s/v2/t/x/blobs/%s", p.host, layer);
+	/* Ten bytes of the body, then the connection goes: curl reports a partial transfer. */
+	out = fetch(url, "*/*", &rc);
+	ck_assert_msg(rc == 18 && strstr(out, " 10") != NULL, "dropped blob GET (%d): %s", rc, out);
+	free(out);
+	/* Then twice 429 with Retry-After (COUNT 2), then the real thing. */
+	for (int i = 0; i < 2; i++) {
+		rc = pcb_test_runf(&out, "curl -sS -D - -o /dev/null '%s'", url);
+		ck_assert_msg(rc == 0 && strstr(out, " 429") != NULL &&
+		    strcasestr(out, "retry-after: 1") != NULL, "429 #%d: %s", i, out);
+		free(out);
+	}
+	out = fetch(url, "*/*", &rc);
+	ck_assert_msg(rc == 0 && pcb_str_has_prefix(out, "200 ") && strstr(out, layer) != NULL,
+	    "blob GET after the rules ran out: %s", out);
+	free(out);
+	ck_assert_int_eq(pcb_test_proxy_count(&p, "GET", "blob"), 4);
+	free(url);
+	pcb_test_proxy_stop(&p);
+	pcb_test_registry_stop(&r);
+	free(layer);
+	free(digest);
+}
+END_TEST
+
+/* A whole push and pull through the proxy without rules: uploads stay on the proxy (Location
+ * rewritten), and the counters see every kind of request. */
+START_TEST(proxy_push_through)
+{
+	struct pcb_test_registry r;
+	struct pcb_test_proxy p;
+	char *digest = make_layout(), *ref, *got, *out = NULL;
+	int rc;
+
+	pcb_test_registry_start(&r, PCB_TEST_REGISTRY_PLAIN);
+	pcb_test_proxy_start(&p, r.host, NULL);
+	push_plain(&r, p.host, "t/y:1");
+	ck_assert_int_ge(pcb_test_proxy_count(&p, "POST", "upload"), 2);
+	ck_assert_int_ge(pcb_test_proxy_count(&p, "PUT", "upload"), 2);
+	ck_assert_int_eq(pcb_test_proxy_count(&p, "PUT", "manifest"), 1);
+	/* Straight from the registry: it holds what went through the proxy. */
+	ref = pcb_xasprintf("%s/t/y:1", r.host);
+	got = inspect_digest("--tls-verify=false", ref);
+	ck_assert_str_eq(got, digest);
+	free(got);
+	free(ref);
+	rc = pcb_test_runf(&out, "skopeo --insecure-policy copy --src-tls-verify=false "
+	    "'docker://%s/t/y:1' 'oci:%s/back:1'", p.host, tmp);
+	ck_assert_msg(rc == 0, "skopeo copy back: %s", out);
+	free(out);
+	ck_assert_int_ge(pcb_test_proxy_count(&p, "GET", "blob"), 2);
+	pcb_test_proxy_stop(&p);
+	pcb_test_registry_stop(&r);
+	free(digest);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -217,6 +391,9 @@ main(void)
 	tcase_add_test(tc, plain_push_inspect);
 	tcase_add_test(tc, plain_two_at_once);
 	tcase_add_test(tc, basic_tls_auth);
+	tcase_add_test(tc, proxy_status_and_corrupt);
+	tcase_add_test(tc, proxy_drop_and_429);
+	tcase_add_test(tc, proxy_push_through);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
