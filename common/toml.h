@@ -71,6 +71,9 @@ int pcb_toml_parse_file_locs(const char *path, json_object **out,
 int pcb_toml_locs_line(const struct pcb_toml_locs *locs, const char *const *path, size_t n,
     int *col_out);
 void pcb_toml_locs_destroy(struct pcb_toml_locs *locs);
+/* Positions of elements of value arrays (dependencies = ["a", "b"]) are there too, by index,
+ * at the element's first character. A table's position is where it was defined: its [header],
+ * or else the first header or dotted key that named it. Columns count characters. */
 
 /* The toml-test "tagged JSON" form of a tree from pcb_toml_parse (v borrowed; caller puts the
  * result): tables stay objects, arrays arrays, and every leaf becomes {"type": "string" |
