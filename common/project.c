@@ -237,9 +237,17 @@ parse_clause(const char *s, size_t len, struct spec_clause *c)
 		}
 		break;
 	}
-	/* Pre/post/dev/local tags ("rc1", ".post2", "+local") do not change the minor. */
+	/* Pre/post/dev/local tags ("rc1", ".post2", "+local") do not change the minor; anything
+	 * else after the numbers ("3.x") is not a version. */
 	if (c->wildcard && len > 0)
 		return -1;
+	if (len > 0) {
+		const char *t = s;
+		if ((*t == '.' || *t == '-' || *t == '_') && len > 1)
+			t++;
+		if (strchr("abcrpd+", *t) == NULL && !(t > s && isdigit((unsigned char)*t)))
+			return -1;
+	}
 	for (; len > 0; s++, len--) {
 		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '+' && *s != '-' && *s != '_')
 			return -1;
@@ -621,6 +629,19 @@ out:
 	return rc;
 }
 
+/* A file the project's settings name but that is not there is the user's mistake, not a
+ * missing resource of ours: PCB_EINVAL (the message already says which file). */
+static int
+named_file_missing(int rc, struct pcb_err *err)
+{
+	if (rc == PCB_ENOENT) {
+		rc = PCB_EINVAL;
+		if (err != NULL)
+			err->code = PCB_EINVAL;
+	}
+	return rc;
+}
+
 /* Finds `NAME = "text"` (also `NAME: str = 'text'`) at the start of a line of Python source:
  * how __version__ is written in practice. Returns the copied text and its line, or NULL. */
 static char *
@@ -674,8 +695,10 @@ version_from_py(struct pcb_project *p, const char *rel, const char *var, const c
 	int line = 0, rc;
 
 	*ver = NULL;
-	if ((rc = read_context_file(p, rel, 1024 * 1024, who, &text, &len, err)) != 0)
+	if ((rc = read_context_file(p, rel, 1024 * 1024, who, &text, &len, err)) != 0) {
+		rc = named_file_missing(rc, err);
 		goto out;
+	}
 	*ver = py_assignment(text, var, &line);
 	if (*ver != NULL)
 		*src = pcb_xasprintf("%s:%d %s (via %s)", rel, line, var, who);
@@ -746,8 +769,10 @@ version_from_file(struct pcb_project *p, const char *rel, const char *who, char 
 	int rc;
 
 	*ver = NULL;
-	if ((rc = read_context_file(p, rel, 4096, who, &text, &len, err)) != 0)
+	if ((rc = read_context_file(p, rel, 4096, who, &text, &len, err)) != 0) {
+		rc = named_file_missing(rc, err);
 		goto out;
+	}
 	while (a < len && isspace((unsigned char)text[a]))
 		a++;
 	while (len > a && isspace((unsigned char)text[len - 1]))

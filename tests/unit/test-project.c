@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "project.h"
 #include "testutil.h"
@@ -661,6 +662,493 @@ START_TEST(test_filter_without_ignore)
 }
 END_TEST
 
+/* ---- metadata from every source (issue 3) ---- */
+
+START_TEST(test_pep621_authors_dependencies_sources)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml",
+	    "[project]\nname = \"svc\"\nversion = \"1.0\"\n"
+	    "authors = [{ name = \"Ada\", email = \"ada@example.org\" }, { name = \"Bob\" },\n"
+	    "  { email = \"team@example.org\" }]\n"
+	    "dependencies = [\"Requests[socks]>=2 ; python_version >= '3.8'\", \"zope.interface\",\n"
+	    "  \"Flask_SQLAlchemy==3.*\", \"pkg @ https://example.org/pkg.whl\"]\n");
+	put("requirements.txt",
+	    "# comment\n-r base.txt\n-c constraints.txt\n-e .\n--index-url https://x/simple\n"
+	    "numpy==1.26  # pinned\n  PyYAML>=6\ngit+https://github.com/a/b.git\n./local/pkg\n"
+	    "requests\n\n");
+	put("requirements-dev.txt", "pytest>=8\n");
+	put("main.py", "");
+	discover_ok(&p);
+	assert_strv(&p.authors, "authors", "Ada <ada@example.org>", "Bob", "team@example.org", NULL);
+	assert_str(p.authors_source, "pyproject.toml [project].authors", "authors_source");
+	assert_strv(&p.dependencies, "dependencies", "flask-sqlalchemy", "numpy", "pkg", "pytest",
+	    "pyyaml", "requests", "zope-interface", NULL);
+	assert_str(p.name_source, "pyproject.toml [project].name", "name_source");
+	assert_str(p.version_source, "pyproject.toml [project].version", "version_source");
+	assert_str(p.layout, "module", "layout");
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_poetry_full)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml",
+	    "[tool.poetry]\nname = \"poet\"\nversion = \"2.1.0\"\ndescription = \"d\"\n"
+	    "license = \"MIT\"\nauthors = [\"Ann <ann@example.org>\", \"Ben\"]\n\n"
+	    "[tool.poetry.dependencies]\npython = \"~3.10\"\nDjango = \"^5.0\"\n"
+	    "gunicorn = { version = \"^22\", optional = true }\n\n"
+	    "[tool.poetry.scripts]\npoet = { callable = \"poet.cli:main\" }\n");
+	put("poet/__init__.py", "");
+	put("poet/cli.py", "");
+	discover_ok(&p);
+	assert_str(p.name, "poet", "name");
+	assert_str(p.name_source, "pyproject.toml [tool.poetry].name", "name_source");
+	assert_str(p.version, "2.1.0", "version");
+	assert_str(p.version_source, "pyproject.toml [tool.poetry].version", "version_source");
+	assert_str(p.license_source, "pyproject.toml [tool.poetry].license", "license_source");
+	assert_str(p.python_version, "3.10", "python_version");
+	assert_str(p.python_version_source, "pyproject.toml [tool.poetry.dependencies].python '~3.10'",
+	    "python_version_source");
+	assert_strv(&p.authors, "authors", "Ann <ann@example.org>", "Ben", NULL);
+	assert_str(p.authors_source, "pyproject.toml [tool.poetry].authors", "authors_source");
+	assert_strv(&p.dependencies, "dependencies", "django", "gunicorn", NULL);
+	assert_strv(&p.cmd, "cmd", "python", "-c",
+	    "import sys; from poet.cli import main; sys.exit(main())", NULL);
+	assert_str(p.layout, "flat", "layout");
+	pcb_project_free(&p);
+}
+END_TEST
+
+static const struct rp_case poetry_cases[] = {
+	{ "^3.11", "3.11" },
+	{ "^3", "3.8" },
+	{ "~3.9", "3.9" },
+	{ "~3.9.2", "3.9" },
+	{ "~3", "3.8" },
+	{ ">=3.9,<3.13", "3.9" },
+	{ ">=3.9 <3.13", "3.9" },
+	{ ">= 3.12", "3.12" },
+	{ "3.10", "3.10" },
+	{ "3.13.*", "3.13" },
+	{ "*", "3.8" },
+	{ "^2.7 || ^3.12", "3.12" },
+	{ "~=3.10", "3.10" },
+	{ "^4.0", NULL },
+	{ "~3.7", NULL },
+	{ "^3.x", NULL },
+	{ "^3.11 ||", NULL },
+};
+
+START_TEST(test_poetry_python)
+{
+	const struct rp_case *c = &poetry_cases[_i];
+	struct pcb_project p;
+	struct pcb_err e;
+	char *toml = pcb_xasprintf("[tool.poetry]\nname = \"x\"\n[tool.poetry.dependencies]\n"
+	    "python = \"%s\"\n", c->spec);
+
+	put("pyproject.toml", toml);
+	put("main.py", "");
+	free(toml);
+	if (c->want != NULL) {
+		discover_ok(&p);
+		assert_str(p.python_version, c->want, c->spec);
+		pcb_project_free(&p);
+	} else {
+		discover_fails(PCB_EINVAL, &e);
+		ck_assert_msg(strstr(e.msg, "pyproject.toml: line 4: [tool.poetry.dependencies].python")
+		    != NULL, "%s: msg %s", c->spec, e.msg);
+		ck_assert_msg(strstr(e.msg, c->spec) != NULL, "%s: msg %s", c->spec, e.msg);
+	}
+}
+END_TEST
+
+START_TEST(test_poetry_python_excludes_all)
+{
+	struct pcb_err e;
+
+	put("pyproject.toml", "[tool.poetry]\nname = \"x\"\n[tool.poetry.dependencies]\n"
+	    "python = \"^4.0\"\n");
+	put("main.py", "");
+	discover_fails(PCB_EINVAL, &e);
+	ck_assert_msg(strstr(e.msg, "'^4.0' excludes every known Python version (3.8 to 3.14)") !=
+	    NULL, "msg %s", e.msg);
+}
+END_TEST
+
+START_TEST(test_hatch_dynamic_version)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml",
+	    "[project]\nname = \"hpkg\"\ndynamic = [\"version\"]\n"
+	    "[tool.hatch.version]\npath = \"src/hpkg/__about__.py\"\n");
+	put("src/hpkg/__init__.py", "");
+	put("src/hpkg/__about__.py", "# SPDX\n\n__version__ = \"1.2.3\"\n");
+	discover_ok(&p);
+	assert_str(p.version, "1.2.3", "version");
+	assert_str(p.version_source,
+	    "src/hpkg/__about__.py:3 __version__ (via [tool.hatch.version].path)", "version_source");
+	assert_str(p.layout, "src", "layout");
+	ck_assert(p.package_in_src);
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_pdm_file_version)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml",
+	    "[project]\nname = \"ppkg\"\ndynamic = [\"version\"]\n"
+	    "[tool.pdm.version]\nsource = \"file\"\npath = \"ppkg/__init__.py\"\n");
+	put("ppkg/__init__.py", "__version__: str = '0.9.1'\n");
+	discover_ok(&p);
+	assert_str(p.version, "0.9.1", "version");
+	assert_str(p.version_source, "ppkg/__init__.py:1 __version__ (via [tool.pdm.version].path)",
+	    "version_source");
+	pcb_project_free(&p);
+
+	/* source = "scm": the version lives in git, unknown here, and the plan says so. */
+	put("pyproject.toml",
+	    "[project]\nname = \"ppkg\"\ndynamic = [\"version\"]\n[tool.pdm.version]\nsource = \"scm\"\n");
+	discover_ok(&p);
+	assert_str(p.version, NULL, "version");
+	ck_assert_msg(p.version_source != NULL && strstr(p.version_source, "dynamic") != NULL,
+	    "version_source %s", p.version_source);
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_setuptools_dynamic_attr_and_file)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml",
+	    "[project]\nname = \"spkg\"\ndynamic = [\"version\"]\n"
+	    "[tool.setuptools.dynamic]\nversion = { attr = \"spkg.version.VERSION\" }\n");
+	put("src/spkg/__init__.py", "");
+	put("src/spkg/version.py", "import os\nVERSION = \"4.5.6\"  # release\n");
+	discover_ok(&p);
+	assert_str(p.version, "4.5.6", "version attr");
+	assert_str(p.version_source,
+	    "src/spkg/version.py:2 VERSION (via [tool.setuptools.dynamic].version)", "source");
+	pcb_project_free(&p);
+
+	put("pyproject.toml",
+	    "[project]\nname = \"spkg\"\ndynamic = [\"version\"]\n"
+	    "[tool.setuptools.dynamic]\nversion = { file = \"VERSION\" }\n");
+	put("VERSION", "7.8.9\n");
+	discover_ok(&p);
+	assert_str(p.version, "7.8.9", "version file");
+	assert_str(p.version_source, "VERSION (via [tool.setuptools.dynamic].version)", "source");
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_setup_cfg_project)
+{
+	struct pcb_project p;
+
+	put("setup.cfg",
+	    "[metadata]\nname = cfgapp\nversion = attr: cfgapp.__version__\n"
+	    "description = From setup.cfg\nlicense = BSD-2-Clause\nauthor = Cy\n"
+	    "author_email = cy@example.org\n\n"
+	    "; a comment\n[options]\npackages = find:\npython_requires = >=3.9\n"
+	    "install_requires =\n    click>=8\n    Jinja2  # templates\n\n"
+	    "[options.entry_points]\nconsole_scripts =\n    other = cfgapp.other:run\n"
+	    "    cfgapp = cfgapp.cli:main\n");
+	put("setup.py", "from setuptools import setup\nsetup()\n");
+	put("cfgapp/__init__.py", "__version__ = '3.2.1'\n");
+	put("cfgapp/cli.py", "");
+	discover_ok(&p);
+	assert_str(p.name, "cfgapp", "name");
+	assert_str(p.name_source, "setup.cfg [metadata].name", "name_source");
+	assert_str(p.version, "3.2.1", "version");
+	assert_str(p.version_source,
+	    "cfgapp/__init__.py:1 __version__ (via setup.cfg: line 3: [metadata].version)",
+	    "version_source");
+	assert_str(p.description, "From setup.cfg", "description");
+	assert_str(p.license, "BSD-2-Clause", "license");
+	assert_strv(&p.authors, "authors", "Cy <cy@example.org>", NULL);
+	assert_str(p.python_version, "3.9", "python_version");
+	assert_strv(&p.dependencies, "dependencies", "click", "jinja2", NULL);
+	assert_strv(&p.cmd, "cmd", "python", "-c",
+	    "import sys; from cfgapp.cli import main; sys.exit(main())", NULL);
+	assert_str(p.cmd_source,
+	    "setup.cfg [options.entry_points] cfgapp = \"cfgapp.cli:main\"", "cmd_source");
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_setup_cfg_version_file_and_pyproject_wins)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml", "[project]\nname = \"real\"\n");
+	put("setup.cfg", "[metadata]\nname = other\nversion = file: VERSION.txt\n");
+	put("VERSION.txt", " 0.1.2 \n");
+	put("main.py", "");
+	discover_ok(&p);
+	assert_str(p.name, "real", "name");
+	assert_str(p.version, "0.1.2", "version");
+	assert_str(p.version_source, "VERSION.txt (via setup.cfg: line 3: [metadata].version)",
+	    "version_source");
+	pcb_project_free(&p);
+}
+END_TEST
+
+static const struct bad_case bad_meta_cases[] = {
+	{ "[project]\nname = \"x\"\nversion = \"1\"\ndynamic = [\"version\"]\n",
+	  "pyproject.toml: line 3: [project].version is set and also listed in [project].dynamic" },
+	{ "[project]\nname = \"x\"\nauthors = \"me\"\n",
+	  "pyproject.toml: line 3: [project].authors must be an array" },
+	{ "[project]\nname = \"x\"\nauthors = [\"me\"]\n",
+	  "[project].authors must be an array of tables" },
+	{ "[project]\nname = \"x\"\ndependencies = [1]\n",
+	  "pyproject.toml: line 3: [project].dependencies must be an array of strings" },
+	{ "[project]\nname = \"x\"\ndynamic = [\"version\"]\n[tool.hatch.version]\n"
+	  "path = \"../outside/__about__.py\"\n",
+	  "[tool.hatch.version].path: '../outside/__about__.py' is outside the context" },
+	{ "[project]\nname = \"x\"\ndynamic = [\"version\"]\n[tool.hatch.version]\n"
+	  "path = \"missing.py\"\n",
+	  "[tool.hatch.version].path: 'missing.py'" },
+	{ "[project]\nname = \"x\"\ndynamic = [\"version\"]\n[tool.hatch.version]\npath = 3\n",
+	  "pyproject.toml: line 5: [tool.hatch.version].path must be a string" },
+	{ "[project]\nname = \"x\"\ndynamic = [\"version\"]\n[tool.setuptools.dynamic]\n"
+	  "version = { attr = \"nomod.__version__\" }\n",
+	  "[tool.setuptools.dynamic].version: no module file for 'nomod'" },
+	{ "[project]\nname = \"x\"\ndynamic = [\"version\"]\n[tool.setuptools.dynamic]\n"
+	  "version = \"1.0\"\n",
+	  "pyproject.toml: line 5: [tool.setuptools.dynamic].version must be a table" },
+	{ "[tool.poetry]\nname = \"x\"\n[tool.poetry.dependencies]\npython = 3.11\n",
+	  "pyproject.toml: line 4: [tool.poetry.dependencies].python must be a string" },
+	{ "[tool.poetry]\nname = \"x\"\nauthors = [{ name = \"a\" }]\n",
+	  "pyproject.toml: line 3: [tool.poetry].authors must be an array of strings" },
+};
+
+START_TEST(test_bad_metadata)
+{
+	const struct bad_case *c = &bad_meta_cases[_i];
+	struct pcb_err e;
+
+	put("main.py", "");
+	put("pyproject.toml", c->toml);
+	discover_fails(PCB_EINVAL, &e);
+	ck_assert_msg(strstr(e.msg, c->msg) != NULL, "case %d: want \"%s\" in \"%s\"", _i, c->msg,
+	    e.msg);
+}
+END_TEST
+
+START_TEST(test_bad_setup_cfg)
+{
+	struct pcb_err e;
+
+	put("main.py", "");
+	put("setup.cfg", "[metadata]\nname = x\njunk line\n");
+	discover_fails(PCB_EINVAL, &e);
+	ck_assert_msg(strstr(e.msg, "setup.cfg: line 3: expected key = value") != NULL, "%s", e.msg);
+
+	put("setup.cfg", "[options]\npython_requires = >=5\n");
+	discover_fails(PCB_EINVAL, &e);
+	ck_assert_msg(strstr(e.msg, "setup.cfg: line 2: [options].python_requires '>=5' excludes "
+	    "every known Python version") != NULL, "%s", e.msg);
+
+	put("setup.cfg", "[metadata]\nversion = attr: pkg\n");
+	discover_fails(PCB_EINVAL, &e);
+	ck_assert_msg(strstr(e.msg, "setup.cfg: line 2: [metadata].version: 'pkg' is not "
+	    "module.attribute") != NULL, "%s", e.msg);
+}
+END_TEST
+
+START_TEST(test_version_symlink_outside_context)
+{
+	struct pcb_err e;
+	char *outside = pcb_path_join(tmp, "outside");
+	char *ctx = pcb_path_join(tmp, "ctx"), *link;
+
+	pcb_test_write(tmp, "outside/__about__.py", "__version__ = \"6.6.6\"\n", 0644);
+	pcb_test_write(ctx, "pyproject.toml", "[project]\nname = \"x\"\ndynamic = [\"version\"]\n"
+	    "[tool.hatch.version]\npath = \"about.py\"\n", 0644);
+	pcb_test_write(ctx, "main.py", "", 0644);
+	link = pcb_path_join(ctx, "about.py");
+	ck_assert_int_eq(symlink("../outside/__about__.py", link), 0);
+	{
+		struct pcb_project p;
+		pcb_err_clear(&e);
+		ck_assert_int_eq(pcb_project_discover(ctx, &p, &e), PCB_EINVAL);
+		ck_assert_msg(strstr(e.msg, "outside the context") != NULL, "%s", e.msg);
+	}
+	free(link);
+	free(ctx);
+	free(outside);
+}
+END_TEST
+
+/* ---- layouts ---- */
+
+START_TEST(test_namespace_package)
+{
+	struct pcb_project p;
+
+	put("main.py", "from acme.tools import run\nimport json\n");
+	put("acme/tools.py", "def run(): pass\n");
+	put("acme/sub/more.py", "");
+	put("unused/helper.py", "");          /* not imported: not packed */
+	put("notpy/readme.txt", "");
+	put("tests/test_x.py", "import acme\n");
+	discover_ok(&p);
+	assert_strv(&p.include, "include", "acme", "main.py", NULL);
+	assert_str(p.package, NULL, "package");
+	assert_str(p.layout, "namespace", "layout");
+	assert_strv(&p.cmd, "cmd", "python", "main.py", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_namespace_package_named_after_project)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml", "[project]\nname = \"nsapp\"\n[project.scripts]\n"
+	    "nsapp = \"nsapp.cli:main\"\n");
+	put("nsapp/cli.py", "def main(): pass\n");
+	discover_ok(&p);
+	assert_strv(&p.include, "include", "nsapp", "pyproject.toml", NULL);
+	assert_str(p.package, "nsapp", "package");
+	assert_str(p.layout, "namespace", "layout");
+	assert_str(p.package_source, "namespace package nsapp/ (no __init__.py)", "package_source");
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_layout_names)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml", "[project]\nname = \"lay\"\n");
+	put("src/lay/__init__.py", "");
+	discover_ok(&p);
+	assert_str(p.layout, "src", "src layout");
+	assert_str(p.package_source, "src/lay/__init__.py", "package_source");
+	pcb_project_free(&p);
+	pcb_test_rmtree(tmp);
+	pcb_test_mkdir(tmp, ".");
+
+	put("lay/__init__.py", "");
+	discover_ok(&p);
+	assert_str(p.layout, "flat", "flat layout");
+	pcb_project_free(&p);
+	pcb_test_rmtree(tmp);
+	pcb_test_mkdir(tmp, ".");
+
+	put("app/__init__.py", "");
+	put("app/__main__.py", "");
+	discover_ok(&p);
+	assert_str(p.layout, "app", "app layout");
+	pcb_project_free(&p);
+	pcb_test_rmtree(tmp);
+	pcb_test_mkdir(tmp, ".");
+
+	put("README.md", "");
+	discover_ok(&p);
+	assert_str(p.layout, "none", "nothing");
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_monorepo_subproject)
+{
+	struct pcb_project p;
+	struct pcb_err e;
+	char *sub = pcb_path_join(tmp, "services/api");
+
+	put(".git/HEAD", "ref: refs/heads/main\n");
+	put("pyproject.toml", "[project]\nname = \"monorepo-root\"\nversion = \"9.9\"\n"
+	    "dependencies = [\"django\"]\n");
+	put("pycontainer.toml", "[build]\nworkdir = \"/root-level\"\n");
+	put("requirements.txt", "rootdep\n");
+	put("shared/lib.py", "");
+	put("services/api/pyproject.toml", "[project]\nname = \"api\"\nversion = \"0.2\"\n"
+	    "dependencies = [\"httpx\"]\n[project.scripts]\napi = \"api.main:run\"\n");
+	put("services/api/api/__init__.py", "");
+	put("services/api/api/main.py", "");
+	pcb_err_clear(&e);
+	ck_assert_msg(pcb_project_discover(sub, &p, &e) == 0, "%s", e.msg);
+	assert_str(p.name, "api", "name");
+	assert_str(p.version, "0.2", "version");
+	assert_strv(&p.dependencies, "dependencies", "httpx", NULL);
+	assert_strv(&p.include, "include", "api", "pyproject.toml", NULL);
+	assert_str(p.config.workdir.value, NULL, "no config from the repo root");
+	ck_assert(!p.config.have_file);
+	assert_str(p.layout, "flat", "layout");
+	pcb_project_free(&p);
+	free(sub);
+}
+END_TEST
+
+/* ---- web frameworks and the command ---- */
+
+START_TEST(test_framework_wins_over_unnamed_script)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml", "[project]\nname = \"web\"\n"
+	    "dependencies = [\"fastapi\", \"uvicorn\"]\n"
+	    "[project.scripts]\nweb-admin = \"web.admin:main\"\n");
+	put("web/__init__.py", "");
+	put("web/admin.py", "def main(): pass\n");
+	put("web/main.py", "from fastapi import FastAPI\n\napp = FastAPI()\n");
+	discover_ok(&p);
+	assert_str(p.framework, "fastapi", "framework");
+	ck_assert_int_eq(p.port, 8000);
+	ck_assert_msg(p.cmd.n > 0 && strcmp(p.cmd.v[0], "uvicorn") == 0, "cmd[0] %s",
+	    p.cmd.n > 0 ? p.cmd.v[0] : "-");
+	ck_assert_msg(pcb_strv_contains(&p.cmd, "web.main:app"), "cmd lacks web.main:app");
+	ck_assert_msg(p.cmd_source != NULL && strstr(p.cmd_source, "fastapi app: ") == p.cmd_source &&
+	    strstr(p.cmd_source, "web/main.py:3") != NULL, "cmd_source %s", p.cmd_source);
+	ck_assert(pcb_strv_contains(&p.framework_env, "PORT=8000"));
+	assert_strv(&p.dependencies, "dependencies", "fastapi", "uvicorn", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_script_named_after_project_wins_over_framework)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml", "[project]\nname = \"web\"\n"
+	    "dependencies = [\"fastapi\", \"uvicorn\"]\n"
+	    "[project.scripts]\nweb = \"web.serve:main\"\n");
+	put("web/__init__.py", "");
+	put("web/serve.py", "def main(): pass\n");
+	put("web/main.py", "from fastapi import FastAPI\napp = FastAPI()\n");
+	discover_ok(&p);
+	assert_str(p.framework, "fastapi", "framework still detected");
+	ck_assert_int_eq(p.port, 8000);
+	assert_strv(&p.cmd, "cmd", "python", "-c",
+	    "import sys; from web.serve import main; sys.exit(main())", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
+START_TEST(test_no_framework_fields_empty)
+{
+	struct pcb_project p;
+
+	put("main.py", "print('hi')\n");
+	discover_ok(&p);
+	assert_str(p.framework, NULL, "framework");
+	ck_assert_int_eq(p.port, 0);
+	ck_assert_int_eq(p.framework_env.n, 0);
+	pcb_project_free(&p);
+}
+END_TEST
+
 static Suite *
 project_suite(void)
 {
@@ -694,6 +1182,25 @@ project_suite(void)
 	tcase_add_test(tc, test_ignored_main_py_is_not_the_entrypoint);
 	tcase_add_test(tc, test_filter);
 	tcase_add_test(tc, test_filter_without_ignore);
+	tcase_add_test(tc, test_pep621_authors_dependencies_sources);
+	tcase_add_test(tc, test_poetry_full);
+	tcase_add_loop_test(tc, test_poetry_python, 0, (int)PCB_ARRAY_LEN(poetry_cases));
+	tcase_add_test(tc, test_poetry_python_excludes_all);
+	tcase_add_test(tc, test_hatch_dynamic_version);
+	tcase_add_test(tc, test_pdm_file_version);
+	tcase_add_test(tc, test_setuptools_dynamic_attr_and_file);
+	tcase_add_test(tc, test_setup_cfg_project);
+	tcase_add_test(tc, test_setup_cfg_version_file_and_pyproject_wins);
+	tcase_add_loop_test(tc, test_bad_metadata, 0, (int)PCB_ARRAY_LEN(bad_meta_cases));
+	tcase_add_test(tc, test_bad_setup_cfg);
+	tcase_add_test(tc, test_version_symlink_outside_context);
+	tcase_add_test(tc, test_namespace_package);
+	tcase_add_test(tc, test_namespace_package_named_after_project);
+	tcase_add_test(tc, test_layout_names);
+	tcase_add_test(tc, test_monorepo_subproject);
+	tcase_add_test(tc, test_framework_wins_over_unnamed_script);
+	tcase_add_test(tc, test_script_named_after_project_wins_over_framework);
+	tcase_add_test(tc, test_no_framework_fields_empty);
 	suite_add_tcase(s, tc);
 	return s;
 }
