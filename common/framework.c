@@ -730,7 +730,9 @@ pcb_framework_detect(const struct pcb_framework_input *in, struct pcb_framework 
 		goto out;
 out:
 	modset_free(&ms);
-	if (rc != 0)
+	/* Not a web app (or an error): nothing allocated is handed out, so a caller that only
+	 * frees results with a name leaks nothing. */
+	if (rc != 0 || r.name == NULL)
 		pcb_framework_free(&r);
 	*fw = r;
 	return rc;
