@@ -378,6 +378,185 @@ START_TEST(proxy_push_through)
 }
 END_TEST
 
+/* Asks the token server (curl, trusting the test CA) and returns the HTTP status; *tok gets the
+ * "token" of a 200 answer (caller frees) and *refresh its refresh_token if any. */
+static int
+get_token(const struct pcb_test_registry *r, const char *curl_args, char **tok, char **refresh)
+{
+	char *out = NULL, *nl;
+	int rc, code;
+	json_object *j, *v;
+
+	rc = pcb_test_runf(&out, "cd '%s' && rm -f tok && curl -sS --cacert %s -o tok "
+	    "-w '%%{http_code}\\n' %s && cat tok", tmp, r->ca_file, curl_args);
+	ck_assert_msg(rc == 0, "curl %s: %s", curl_args, out);
+	code = atoi(out);
+	*tok = NULL;
+	if (refresh != NULL)
+		*refresh = NULL;
+	nl = strchr(out, '\n');
+	ck_assert(nl != NULL);
+	j = pcb_test_json(nl + 1, "token server answer");
+	if (code == 200) {
+		*tok = pcb_xstrdup(json_object_get_string(pcb_test_jget(j, "token")));
+		ck_assert_str_eq(*tok, json_object_get_string(pcb_test_jget(j, "access_token")));
+		ck_assert_int_gt(json_object_get_int(pcb_test_jget(j, "expires_in")), 0);
+		ck_assert_ptr_nonnull(pcb_test_jget(j, "issued_at"));
+		if (refresh != NULL && json_object_object_get_ex(j, "refresh_token", &v))
+			*refresh = pcb_xstrdup(json_object_get_string(v));
+	}
+	json_object_put(j);
+	free(out);
+	return code;
+}
+
+/* GET path on the registry with a bearer token; the HTTP status. */
+static int
+bearer_get(const struct pcb_test_registry *r, const char *token, const char *path)
+{
+	char *out = NULL;
+	int rc = pcb_test_runf(&out, "curl -sS --cacert %s -H 'Authorization: Bearer %s' "
+	    "-H 'Accept: " OCI_MANIFEST "' -o /dev/null -w '%%{http_code}' '%s%s'", r->ca_file,
+	    token ? token : "", r->url, path);
+	int code;
+	ck_assert_msg(rc == 0, "curl %s: %s", path, out);
+	code = atoi(out);
+	free(out);
+	return code;
+}
+
+START_TEST(token_auth)
+{
+	struct pcb_test_registry r;
+	char *digest = make_layout(), *out = NULL, *got, *ref, *certs, *flags, *args, *tok, *rt;
+	pid_t pid, token_pid;
+	int rc;
+
+	pcb_test_registry_start(&r, PCB_TEST_REGISTRY_TOKEN);
+	ck_assert(pcb_str_has_prefix(r.url, "https://127.0.0.1:"));
+	ck_assert(pcb_str_has_prefix(r.token_realm, "https://127.0.0.1:"));
+	ck_assert_int_gt(r.token_pid, 0);
+	ck_assert_ptr_nonnull(r.service);
+	/* The challenge names the realm and the service. */
+	rc = pcb_test_runf(&out, "curl -sS --cacert %s -D - -o /dev/null %s/v2/", r.ca_file, r.url);
+	{
+		char *want = pcb_xasprintf("Bearer realm=\"%s\",service=\"%s\"", r.token_realm,
+		    r.service);
+		ck_assert_msg(rc == 0 && strstr(out, " 401") != NULL && strstr(out, want) != NULL,
+		    "challenge: %s", out);
+		free(want);
+	}
+	free(out);
+
+	/* Wrong password and no credentials: 401 at the token server. */
+	args = pcb_xasprintf("-u '%s:wrong' '%s?service=%s&scope=repository:t/x:pull,push'",
+	    r.username, r.token_realm, r.service);
+	ck_assert_int_eq(get_token(&r, args, &tok, NULL), 401);
+	free(args);
+	args = pcb_xasprintf("'%s?service=%s&scope=repository:t/x:pull'", r.token_realm, r.service);
+	ck_assert_int_eq(get_token(&r, args, &tok, NULL), 401);
+	free(args);
+	ck_assert_int_eq(pcb_test_registry_token_count(&r, "GET", 401), 2);
+
+	/* A token fetched with the credentials opens /v2/; no token does not. */
+	args = pcb_xasprintf("-u '%s:%s' '%s?service=%s&scope=repository:t/x:pull,push'",
+	    r.username, r.password, r.token_realm, r.service);
+	ck_assert_int_eq(get_token(&r, args, &tok, NULL), 200);
+	free(args);
+	ck_assert_int_eq(bearer_get(&r, tok, "/v2/"), 200);
+	ck_assert_int_eq(bearer_get(&r, "x.y.z", "/v2/"), 401);
+	free(tok);
+
+	certs = cert_dir(&r);
+	ref = pcb_xasprintf("%s/t/x:1", r.host);
+	rc = pcb_test_runf(&out, "skopeo --insecure-policy copy 'oci:%s/layout:1' 'docker://%s' "
+	    "--dest-cert-dir %s --dest-creds '%s:wrong'", tmp, ref, certs, r.username);
+	ck_assert_msg(rc != 0, "push with a wrong password worked: %s", out);
+	free(out);
+	rc = pcb_test_runf(&out, "skopeo --insecure-policy copy 'oci:%s/layout:1' 'docker://%s' "
+	    "--dest-cert-dir %s --dest-creds '%s:%s'", tmp, ref, certs, r.username, r.password);
+	ck_assert_msg(rc == 0, "skopeo copy: %s", out);
+	free(out);
+	flags = pcb_xasprintf("--cert-dir %s --creds '%s:%s'", certs, r.username, r.password);
+	got = inspect_digest(flags, ref);
+	ck_assert_str_eq(got, digest);
+	free(got);
+
+	/* OAuth2 POST: password grant with access_type=offline gives a refresh token, which
+	 * then buys access tokens by itself. */
+	args = pcb_xasprintf("--data-urlencode grant_type=password --data-urlencode 'username=%s' "
+	    "--data-urlencode 'password=%s' --data-urlencode 'service=%s' --data-urlencode "
+	    "'scope=repository:t/x:pull' --data-urlencode access_type=offline --data-urlencode "
+	    "client_id=pcb-test '%s'", r.username, r.password, r.service, r.token_realm);
+	ck_assert_int_eq(get_token(&r, args, &tok, &rt), 200);
+	ck_assert_ptr_nonnull(rt);
+	free(args);
+	free(tok);
+	args = pcb_xasprintf("--data-urlencode grant_type=refresh_token --data-urlencode "
+	    "'refresh_token=%s' --data-urlencode 'service=%s' --data-urlencode "
+	    "'scope=repository:t/x:pull' --data-urlencode client_id=pcb-test '%s'", rt, r.service,
+	    r.token_realm);
+	ck_assert_int_eq(get_token(&r, args, &tok, NULL), 200);
+	free(args);
+	ck_assert_int_eq(bearer_get(&r, tok, "/v2/t/x/manifests/1"), 200);
+	free(tok);
+	args = pcb_xasprintf("--data-urlencode grant_type=refresh_token --data-urlencode "
+	    "'refresh_token=%sx' --data-urlencode 'service=%s' '%s'", rt, r.service, r.token_realm);
+	ck_assert_int_eq(get_token(&r, args, &tok, NULL), 401);
+	free(args);
+	free(rt);
+	ck_assert_int_eq(pcb_test_registry_token_count(&r, "POST", 200), 2);
+	ck_assert_int_eq(pcb_test_registry_token_count(&r, "POST", 401), 1);
+
+	/* A token without push for the repository: reading yes, starting an upload no. */
+	args = pcb_xasprintf("-u '%s:%s' '%s?service=%s&scope=repository:t/x:pull'", r.username,
+	    r.password, r.token_realm, r.service);
+	ck_assert_int_eq(get_token(&r, args, &tok, NULL), 200);
+	free(args);
+	ck_assert_int_eq(bearer_get(&r, tok, "/v2/t/x/manifests/1"), 200);
+	rc = pcb_test_runf(&out, "curl -sS --cacert %s -X POST -H 'Authorization: Bearer %s' "
+	    "-o /dev/null -w '%%{http_code}' '%s/v2/t/x/blobs/uploads/'", r.ca_file, tok, r.url);
+	ck_assert_msg(rc == 0 && strcmp(out, "401") == 0, "upload with a pull token: %s", out);
+	free(out);
+	free(tok);
+
+	/* Expired tokens are refused by the registry. */
+	pcb_test_registry_token_set(&r, 0, false);
+	args = pcb_xasprintf("-u '%s:%s' '%s?service=%s&scope=repository:t/x:pull'", r.username,
+	    r.password, r.token_realm, r.service);
+	ck_assert_int_eq(get_token(&r, args, &tok, NULL), 200);
+	ck_assert_int_eq(bearer_get(&r, tok, "/v2/t/x/manifests/1"), 401);
+	free(tok);
+
+	/* Anonymous pull when allowed: a token without credentials reads but cannot push. */
+	pcb_test_registry_token_set(&r, 300, true);
+	ck_assert_int_eq(get_token(&r, args, &tok, NULL), 200);
+	ck_assert_int_eq(bearer_get(&r, tok, "/v2/t/x/manifests/1"), 200);
+	free(tok);
+	free(args);
+	args = pcb_xasprintf("'%s?service=%s&scope=repository:t/x:pull,push'", r.token_realm,
+	    r.service);
+	ck_assert_int_eq(get_token(&r, args, &tok, NULL), 200);
+	ck_assert_int_eq(bearer_get(&r, tok, "/v2/t/x/manifests/1"), 200);
+	rc = pcb_test_runf(&out, "curl -sS --cacert %s -X POST -H 'Authorization: Bearer %s' "
+	    "-o /dev/null -w '%%{http_code}' '%s/v2/t/x/blobs/uploads/'", r.ca_file, tok, r.url);
+	ck_assert_msg(rc == 0 && strcmp(out, "401") == 0, "anonymous upload: %s", out);
+	free(out);
+	free(tok);
+	free(args);
+
+	pid = r.pid;
+	token_pid = r.token_pid;
+	pcb_test_registry_stop(&r);
+	assert_gone(pid, "registry");
+	assert_gone(token_pid, "token server");
+	free(flags);
+	free(certs);
+	free(ref);
+	free(digest);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -394,6 +573,7 @@ main(void)
 	tcase_add_test(tc, proxy_status_and_corrupt);
 	tcase_add_test(tc, proxy_drop_and_429);
 	tcase_add_test(tc, proxy_push_through);
+	tcase_add_test(tc, token_auth);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

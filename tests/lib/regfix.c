@@ -322,6 +322,34 @@ pcb_test_registry_token_set(struct pcb_test_registry *r, int expires_in, bool an
 	write_token_config(r, expires_in, anonymous_pull);
 }
 
+int
+pcb_test_registry_token_count(const struct pcb_test_registry *r, const char *method, int status)
+{
+	char *path = pcb_path_join(r->dir, "token/stats.json");
+	char *text = pcb_test_read(path, NULL);
+	json_object *o, *counts;
+	int total = 0;
+
+	ck_assert_msg(text != NULL, "no token server stats in %s", path);
+	o = json_tokener_parse(text);
+	ck_assert_msg(o != NULL, "token server stats are not JSON: %s", text);
+	if (json_object_object_get_ex(o, "requests", &counts)) {
+		json_object_object_foreach(counts, key, val) {
+			char m[16];
+			int st;
+			if (sscanf(key, "%15s %d", m, &st) != 2)
+				continue;
+			if ((strcmp(method, "any") == 0 || strcmp(method, m) == 0) &&
+			    (status == 0 || status == st))
+				total += json_object_get_int(val);
+		}
+	}
+	json_object_put(o);
+	free(text);
+	free(path);
+	return total;
+}
+
 static void
 start_token_server(struct pcb_test_registry *r)
 {

@@ -41,6 +41,10 @@ void pcb_test_registry_stop(struct pcb_test_registry *r);   /* also frees and re
  * already expired (exp beyond the registry's 60 s leeway in the past, expires_in 1).
  * anonymous_pull: requests without credentials get pull access (default false: 401). */
 void pcb_test_registry_token_set(struct pcb_test_registry *r, int expires_in, bool anonymous_pull);
+/* Token mode: number of requests the token server answered with method ("GET", "POST" or
+ * "any") and HTTP status (0 = any), e.g. to see that a client caches its tokens. */
+int pcb_test_registry_token_count(const struct pcb_test_registry *r, const char *method,
+    int status);
 
 /* A proxy on loopback in front of upstream ("127.0.0.1:PORT", plain HTTP to it) that injects
  * faults by rule. rules: a ';'-separated list, each "WHEN:WHAT[:COUNT]" —
