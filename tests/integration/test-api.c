@@ -736,8 +736,7 @@ main(void)
 {
 	Suite *s = suite_create("api");
 	TCase *tc = tcase_create("api");
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	tcase_set_timeout(tc, 180);
@@ -750,10 +749,7 @@ main(void)
 	tcase_add_test(tc, test_listeners);
 	tcase_add_test(tc, test_socket_activation);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = pcb_test_run_suite(s);
 	curl_global_cleanup();
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

@@ -412,11 +412,5 @@ client_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(client_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return pcb_test_run_suite(client_suite());
 }

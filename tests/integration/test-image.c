@@ -290,8 +290,6 @@ main(void)
 {
 	Suite *s = suite_create("image");
 	TCase *tc = tcase_create("e2e");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 180);
@@ -300,9 +298,5 @@ main(void)
 	tcase_add_test(tc, layout_keeps_other_tags);
 	tcase_add_test(tc, user_overrides);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return pcb_test_run_suite(s);
 }

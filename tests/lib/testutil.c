@@ -16,6 +16,18 @@
 
 #include "util.h"
 
+int
+pcb_test_run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
+
 char *
 pcb_test_tmpdir(void)
 {

@@ -8,6 +8,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct Suite;
+
+/* Runs a Check suite (CK_NORMAL output, whose closing line run-tests.sh reads) and returns the
+ * process exit status: 0 when every test passed. */
+int pcb_test_run_suite(struct Suite *s);
+
 /* A fresh directory under $TMPDIR (or /tmp) named pcbtest-XXXXXX. Caller frees the string and
  * removes the tree with pcb_test_rmtree(). */
 char *pcb_test_tmpdir(void);

@@ -213,8 +213,6 @@ main(void)
 {
 	Suite *s = suite_create("build");
 	TCase *tc = tcase_create("pipeline");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, plan_shows_discovery_and_sources);
@@ -222,9 +220,5 @@ main(void)
 	tcase_add_test(tc, run_cancelled);
 	tcase_add_test(tc, errors_name_the_problem);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return pcb_test_run_suite(s);
 }

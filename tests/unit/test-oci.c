@@ -206,8 +206,6 @@ main(void)
 {
 	Suite *s = suite_create("oci");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, platform_parse);
 	tcase_add_test(tc, refs);
@@ -215,9 +213,5 @@ main(void)
 	tcase_add_test(tc, spec_strict);
 	tcase_add_test(tc, spec_check);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return pcb_test_run_suite(s);
 }

@@ -148,16 +148,10 @@ main(void)
 {
 	Suite *s = suite_create("openapi");
 	TCase *tc = tcase_create("openapi");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_routes_match_spec);
 	tcase_add_test(tc, test_operation_ids);
 	tcase_add_test(tc, test_schemas_present);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return pcb_test_run_suite(s);
 }

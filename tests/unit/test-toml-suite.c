@@ -378,8 +378,7 @@ toml_suite_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	suite_dir = getenv("PCB_TOML_TEST_DIR");
 	if (suite_dir == NULL || suite_dir[0] == '\0')
@@ -388,10 +387,7 @@ main(void)
 	collect("valid");
 	collect("invalid");
 	pcb_strv_sort(&cases);
-	sr = srunner_create(toml_suite_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = pcb_test_run_suite(toml_suite_suite());
 	pcb_strv_free(&cases);
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

@@ -1594,11 +1594,5 @@ toml_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(toml_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return pcb_test_run_suite(toml_suite());
 }
