@@ -319,7 +319,7 @@ START_TEST(test_reopen_persistence)
 		cmd = pcb_xasprintf("sqlite3 '%s/store.db' 'PRAGMA user_version; PRAGMA journal_mode;'",
 		    root);
 		ck_assert_int_eq(pcb_test_run(cmd, true, &uv), 0);
-		ck_assert_msg(strcmp(uv, "1\nwal\n") == 0, "got %s", uv);
+		ck_assert_msg(strcmp(uv, "2\nwal\n") == 0, "got %s", uv);   /* schema 2: blob_locations */
 		free(uv);
 		free(cmd);
 	}
