@@ -496,6 +496,36 @@ push_all(struct pcb_strv *dst, const struct pcb_strv *src)
 		pcb_strv_push(dst, src->v[i]);
 }
 
+/* The framework's server command names its port ("--port 8000", "-b 0.0.0.0:8000",
+ * "runserver 0.0.0.0:8000"); when the config picks another port, the command must listen
+ * there too, or the exposed port would lead nowhere. */
+static void
+retarget_port(struct pcb_strv *argv, int from, int to)
+{
+	char f[16], t[16], fc[17];
+
+	snprintf(f, sizeof f, "%d", from);
+	snprintf(t, sizeof t, "%d", to);
+	snprintf(fc, sizeof fc, ":%d", from);
+	for (size_t i = 0; i < argv->n; i++) {
+		char *a = argv->v[i];
+		size_t n = strlen(a);
+		bool after_flag = i > 0 && (strcmp(argv->v[i - 1], "--port") == 0 ||
+		    strcmp(argv->v[i - 1], "-p") == 0);
+
+		if (after_flag && strcmp(a, f) == 0) {
+			argv->v[i] = pcb_xstrdup(t);
+			free(a);
+		} else if (pcb_str_has_suffix(a, fc) && n > strlen(fc)) {
+			argv->v[i] = pcb_xasprintf("%.*s:%s", (int)(n - strlen(fc)), a, t);
+			free(a);
+		} else if (pcb_str_has_prefix(a, "--port=") && strcmp(a + 7, f) == 0) {
+			argv->v[i] = pcb_xasprintf("--port=%s", t);
+			free(a);
+		}
+	}
+}
+
 static int
 plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 {
@@ -574,6 +604,10 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 	} else {
 		push_all(&p->entrypoint, &p->proj.cmd);
 		p->entrypoint_source = p->proj.cmd_source ? p->proj.cmd_source : "discovered";
+		if (p->proj.framework != NULL && p->proj.port > 0 && p->port != p->proj.port &&
+		    p->proj.cmd.n == p->proj.framework_cmd.n && p->proj.cmd.n > 0 &&
+		    strcmp(p->proj.cmd.v[0], p->proj.framework_cmd.v[0]) == 0)
+			retarget_port(&p->entrypoint, p->proj.port, p->port);
 	}
 	if (s->has_cmd) {
 		push_all(&p->cmd, &s->cmd);
