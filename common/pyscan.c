@@ -578,7 +578,20 @@ stmt_assign(struct lexer *lx, const struct tok *t, size_t n, bool ms)
 	i++;
 	if (!parse_dotted(t, &i, n, &callee))
 		return;
-	if (i < n && is_op(&t[i], "("))
+	if (i >= n || !is_op(&t[i], "(")) {
+		free(callee);
+		return;
+	}
+	/* The call must be the whole value: not `re.compile(…).match` nor `F(…)(…)`. A call
+	 * whose end lies beyond the kept tokens is taken as it is. */
+	for (depth = 0; i < n; i++) {
+		if (is_op(&t[i], "(") || is_op(&t[i], "[") || is_op(&t[i], "{"))
+			depth++;
+		else if ((is_op(&t[i], ")") || is_op(&t[i], "]") || is_op(&t[i], "}")) &&
+		    --depth == 0)
+			break;
+	}
+	if (i + 1 >= n)
 		emit(lx, PCB_PYSTMT_CALL_ASSIGN, t[0].line, ms, NULL, tok_str(&t[0]), NULL, callee,
 		    NULL);
 	else
@@ -640,6 +653,40 @@ out:
 	free(val);
 }
 
+static void statement(struct lexer *lx, const struct tok *t, size_t n, bool ms);
+
+/* The body of a one-line compound statement (`if x: import y`, `def f(): return 1`), after the
+ * header's ':' at bracket depth 0. */
+static void
+stmt_inline_body(struct lexer *lx, const struct tok *t, size_t n, bool ms)
+{
+	static const char *const kws[] = {
+		"if", "elif", "else", "try", "except", "finally", "with", "for", "while", "async",
+		"def", "class",
+	};
+	int depth = 0;
+	size_t k;
+
+	for (k = 0; k < PCB_ARRAY_LEN(kws) && !is_kw(&t[0], kws[k]); k++)
+		;
+	if (k == PCB_ARRAY_LEN(kws))
+		return;
+	if (is_kw(&t[0], "def") || is_kw(&t[0], "class") || is_kw(&t[0], "async"))
+		ms = false;
+	for (size_t i = 1; i < n; i++) {
+		if (is_op(&t[i], "(") || is_op(&t[i], "[") || is_op(&t[i], "{"))
+			depth++;
+		else if (is_op(&t[i], ")") || is_op(&t[i], "]") || is_op(&t[i], "}"))
+			depth--;
+		else if (depth == 0 && is_kw(&t[i], "lambda"))
+			return;   /* its ':' is not the header's: rare enough to leave alone */
+		else if (depth == 0 && is_op(&t[i], ":")) {
+			statement(lx, &t[i + 1], n - i - 1, ms);
+			return;
+		}
+	}
+}
+
 static void
 statement(struct lexer *lx, const struct tok *t, size_t n, bool ms)
 {
@@ -659,6 +706,7 @@ statement(struct lexer *lx, const struct tok *t, size_t n, bool ms)
 		stmt_assign(lx, t, n, ms);
 		stmt_setdefault(lx, t, n, ms);
 	}
+	stmt_inline_body(lx, t, n, ms);
 }
 
 /* A complete logical line: update the scope stack, split at ';', match each statement. */

@@ -738,6 +738,33 @@ START_TEST(test_scan_string_forms)
 }
 END_TEST
 
+START_TEST(test_scan_call_shapes_and_inline_bodies)
+{
+	struct pcb_pyscan s;
+
+	scan("m = re.compile('x').match\n"          /* value is an attribute, not the call */
+	    "h = Factory(1)(2)\n"
+	    "a, b = F(), G()\n"
+	    "c = d = F()\n"
+	    "e == F()\n"
+	    "ok = F(\n  *args, key=[1, (2)], **kw)\n"
+	    "if x: import inline; y = pkg.F()\n"
+	    "else: import other\n"
+	    "def f(): import local\n"
+	    "try: from fastapi import FastAPI\n"
+	    "except ImportError: FastAPI = None\n", &s);
+	ck_assert_uint_eq(s.n, 7);
+	assert_stmt(&s, 0, PCB_PYSTMT_CALL_ASSIGN, 6, true, NULL, "ok", NULL, "F", NULL);
+	assert_stmt(&s, 1, PCB_PYSTMT_IMPORT, 8, true, "inline", NULL, NULL, NULL, NULL);
+	assert_stmt(&s, 2, PCB_PYSTMT_CALL_ASSIGN, 8, true, NULL, "y", NULL, "pkg.F", NULL);
+	assert_stmt(&s, 3, PCB_PYSTMT_IMPORT, 9, true, "other", NULL, NULL, NULL, NULL);
+	assert_stmt(&s, 4, PCB_PYSTMT_DEF, 10, true, NULL, "f", NULL, NULL, NULL);
+	assert_stmt(&s, 5, PCB_PYSTMT_IMPORT, 10, false, "local", NULL, NULL, NULL, NULL);
+	assert_stmt(&s, 6, PCB_PYSTMT_FROM, 11, true, "fastapi", "FastAPI", NULL, NULL, NULL);
+	pcb_pyscan_free(&s);
+}
+END_TEST
+
 START_TEST(test_scan_environ_setdefault)
 {
 	struct pcb_pyscan s;
@@ -895,6 +922,7 @@ framework_suite(void)
 	tcase_add_test(tc, test_scan_imports);
 	tcase_add_test(tc, test_scan_scopes_and_defs);
 	tcase_add_test(tc, test_scan_string_forms);
+	tcase_add_test(tc, test_scan_call_shapes_and_inline_bodies);
 	tcase_add_test(tc, test_scan_environ_setdefault);
 	tcase_add_test(tc, test_scan_crlf_bom_and_text_bound);
 	tcase_add_test(tc, test_scan_errors_and_bounds);
