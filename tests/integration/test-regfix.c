@@ -557,6 +557,81 @@ START_TEST(token_auth)
 }
 END_TEST
 
+/* Request-body rules, driven by hand with curl: the first PATCH of upload data is cut after
+ * 1000 bytes, the next one answers 500 without reaching the registry, then a chunked PATCH and
+ * the closing PUT go through; Location headers keep the upload on the proxy. */
+static const char upload_script[] =
+    "set -u\n"
+    "P=$1\n"
+    "head -c 100000 /dev/urandom > data\n"
+    "d=sha256:$(sha256sum < data | cut -c1-64)\n"
+    "echo \"DIGEST $d\"\n"
+    "loc() { tr -d '\\r' < \"$1\" | sed -n 's/^[Ll]ocation: //p'; }\n"
+    "curl -sS -X POST -D h1 -o /dev/null \"http://$P/v2/t/z/blobs/uploads/\"\n"
+    "echo \"LOC1 $(loc h1)\"\n"
+    "curl -sS -X PATCH --data-binary @data -o /dev/null \"$(loc h1)\"; echo \"PATCH1 rc=$?\"\n"
+    "curl -sS -X POST -D h2 -o /dev/null \"http://$P/v2/t/z/blobs/uploads/\"\n"
+    "curl -sS -X PATCH --data-binary @data -o /dev/null -w 'PATCH2 %{http_code}\\n' \"$(loc h2)\"\n"
+    "curl -sS -X PATCH -H 'Transfer-Encoding: chunked' -H 'Content-Type: application/octet-stream' "
+    "--data-binary @data -D h3 -o /dev/null -w 'PATCH3 %{http_code}\\n' \"$(loc h2)\"\n"
+    "curl -sS -X PUT -o /dev/null -w 'PUT %{http_code}\\n' \"$(loc h3)&digest=$d\"\n";
+
+START_TEST(proxy_upload_rules)
+{
+	struct pcb_test_registry r;
+	struct pcb_test_proxy p;
+	char *out = NULL, *want, *d, *url;
+	int rc;
+
+	pcb_test_registry_start(&r, PCB_TEST_REGISTRY_PLAIN);
+	pcb_test_proxy_start(&p, r.host, "blob-put:drop@1000;blob-put:status=500");
+	pcb_test_write(tmp, "upload.sh", upload_script, 0755);
+	rc = pcb_test_runf(&out, "cd '%s' && sh ./upload.sh %s", tmp, p.host);
+	ck_assert_msg(rc == 0, "upload script: %s", out);
+	want = pcb_xasprintf("LOC1 http://%s/v2/t/z/blobs/uploads/", p.host);
+	ck_assert_msg(strstr(out, want) != NULL, "Location not on the proxy: %s", out);
+	free(want);
+	ck_assert_msg(strstr(out, "PATCH1 rc=52") != NULL, "dropped PATCH: %s", out);
+	ck_assert_msg(strstr(out, "PATCH2 500") != NULL, "PATCH with status=500: %s", out);
+	ck_assert_msg(strstr(out, "PATCH3 202") != NULL, "chunked PATCH: %s", out);
+	ck_assert_msg(strstr(out, "PUT 201") != NULL, "closing PUT: %s", out);
+	ck_assert_int_eq(pcb_test_proxy_count(&p, "POST", "upload"), 2);
+	ck_assert_int_eq(pcb_test_proxy_count(&p, "PATCH", "upload"), 3);
+	ck_assert_int_eq(pcb_test_proxy_count(&p, "PUT", "upload"), 1);
+	ck_assert_int_eq(pcb_test_proxy_count(&p, "any", "upload"), 6);
+	/* The registry itself has the blob, whole. */
+	d = strstr(out, "DIGEST ");
+	ck_assert(d != NULL);
+	d += 7;
+	d[PCB_DIGEST_LEN] = '\0';
+	url = pcb_xasprintf("%s/v2/t/z/blobs/%s", r.url, d);
+	want = pcb_xasprintf("200 %s 100000", d);
+	{
+		char *got = fetch(url, "*/*", &rc);
+		ck_assert_msg(rc == 0 && strcmp(got, want) == 0, "blob at the registry: %s", got);
+		free(got);
+	}
+	free(want);
+	free(url);
+	free(out);
+	pcb_test_proxy_stop(&p);
+	pcb_test_registry_stop(&r);
+}
+END_TEST
+
+/* A rule that does not parse stops the proxy at start with a message, not later. */
+START_TEST(proxy_bad_rule)
+{
+	char *out = NULL;
+	int rc = pcb_test_runf(&out, "/usr/bin/python3 %s/tests/lib/faultproxy.py --upstream "
+	    "127.0.0.1:1 --rules 'blob-get:explode' --port-file %s/port --stats %s/stats",
+	    pcb_test_source_dir(), tmp, tmp);
+	ck_assert_msg(rc == 2 && strstr(out, "bad rule 'blob-get:explode'") != NULL, "%d: %s", rc,
+	    out);
+	free(out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -573,6 +648,8 @@ main(void)
 	tcase_add_test(tc, proxy_status_and_corrupt);
 	tcase_add_test(tc, proxy_drop_and_429);
 	tcase_add_test(tc, proxy_push_through);
+	tcase_add_test(tc, proxy_upload_rules);
+	tcase_add_test(tc, proxy_bad_rule);
 	tcase_add_test(tc, token_auth);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
