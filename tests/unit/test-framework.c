@@ -934,11 +934,5 @@ framework_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(framework_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return pcb_test_run_suite(framework_suite());
 }
