@@ -96,4 +96,12 @@ int pcb_registry_push(struct pcb_registry *r, struct pcb_store *store,
     const char *manifest_digest, const struct pcb_image_ref *target,
     char digest_out[PCB_DIGEST_BUFSZ], struct pcb_err *err);
 
+/* Retry timing, exposed for unit tests. The wait before retry number `attempt` (1-based):
+ * retry_after_ms when the registry said so (>= 0), else full jitter — a uniform pick from
+ * [0, min(10 s, 200 ms * 2^(attempt-1))] driven by rnd. */
+int64_t pcb_registry_backoff_ms(int attempt, int64_t retry_after_ms, uint64_t rnd);
+/* A Retry-After value (delay-seconds or an HTTP date) as milliseconds from now_unix_s, at
+ * least 0; -1 when absent or unreadable. */
+int64_t pcb_registry_retry_after_ms(const char *value, int64_t now_unix_s);
+
 #endif
