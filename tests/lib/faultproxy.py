@@ -252,6 +252,8 @@ class Handler(BaseHTTPRequestHandler):
                    for k, v in headers]
         no_body = method == "HEAD" or resp.status in (204, 304) or 100 <= resp.status < 200
         length = resp.getheader("Content-Length")
+        if no_body and drop_at is not None:
+            raise Dropped()   # no body to cut short: cut before the answer instead
         if no_body:
             self.send_response(resp.status)
             for k, v in headers:
