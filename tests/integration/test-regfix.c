@@ -637,8 +637,6 @@ main(void)
 {
 	Suite *s = suite_create("regfix");
 	TCase *tc = tcase_create("registry");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -652,9 +650,5 @@ main(void)
 	tcase_add_test(tc, proxy_bad_rule);
 	tcase_add_test(tc, token_auth);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return pcb_test_run_suite(s);
 }
