@@ -1924,9 +1924,7 @@ detect_framework(struct pcb_project *p, struct pcb_err *err)
 	struct pcb_framework fw;
 	int rc;
 
-	memset(&fw, 0, sizeof fw);
-	pcb_strv_init(&fw.cmd);
-	pcb_strv_init(&fw.env);
+	memset(&fw, 0, sizeof fw);   /* pcb_framework_detect initialises it */
 	if ((rc = pcb_framework_detect(&in, &fw, err)) != 0)
 		goto out;
 	if (fw.name == NULL)
@@ -1977,7 +1975,7 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 	pcb_strv_init(&p->dependencies);
 	pcb_strv_init(&p->framework_env);
 	pcb_strv_init(&p->framework_cmd);
-	pcb_config_init(&p->config);
+	/* p->config stays zeroed (safe to free) until pcb_config_load initialises it. */
 	pcb_strv_init(&top);
 
 	real = realpath(context, NULL);
