@@ -796,6 +796,7 @@ struct ini_entry {
 	char *section;   /* lowercased as written */
 	char *key;       /* lowercased, as configparser does */
 	char *value;     /* continuation lines joined with '\n', trimmed */
+	size_t len, cap; /* value's length and allocation (it grows as a struct pcb_buf) */
 	int line;
 };
 
@@ -847,18 +848,23 @@ ini_parse(const char *text, struct ini *ini, struct pcb_err *err)
 			/* blank lines end nothing here: setuptools values never hold them */
 		} else if (isspace((unsigned char)s[0]) && ini->n > 0 && section != NULL &&
 		    strcmp(ini->v[ini->n - 1].section, section) == 0) {
+			/* Appended through a buffer: joining strings again and again would be
+			 * quadratic in a file of many continuation lines. */
 			struct ini_entry *e = &ini->v[ini->n - 1];
-			char *joined = e->value[0] != '\0' ? pcb_xasprintf("%s\n%s", e->value, line) :
-			    pcb_xstrdup(line);
-			if (strlen(joined) > INI_MAX) {
-				free(joined);
+			struct pcb_buf b = { e->value, e->len, e->cap, INI_MAX };
+			if ((b.len > 0 && pcb_buf_append(&b, "\n", 1) != 0) ||
+			    pcb_buf_append(&b, line, strlen(line)) != 0) {
+				e->value = b.data;
+				e->len = b.len;
+				e->cap = b.cap;
 				free(line);
 				rc = pcb_err_set(err, PCB_ETOOBIG, SETUP_CFG ": line %d: value too long",
 				    lineno);
 				goto out;
 			}
-			free(e->value);
-			e->value = joined;
+			e->value = b.data;
+			e->len = b.len;
+			e->cap = b.cap;
 		} else if (line[0] == '[') {
 			size_t l = strlen(line);
 			if (l < 3 || line[l - 1] != ']') {
@@ -887,6 +893,8 @@ ini_parse(const char *text, struct ini *ini, struct pcb_err *err)
 			for (char *c = e->key; *c != '\0'; c++)
 				*c = (char)tolower((unsigned char)*c);
 			e->value = trimmed(line + k + 1, strlen(line + k + 1));
+			e->len = strlen(e->value);
+			e->cap = e->len + 1;
 			e->line = lineno;
 		}
 		free(line);
@@ -958,7 +966,8 @@ add_dependency(struct pcb_project *p, const char *req, size_t len)
 
 	if (name == NULL)
 		return;
-	if (pcb_strv_contains(&p->dependencies, name) || p->dependencies.n >= 4096)
+	/* Bounded: a list this long is not a real project's, and the lookup stays cheap. */
+	if (p->dependencies.n >= 4096 || pcb_strv_contains(&p->dependencies, name))
 		free(name);
 	else
 		pcb_strv_push_owned(&p->dependencies, name);
@@ -1950,10 +1959,10 @@ compile_extra_excludes(struct pcb_project *p)
 
 	if (p->config.exclude.value.n == 0)
 		return;
-	pcb_buf_init(&b, 1024 * 1024);
+	/* 256 patterns of at most 4 KiB each (config.c) always fit. */
+	pcb_buf_init(&b, 2 * 1024 * 1024);
 	for (size_t i = 0; i < p->config.exclude.value.n; i++)
-		if (pcb_buf_appendf(&b, "%s\n", p->config.exclude.value.v[i]) != 0)
-			break;   /* bounded: 256 patterns of 4 KiB at most fit */
+		pcb_buf_appendf(&b, "%s\n", p->config.exclude.value.v[i]);
 	p->extra_ignore = pcb_ignore_from_text(b.data != NULL ? b.data : "");
 	pcb_buf_free(&b);
 }
