@@ -795,6 +795,7 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 	ADD_STR(src, "python_version", p->python_version_source);
 	ADD_STR(src, "package", pr->package_source);
 	ADD_STR(src, "layout", "discovered");
+	ADD_STR(src, "dependencies", pr->dependencies_source);
 	ADD_STR(src, "framework", pr->framework_source);
 	ADD_STR(src, "port", p->port_source);
 	ADD_STR(src, "user", p->user_source);

@@ -1,7 +1,11 @@
-/* project.c — Python project discovery: reads pyproject.toml (PEP 621 [project], with
- * [tool.poetry] as fallback), finds the import package, picks the top-level paths that go into
- * the image and works out the command that starts the app. Also the include/exclude filter
- * used while packing (built-in excludes + ignore-file patterns, see ignore.c). */
+/* project.c — Python project discovery: metadata from pyproject.toml (PEP 621 [project],
+ * [tool.poetry], the dynamic version as Hatch, PDM or setuptools write it), setup.cfg (a small
+ * INI reader) and requirements*.txt, each value with where it came from; requires-python (PEP
+ * 440, Poetry's ^ and ~) to a Python minor; the import package and layout (src, flat, app,
+ * namespace packages, single modules); the top-level paths that go into the image; the web
+ * framework (framework.c) and the command that starts the app; the project's build config
+ * (config.c). Also the include/exclude filter used while packing (built-in excludes +
+ * ignore-file patterns, see ignore.c, + the config's exclude patterns). */
 #include "project.h"
 
 #include <ctype.h>
@@ -959,6 +963,20 @@ requirement_name(const char *s, size_t len)
 	return pep503(s, n);
 }
 
+/* Notes `from` in p->dependencies_source when the list grew since `before`. */
+static void
+note_dep_source(struct pcb_project *p, size_t before, const char *from)
+{
+	char *s;
+
+	if (p->dependencies.n == before)
+		return;
+	s = p->dependencies_source == NULL ? pcb_xstrdup(from) :
+	    pcb_xasprintf("%s, %s", p->dependencies_source, from);
+	free(p->dependencies_source);
+	p->dependencies_source = s;
+}
+
 static void
 add_dependency(struct pcb_project *p, const char *req, size_t len)
 {
@@ -1254,7 +1272,7 @@ read_pyproject(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
 	const char *ppython = NULL;
 	char *path = NULL, *text = NULL;
 	bool dynamic_version = false;
-	size_t len;
+	size_t len, deps_before;
 	int rc;
 
 	path = pcb_path_join(p->context, PYPROJECT);
@@ -1290,6 +1308,8 @@ read_pyproject(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
 	    (rc = read_authors_621(p, proj, err)) != 0 ||
 	    (rc = each_string(p, proj, "project", "dependencies", push_requirement, err)) != 0)
 		goto out;
+	note_dep_source(p, 0, PYPROJECT " [project].dependencies");
+	deps_before = p->dependencies.n;
 	if ((rc = get_str(p->pylocs, poetry, "tool.poetry", "name", &pname, err)) != 0 ||
 	    (rc = get_str(p->pylocs, poetry, "tool.poetry", "version", &pversion, err)) != 0 ||
 	    (rc = get_str(p->pylocs, poetry, "tool.poetry", "description", &pdesc, err)) != 0 ||
@@ -1298,6 +1318,7 @@ read_pyproject(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
 	    &sc->poetry, err)) != 0 ||
 	    (rc = read_poetry_deps(p, poetry, &ppython, err)) != 0)
 		goto out;
+	note_dep_source(p, deps_before, PYPROJECT " [tool.poetry.dependencies]");
 	if (p->authors.n == 0) {
 		if ((rc = each_string(p, poetry, "tool.poetry", "authors", push_author, err)) != 0)
 			goto out;
@@ -1435,6 +1456,7 @@ read_setup_cfg(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
 			    "'%s'", e->value);
 	}
 	if ((e = ini_get(&ini, "options", "install_requires")) != NULL) {
+		size_t before = p->dependencies.n;
 		for (const char *s = e->value; *s != '\0';) {
 			size_t l = strcspn(s, "\n");
 			const char *hash = memchr(s, '#', l);
@@ -1443,6 +1465,7 @@ read_setup_cfg(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
 			if (*s == '\n')
 				s++;
 		}
+		note_dep_source(p, before, SETUP_CFG " [options].install_requires");
 	}
 	if ((e = ini_get(&ini, "options.entry_points", "console_scripts")) != NULL) {
 		sc->setup_cfg = json_object_new_object();
@@ -1489,8 +1512,11 @@ read_all_requirements(struct pcb_project *p, const struct pcb_strv *top, struct 
 		    pcb_project_filter(p, top->v[i], false))
 			pcb_strv_push(&files, top->v[i]);
 	pcb_strv_sort(&files);
-	for (size_t i = 0; i < files.n && rc == 0; i++)
+	for (size_t i = 0; i < files.n && rc == 0; i++) {
+		size_t before = p->dependencies.n;
 		rc = read_requirements(p, files.v[i], err);
+		note_dep_source(p, before, files.v[i]);
+	}
 	pcb_strv_free(&files);
 	return rc;
 }

@@ -685,6 +685,8 @@ START_TEST(test_pep621_authors_dependencies_sources)
 	assert_str(p.authors_source, "pyproject.toml [project].authors", "authors_source");
 	assert_strv(&p.dependencies, "dependencies", "flask-sqlalchemy", "numpy", "pkg", "pytest",
 	    "pyyaml", "requests", "zope-interface", NULL);
+	assert_str(p.dependencies_source, "pyproject.toml [project].dependencies, "
+	    "requirements-dev.txt, requirements.txt", "dependencies_source");
 	assert_str(p.name_source, "pyproject.toml [project].name", "name_source");
 	assert_str(p.version_source, "pyproject.toml [project].version", "version_source");
 	assert_str(p.layout, "module", "layout");
@@ -877,6 +879,8 @@ START_TEST(test_setup_cfg_project)
 	assert_strv(&p.authors, "authors", "Cy <cy@example.org>", NULL);
 	assert_str(p.python_version, "3.9", "python_version");
 	assert_strv(&p.dependencies, "dependencies", "click", "jinja2", NULL);
+	assert_str(p.dependencies_source, "setup.cfg [options].install_requires",
+	    "dependencies_source");
 	assert_strv(&p.cmd, "cmd", "python", "-c",
 	    "import sys; from cfgapp.cli import main; sys.exit(main())", NULL);
 	assert_str(p.cmd_source,
