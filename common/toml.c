@@ -633,6 +633,38 @@ str_reset(struct tp *p)
 		p->str.data[0] = '\0';
 }
 
+/* At a delimiter character q (a quotation mark or an apostrophe) inside a string: a single-line
+ * string ends here; in a multi-line one, a run of one or two is content, three to five close the
+ * string (the first up to two being content). Returns 0 when the string ended, 1 to go on, or
+ * the parse error. */
+static int
+string_quotes(struct tp *p, char q, bool ml)
+{
+	const char *pair = q == '"' ? "\"\"" : "''";
+	size_t n = 0;
+
+	if (!ml) {
+		p->i++;
+		return 0;
+	}
+	while (at(p, n) == q)
+		n++;
+	if (n < 3) {
+		(void)pcb_buf_append(&p->str, pair, n);
+		p->i += n;
+		return 1;
+	}
+	if (n > 5)
+		return q == '"' ?
+		    fail_at(p, p->i + 5, "too many quotation marks at the end of a multi-line string "
+		    "(at most two may precede the closing \"\"\")") :
+		    fail_at(p, p->i + 5, "too many apostrophes at the end of a multi-line literal "
+		    "string (at most two may precede the closing ''')");
+	(void)pcb_buf_append(&p->str, pair, n - 3);
+	p->i += n;
+	return 0;
+}
+
 /* A basic string ("..." or """...""") at the cursor into p->str. */
 static int
 parse_basic(struct tp *p, bool ml)
@@ -649,25 +681,10 @@ parse_basic(struct tp *p, bool ml)
 		if (c < 0)
 			return fail_at(p, start, "string is not closed before the end of the file");
 		if (c == '"') {
-			size_t n = 0;
-
-			if (!ml) {
-				p->i++;
-				return 0;
-			}
-			while (at(p, n) == '"')
-				n++;
-			if (n < 3) {
-				(void)pcb_buf_append(&p->str, "\"\"", n);
-				p->i += n;
-				continue;
-			}
-			if (n > 5)
-				return fail_at(p, p->i + 5, "too many quotation marks at the end of a "
-				    "multi-line string (at most two may precede the closing \"\"\")");
-			(void)pcb_buf_append(&p->str, "\"\"", n - 3);
-			p->i += n;
-			return 0;
+			int r = string_quotes(p, '"', ml);
+			if (r <= 0)
+				return r;
+			continue;
 		}
 		if (c == '\\') {
 			int d = at(p, 1);
@@ -787,25 +804,10 @@ parse_literal(struct tp *p, bool ml)
 		if (c < 0)
 			return fail_at(p, start, "string is not closed before the end of the file");
 		if (c == '\'') {
-			size_t n = 0;
-
-			if (!ml) {
-				p->i++;
-				return 0;
-			}
-			while (at(p, n) == '\'')
-				n++;
-			if (n < 3) {
-				(void)pcb_buf_append(&p->str, "''", n);
-				p->i += n;
-				continue;
-			}
-			if (n > 5)
-				return fail_at(p, p->i + 5, "too many apostrophes at the end of a "
-				    "multi-line literal string (at most two may precede the closing ''')");
-			(void)pcb_buf_append(&p->str, "''", n - 3);
-			p->i += n;
-			return 0;
+			int r = string_quotes(p, '\'', ml);
+			if (r <= 0)
+				return r;
+			continue;
 		}
 		if (c == '\n' || c == '\r') {
 			size_t nl = newline_len(p);
