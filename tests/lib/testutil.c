@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store.h"
 #include "util.h"
 
 int
@@ -42,6 +44,43 @@ pcb_test_rmtree(const char *path)
 {
 	if (path != NULL)
 		pcb_rm_rf(path, NULL);
+}
+
+struct pcb_store *
+pcb_test_store_new(char **dir_out)
+{
+	struct pcb_store *store = NULL;
+	struct pcb_err e;
+	char *root;
+
+	*dir_out = pcb_test_tmpdir();
+	root = pcb_path_join(*dir_out, "store");
+	ck_assert_msg(pcb_store_create(root, &store, &e) == 0, "%s", e.msg);
+	free(root);
+	return store;
+}
+
+void
+pcb_test_store_free(struct pcb_store *store, char *dir)
+{
+	pcb_store_destroy(store);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+
+int
+pcb_test_count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_msg(d != NULL, "opendir %s: %s", path, strerror(errno));
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
 }
 
 void

@@ -19,6 +19,14 @@ int pcb_test_run_suite(struct Suite *s);
 char *pcb_test_tmpdir(void);
 void pcb_test_rmtree(const char *path);
 
+/* A content store in a fresh temp dir, for a suite's setup: *dir_out gets the dir (free it
+ * with pcb_test_store_free, which also destroys the store and removes the tree). */
+struct pcb_store;
+struct pcb_store *pcb_test_store_new(char **dir_out);
+void pcb_test_store_free(struct pcb_store *store, char *dir);
+/* Entries in a directory, not counting . and .. (fails the test if it cannot be read). */
+int pcb_test_count_dir(const char *path);
+
 /* Writes dir/rel (parents created) with content and mode. Aborts the test on failure. */
 void pcb_test_write(const char *dir, const char *rel, const char *content, mode_t mode);
 /* mkdir -p dir/rel. */

@@ -15,21 +15,15 @@ static struct pcb_store *store;
 static void
 setup(void)
 {
-	struct pcb_err e;
-	char *root;
-
-	tmp = pcb_test_tmpdir();
-	root = pcb_path_join(tmp, "state");
-	ck_assert_msg(pcb_store_create(root, &store, &e) == 0, "%s", e.msg);
-	free(root);
+	store = pcb_test_store_new(&tmp);
 }
 
 static void
 teardown(void)
 {
-	pcb_store_destroy(store);
-	pcb_test_rmtree(tmp);
-	free(tmp);
+	pcb_test_store_free(store, tmp);
+	store = NULL;
+	tmp = NULL;
 }
 
 static void

@@ -23,37 +23,15 @@ static struct pcb_store *store;
 static void
 setup(void)
 {
-	struct pcb_err e;
-	char *root;
-
-	tdir = pcb_test_tmpdir();
-	root = pcb_path_join(tdir, "store");
-	ck_assert_msg(pcb_store_create(root, &store, &e) == 0, "%s", e.msg);
-	free(root);
+	store = pcb_test_store_new(&tdir);
 }
 
 static void
 teardown(void)
 {
-	pcb_store_destroy(store);
+	pcb_test_store_free(store, tdir);
 	store = NULL;
-	pcb_test_rmtree(tdir);
-	free(tdir);
-}
-
-static int
-count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_msg(d != NULL, "opendir %s: %s", path, strerror(errno));
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
+	tdir = NULL;
 }
 
 /* Lists ctx under prefix, finishes and packs. Returns the pack result code. */
@@ -482,16 +460,16 @@ START_TEST(test_cancel)
 	tmp = pcb_path_join(pcb_store_root(store), "tmp");
 	/* Set before the start. */
 	ck_assert_int_eq(pack_dir(ctx, "", NULL, NULL, &o, &r, &e), PCB_ECANCELED);
-	ck_assert_int_eq(count_dir(blobs), 0);
-	ck_assert_int_eq(count_dir(tmp), 0);
+	ck_assert_int_eq(pcb_test_count_dir(blobs), 0);
+	ck_assert_int_eq(pcb_test_count_dir(tmp), 0);
 	/* Set during the big file, from the progress callback: noticed at the next chunk. */
 	atomic_store(&flag, 0);
 	o.progress = cancel_on_progress;
 	o.progress_ud = &flag;
 	ck_assert_int_eq(pack_dir(ctx, "", NULL, NULL, &o, &r, &e), PCB_ECANCELED);
 	ck_assert_msg(strstr(e.msg, "cancelled") != NULL, "%s", e.msg);
-	ck_assert_int_eq(count_dir(blobs), 0);
-	ck_assert_int_eq(count_dir(tmp), 0);
+	ck_assert_int_eq(pcb_test_count_dir(blobs), 0);
+	ck_assert_int_eq(pcb_test_count_dir(tmp), 0);
 	free(blobs);
 	free(tmp);
 	free(big);

@@ -24,45 +24,22 @@ static struct pcb_store *store;
 static void
 setup(void)
 {
-	struct pcb_err e;
-	char *root;
-
-	tdir = pcb_test_tmpdir();
-	root = pcb_path_join(tdir, "store");
-	ck_assert_msg(pcb_store_create(root, &store, &e) == 0, "%s", e.msg);
-	free(root);
+	store = pcb_test_store_new(&tdir);
 }
 
 static void
 teardown(void)
 {
-	pcb_store_destroy(store);
+	pcb_test_store_free(store, tdir);
 	store = NULL;
-	pcb_test_rmtree(tdir);
-	free(tdir);
-}
-
-/* Number of entries in a directory, not counting . and .. */
-static int
-count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_msg(d != NULL, "opendir %s: %s", path, strerror(errno));
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
+	tdir = NULL;
 }
 
 static int
 count_tmp(void)
 {
 	char *p = pcb_path_join(pcb_store_root(store), "tmp");
-	int n = count_dir(p);
+	int n = pcb_test_count_dir(p);
 	free(p);
 	return n;
 }
@@ -185,7 +162,7 @@ START_TEST(test_idempotent_put_and_stat)
 	    d2, &e), 0);
 	ck_assert_str_eq(d1, d2);
 	blobs = pcb_path_join(pcb_store_root(store), "blobs/sha256");
-	ck_assert_int_eq(count_dir(blobs), 1);
+	ck_assert_int_eq(pcb_test_count_dir(blobs), 1);
 	free(blobs);
 	ck_assert_int_eq(count_tmp(), 0);
 	ck_assert_msg(pcb_store_stat(store, d1, &size, &mt, &e) == 0, "%s", e.msg);
@@ -263,7 +240,7 @@ START_TEST(test_export_copy)
 	ck_assert_str_eq(want, digest);
 	free(content);
 	/* No temp file left beside it. */
-	ck_assert_int_eq(count_dir(other), 1);
+	ck_assert_int_eq(pcb_test_count_dir(other), 1);
 	pcb_test_rmtree(other);
 	free(other);
 	free(dst);
@@ -350,7 +327,7 @@ START_TEST(test_stale_tmp_cleaned)
 	pcb_store_destroy(store);
 	store = NULL;
 	ck_assert_msg(pcb_store_create(root, &store, &e) == 0, "%s", e.msg);
-	ck_assert_int_eq(count_dir(tmp), 1);
+	ck_assert_int_eq(pcb_test_count_dir(tmp), 1);
 	ck_assert_int_eq(access(live, F_OK), 0);
 	close(fd);
 	/* A writer's own temp file survives a second store opening the same root. */
@@ -361,10 +338,10 @@ START_TEST(test_stale_tmp_cleaned)
 		ck_assert_int_eq(pcb_store_create(root, &s2, &e), 0);
 		pcb_store_destroy(s2);
 	}
-	ck_assert_int_eq(count_dir(tmp), 1);   /* blob-live was unlocked: gone; ours kept */
+	ck_assert_int_eq(pcb_test_count_dir(tmp), 1);   /* blob-live was unlocked: gone; ours kept */
 	ck_assert_int_eq(access(live, F_OK), -1);
 	ck_assert_int_eq(pcb_blob_writer_commit(w, NULL, NULL, NULL, NULL, &e), 0);
-	ck_assert_int_eq(count_dir(tmp), 0);
+	ck_assert_int_eq(pcb_test_count_dir(tmp), 0);
 	free(live);
 	free(tmp);
 	free(root);
@@ -405,12 +382,12 @@ START_TEST(test_enospc)
 	ck_assert_msg(strstr(e.msg, "disk full") != NULL &&
 	    strstr(e.msg, "No space left on device") != NULL, "%s", e.msg);
 	tmp = pcb_path_join(root, "tmp");
-	ck_assert_int_eq(count_dir(tmp), 0);
+	ck_assert_int_eq(pcb_test_count_dir(tmp), 0);
 	/* The same through pcb_store_put. */
 	buf = pcb_xrealloc(buf, 4 * n);
 	memset(buf, 0, 4 * n);
 	ck_assert_int_eq(pcb_store_put(s, buf, 4 * n, NULL, NULL, &e), PCB_ENOSPC);
-	ck_assert_int_eq(count_dir(tmp), 0);
+	ck_assert_int_eq(pcb_test_count_dir(tmp), 0);
 	/* And the store still works for what fits. */
 	ck_assert_int_eq(pcb_store_put(s, "small", 5, NULL, NULL, &e), 0);
 	pcb_store_destroy(s);
@@ -493,7 +470,7 @@ START_TEST(test_concurrent_writers)
 	ck_assert_int_eq(pcb_store_stat(store, want, &size, NULL, &e), 0);
 	ck_assert_uint_eq(size, sizeof shared);
 	blobs = pcb_path_join(pcb_store_root(store), "blobs/sha256");
-	ck_assert_int_eq(count_dir(blobs), 1 + N_THREADS * N_ROUNDS);
+	ck_assert_int_eq(pcb_test_count_dir(blobs), 1 + N_THREADS * N_ROUNDS);
 	free(blobs);
 	ck_assert_int_eq(count_tmp(), 0);
 }
