@@ -72,6 +72,7 @@ struct resp {
 	char *www_bearer, *www_basic;
 	struct pcb_buf body;        /* non-2xx bodies, or 2xx when no sink */
 	bool too_big;
+	int curl_code;              /* of a transport error, else 0 */
 };
 
 /* Where a 2xx response body goes instead of resp.body (blob downloads). Returns 0 or an
@@ -762,6 +763,7 @@ exchange(struct pcb_registry *r, CURL *c, const struct req *q, const char *auth_
 		/* A transfer cut short after the status line is still a transport error: the
 		 * body is incomplete. */
 		url_hostport(q->url, hp);
+		s->curl_code = (int)cc;
 		rc = pcb_err_set(err, PCB_EIO, "%s", ebuf[0] != '\0' ? ebuf : curl_easy_strerror(cc));
 		s->status = 0;
 		goto out;
@@ -942,7 +944,10 @@ ensure_base(struct pcb_registry *r, CURL *c, struct pcb_err *err)
 	q.no_auth = true;
 	q.url = pcb_xasprintf("https://%s/v2/", r->host);
 	rc = request(r, c, &q, &s, err);
-	if (rc == PCB_EIO && r->plain_ok) {
+	/* A server that speaks TLS with a certificate we cannot verify is an HTTPS server:
+	 * say so rather than try plain HTTP on its port. */
+	if (rc == PCB_EIO && r->plain_ok && s.curl_code != CURLE_PEER_FAILED_VERIFICATION &&
+	    s.curl_code != CURLE_SSL_CERTPROBLEM && s.curl_code != CURLE_SSL_CACERT_BADFILE) {
 		tls_msg = pcb_xstrdup(err != NULL ? err->msg : "");
 		free(q.url);
 		q.url = pcb_xasprintf("http://%s/v2/", r->host);

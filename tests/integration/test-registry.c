@@ -231,7 +231,10 @@ skopeo_digest(const struct pcb_test_registry *reg, const char *repo_tag)
 	if (reg->username != NULL)
 		creds = pcb_xasprintf("--creds '%s:%s'", reg->username, reg->password);
 	if (reg->ca_file != NULL) {
-		char *cd = pcb_path_join(reg->dir, "certs");
+		/* A directory with the CA alone: skopeo takes any X.key there for a client key. */
+		char *cd = pcb_path_join(tmp, "skopeo-certs"), *ca = pcb_test_read(reg->ca_file, NULL);
+		pcb_test_write(cd, "ca.crt", ca, 0644);
+		free(ca);
 		cmd = pcb_xasprintf("skopeo inspect --cert-dir '%s' %s docker://%s/%s", cd,
 		    creds != NULL ? creds : "", reg->host, repo_tag);
 		free(cd);
@@ -639,6 +642,199 @@ START_TEST(cancelled_push)
 }
 END_TEST
 
+
+/* One credential for reg, as the client would hand it in. */
+static void
+creds_for(struct pcb_credentials *cs, struct pcb_credential *c, const char *host,
+    const char *user, const char *pass, const char *identity)
+{
+	memset(c, 0, sizeof *c);
+	c->registry = (char *)host;
+	c->username = (char *)user;
+	c->password = (char *)pass;
+	c->identity_token = (char *)identity;
+	cs->v = c;
+	cs->n = 1;
+}
+
+START_TEST(basic_auth_over_tls)
+{
+	struct pcb_test_registry reg;
+	struct pcb_store *s1 = new_store("s1"), *s2 = new_store("s2");
+	struct pcb_registry_opts o;
+	struct pcb_registry *r;
+	struct pcb_credentials cs;
+	struct pcb_credential cr;
+	struct counts c;
+	struct img im;
+	struct pcb_err e;
+	char dg[PCB_DIGEST_BUFSZ], *sd, *certs_d, *ca;
+	json_object *res = NULL;
+
+	pcb_test_registry_start(&reg, PCB_TEST_REGISTRY_BASIC_TLS);
+	make_image(s1, 200000, 100, &im);
+	counts_init(&c);
+	opts_init(&o, &c);
+	o.max_attempts = 2;
+
+	/* Without the test CA: a TLS verification error, and no fallback to plain HTTP. */
+	creds_for(&cs, &cr, reg.host, reg.username, reg.password, NULL);
+	o.creds = &cs;
+	o.certs_d = tmp;   /* an empty certs.d */
+	r = client(reg.host, &o);
+	ck_assert_int_eq(push(r, s1, im.manifest, reg.host, "sec/app:1", dg, &e), PCB_EIO);
+	ck_assert_msg(strstr(e.msg, "certificate") != NULL, "%s", e.msg);
+	ck_assert_msg(strstr(e.msg, reg.host) != NULL, "%s", e.msg);
+	pcb_registry_destroy(r);
+
+	/* certs.d/<host:port>/ca.crt, as docker reads it. */
+	certs_d = pcb_path_join(tmp, "certs.d");
+	ca = pcb_test_read(reg.ca_file, NULL);
+	{
+		char *rel = pcb_xasprintf("%s/ca.crt", reg.host);
+		pcb_test_write(certs_d, rel, ca, 0644);
+		free(rel);
+	}
+	o.certs_d = certs_d;
+	r = client(reg.host, &o);
+	ck_assert_msg(push(r, s1, im.manifest, reg.host, "sec/app:1", dg, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(dg, im.manifest);
+	pcb_registry_destroy(r);
+	if (pcb_test_have("skopeo")) {
+		sd = skopeo_digest(&reg, "sec/app:1");
+		ck_assert_str_eq(sd, im.manifest);
+		free(sd);
+	}
+
+	/* --ca-cert, and pull back. */
+	o.certs_d = tmp;
+	o.ca_file = reg.ca_file;
+	r = client(reg.host, &o);
+	ck_assert_msg(pull(r, s2, reg.host, "sec/app:1", &res, &e) == 0, "%s", e.msg);
+	same_image(s1, s2, &im);
+	json_object_put(res);
+	res = NULL;
+	pcb_registry_destroy(r);
+
+	/* A wrong password: named as such, for this host and user, and never echoed. */
+	creds_for(&cs, &cr, reg.host, reg.username, "wrong-secret-xyz", NULL);
+	r = client(reg.host, &o);
+	ck_assert_int_eq(pull(r, s2, reg.host, "sec/app:2", &res, &e), PCB_EPERM);
+	{
+		char *want = pcb_xasprintf("authentication failed for %s (as %s)", reg.host,
+		    reg.username);
+		ck_assert_msg(strstr(e.msg, want) != NULL, "%s", e.msg);
+		free(want);
+	}
+	ck_assert_int_eq(e.http_status, 401);
+	ck_assert(strstr(e.msg, "wrong-secret-xyz") == NULL);
+	pcb_registry_destroy(r);
+
+	/* No credentials at all. */
+	o.creds = NULL;
+	r = client(reg.host, &o);
+	ck_assert_int_eq(pull(r, s2, reg.host, "sec/app:1", &res, &e), PCB_EPERM);
+	ck_assert_msg(strstr(e.msg, "username and password") != NULL, "%s", e.msg);
+	pcb_registry_destroy(r);
+
+	free(ca);
+	free(certs_d);
+	pcb_store_destroy(s1);
+	pcb_store_destroy(s2);
+	pcb_test_registry_stop(&reg);
+}
+END_TEST
+
+START_TEST(bearer_tokens)
+{
+	struct pcb_test_registry reg;
+	struct pcb_store *s1 = new_store("s1"), *s2 = new_store("s2"), *s3 = new_store("s3");
+	struct pcb_registry_opts o;
+	struct pcb_registry *r;
+	struct pcb_credentials cs;
+	struct pcb_credential cr;
+	struct counts c;
+	struct img im;
+	struct pcb_err e;
+	char dg[PCB_DIGEST_BUFSZ], *out = NULL;
+	json_object *res = NULL, *j, *v;
+	int n1, n2;
+
+	pcb_test_registry_start(&reg, PCB_TEST_REGISTRY_TOKEN);
+	make_image(s1, 200000, 100, &im);
+	counts_init(&c);
+	opts_init(&o, &c);
+	o.max_attempts = 2;
+	o.ca_file = reg.ca_file;
+	o.certs_d = tmp;
+	creds_for(&cs, &cr, reg.host, reg.username, reg.password, NULL);
+	o.creds = &cs;
+
+	/* Push with a password: tokens fetched by GET, then reused from the cache. */
+	r = client(reg.host, &o);
+	ck_assert_msg(push(r, s1, im.manifest, reg.host, "tok/app:1", dg, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(dg, im.manifest);
+	n1 = pcb_test_registry_token_count(&reg, "GET", 200);
+	ck_assert_int_ge(n1, 1);
+	ck_assert_int_eq(pcb_test_registry_token_count(&reg, "any", 401), 0);
+	ck_assert_msg(push(r, s1, im.manifest, reg.host, "tok/app:2", dg, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(pcb_test_registry_token_count(&reg, "GET", 200), n1);
+	/* A mount from tok/app into tok/other needs a token with both scopes. */
+	counts_init(&c);
+	ck_assert_msg(push(r, s1, im.manifest, reg.host, "tok/other:1", dg, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(c.mount, 3);
+	pcb_registry_destroy(r);
+
+	/* Anonymous pull, when the token server allows it. */
+	o.creds = NULL;
+	r = client(reg.host, &o);
+	ck_assert_int_eq(pull(r, s2, reg.host, "tok/app:1", &res, &e), PCB_EPERM);
+	ck_assert_msg(strstr(e.msg, "authentication failed") != NULL, "%s", e.msg);
+	pcb_test_registry_token_set(&reg, 300, true);
+	ck_assert_msg(pull(r, s2, reg.host, "tok/app:1", &res, &e) == 0, "%s", e.msg);
+	same_image(s1, s2, &im);
+	json_object_put(res);
+	res = NULL;
+	/* … but not a push. */
+	ck_assert_int_eq(push(r, s1, im.manifest, reg.host, "tok/anon:1", dg, &e), PCB_EPERM);
+	ck_assert_msg(strstr(e.msg, "has no push access to") != NULL, "%s", e.msg);
+	pcb_registry_destroy(r);
+
+	/* An identity token (docker's "identitytoken"): the OAuth2 refresh-token POST. */
+	ck_assert_int_eq(pcb_test_runf(&out, "curl -sf --cacert '%s' -u '%s:%s' "
+	    "'%s?service=%s&scope=repository:tok/app:pull&offline_token=true'", reg.ca_file,
+	    reg.username, reg.password, reg.token_realm, reg.service), 0);
+	j = json_tokener_parse(out);
+	ck_assert_msg(j != NULL && json_object_object_get_ex(j, "refresh_token", &v), "%s", out);
+	creds_for(&cs, &cr, reg.host, NULL, NULL, json_object_get_string(v));
+	o.creds = &cs;
+	n2 = pcb_test_registry_token_count(&reg, "POST", 200);
+	r = client(reg.host, &o);
+	ck_assert_msg(pull(r, s3, reg.host, "tok/other:1", &res, &e) == 0, "%s", e.msg);
+	ck_assert_int_gt(pcb_test_registry_token_count(&reg, "POST", 200), n2);
+	json_object_put(res);
+	res = NULL;
+	pcb_registry_destroy(r);
+	json_object_put(j);
+	free(out);
+
+	/* Expired tokens: a clear authentication error, not a loop. */
+	pcb_test_registry_token_set(&reg, 0, false);
+	creds_for(&cs, &cr, reg.host, reg.username, reg.password, NULL);
+	o.creds = &cs;
+	r = client(reg.host, &o);
+	ck_assert_int_eq(pull(r, s2, reg.host, "tok/app:2", &res, &e), PCB_EPERM);
+	ck_assert_msg(strstr(e.msg, "authentication failed") != NULL, "%s", e.msg);
+	ck_assert(strstr(e.msg, reg.password) == NULL);
+	pcb_registry_destroy(r);
+
+	pcb_store_destroy(s1);
+	pcb_store_destroy(s2);
+	pcb_store_destroy(s3);
+	pcb_test_registry_stop(&reg);
+}
+END_TEST
+
 static Suite *
 registry_suite(void)
 {
@@ -660,6 +856,12 @@ registry_suite(void)
 	tcase_add_test(tc, too_many_requests_honours_retry_after);
 	tcase_add_test(tc, dropped_blob_get_resumed);
 	tcase_add_test(tc, cancelled_push);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("auth");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, basic_auth_over_tls);
+	tcase_add_test(tc, bearer_tokens);
 	suite_add_tcase(s, tc);
 	return s;
 }
