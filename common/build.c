@@ -37,6 +37,7 @@ pcb_build_spec_init(struct pcb_build_spec *s)
 	pcb_strv_init(&s->entrypoint);
 	pcb_strv_init(&s->cmd);
 	s->source_date_epoch = -1;
+	pcb_transfer_access_init(&s->access);
 }
 
 void
@@ -53,6 +54,7 @@ pcb_build_spec_free(struct pcb_build_spec *s)
 	free(s->workdir);
 	pcb_strv_free(&s->entrypoint);
 	pcb_strv_free(&s->cmd);
+	pcb_transfer_access_free(&s->access);
 	memset(s, 0, sizeof *s);
 }
 
@@ -244,6 +246,7 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 		return pcb_err_set(err, PCB_EINVAL, "build spec: expected a JSON object, got %s",
 		    type_name(j));
 	json_object_object_foreach(j, key, v) {
+		bool handled;
 		if (strcmp(key, "context") == 0) {
 			free(s->context);
 			s->context = NULL;
@@ -291,6 +294,15 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 				    "number of seconds between 0 and 253402300799");
 			else
 				s->source_date_epoch = json_object_get_int64(v);
+		} else if (strcmp(key, "push") == 0) {
+			if (!json_object_is_type(v, json_type_boolean))
+				rc = pcb_err_set(err, PCB_EINVAL, "push: expected a boolean, got %s",
+				    type_name(v));
+			else
+				s->push = json_object_get_boolean(v);
+		} else if ((rc = pcb_transfer_access_field(key, v, &s->access, &handled, err)) != 0 ||
+		    handled) {
+			/* parsed (or failed) as a credential field */
 		} else {
 			rc = pcb_err_set(err, PCB_EINVAL, "build spec: unknown field '%.100s'", key);
 		}
@@ -299,6 +311,14 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 	}
 	if (s->context == NULL)
 		return pcb_err_set(err, PCB_EINVAL, "build spec: missing required field 'context'");
+	/* Checked after every field is read: "push" may come before "tags". */
+	if (s->push && s->tags.n == 0)
+		return pcb_err_set(err, PCB_EINVAL, "push: needs at least one tag naming a registry "
+		    "(e.g. \"127.0.0.1:5000/team/app:1\")");
+	for (size_t i = 0; s->push && i < s->tags.n; i++)
+		if (!pcb_transfer_ref_has_registry(s->tags.v[i]))
+			return pcb_err_set(err, PCB_EINVAL, "tags[%zu] '%.200s' names no registry to "
+			    "push to", i, s->tags.v[i]);
 	return 0;
 }
 
@@ -354,6 +374,9 @@ pcb_build_spec_to_json(const struct pcb_build_spec *s)
 	if (s->source_date_epoch >= 0)
 		json_object_object_add(j, "source_date_epoch",
 		    json_object_new_int64(s->source_date_epoch));
+	/* The credential fields are never echoed or stored. */
+	if (s->push)
+		json_object_object_add(j, "push", json_object_new_boolean(true));
 	return j;
 }
 
@@ -926,7 +949,7 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	struct pcb_layer_result app;
 	struct pcb_layer_opts opts;
 	struct progress_ud pu = { ctx, "app" };
-	json_object *config = NULL, *manifest = NULL, *result = NULL, *layers, *outs;
+	json_object *config = NULL, *manifest = NULL, *result = NULL, *layers, *outs, *pushed;
 	char config_digest[PCB_DIGEST_BUFSZ], manifest_digest[PCB_DIGEST_BUFSZ], plat[100];
 	const char *text;
 	size_t config_size, manifest_size;
@@ -1040,6 +1063,20 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 		json_object_array_add(outs, o);
 	}
 
+	/* Push after everything local is done: a failed push still leaves the image tagged in
+	 * the store and exported, ready for `pcb push` once the registry problem is fixed. */
+	pushed = json_object_new_array();
+	for (size_t i = 0; s->push && i < p.tags.n; i++) {
+		json_object *pj = NULL;
+		if ((rc = pcb_transfer_push(&s->access, ctx, manifest_digest, p.tags.v[i], &pj,
+		    err)) != 0) {
+			json_object_put(outs);
+			json_object_put(pushed);
+			goto out;
+		}
+		json_object_array_add(pushed, pj);
+	}
+
 	json_object_object_add(result, "manifest",
 	    pcb_oci_descriptor(PCB_MT_OCI_MANIFEST, manifest_digest, manifest_size));
 	json_object_object_add(result, "config",
@@ -1056,6 +1093,7 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	json_object_object_add(result, "outputs", outs);
 	pcb_platform_format(&p.platform, plat);
 	json_object_object_add(result, "platform", json_object_new_string(plat));
+	json_object_object_add(result, "pushed", pushed);
 out:
 	if (rc != 0) {
 		json_object_put(result);

@@ -14,6 +14,7 @@
 
 #include "err.h"
 #include "store.h"
+#include "transfer.h"
 #include "util.h"
 
 /* One requested output. */
@@ -42,6 +43,8 @@ struct pcb_build_spec {
 	struct pcb_strv cmd;         /* empty = discovered */
 	bool has_cmd;
 	int64_t source_date_epoch;   /* -1 = not given (then 0 is used) */
+	bool push;                   /* push to the registry each tag names, after building */
+	struct pcb_transfer_access access;   /* credentials: never echoed or stored */
 };
 
 void pcb_build_spec_init(struct pcb_build_spec *s);
@@ -62,6 +65,7 @@ enum pcb_event_type {
 	PCB_EVENT_PROGRESS,    /* layer = layer name, done/total bytes */
 	PCB_EVENT_LOG,         /* level = "info"|"warn", message */
 	PCB_EVENT_LAYER,       /* a finished layer: data = {name, digest, diff_id, size, …} */
+	PCB_EVENT_BLOB,        /* a blob transfer: digest, action, done/total bytes */
 };
 
 struct pcb_event {
@@ -73,6 +77,8 @@ struct pcb_event {
 	const char *level;
 	const char *message;
 	json_object *data;    /* borrowed; may be NULL */
+	const char *digest;   /* BLOB: the blob */
+	const char *action;   /* BLOB: "upload" | "skip" | "mount" | "download" */
 };
 
 struct pcb_build_ctx {

@@ -1,5 +1,6 @@
 /* api-builds.c — the build resource: submit, list, read, cancel, and follow its events (SSE).
- * The spec reader here is shared with api-plan.c. */
+ * The spec reader here is shared with api-plan.c, and the list/get/cancel/events handlers
+ * (parameterised by job kind) with api-jobs.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ pcb_api_read_spec(struct pcb_request *r, struct pcb_build_spec *spec, struct pcb
 	if (rc == 0)
 		rc = pcb_build_spec_check(spec, err);
 out:
+	pcb_transfer_scrub_json(j);
 	json_object_put(j);
 	if (rc != 0)
 		pcb_build_spec_free(spec);
@@ -61,6 +63,16 @@ create_build(struct pcb_request *r)
 	free(loc);
 }
 
+void
+pcb_api_reply_job(struct pcb_request *r, json_object *job)
+{
+	char *loc = pcb_xasprintf("/v1/jobs/%s",
+	    json_object_get_string(json_object_object_get(job, "id")));
+
+	pcb_http_reply_json(r, 202, job, loc);
+	free(loc);
+}
+
 static bool
 valid_state(const char *s)
 {
@@ -90,10 +102,11 @@ parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 	return true;
 }
 
-static void
-list_builds(struct pcb_request *r)
+void
+pcb_api_list_jobs(struct pcb_request *r, const char *kind, const char *key)
 {
-	static const char *const allowed[] = { "state", "limit", NULL };
+	static const char *const allowed_builds[] = { "state", "limit", NULL };
+	static const char *const allowed_jobs[] = { "kind", "state", "limit", NULL };
 	const char *state = pcb_http_query(r, "state");
 	const char *limit_s = pcb_http_query(r, "limit");
 	int64_t limit = 50;
@@ -101,9 +114,17 @@ list_builds(struct pcb_request *r)
 	struct pcb_err err;
 
 	pcb_err_clear(&err);
-	if (pcb_http_check_query(r, allowed, &err) != 0) {
+	if (pcb_http_check_query(r, kind != NULL ? allowed_builds : allowed_jobs, &err) != 0) {
 		pcb_http_reply_err(r, &err);
 		return;
+	}
+	if (kind == NULL && (kind = pcb_http_query(r, "kind")) != NULL) {
+		enum pcb_job_kind k;
+		if (pcb_jobs_kind_parse(kind, &k) != 0) {
+			pcb_http_reply_error(r, 400, "invalid_request", "kind: \"%.100s\" is not one "
+			    "of build, push, pull", kind);
+			return;
+		}
 	}
 	if (state != NULL && !valid_state(state)) {
 		pcb_http_reply_error(r, 400, "invalid_request", "state: \"%.100s\" is not one of "
@@ -115,7 +136,7 @@ list_builds(struct pcb_request *r)
 		    "limit: \"%.100s\" is not an integer from 1 to 1000", limit_s);
 		return;
 	}
-	if (pcb_jobs_list(r->d->jobs, state, (int)limit, &out, &err) != 0) {
+	if (pcb_jobs_list(r->d->jobs, kind, state, (int)limit, key, &out, &err) != 0) {
 		pcb_http_reply_err(r, &err);
 		return;
 	}
@@ -123,29 +144,47 @@ list_builds(struct pcb_request *r)
 }
 
 static void
-get_build(struct pcb_request *r)
+list_builds(struct pcb_request *r)
+{
+	pcb_api_list_jobs(r, "build", "builds");
+}
+
+void
+pcb_api_get_job(struct pcb_request *r, const char *kind)
 {
 	json_object *b = NULL;
 	struct pcb_err err;
 
 	pcb_err_clear(&err);
-	if (pcb_jobs_get(r->d->jobs, r->params[0], &b, &err) != 0)
+	if (pcb_jobs_get(r->d->jobs, r->params[0], kind, &b, &err) != 0)
 		pcb_http_reply_err(r, &err);
 	else
 		pcb_http_reply_json(r, 200, b, NULL);
 }
 
 static void
-cancel_build(struct pcb_request *r)
+get_build(struct pcb_request *r)
+{
+	pcb_api_get_job(r, "build");
+}
+
+void
+pcb_api_cancel_job(struct pcb_request *r, const char *kind)
 {
 	json_object *b = NULL;
 	struct pcb_err err;
 
 	pcb_err_clear(&err);
-	if (pcb_jobs_cancel(r->d->jobs, r->params[0], &b, &err) != 0)
+	if (pcb_jobs_cancel(r->d->jobs, r->params[0], kind, &b, &err) != 0)
 		pcb_http_reply_err(r, &err);
 	else
 		pcb_http_reply_json(r, 202, b, NULL);
+}
+
+static void
+cancel_build(struct pcb_request *r)
+{
+	pcb_api_cancel_job(r, "build");
 }
 
 /* One event stream. The content reader never blocks: with nothing to send it suspends the
@@ -193,8 +232,8 @@ sse_free(void *cls)
 	free(s);
 }
 
-static void
-stream_events(struct pcb_request *r)
+void
+pcb_api_stream_job_events(struct pcb_request *r, const char *kind)
 {
 	static const char *const allowed[] = { "after", NULL };
 	const char *after_s = pcb_http_query(r, "after");
@@ -222,7 +261,7 @@ stream_events(struct pcb_request *r)
 	s = pcb_xcalloc(1, sizeof *s);
 	s->conn = r->conn;
 	s->srv = r->srv;
-	if (pcb_jobs_subscribe(r->d->jobs, r->params[0], after, sse_wake, s, &s->sub,
+	if (pcb_jobs_subscribe(r->d->jobs, r->params[0], kind, after, sse_wake, s, &s->sub,
 	    &err) != 0) {
 		free(s);
 		pcb_http_reply_err(r, &err);
@@ -234,6 +273,12 @@ stream_events(struct pcb_request *r)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	pcb_http_reply_response(r, 200, resp);
 	MHD_destroy_response(resp);
+}
+
+static void
+stream_events(struct pcb_request *r)
+{
+	pcb_api_stream_job_events(r, "build");
 }
 
 const struct pcb_route pcb_api_builds_routes[] = {

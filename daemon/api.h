@@ -10,4 +10,14 @@
  * the error names the problem. */
 int pcb_api_read_spec(struct pcb_request *r, struct pcb_build_spec *spec, struct pcb_err *err);
 
+/* The job handlers shared by /v1/builds (kind "build") and /v1/jobs (kind NULL: any, the
+ * list then takes ?kind=). They answer the request themselves; ids come from r->params[0].
+ * key is the member the list is answered under ("builds" or "jobs"). */
+void pcb_api_list_jobs(struct pcb_request *r, const char *kind, const char *key);
+void pcb_api_get_job(struct pcb_request *r, const char *kind);
+void pcb_api_cancel_job(struct pcb_request *r, const char *kind);
+void pcb_api_stream_job_events(struct pcb_request *r, const char *kind);
+/* 202 with the Job (taken) and Location: /v1/jobs/<id>. */
+void pcb_api_reply_job(struct pcb_request *r, json_object *job);
+
 #endif

@@ -478,6 +478,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		pcb_log_debug("%s %s: connection ended early (%d)", r->method, r->path, (int)toe);
 	if (r->deferred != NULL)
 		MHD_destroy_response(r->deferred);
+	/* Bodies may carry registry credentials: wipe before the heap reuses the bytes. */
+	if (r->body.data != NULL)
+		explicit_bzero(r->body.data, r->body.len);
 	pcb_buf_free(&r->body);
 	free(r->method);
 	free(r->path);

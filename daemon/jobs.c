@@ -38,7 +38,12 @@ struct progress_slot {
 struct job {
 	char id[ID_LEN + 1];
 	struct pcb_jobs *jobs;
+	enum pcb_job_kind kind;
+	/* The spec of the job's kind; the others stay initialised-empty. Immutable after
+	 * submit. Freed (credentials wiped) with the job, when it ends. */
 	struct pcb_build_spec spec;
+	struct pcb_push_spec push;
+	struct pcb_pull_spec pull;
 	atomic_int cancel;
 
 	/* Loop thread. */
@@ -108,6 +113,26 @@ struct pcb_jobs {
 };
 
 static const char *const interrupted_msg = "the daemon stopped while this build was running";
+
+static const char *const kind_names[] = { "build", "push", "pull" };
+static const char kind_prefix[] = { 'b', 'p', 'l' };
+
+const char *
+pcb_jobs_kind_name(enum pcb_job_kind k)
+{
+	return kind_names[k];
+}
+
+int
+pcb_jobs_kind_parse(const char *s, enum pcb_job_kind *out)
+{
+	for (size_t i = 0; i < PCB_ARRAY_LEN(kind_names); i++)
+		if (strcmp(s, kind_names[i]) == 0) {
+			*out = (enum pcb_job_kind)i;
+			return 0;
+		}
+	return PCB_EINVAL;
+}
 
 /* --- SQLite helpers ---------------------------------------------------------------------- */
 
@@ -207,7 +232,7 @@ parsed_or_null(sqlite3_stmt *st, int col)
 }
 
 #define BUILD_COLS "id, state, created_ms, started_ms, finished_ms, cancel_requested, " \
-	"spec_json, error_json, result_json"
+	"spec_json, error_json, result_json, kind"
 
 /* The Build resource from a row selected with BUILD_COLS. */
 static json_object *
@@ -215,9 +240,13 @@ build_from_row(sqlite3_stmt *st)
 {
 	json_object *b = json_object_new_object();
 	const char *id = (const char *)sqlite3_column_text(st, 0);
-	char *url = pcb_xasprintf("/v1/builds/%s/events", id);
+	const char *kind = (const char *)sqlite3_column_text(st, 9);
+	/* Builds keep their historical events URL; other kinds only live under /v1/jobs. */
+	char *url = pcb_xasprintf("/v1/%s/%s/events", strcmp(kind, "build") == 0 ? "builds" :
+	    "jobs", id);
 
 	json_object_object_add(b, "id", json_object_new_string(id));
+	json_object_object_add(b, "kind", json_object_new_string(kind));
 	json_object_object_add(b, "state",
 	    json_object_new_string((const char *)sqlite3_column_text(st, 1)));
 	json_object_object_add(b, "created_at", time_or_null(st, 2));
@@ -233,19 +262,28 @@ build_from_row(sqlite3_stmt *st)
 	return b;
 }
 
-int
-pcb_jobs_get(struct pcb_jobs *j, const char *id, json_object **out, struct pcb_err *err)
+static const char *
+what(const char *kind)
 {
-	sqlite3_stmt *st = db_prep(j, "SELECT " BUILD_COLS " FROM builds WHERE id = ?");
+	return kind == NULL ? "job" : strcmp(kind, "build") == 0 ? "build" : kind;
+}
+
+int
+pcb_jobs_get(struct pcb_jobs *j, const char *id, const char *kind, json_object **out,
+    struct pcb_err *err)
+{
+	sqlite3_stmt *st = db_prep(j, "SELECT " BUILD_COLS " FROM builds WHERE id = ? "
+	    "AND (?2 IS NULL OR kind = ?2)");
 	json_object *b = NULL;
 	int rc = 0, s;
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	bind_text_or_null(st, 2, kind);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW)
 		b = build_from_row(st);
 	else if (s == SQLITE_DONE)
-		rc = pcb_err_set(err, PCB_ENOENT, "no build with id %s", id);
+		rc = pcb_err_set(err, PCB_ENOENT, "no %s with id %.100s", what(kind), id);
 	else
 		rc = pcb_err_set(err, PCB_EIO, "jobs.db: %s", sqlite3_errmsg(j->db));
 	sqlite3_finalize(st);
@@ -254,24 +292,19 @@ pcb_jobs_get(struct pcb_jobs *j, const char *id, json_object **out, struct pcb_e
 }
 
 int
-pcb_jobs_list(struct pcb_jobs *j, const char *state, int limit, json_object **out,
-    struct pcb_err *err)
+pcb_jobs_list(struct pcb_jobs *j, const char *kind, const char *state, int limit,
+    const char *key, json_object **out, struct pcb_err *err)
 {
 	sqlite3_stmt *st;
 	json_object *arr = json_object_new_array(), *res = NULL;
 	int rc = 0, s;
 
-	/* rowid breaks ties between builds created in the same millisecond. */
-	if (state != NULL) {
-		st = db_prep(j, "SELECT " BUILD_COLS " FROM builds WHERE state = ? "
-		    "ORDER BY created_ms DESC, rowid DESC LIMIT ?");
-		sqlite3_bind_text(st, 1, state, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 2, limit);
-	} else {
-		st = db_prep(j, "SELECT " BUILD_COLS " FROM builds "
-		    "ORDER BY created_ms DESC, rowid DESC LIMIT ?");
-		sqlite3_bind_int(st, 1, limit);
-	}
+	/* rowid breaks ties between jobs created in the same millisecond. */
+	st = db_prep(j, "SELECT " BUILD_COLS " FROM builds WHERE (?1 IS NULL OR state = ?1) "
+	    "AND (?2 IS NULL OR kind = ?2) ORDER BY created_ms DESC, rowid DESC LIMIT ?3");
+	bind_text_or_null(st, 1, state);
+	bind_text_or_null(st, 2, kind);
+	sqlite3_bind_int(st, 3, limit);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW)
 		json_object_array_add(arr, build_from_row(st));
 	if (s != SQLITE_DONE) {
@@ -280,7 +313,7 @@ pcb_jobs_list(struct pcb_jobs *j, const char *state, int limit, json_object **ou
 		goto out;
 	}
 	res = json_object_new_object();
-	json_object_object_add(res, "builds", arr);
+	json_object_object_add(res, key, arr);
 out:
 	sqlite3_finalize(st);
 	*out = res;
@@ -384,6 +417,8 @@ job_free(struct job *jb)
 	for (size_t i = 0; i < PROGRESS_SLOTS; i++)
 		free(jb->progress[i].layer);
 	pcb_build_spec_free(&jb->spec);
+	pcb_push_spec_free(&jb->push);
+	pcb_pull_spec_free(&jb->pull);
 	free(jb);
 }
 
@@ -440,7 +475,7 @@ job_finish(struct job *jb, const char *state, json_object *result, json_object *
 	json_object_object_add(end, "state", json_object_new_string(state));
 	json_object_object_add(end, "error", error);
 	job_event(jb, "end", now, end);
-	pcb_log_info("build %s %s", jb->id, state);
+	pcb_log_info("%s %s %s", kind_names[jb->kind], jb->id, state);
 	live_remove(j, jb);
 	job_free(jb);
 	maybe_done(j);
@@ -534,6 +569,23 @@ worker_emit(void *ud, const struct pcb_event *ev)
 		json_object_object_add(f, "message",
 		    json_object_new_string(ev->message ? ev->message : ""));
 		break;
+	case PCB_EVENT_BLOB: {
+		json_object *b = json_object_new_object();
+		type = "blob";
+		if (!progress_due(jb, ev->digest ? ev->digest : "", ev->done, ev->total)) {
+			json_object_put(b);
+			json_object_put(f);
+			return;
+		}
+		json_object_object_add(b, "digest", json_object_new_string(ev->digest ? ev->digest :
+		    ""));
+		json_object_object_add(b, "action", json_object_new_string(ev->action ? ev->action :
+		    ""));
+		json_object_object_add(b, "done", json_object_new_int64((int64_t)ev->done));
+		json_object_object_add(b, "total", json_object_new_int64((int64_t)ev->total));
+		json_object_object_add(f, "blob", b);
+		break;
+	}
 	case PCB_EVENT_LAYER: {
 		json_object *copy = NULL;
 		type = "layer";
@@ -564,7 +616,17 @@ run_job(struct pcb_jobs *j, struct job *jb)
 
 	post_msg(j, new_msg(MSG_START, jb));
 	pcb_err_clear(&err);
-	rc = pcb_build_run(&jb->spec, &ctx, &result, &err);
+	switch (jb->kind) {
+	case PCB_JOB_PUSH:
+		rc = pcb_push_run(&jb->push, &ctx, &result, &err);
+		break;
+	case PCB_JOB_PULL:
+		rc = pcb_pull_run(&jb->pull, &ctx, &result, &err);
+		break;
+	default:
+		rc = pcb_build_run(&jb->spec, &ctx, &result, &err);
+		break;
+	}
 	m = new_msg(MSG_DONE, jb);
 	m->rc = rc;
 	m->result = rc == 0 ? result : NULL;
@@ -625,7 +687,7 @@ handle_msg(struct pcb_jobs *j, struct msg *m)
 			pcb_log_error("recording the start of %s: %s", jb->id, e.msg);
 		json_object_object_add(f, "state", json_object_new_string("running"));
 		job_event(jb, "state", m->time_ms, f);
-		pcb_log_info("build %s running", jb->id);
+		pcb_log_info("%s %s running", kind_names[jb->kind], jb->id);
 		break;
 	}
 	case MSG_EVENT:
@@ -640,7 +702,7 @@ handle_msg(struct pcb_jobs *j, struct msg *m)
 			job_finish(jb, "cancelled", NULL, error_json("cancelled",
 			    j->stopping ? "cancelled: the daemon shut down" : "cancelled on request"));
 		} else {
-			pcb_log_warn("build %s failed: %s", jb->id, m->errmsg);
+			pcb_log_warn("%s %s failed: %s", kind_names[jb->kind], jb->id, m->errmsg);
 			job_finish(jb, "failed", NULL, error_json(pcb_err_code_name(m->rc),
 			    m->errmsg));
 		}
@@ -699,6 +761,31 @@ maybe_done(struct pcb_jobs *j)
 
 /* --- API ------------------------------------------------------------------------------ */
 
+/* Schema 2 (issue 4): jobs of several kinds share the builds table, told apart by `kind`.
+ * A jobs.db from before gets the column, every old row being a build. */
+static int
+migrate(struct pcb_jobs *j, struct pcb_err *err)
+{
+	sqlite3_stmt *st = db_prep(j, "SELECT COUNT(*) FROM pragma_table_info('builds') "
+	    "WHERE name = 'kind'");
+	bool has_kind = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+	int rc = 0;
+
+	sqlite3_finalize(st);
+	if (!has_kind) {
+		rc = db_exec(j, "BEGIN;"
+		    "ALTER TABLE builds ADD COLUMN kind TEXT NOT NULL DEFAULT 'build';"
+		    "COMMIT;", err);
+		if (rc != 0) {
+			db_exec(j, "ROLLBACK", NULL);
+			return rc;
+		}
+		pcb_log_info("jobs.db: migrated to schema 2 (job kinds)");
+	}
+	return db_exec(j, "CREATE INDEX IF NOT EXISTS builds_kind ON builds(kind, created_ms);"
+	    "PRAGMA user_version = 2;", err);
+}
+
 static int
 open_db(struct pcb_jobs *j, const char *state_dir, struct pcb_err *err)
 {
@@ -723,6 +810,8 @@ open_db(struct pcb_jobs *j, const char *state_dir, struct pcb_err *err)
 	    "CREATE TABLE IF NOT EXISTS events("
 	    " build_id TEXT NOT NULL, seq INTEGER NOT NULL, time_ms INTEGER NOT NULL,"
 	    " type TEXT NOT NULL, data_json TEXT NOT NULL, PRIMARY KEY(build_id, seq));", err);
+	if (rc == 0)
+		rc = migrate(j, err);
 	if (rc != 0)
 		pcb_err_prefix(err, "%s", path);
 out:
@@ -783,7 +872,7 @@ recover(struct pcb_jobs *j, struct pcb_err *err)
 			db_exec(j, "ROLLBACK", NULL);
 			goto out;
 		}
-		pcb_log_warn("build %s was interrupted by the previous daemon's exit", ids.v[i]);
+		pcb_log_warn("job %s was interrupted by the previous daemon's exit", ids.v[i]);
 	}
 	rc = db_exec(j, "COMMIT", err);
 out:
@@ -816,7 +905,7 @@ on_shutdown_timer(uv_timer_t *t)
 	struct pcb_jobs *j = t->data;
 
 	for (struct job *jb = j->live; jb != NULL; jb = jb->next_live) {
-		pcb_log_info("shutdown: cancelling build %s", jb->id);
+		pcb_log_info("shutdown: cancelling %s %s", kind_names[jb->kind], jb->id);
 		atomic_store(&jb->cancel, 1);
 	}
 }
@@ -906,34 +995,44 @@ pcb_jobs_destroy(struct pcb_jobs *j)
 	free(j);
 }
 
-int
-pcb_jobs_submit(struct pcb_jobs *j, struct pcb_build_spec *spec, json_object **build_out,
-    struct pcb_err *err)
+static struct job *
+job_new(struct pcb_jobs *j, enum pcb_job_kind kind)
 {
 	struct job *jb = pcb_xcalloc(1, sizeof *jb);
-	json_object *sj = NULL, *f;
-	int64_t now = pcb_now_ms();
-	sqlite3_stmt *st;
 	char hex[17];
-	int rc;
 
 	pcb_random_hex(hex, 8);
-	snprintf(jb->id, sizeof jb->id, "b-%s", hex);
+	snprintf(jb->id, sizeof jb->id, "%c-%s", kind_prefix[kind], hex);
 	jb->jobs = j;
-	jb->spec = *spec;
-	pcb_build_spec_init(spec);
+	jb->kind = kind;
+	pcb_build_spec_init(&jb->spec);
+	pcb_push_spec_init(&jb->push);
+	pcb_pull_spec_init(&jb->pull);
 	atomic_init(&jb->cancel, 0);
 	snprintf(jb->state, sizeof jb->state, "queued");
+	return jb;
+}
 
-	sj = pcb_build_spec_to_json(&jb->spec);
+/* Records and queues a job whose spec is in place. sj (taken) is the spec as stored: the
+ * *_to_json functions never include credentials. Frees jb on failure. */
+static int
+submit(struct pcb_jobs *j, struct job *jb, json_object *sj, const char *what_msg,
+    json_object **build_out, struct pcb_err *err)
+{
+	json_object *f;
+	int64_t now = pcb_now_ms();
+	sqlite3_stmt *st;
+	int rc;
+
 	rc = db_exec(j, "BEGIN", err);
 	if (rc != 0)
 		goto fail;
-	st = db_prep(j, "INSERT INTO builds(id, created_ms, state, spec_json) "
-	    "VALUES(?, ?, 'queued', ?)");
+	st = db_prep(j, "INSERT INTO builds(id, created_ms, state, spec_json, kind) "
+	    "VALUES(?, ?, 'queued', ?, ?)");
 	sqlite3_bind_text(st, 1, jb->id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_text(st, 3, pcb_json_str(sj), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, kind_names[jb->kind], -1, SQLITE_STATIC);
 	rc = db_step_done(j, st, err);
 	if (rc != 0) {
 		db_exec(j, "ROLLBACK", NULL);
@@ -959,13 +1058,88 @@ pcb_jobs_submit(struct pcb_jobs *j, struct pcb_build_spec *spec, json_object **b
 	j->q_tail = jb;
 	pthread_cond_signal(&j->cond);
 	pthread_mutex_unlock(&j->mu);
-	pcb_log_info("build %s queued (context %s)", jb->id, jb->spec.context);
+	pcb_log_info("%s %s queued (%s)", kind_names[jb->kind], jb->id, what_msg);
 	json_object_put(sj);
-	return pcb_jobs_get(j, jb->id, build_out, err);
+	return pcb_jobs_get(j, jb->id, NULL, build_out, err);
 fail:
 	json_object_put(sj);
 	job_free(jb);
 	*build_out = NULL;
+	return rc;
+}
+
+int
+pcb_jobs_submit(struct pcb_jobs *j, struct pcb_build_spec *spec, json_object **build_out,
+    struct pcb_err *err)
+{
+	struct job *jb = job_new(j, PCB_JOB_BUILD);
+	char *msg;
+	int rc;
+
+	jb->spec = *spec;
+	pcb_build_spec_init(spec);
+	msg = pcb_xasprintf("context %s", jb->spec.context);
+	rc = submit(j, jb, pcb_build_spec_to_json(&jb->spec), msg, build_out, err);
+	free(msg);
+	return rc;
+}
+
+int
+pcb_jobs_submit_push(struct pcb_jobs *j, struct pcb_push_spec *spec, json_object **job_out,
+    struct pcb_err *err)
+{
+	struct job *jb = job_new(j, PCB_JOB_PUSH);
+	char *msg;
+	int rc;
+
+	jb->push = *spec;
+	pcb_push_spec_init(spec);
+	msg = pcb_xasprintf("source %.200s", jb->push.source);
+	rc = submit(j, jb, pcb_push_spec_to_json(&jb->push), msg, job_out, err);
+	free(msg);
+	return rc;
+}
+
+int
+pcb_jobs_submit_pull(struct pcb_jobs *j, struct pcb_pull_spec *spec, json_object **job_out,
+    struct pcb_err *err)
+{
+	struct job *jb = job_new(j, PCB_JOB_PULL);
+	char *msg;
+	int rc;
+
+	jb->pull = *spec;
+	pcb_pull_spec_init(spec);
+	msg = pcb_xasprintf("ref %.200s", jb->pull.ref);
+	rc = submit(j, jb, pcb_pull_spec_to_json(&jb->pull), msg, job_out, err);
+	free(msg);
+	return rc;
+}
+
+int
+pcb_jobs_build_manifest(struct pcb_jobs *j, const char *id, char **digest_out,
+    struct pcb_err *err)
+{
+	json_object *b = NULL, *res, *man, *d;
+	const char *state;
+	int rc;
+
+	*digest_out = NULL;
+	if ((rc = pcb_jobs_get(j, id, "build", &b, err)) != 0)
+		return rc;
+	state = json_object_get_string(json_object_object_get(b, "state"));
+	if (strcmp(state, "succeeded") != 0) {
+		rc = pcb_err_set(err, PCB_ECONFLICT, "build %s is %s: only a succeeded build can be "
+		    "pushed", id, state);
+	} else if (!json_object_object_get_ex(b, "result", &res) ||
+	    !json_object_object_get_ex(res, "manifest", &man) ||
+	    !json_object_object_get_ex(man, "digest", &d) || !pcb_digest_valid(
+	    json_object_get_string(d))) {
+		rc = pcb_err_set(err, PCB_EINTERNAL, "build %s has no manifest in its result", id);
+	} else {
+		*digest_out = pcb_xstrdup(json_object_get_string(d));
+	}
+	json_object_put(b);
 	return rc;
 }
 
@@ -998,17 +1172,21 @@ dequeue(struct pcb_jobs *j, struct job *jb)
 }
 
 int
-pcb_jobs_cancel(struct pcb_jobs *j, const char *id, json_object **out, struct pcb_err *err)
+pcb_jobs_cancel(struct pcb_jobs *j, const char *id, const char *kind, json_object **out,
+    struct pcb_err *err)
 {
 	struct job *jb = live_find(j, id);
 	json_object *b = NULL;
 	int rc;
 
+	if (jb != NULL && kind != NULL && strcmp(kind, kind_names[jb->kind]) != 0)
+		jb = NULL;   /* answered as not found by pcb_jobs_get below */
 	if (jb == NULL) {
-		rc = pcb_jobs_get(j, id, &b, err);
+		rc = pcb_jobs_get(j, id, kind, &b, err);
 		if (rc == 0) {
 			json_object *state = json_object_object_get(b, "state");
-			rc = pcb_err_set(err, PCB_ECONFLICT, "build %s already %s", id,
+			rc = pcb_err_set(err, PCB_ECONFLICT, "%s %s already %s",
+			    json_object_get_string(json_object_object_get(b, "kind")), id,
 			    json_object_get_string(state));
 			json_object_put(b);
 			b = NULL;
@@ -1016,7 +1194,7 @@ pcb_jobs_cancel(struct pcb_jobs *j, const char *id, json_object **out, struct pc
 		goto out;
 	}
 	if (dequeue(j, jb)) {
-		pcb_log_info("build %s cancelled before it started", id);
+		pcb_log_info("%s %s cancelled before it started", kind_names[jb->kind], id);
 		job_finish(jb, "cancelled", NULL, error_json("cancelled", "cancelled on request"));
 	} else {
 		sqlite3_stmt *st = db_prep(j, "UPDATE builds SET cancel_requested = 1 WHERE id = ?");
@@ -1025,9 +1203,9 @@ pcb_jobs_cancel(struct pcb_jobs *j, const char *id, json_object **out, struct pc
 		if (rc != 0)
 			goto out;
 		atomic_store(&jb->cancel, 1);
-		pcb_log_info("build %s: cancel requested", id);
+		pcb_log_info("%s %s: cancel requested", kind_names[jb->kind], id);
 	}
-	rc = pcb_jobs_get(j, id, &b, err);
+	rc = pcb_jobs_get(j, id, NULL, &b, err);
 out:
 	*out = b;
 	return rc;
@@ -1080,12 +1258,19 @@ pcb_jobs_shutdown(struct pcb_jobs *j, int64_t timeout_ms, void (*done)(void *ud)
 }
 
 int
-pcb_jobs_subscribe(struct pcb_jobs *j, const char *id, int64_t after, void (*wake)(void *ud),
-    void *ud, struct pcb_sub **out, struct pcb_err *err)
+pcb_jobs_subscribe(struct pcb_jobs *j, const char *id, const char *kind, int64_t after,
+    void (*wake)(void *ud), void *ud, struct pcb_sub **out, struct pcb_err *err)
 {
 	struct pcb_sub *s = pcb_xcalloc(1, sizeof *s);
 	struct job *jb = live_find(j, id);
 	int rc = 0;
+
+	if (jb != NULL && kind != NULL && strcmp(kind, kind_names[jb->kind]) != 0) {
+		rc = pcb_err_set(err, PCB_ENOENT, "no %s with id %.100s", what(kind), id);
+		free(s);
+		s = NULL;
+		goto out;
+	}
 
 	s->jobs = j;
 	s->wake = wake;
@@ -1101,14 +1286,16 @@ pcb_jobs_subscribe(struct pcb_jobs *j, const char *id, int64_t after, void (*wak
 		jb->subs = s;
 	} else {
 		/* A finished build: replay from the database and end. */
-		sqlite3_stmt *st = db_prep(j, "SELECT EXISTS(SELECT 1 FROM builds WHERE id = ?)");
+		sqlite3_stmt *st = db_prep(j, "SELECT EXISTS(SELECT 1 FROM builds WHERE id = ?1 "
+		    "AND (?2 IS NULL OR kind = ?2))");
 		int exists;
 
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		bind_text_or_null(st, 2, kind);
 		exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
 		if (!exists) {
-			rc = pcb_err_set(err, PCB_ENOENT, "no build with id %s", id);
+			rc = pcb_err_set(err, PCB_ENOENT, "no %s with id %.100s", what(kind), id);
 			pcb_buf_free(&s->out);
 			free(s);
 			s = NULL;

@@ -14,9 +14,16 @@
 #include "build.h"
 #include "err.h"
 #include "store.h"
+#include "transfer.h"
 
 struct pcb_jobs;
 struct pcb_sub;
+
+/* What a job does. Every kind shares the records, events, cancellation and workers; ids are
+ * "b-…" builds, "p-…" pushes, "l-…" pulls. */
+enum pcb_job_kind { PCB_JOB_BUILD = 0, PCB_JOB_PUSH, PCB_JOB_PULL };
+const char *pcb_jobs_kind_name(enum pcb_job_kind k);   /* "build" | "push" | "pull" */
+int pcb_jobs_kind_parse(const char *s, enum pcb_job_kind *out);   /* PCB_EINVAL if unknown */
 
 /* Opens <state_dir>/jobs.db, marks builds left queued or running by a previous process as
  * failed ("interrupted"), and starts `workers` build threads. `store` is borrowed and must
@@ -33,14 +40,26 @@ void pcb_jobs_close_handles(struct pcb_jobs *j);
  * *build_out (caller puts) is the Build resource. */
 int pcb_jobs_submit(struct pcb_jobs *j, struct pcb_build_spec *spec, json_object **build_out,
     struct pcb_err *err);
-/* The Build resource, or PCB_ENOENT. Caller puts *out. */
-int pcb_jobs_get(struct pcb_jobs *j, const char *id, json_object **out, struct pcb_err *err);
-/* Builds newest first; state may be NULL (any). Caller puts *out ({"builds": […]}). */
-int pcb_jobs_list(struct pcb_jobs *j, const char *state, int limit, json_object **out,
+/* The same for a push / pull; the spec's credentials live in memory only, for the job's
+ * lifetime, and are wiped when it ends. */
+int pcb_jobs_submit_push(struct pcb_jobs *j, struct pcb_push_spec *spec, json_object **job_out,
     struct pcb_err *err);
-/* Cancels: a queued build ends cancelled at once, a running one is asked to stop.
- * PCB_ENOENT unknown, PCB_ECONFLICT already finished. *out (caller puts) is the Build. */
-int pcb_jobs_cancel(struct pcb_jobs *j, const char *id, json_object **out,
+int pcb_jobs_submit_pull(struct pcb_jobs *j, struct pcb_pull_spec *spec, json_object **job_out,
+    struct pcb_err *err);
+/* The manifest digest of a succeeded build (caller frees): PCB_ENOENT unknown build,
+ * PCB_ECONFLICT not succeeded. */
+int pcb_jobs_build_manifest(struct pcb_jobs *j, const char *id, char **digest_out,
+    struct pcb_err *err);
+/* The Job resource (the Build resource plus "kind"), or PCB_ENOENT. kind: "build", "push",
+ * "pull" to accept only that kind, NULL for any. Caller puts *out. */
+int pcb_jobs_get(struct pcb_jobs *j, const char *id, const char *kind, json_object **out,
+    struct pcb_err *err);
+/* Jobs newest first; kind and state may be NULL (any). Caller puts *out ({key: […]}). */
+int pcb_jobs_list(struct pcb_jobs *j, const char *kind, const char *state, int limit,
+    const char *key, json_object **out, struct pcb_err *err);
+/* Cancels: a queued job ends cancelled at once, a running one is asked to stop.
+ * PCB_ENOENT unknown (or not of kind), PCB_ECONFLICT already finished. *out (caller puts). */
+int pcb_jobs_cancel(struct pcb_jobs *j, const char *id, const char *kind, json_object **out,
     struct pcb_err *err);
 void pcb_jobs_counts(struct pcb_jobs *j, int *running, int *queued);
 int pcb_jobs_workers(struct pcb_jobs *j);
@@ -54,7 +73,7 @@ void pcb_jobs_shutdown(struct pcb_jobs *j, int64_t timeout_ms, void (*done)(void
 /* Subscribers: an SSE reader of one build's events, starting after seq `after`. The events
  * come already formatted as SSE text. wake(ud) is called (on the loop) whenever new bytes are
  * ready or the stream ended. Caller destroys the subscriber. */
-int pcb_jobs_subscribe(struct pcb_jobs *j, const char *id, int64_t after,
+int pcb_jobs_subscribe(struct pcb_jobs *j, const char *id, const char *kind, int64_t after,
     void (*wake)(void *ud), void *ud, struct pcb_sub **out, struct pcb_err *err);
 /* Copies up to max ready bytes into buf. Returns the count, 0 when nothing is ready yet, or
  * -1 when the stream is over (everything up to and including `end` was read). */

@@ -10,6 +10,9 @@ static const struct pcb_route *const tables[] = {
 	pcb_api_health_routes,
 	pcb_api_builds_routes,
 	pcb_api_plan_routes,
+	pcb_api_jobs_routes,
+	pcb_api_pushes_routes,
+	pcb_api_pulls_routes,
 };
 
 #define MAX_SEGMENTS 16
