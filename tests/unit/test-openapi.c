@@ -143,6 +143,52 @@ START_TEST(test_schemas_present)
 }
 END_TEST
 
+/* Issue 4: the job schemas exist, and every spec that carries credentials marks them
+ * write-only (they are never echoed). */
+START_TEST(test_registry_schemas)
+{
+	static const char *const names[] = { "PushSpec", "PullSpec", "Job", "JobKind",
+	    "Credentials", "PushResult", "PullResult" };
+	static const char *const specs[] = { "BuildSpec", "PushSpec", "PullSpec" };
+	char *path = pcb_path_join(pcb_test_source_dir(), "api/openapi.yaml");
+	char *text = pcb_test_read(path, NULL);
+	char *cr, *end;
+
+	ck_assert(text != NULL);
+	for (size_t i = 0; i < PCB_ARRAY_LEN(names); i++) {
+		char *key = pcb_xasprintf("\n    %s:\n", names[i]);
+		ck_assert_msg(strstr(text, key) != NULL, "schema %s missing", names[i]);
+		free(key);
+	}
+	cr = strstr(text, "\n    Credentials:\n");
+	end = strstr(cr + 1, "\n    InsecureRegistries:\n");
+	ck_assert(end != NULL);
+	*end = '\0';
+	ck_assert_msg(strncmp(cr, "\n    Credentials:\n      type: array\n      writeOnly: true\n",
+	    58) == 0, "Credentials must be writeOnly");
+	ck_assert(strstr(cr, "          password:\n            type: string\n"
+	    "            writeOnly: true\n") != NULL);
+	*end = '\n';
+	for (size_t i = 0; i < PCB_ARRAY_LEN(specs); i++) {
+		char *key = pcb_xasprintf("\n    %s:\n", specs[i]);
+		char *sp = strstr(text, key), *next;
+		ck_assert(sp != NULL);
+		/* The schema runs until the next line at 4 spaces + a name. */
+		for (next = strchr(sp + strlen(key), '\n'); next != NULL; next = strchr(next + 1, '\n'))
+			if (strncmp(next, "\n    ", 5) == 0 && next[5] != ' ')
+				break;
+		ck_assert(next != NULL);
+		*next = '\0';
+		ck_assert_msg(strstr(sp, "        credentials:\n          $ref: \"#/components/schemas/"
+		    "Credentials\"\n") != NULL, "%s has no write-only credentials", specs[i]);
+		*next = '\n';
+		free(key);
+	}
+	free(text);
+	free(path);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -152,6 +198,7 @@ main(void)
 	tcase_add_test(tc, test_routes_match_spec);
 	tcase_add_test(tc, test_operation_ids);
 	tcase_add_test(tc, test_schemas_present);
+	tcase_add_test(tc, test_registry_schemas);
 	suite_add_tcase(s, tc);
 	return pcb_test_run_suite(s);
 }
