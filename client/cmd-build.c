@@ -1,13 +1,13 @@
-/* cmd-build.c — `pcb build`: turns flags into a BuildSpec, submits it (POST /v1/builds), tails
- * the build's events readably on stderr, and exits by the final state. With --dry-run it asks
- * for the plan instead (POST /v1/plan) and builds nothing. Ctrl-C once cancels the build and
- * keeps tailing until the daemon says it ended; twice quits at once. */
+/* cmd-build.c — `pcb build`: turns flags into a BuildSpec, submits it (POST /v1/builds) and
+ * tails it (job.c). With --push the spec asks the daemon to push the image to the registry each
+ * tag names, and carries the credentials resolved here for those registries. With --dry-run it
+ * asks for the plan instead (POST /v1/plan) and builds nothing. */
 #include "pcb.h"
+#include "creds.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,6 +28,9 @@ static const char usage[] =
     "      --entrypoint ARGS     a JSON array ('[\"python\",\"-m\",\"app\"]') or a string\n"
     "                            split on whitespace ('python -m app'); default: discovered\n"
     "      --cmd ARGS            the same forms, for the image's CMD\n"
+    "      --push                push the image to the registry named in each tag\n"
+    "                            (tags must then name one: 127.0.0.1:5000/team/app:1)\n"
+    PCB_REGOPTS_USAGE
     "      --dry-run             show what would be built (the plan) and build nothing\n"
     "      --json                print the final build resource (or the plan) as JSON on stdout\n"
     "  -q, --quiet               no progress lines; without --json print the manifest digest\n"
@@ -47,7 +50,7 @@ const struct pcb_cmd pcb_cmd_build = {
 
 enum {
 	OPT_OUTPUT = 1000, OPT_PLATFORM, OPT_ENV, OPT_LABEL, OPT_WORKDIR, OPT_ENTRYPOINT, OPT_CMD,
-	OPT_DRY_RUN, OPT_JSON,
+	OPT_DRY_RUN, OPT_JSON, OPT_PUSH,
 };
 
 struct build_opts {
@@ -63,19 +66,9 @@ struct build_opts {
 	bool dry_run;
 	bool json;
 	bool quiet;
+	bool push;
+	struct pcb_regopts reg;
 };
-
-/* Ctrl-C count. The first asks the daemon to cancel (from the tail loop, not from here: a
- * handler may not do HTTP); the second leaves at once. */
-static volatile sig_atomic_t interrupts;
-
-static void
-on_sigint(int sig)
-{
-	(void)sig;
-	if (++interrupts >= 2)
-		_exit(PCB_EXIT_CANCELLED);
-}
 
 /* "OS/ARCH[/VARIANT]", each part lowercase letters, digits or '_'. The daemon decides which
  * platforms it can build; this only catches typos early with a clear message. */
@@ -211,6 +204,50 @@ add_kv(json_object *obj, const char *flag, const char *kv, const struct pcb_cmd 
 	return 0;
 }
 
+/* --push: every tag must name a registry host (checked here too, so a typo fails before the
+ * build rather than after it); the credentials, CAs and plain-HTTP hosts for those registries
+ * go with the spec. A dry run needs no credentials and gets none. */
+static int
+add_push(const struct build_opts *o, json_object *spec)
+{
+	struct pcb_strv hosts;
+	struct pcb_err err;
+	size_t i;
+	int rc = PCB_EXIT_OK;
+
+	pcb_strv_init(&hosts);
+	if (o->tags.n == 0) {
+		rc = pcb_cli_usage_error(&pcb_cmd_build, "--push needs at least one -t naming a "
+		    "registry (-t 127.0.0.1:5000/team/app:1)");
+		goto out;
+	}
+	for (i = 0; i < o->tags.n; i++) {
+		char *host;
+		bool explicit_host;
+
+		if (pcb_regopts_ref_host(o->tags.v[i], &host, &explicit_host, &err) != 0) {
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "-t '%s': %s", o->tags.v[i], err.msg);
+			goto out;
+		}
+		if (!explicit_host) {
+			free(host);
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "--push: tags[%zu] '%s' names no "
+			    "registry to push to", i, o->tags.v[i]);
+			goto out;
+		}
+		pcb_strv_push_owned(&hosts, host);
+	}
+	json_object_object_add(spec, "push", json_object_new_boolean(true));
+	if (!o->dry_run && pcb_regopts_apply(&o->reg, &hosts, spec, &err) != 0) {
+		fprintf(stderr, "pcb build: %s\n", err.msg);
+		rc = PCB_EXIT_FAIL;
+		goto out;
+	}
+out:
+	pcb_strv_free(&hosts);
+	return rc;
+}
+
 /* Builds the BuildSpec JSON from the options. Returns an exit code; *spec_out on success. */
 static int
 make_spec(const struct build_opts *o, json_object **spec_out)
@@ -305,6 +342,8 @@ make_spec(const struct build_opts *o, json_object **spec_out)
 		}
 		json_object_object_add(spec, "source_date_epoch", json_object_new_int64(v));
 	}
+	if (o->push && (rc = add_push(o, spec)) != 0)
+		goto out;
 out:
 	free(ctx);
 	if (rc != PCB_EXIT_OK) {
@@ -437,151 +476,6 @@ print_plan(json_object *plan)
 	}
 }
 
-/* ---- tailing ---- */
-
-struct tail {
-	struct pcb_http *h;
-	struct pcb_render render;
-	const char *id;
-	bool cancel_sent;
-};
-
-static int
-tail_event(void *ud, const struct pcb_sse_event *ev)
-{
-	struct tail *t = ud;
-
-	pcb_render_event(&t->render, ev);
-	return 0;
-}
-
-static int
-tail_tick(void *ud, int64_t idle_ms)
-{
-	struct tail *t = ud;
-	struct pcb_err err;
-	json_object *b = NULL;
-	char *path;
-
-	(void)idle_ms;
-	if (interrupts == 0 || t->cancel_sent)
-		return 0;
-	t->cancel_sent = true;
-	pcb_render_flush(&t->render);
-	fprintf(stderr, "pcb: cancelling %s (Ctrl-C again to stop waiting)\n", t->id);
-	path = pcb_xasprintf("/v1/builds/%s", t->id);
-	/* A 409 means it finished meanwhile: the stream will say how, so keep tailing. */
-	if (pcb_http_request(t->h, "DELETE", path, NULL, &b, &err) != 0 &&
-	    err.http_status != 409)
-		fprintf(stderr, "pcb: cancel: %s\n", err.msg);
-	json_object_put(b);
-	free(path);
-	return 0;
-}
-
-static int
-finish(struct pcb_http *h, const struct build_opts *o, const char *id)
-{
-	json_object *b = NULL;
-	struct pcb_err err;
-	const char *state, *msg;
-	char *path = pcb_xasprintf("/v1/builds/%s", id);
-	int rc;
-
-	if (pcb_http_request(h, "GET", path, NULL, &b, &err) != 0) {
-		rc = pcb_cli_fail(h, &err);
-		goto out;
-	}
-	state = pcb_cli_jstr(b, "state");
-	if (o->json)
-		pcb_cli_print_json(stdout, b);
-	if (state != NULL && strcmp(state, "succeeded") == 0) {
-		if (!o->quiet)
-			pcb_render_result(stderr, b);
-		else if (!o->json)
-			printf("%s\n", pcb_cli_jstr(pcb_cli_jobj(pcb_cli_jobj(b, "result"),
-			    "manifest"), "digest") ?: "");
-		rc = PCB_EXIT_OK;
-	} else if (state != NULL && strcmp(state, "cancelled") == 0) {
-		fprintf(stderr, "pcb: build %s cancelled\n", id);
-		rc = PCB_EXIT_CANCELLED;
-	} else if (state != NULL && strcmp(state, "failed") == 0) {
-		msg = pcb_cli_jstr(pcb_cli_jobj(b, "error"), "message");
-		fprintf(stderr, "pcb: build %s failed: %s\n", id, msg ? msg : "(no message)");
-		rc = PCB_EXIT_FAIL;
-	} else {
-		fprintf(stderr, "pcb: build %s is %s but its event stream ended; follow it with "
-		    "'pcb logs -f %s'\n", id, state ? state : "in an unknown state", id);
-		rc = PCB_EXIT_FAIL;
-	}
-out:
-	json_object_put(b);
-	free(path);
-	return rc;
-}
-
-static int
-build(struct pcb_http *h, const struct build_opts *o, json_object *spec)
-{
-	struct pcb_http_events_cb cb = { tail_event, tail_tick, NULL };
-	struct sigaction sa, old_sa;
-	struct tail t;
-	struct pcb_err err;
-	json_object *b = NULL;
-	const char *id;
-	char *path = NULL;
-	int attempt, rc = PCB_EXIT_OK;
-	bool sig_installed = false;
-
-	memset(&t, 0, sizeof t);
-	if (pcb_http_request(h, "POST", "/v1/builds", spec_text(spec), &b, &err) != 0) {
-		rc = pcb_cli_fail(h, &err);
-		goto out;
-	}
-	id = pcb_cli_jstr(b, "id");
-	if (id == NULL) {
-		fprintf(stderr, "pcb: the daemon accepted the build but sent no id\n");
-		rc = PCB_EXIT_FAIL;
-		goto out;
-	}
-	t.h = h;
-	t.id = id;
-	pcb_render_init(&t.render, o->quiet ? NULL : stderr);
-	cb.ud = &t;
-	if (!o->quiet)
-		fprintf(stderr, "build %s\n", id);
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_sa);     /* no SA_RESTART: let the poll wake up */
-	sig_installed = true;
-
-	/* The stream ends after the `end` event. If it breaks before (a proxy, a restart of
-	 * the daemon), pick up after the last event seen, a couple of times. */
-	for (attempt = 0; attempt < 3 && !t.render.saw_end; attempt++) {
-		free(path);
-		if (t.render.last_seq > 0)
-			path = pcb_xasprintf("/v1/builds/%s/events?after=%lld", id,
-			    (long long)t.render.last_seq);
-		else
-			path = pcb_xasprintf("/v1/builds/%s/events", id);
-		if (pcb_http_events(h, path, &cb, &err) != 0) {
-			pcb_render_flush(&t.render);
-			rc = pcb_cli_fail(h, &err);
-			goto out;
-		}
-	}
-	pcb_render_flush(&t.render);
-	rc = finish(h, o, id);
-out:
-	if (sig_installed)
-		sigaction(SIGINT, &old_sa, NULL);
-	json_object_put(b);
-	free(path);
-	return rc;
-}
-
 static int
 dry_run(struct pcb_http *h, const struct build_opts *o, json_object *spec)
 {
@@ -615,13 +509,18 @@ run(struct pcb_http *h, int argc, char **argv)
 		{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
 		{ "cmd", required_argument, NULL, OPT_CMD },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "push", no_argument, NULL, OPT_PUSH },
+		PCB_REGOPTS_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct pcb_job_opts jo;
 	struct build_opts o;
 	json_object *spec = NULL;
+	char msg[512];
+	bool bad;
 	int c, rc = PCB_EXIT_OK;
 
 	memset(&o, 0, sizeof o);
@@ -629,6 +528,7 @@ run(struct pcb_http *h, int argc, char **argv)
 	pcb_strv_init(&o.outputs);
 	pcb_strv_init(&o.env);
 	pcb_strv_init(&o.labels);
+	pcb_regopts_init(&o.reg);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":t:qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -671,6 +571,9 @@ run(struct pcb_http *h, int argc, char **argv)
 		case OPT_JSON:
 			o.json = true;
 			break;
+		case OPT_PUSH:
+			o.push = true;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
@@ -678,6 +581,13 @@ run(struct pcb_http *h, int argc, char **argv)
 			rc = pcb_cli_help(&pcb_cmd_build);
 			goto out;
 		default:
+			if (pcb_regopts_option(&o.reg, c, optarg, &bad, msg, sizeof msg)) {
+				if (bad) {
+					rc = pcb_cli_usage_error(&pcb_cmd_build, "%s", msg);
+					goto out;
+				}
+				break;
+			}
 			rc = pcb_cli_opt_error(&pcb_cmd_build, c, argv);
 			goto out;
 		}
@@ -690,12 +600,16 @@ run(struct pcb_http *h, int argc, char **argv)
 	o.context = optind < argc ? argv[optind] : ".";
 	if ((rc = make_spec(&o, &spec)) != 0)
 		goto out;
-	rc = o.dry_run ? dry_run(h, &o, spec) : build(h, &o, spec);
+	jo.json = o.json;
+	jo.quiet = o.quiet;
+	rc = o.dry_run ? dry_run(h, &o, spec) : pcb_job_submit(h, "/v1/builds", spec_text(spec),
+	    &jo);
 out:
 	json_object_put(spec);
 	pcb_strv_free(&o.tags);
 	pcb_strv_free(&o.outputs);
 	pcb_strv_free(&o.env);
 	pcb_strv_free(&o.labels);
+	pcb_regopts_free(&o.reg);
 	return rc;
 }

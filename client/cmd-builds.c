@@ -1,5 +1,5 @@
-/* cmd-builds.c — `pcb builds`: lists builds (GET /v1/builds), newest first, as a table or as
- * the daemon's JSON. */
+/* cmd-builds.c — `pcb builds`: lists builds (GET /v1/builds), or with --kind pushes, pulls or
+ * every job (GET /v1/jobs), newest first, as a table or as the daemon's JSON. */
 #include "pcb.h"
 
 #include <getopt.h>
@@ -7,18 +7,19 @@
 #include <string.h>
 
 static const char usage[] =
-    "Usage: pcb builds [--state STATE] [--limit N] [--json]\n"
+    "Usage: pcb builds [--kind KIND] [--state STATE] [--limit N] [--json]\n"
     "\n"
-    "List builds, newest first.\n"
+    "List builds (or pushes, pulls), newest first.\n"
     "\n"
     "Options:\n"
+    "      --kind KIND    build (default), push, pull, or all for every job\n"
     "      --state STATE  only builds in STATE: queued, running, succeeded, failed, cancelled\n"
     "      --limit N      at most N builds, 1-1000 (default 50)\n"
     "      --json         print the daemon's answer ({\"builds\": [...]}) as JSON\n"
     "  -h, --help         show this help\n"
     "\n"
     "Columns: ID, STATE, CREATED (UTC), DURATION (running time so far for a running build),\n"
-    "IMAGE (first tag), DIGEST (first 12 hex digits of the manifest digest).\n";
+    "IMAGE (first tag; a push's first target, a pull's reference), DIGEST (first 12 hex digits of the manifest digest).\n";
 
 static int run(struct pcb_http *h, int argc, char **argv);
 
@@ -29,7 +30,7 @@ const struct pcb_cmd pcb_cmd_builds = {
 	.fn = run,
 };
 
-enum { OPT_STATE = 1000, OPT_LIMIT, OPT_JSON };
+enum { OPT_STATE = 1000, OPT_LIMIT, OPT_JSON, OPT_KIND };
 
 static void
 format_duration(json_object *b, char out[32])
@@ -60,6 +61,10 @@ first_tag(json_object *b)
 	json_object *tags = pcb_cli_jarr(pcb_cli_jobj(result, "image"), "tags");
 	const char *name;
 
+	if (pcb_cli_jstr(pcb_cli_jobj(b, "spec"), "ref") != NULL)      /* a pull */
+		return pcb_cli_jstr(pcb_cli_jobj(b, "spec"), "ref");
+	if (tags == NULL || json_object_array_length(tags) == 0)
+		tags = pcb_cli_jarr(pcb_cli_jobj(b, "spec"), "targets");    /* a push */
 	if (tags == NULL || json_object_array_length(tags) == 0)
 		tags = pcb_cli_jarr(pcb_cli_jobj(b, "spec"), "tags");
 	if (tags != NULL && json_object_array_length(tags) > 0 &&
@@ -85,8 +90,12 @@ print_table(json_object *list)
 	for (i = 0; i < n; i++) {
 		json_object *b = json_object_array_get_idx(list, i);
 		const char *c = pcb_cli_jstr(b, "created_at");
+		json_object *pushed = pcb_cli_jarr(pcb_cli_jobj(b, "result"), "pushed");
 		const char *d = pcb_cli_jstr(pcb_cli_jobj(pcb_cli_jobj(b, "result"), "manifest"),
 		    "digest");
+
+		if (d == NULL && pushed != NULL && json_object_array_length(pushed) > 0)
+			d = pcb_cli_jstr(json_object_array_get_idx(pushed, 0), "digest");
 
 		/* "2026-11-26T15:57:31.123Z" → "2026-11-26 15:57:31" */
 		snprintf(created, sizeof created, "%.19s", c ? c : "-");
@@ -107,6 +116,7 @@ run(struct pcb_http *h, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, OPT_STATE },
+		{ "kind", required_argument, NULL, OPT_KIND },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
@@ -114,7 +124,8 @@ run(struct pcb_http *h, int argc, char **argv)
 	};
 	static const char *const states[] = { "queued", "running", "succeeded", "failed",
 		"cancelled" };
-	const char *state = NULL;
+	static const char *const kinds[] = { "build", "push", "pull", "all" };
+	const char *state = NULL, *kind = "build";
 	long limit = 0;
 	bool json = false;
 	json_object *res = NULL, *list;
@@ -137,6 +148,16 @@ run(struct pcb_http *h, int argc, char **argv)
 				goto out;
 			}
 			state = states[i];
+			break;
+		case OPT_KIND:
+			for (i = 0; i < PCB_ARRAY_LEN(kinds) && strcmp(kinds[i], optarg) != 0; i++)
+				;
+			if (i == PCB_ARRAY_LEN(kinds)) {
+				rc = pcb_cli_usage_error(&pcb_cmd_builds, "--kind '%s': expected build, "
+				    "push, pull or all", optarg);
+				goto out;
+			}
+			kind = kinds[i];
 			break;
 		case OPT_LIMIT:
 			limit = strtol(optarg, &end, 10);
@@ -161,11 +182,17 @@ run(struct pcb_http *h, int argc, char **argv)
 		rc = pcb_cli_usage_error(&pcb_cmd_builds, "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	pcb_buf_appendf(&path, "/v1/builds");
+	/* Builds alone stay on /v1/builds, which every daemon version has. */
+	if (strcmp(kind, "build") == 0)
+		pcb_buf_appendf(&path, "/v1/builds");
+	else if (strcmp(kind, "all") == 0)
+		pcb_buf_appendf(&path, "/v1/jobs");
+	else
+		pcb_buf_appendf(&path, "/v1/jobs?kind=%s", kind);
 	if (state != NULL)
-		pcb_buf_appendf(&path, "?state=%s", state);
+		pcb_buf_appendf(&path, "%sstate=%s", strchr(path.data, '?') ? "&" : "?", state);
 	if (limit > 0)
-		pcb_buf_appendf(&path, "%slimit=%ld", state != NULL ? "&" : "?", limit);
+		pcb_buf_appendf(&path, "%slimit=%ld", strchr(path.data, '?') ? "&" : "?", limit);
 	if (pcb_http_request(h, "GET", path.data, NULL, &res, &err) != 0) {
 		rc = pcb_cli_fail(h, &err);
 		goto out;
@@ -175,8 +202,10 @@ run(struct pcb_http *h, int argc, char **argv)
 		goto out;
 	}
 	list = pcb_cli_jarr(res, "builds");
+	if (list == NULL)
+		list = pcb_cli_jarr(res, "jobs");
 	if (list == NULL) {
-		fprintf(stderr, "pcb: the daemon's build list has no \"builds\" array\n");
+		fprintf(stderr, "pcb: the daemon's list has no \"builds\" or \"jobs\" array\n");
 		rc = PCB_EXIT_FAIL;
 		goto out;
 	}

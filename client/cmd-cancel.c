@@ -1,5 +1,5 @@
-/* cmd-cancel.c — `pcb cancel ID`: asks the daemon to cancel a build (DELETE /v1/builds/{id})
- * and prints the state it answered with. */
+/* cmd-cancel.c — `pcb cancel ID`: asks the daemon to cancel a build, push or pull
+ * (DELETE /v1/builds/{id} or /v1/jobs/{id}) and prints the state it answered with. */
 #include "pcb.h"
 
 #include <getopt.h>
@@ -9,9 +9,9 @@
 static const char usage[] =
     "Usage: pcb cancel ID\n"
     "\n"
-    "Cancel build ID. A queued build is cancelled at once; a running one stops at the next\n"
-    "chunk boundary (follow it with 'pcb logs -f ID'). A finished build cannot be cancelled:\n"
-    "the daemon answers 409 and pcb exits 1.\n"
+    "Cancel build, push or pull ID. A queued job is cancelled at once; a running one stops at\n"
+    "the next chunk boundary (follow it with 'pcb logs -f ID'). A finished one cannot be\n"
+    "cancelled: the daemon answers 409 and pcb exits 1.\n"
     "\n"
     "Options:\n"
     "  -h, --help   show this help\n";
@@ -20,7 +20,7 @@ static int run(struct pcb_http *h, int argc, char **argv);
 
 const struct pcb_cmd pcb_cmd_cancel = {
 	.name = "cancel",
-	.summary = "Cancel a build",
+	.summary = "Cancel a build, push or pull",
 	.usage = usage,
 	.fn = run,
 };
@@ -56,7 +56,7 @@ run(struct pcb_http *h, int argc, char **argv)
 		rc = pcb_cli_usage_error(&pcb_cmd_cancel, "'%s' is not a build ID", argv[optind]);
 		goto out;
 	}
-	path = pcb_xasprintf("/v1/builds/%s", argv[optind]);
+	path = pcb_job_path(argv[optind], NULL);
 	if (pcb_http_request(h, "DELETE", path, NULL, &b, &err) != 0) {
 		rc = pcb_cli_fail(h, &err);
 		goto out;

@@ -1,5 +1,5 @@
-/* cmd-logs.c — `pcb logs [-f] ID`: replays a build's events (GET /v1/builds/{id}/events)
- * readably on stdout. The daemon's stream always follows a live build to its end, so without
+/* cmd-logs.c — `pcb logs [-f] ID`: replays a job's events (GET /v1/builds/{id}/events for a
+ * build, /v1/jobs/{id}/events for a push or pull) readably on stdout. The daemon's stream always follows a live build to its end, so without
  * -f the client decides when "what exists so far" has been shown: a finished build's stream
  * ends by itself; for a live one, pcb stops once no bytes have arrived for 200 ms after the
  * first event (the replay of stored events comes in one burst, live ones trickle). */
@@ -12,21 +12,22 @@
 static const char usage[] =
     "Usage: pcb logs [-f] [--json] ID\n"
     "\n"
-    "Show the events of build ID: state changes, phases, progress, log lines, layers, result.\n"
+    "Show the events of build, push or pull ID (b-..., p-..., l-...): state changes, phases,\n"
+    "progress, log lines, layers, blob transfers, result.\n"
     "\n"
     "Options:\n"
-    "  -f, --follow  keep following a running build until it ends\n"
+    "  -f, --follow  keep following a running job until it ends\n"
     "      --json    print each event's JSON data, one per line\n"
     "  -h, --help    show this help\n"
     "\n"
-    "Without -f, the events of a running build are shown up to the moment the stream has\n"
+    "Without -f, the events of a running job are shown up to the moment the stream has\n"
     "been quiet for 200 ms, then pcb exits.\n";
 
 static int run(struct pcb_http *h, int argc, char **argv);
 
 const struct pcb_cmd pcb_cmd_logs = {
 	.name = "logs",
-	.summary = "Show the events of a build",
+	.summary = "Show the events of a build, push or pull",
 	.usage = usage,
 	.fn = run,
 };
@@ -112,7 +113,7 @@ run(struct pcb_http *h, int argc, char **argv)
 	}
 	/* Ask for the build first: a finished one needs no idle guess, and an unknown id gets
 	 * the daemon's plain 404 message. */
-	path = pcb_xasprintf("/v1/builds/%s", id);
+	path = pcb_job_path(id, NULL);
 	if (pcb_http_request(h, "GET", path, NULL, &b, &err) != 0) {
 		rc = pcb_cli_fail(h, &err);
 		goto out;
@@ -125,7 +126,7 @@ run(struct pcb_http *h, int argc, char **argv)
 	l.render.tty = false;           /* a log is a record: one line per progress event */
 	cb.ud = &l;
 	free(path);
-	path = pcb_xasprintf("/v1/builds/%s/events", id);
+	path = pcb_job_path(id, "/events");
 	if (pcb_http_events(h, path, &cb, &err) != 0)
 		rc = pcb_cli_fail(h, &err);
 	pcb_render_flush(&l.render);

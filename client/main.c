@@ -9,9 +9,13 @@
 
 static const struct pcb_cmd *const commands[] = {
 	&pcb_cmd_build,
+	&pcb_cmd_push,
+	&pcb_cmd_pull,
 	&pcb_cmd_builds,
 	&pcb_cmd_logs,
 	&pcb_cmd_cancel,
+	&pcb_cmd_login,
+	&pcb_cmd_logout,
 	&pcb_cmd_version,
 };
 

@@ -1,6 +1,7 @@
 /* pcb.h — what the client's files share: the command table entry each cmd-*.c defines, exit
- * codes, option-error and JSON helpers (cli.c), and the readable rendering of build events and
- * results (render.c). Client code only; the client is single-threaded. */
+ * codes, option-error and JSON helpers (cli.c), submitting and tailing a job (job.c), and the
+ * readable rendering of job events and results (render.c). Client code only; the client is
+ * single-threaded. */
 #ifndef PCB_CLIENT_PCB_H
 #define PCB_CLIENT_PCB_H
 
@@ -37,6 +38,10 @@ extern const struct pcb_cmd pcb_cmd_builds;
 extern const struct pcb_cmd pcb_cmd_logs;
 extern const struct pcb_cmd pcb_cmd_cancel;
 extern const struct pcb_cmd pcb_cmd_version;
+extern const struct pcb_cmd pcb_cmd_push;
+extern const struct pcb_cmd pcb_cmd_pull;
+extern const struct pcb_cmd pcb_cmd_login;
+extern const struct pcb_cmd pcb_cmd_logout;
 
 /* cli.c */
 
@@ -63,6 +68,22 @@ int64_t pcb_cli_parse_time(const char *s);
 /* True for the three final build states. */
 bool pcb_cli_state_final(const char *state);
 
+/* job.c */
+
+struct pcb_job_opts {
+	bool json;     /* print the final job resource as JSON on stdout */
+	bool quiet;    /* no progress lines; without json print the manifest digest on stdout */
+};
+/* The resource path of a job: "/v1/builds/<id>" for builds (b-…), "/v1/jobs/<id>" for
+ * pushes (p-…) and pulls (l-…), with suffix ("/events", may be NULL) appended. Caller frees. */
+char *pcb_job_path(const char *id, const char *suffix);
+/* "build", "push" or "pull": the job's "kind", else guessed from its id. Borrowed. */
+const char *pcb_job_kind(json_object *job);
+/* POSTs body (JSON text) to post_path, tails the job's events on stderr, fetches the final
+ * resource and reports it. Returns an exit code. */
+int pcb_job_submit(struct pcb_http *h, const char *post_path, const char *body,
+    const struct pcb_job_opts *o);
+
 /* render.c */
 
 struct pcb_render {
@@ -82,7 +103,8 @@ void pcb_render_event(struct pcb_render *r, const struct pcb_sse_event *ev);
 void pcb_render_flush(struct pcb_render *r);
 /* "812 B", "1.2 KiB", "40.0 MiB". */
 void pcb_render_size(uint64_t n, char out[32]);
-/* The closing lines for a succeeded build: "Built hello:latest", manifest, outputs. */
+/* The closing lines for a succeeded job: "Built hello:latest", manifest, outputs and
+ * "Pushed TARGET DIGEST" lines for a build or push; "Pulled REF" for a pull. */
 void pcb_render_result(FILE *out, json_object *build);
 
 #endif

@@ -1,7 +1,7 @@
-/* render.c — turns build events (the SSE data JSON of GET /v1/builds/{id}/events) into the
- * readable lines `pcb build` prints on stderr and `pcb logs` on stdout, and prints the closing
- * summary of a succeeded build. Unknown event types are shown, not dropped, so a newer daemon
- * still gives readable output. */
+/* render.c — turns job events (the SSE data JSON of GET /v1/builds/{id}/events and
+ * /v1/jobs/{id}/events) into the readable lines `pcb build`, `pcb push` and `pcb pull` print on
+ * stderr and `pcb logs` on stdout, and prints the closing summary of a succeeded job. Unknown
+ * event types are shown, not dropped, so a newer daemon still gives readable output. */
 #include "pcb.h"
 
 #include <inttypes.h>
@@ -65,6 +65,55 @@ render_progress(struct pcb_render *r, json_object *d)
 	}
 }
 
+/* "sha256:ab12cd34ef56…": enough of a digest to tell blobs apart on one line. */
+static void
+short_digest(const char *d, char out[32])
+{
+	if (d == NULL)
+		snprintf(out, 32, "?");
+	else if (pcb_str_has_prefix(d, "sha256:") && strlen(d) > 19)
+		snprintf(out, 32, "sha256:%.12s\u2026", d + 7);
+	else
+		snprintf(out, 32, "%.24s", d);
+}
+
+/* blob {"digest","action":"upload"|"download"|"skip"|"mount","done","total"[,"from"]} */
+static void
+render_blob(struct pcb_render *r, json_object *d)
+{
+	json_object *b = pcb_cli_jobj(d, "blob");
+	const char *action = pcb_cli_jstr(b, "action"), *from = pcb_cli_jstr(b, "from");
+	int64_t done = pcb_cli_jint(b, "done", 0), total = pcb_cli_jint(b, "total", 0);
+	char dg[32], a[32], t[32];
+	bool transfer;
+
+	short_digest(pcb_cli_jstr(b, "digest"), dg);
+	if (action == NULL)
+		action = "?";
+	transfer = strcmp(action, "upload") == 0 || strcmp(action, "download") == 0;
+	if (!transfer) {
+		pcb_render_flush(r);
+		if (strcmp(action, "skip") == 0)
+			fprintf(r->out, "skip %s (already there)\n", dg);
+		else if (strcmp(action, "mount") == 0)
+			fprintf(r->out, "mount %s%s%s\n", dg, from ? " from " : "", from ? from : "");
+		else
+			fprintf(r->out, "%s %s\n", action, dg);
+		return;
+	}
+	pcb_render_size(done > 0 ? (uint64_t)done : 0, a);
+	pcb_render_size(total > 0 ? (uint64_t)total : 0, t);
+	if (r->tty) {
+		fprintf(r->out, "\r%s %s %s / %s\033[K", action[0] == 'u' ? "\u2191" : "\u2193", dg,
+		    a, t);
+		r->progress_open = true;
+		if (total > 0 && done >= total)
+			pcb_render_flush(r);
+	} else {
+		fprintf(r->out, "%s %s %s / %s\n", action[0] == 'u' ? "\u2191" : "\u2193", dg, a, t);
+	}
+}
+
 static void
 render_end(struct pcb_render *r, json_object *d)
 {
@@ -108,6 +157,10 @@ pcb_render_event(struct pcb_render *r, const struct pcb_sse_event *ev)
 		render_progress(r, d);
 		goto out;
 	}
+	if (strcmp(type, "blob") == 0 && d != NULL) {
+		render_blob(r, d);
+		goto out;
+	}
 	pcb_render_flush(r);
 	if (d == NULL) {
 		fprintf(r->out, "[%s] %s\n", ev->type, ev->data);
@@ -126,9 +179,19 @@ pcb_render_event(struct pcb_render *r, const struct pcb_sse_event *ev)
 		fprintf(r->out, "layer %s %s %s\n", pcb_cli_jstr(l, "name") ?: "?",
 		    pcb_cli_jstr(l, "digest") ?: "?", sz);
 	} else if (strcmp(type, "result") == 0) {
-		if (r->show_end)
-			fprintf(r->out, "[result] manifest %s\n", pcb_cli_jstr(pcb_cli_jobj(
-			    pcb_cli_jobj(d, "result"), "manifest"), "digest") ?: "?");
+		json_object *res = pcb_cli_jobj(d, "result");
+		json_object *pushed = pcb_cli_jarr(res, "pushed");
+		const char *m = pcb_cli_jstr(pcb_cli_jobj(res, "manifest"), "digest");
+		size_t i;
+
+		if (r->show_end && m != NULL)
+			fprintf(r->out, "[result] manifest %s\n", m);
+		for (i = 0; r->show_end && pushed != NULL && i < json_object_array_length(pushed);
+		    i++) {
+			json_object *p = json_object_array_get_idx(pushed, i);
+			fprintf(r->out, "[result] pushed %s %s\n", pcb_cli_jstr(p, "target") ?: "?",
+			    pcb_cli_jstr(p, "digest") ?: "?");
+		}
 	} else if (strcmp(type, "end") != 0) {
 		fprintf(r->out, "[%s] %s\n", type, ev->data);
 	}
@@ -162,20 +225,62 @@ image_ref(json_object *build)
 	return pcb_xstrdup(name ? name : pcb_cli_jstr(build, "id") ?: "image");
 }
 
-void
-pcb_render_result(FILE *out, json_object *build)
+/* "Pushed 127.0.0.1:5000/app:1 sha256:…" per target, with what the blobs cost. */
+static void
+render_pushed(FILE *out, json_object *result)
 {
-	json_object *result = pcb_cli_jobj(build, "result");
-	json_object *outputs = pcb_cli_jarr(result, "outputs");
-	char *ref = image_ref(build);
+	json_object *pushed = pcb_cli_jarr(result, "pushed");
 	size_t i;
 
+	for (i = 0; pushed != NULL && i < json_object_array_length(pushed); i++) {
+		json_object *p = json_object_array_get_idx(pushed, i);
+		json_object *blobs = pcb_cli_jobj(p, "blobs");
+		char sent[32];
+
+		fprintf(out, "Pushed %s %s\n", pcb_cli_jstr(p, "target") ?: "?",
+		    pcb_cli_jstr(p, "digest") ?: "?");
+		if (blobs != NULL) {
+			pcb_render_size((uint64_t)pcb_cli_jint(blobs, "bytes_sent", 0), sent);
+			fprintf(out, "  blobs: %lld uploaded (%s), %lld already there, %lld mounted\n",
+			    (long long)pcb_cli_jint(blobs, "uploaded", 0), sent,
+			    (long long)pcb_cli_jint(blobs, "skipped", 0),
+			    (long long)pcb_cli_jint(blobs, "mounted", 0));
+		}
+	}
+}
+
+void
+pcb_render_result(FILE *out, json_object *job)
+{
+	json_object *result = pcb_cli_jobj(job, "result");
+	json_object *outputs = pcb_cli_jarr(result, "outputs");
+	const char *kind = pcb_cli_jstr(job, "kind"), *id = pcb_cli_jstr(job, "id");
+	const char *manifest = pcb_cli_jstr(pcb_cli_jobj(result, "manifest"), "digest");
+	char *ref;
+	size_t i;
+
+	if ((kind != NULL && strcmp(kind, "push") == 0) ||
+	    (kind == NULL && id != NULL && pcb_str_has_prefix(id, "p-"))) {
+		render_pushed(out, result);
+		return;
+	}
+	if ((kind != NULL && strcmp(kind, "pull") == 0) ||
+	    (kind == NULL && id != NULL && pcb_str_has_prefix(id, "l-"))) {
+		fprintf(out, "Pulled %s\n", pcb_cli_jstr(result, "ref") ?:
+		    pcb_cli_jstr(pcb_cli_jobj(job, "spec"), "ref") ?: "?");
+		fprintf(out, "  manifest %s\n", manifest ?: "?");
+		if (pcb_cli_jstr(result, "tagged") != NULL)
+			fprintf(out, "  tagged %s\n", pcb_cli_jstr(result, "tagged"));
+		return;
+	}
+	ref = image_ref(job);
 	fprintf(out, "Built %s\n", ref);
-	fprintf(out, "  manifest %s\n", pcb_cli_jstr(pcb_cli_jobj(result, "manifest"), "digest") ?: "?");
+	fprintf(out, "  manifest %s\n", manifest ?: "?");
 	for (i = 0; outputs != NULL && i < json_object_array_length(outputs); i++) {
 		json_object *o = json_object_array_get_idx(outputs, i);
 		fprintf(out, "  output %s %s\n", pcb_cli_jstr(o, "type") ?: "?",
 		    pcb_cli_jstr(o, "path") ?: "?");
 	}
+	render_pushed(out, result);
 	free(ref);
 }
