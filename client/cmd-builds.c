@@ -19,7 +19,8 @@ static const char usage[] =
     "  -h, --help         show this help\n"
     "\n"
     "Columns: ID, STATE, CREATED (UTC), DURATION (running time so far for a running build),\n"
-    "IMAGE (first tag; a push's first target, a pull's reference), DIGEST (first 12 hex digits of the manifest digest).\n";
+    "IMAGE (first tag; a push's first target, a pull's reference), DIGEST (first 12 hex\n"
+    "digits of the manifest digest).\n";
 
 static int run(struct pcb_http *h, int argc, char **argv);
 

@@ -1,8 +1,9 @@
 /* cmd-logs.c — `pcb logs [-f] ID`: replays a job's events (GET /v1/builds/{id}/events for a
- * build, /v1/jobs/{id}/events for a push or pull) readably on stdout. The daemon's stream always follows a live build to its end, so without
- * -f the client decides when "what exists so far" has been shown: a finished build's stream
- * ends by itself; for a live one, pcb stops once no bytes have arrived for 200 ms after the
- * first event (the replay of stored events comes in one burst, live ones trickle). */
+ * build, /v1/jobs/{id}/events for a push or pull) readably on stdout. The daemon's stream always
+ * follows a live build to its end, so without -f the client decides when "what exists so far"
+ * has been shown: a finished build's stream ends by itself; for a live one, pcb stops once no
+ * bytes have arrived for 200 ms after the first event (the replay of stored events comes in one
+ * burst, live ones trickle). */
 #include "pcb.h"
 
 #include <getopt.h>

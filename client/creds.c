@@ -446,6 +446,38 @@ helper_said(const char *text, char *out, size_t outsz)
 	out[o] = '\0';
 }
 
+/* The helper's full path from PATH, or NULL. Looked up here rather than left to
+ * posix_spawnp so that "not installed" is told apart from "ran and failed" everywhere (some
+ * spawn implementations report a failed exec as exit status 127). Caller frees. */
+static char *
+find_on_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *e;
+	char *res = NULL;
+
+	if (path == NULL || path[0] == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; res == NULL; p = e + 1) {
+		size_t n;
+		char *dir, *cand;
+
+		e = strchr(p, ':');
+		if (e == NULL)
+			e = p + strlen(p);
+		n = (size_t)(e - p);
+		dir = n == 0 ? pcb_xstrdup(".") : pcb_xstrndup(p, n);
+		cand = pcb_path_join(dir, prog);
+		free(dir);
+		if (access(cand, X_OK) == 0)
+			res = cand;
+		else
+			free(cand);
+		if (*e == '\0')
+			break;
+	}
+	return res;
+}
+
 int
 pcb_creds_helper_run(const char *helper, const char *verb, const char *input, char **out,
     struct pcb_err *err)
@@ -454,7 +486,7 @@ pcb_creds_helper_run(const char *helper, const char *verb, const char *input, ch
 	posix_spawn_file_actions_t fa;
 	struct sigaction ign, old_pipe;
 	struct pcb_buf obuf, ebuf;
-	char *prog = NULL, *argv[3], said[320];
+	char *prog = NULL, *full = NULL, *argv[3], said[320];
 	size_t in_len = input != NULL ? strlen(input) : 0, in_off = 0;
 	int64_t deadline = pcb_monotonic_ms() + PCB_CREDS_HELPER_TIMEOUT_MS;
 	pid_t pid = -1;
@@ -471,6 +503,12 @@ pcb_creds_helper_run(const char *helper, const char *verb, const char *input, ch
 		goto done;
 	}
 	prog = pcb_xasprintf("docker-credential-%s", helper);
+	full = find_on_path(prog);
+	if (full == NULL) {
+		r = pcb_err_set(err, PCB_ENOENT, "credential helper %s: not found on PATH "
+		    "(named by the docker config)", prog);
+		goto done;
+	}
 	if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
 	    pipe2(err_pipe, O_CLOEXEC) != 0) {
 		r = pcb_err_errno(err, errno, "%s: pipe", prog);
@@ -484,7 +522,7 @@ pcb_creds_helper_run(const char *helper, const char *verb, const char *input, ch
 	argv[0] = prog;
 	argv[1] = (char *)verb;
 	argv[2] = NULL;
-	e = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
+	e = posix_spawn(&pid, full, &fa, NULL, argv, environ);
 	if (e != 0) {
 		pid = -1;
 		if (e == ENOENT)
@@ -608,6 +646,7 @@ done:
 	pcb_buf_free(&obuf);
 	pcb_buf_free(&ebuf);
 	free(prog);
+	free(full);
 	return r;
 }
 
@@ -798,7 +837,8 @@ write_config(const char *path, json_object *cfg, struct pcb_err *err)
 	target = config_write_path(path);
 	/* Tabs, as docker writes it, so diffs against docker's own writes stay small. */
 	text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_PRETTY_TAB | JSON_C_TO_STRING_NOSLASHESCAPE);
+	    JSON_C_TO_STRING_PRETTY_TAB | JSON_C_TO_STRING_SPACED |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	r = pcb_write_file_atomic(target, text, strlen(text), 0600, err);
 	if (r != 0)
 		pcb_err_prefix(err, "writing %s", target);

@@ -127,8 +127,8 @@ int pcb_regopts_ref_host(const char *ref, char **host_out, bool *explicit_out,
 /* Adds "credentials", "insecure_registries" and "ca_certs" to a request body for the registry
  * hosts the job will talk to (each once). Credentials come, in this order, from --creds, from
  * PCB_REGISTRY_USERNAME + PCB_REGISTRY_PASSWORD, then from the user's files
- * (pcb_creds_lookup). CA PEM text is every --ca-cert file then the .crt files of certs.d/HOST. Fields are
- * only added when non-empty. */
+ * (pcb_creds_lookup). CA PEM text is every --ca-cert file then the .crt files of
+ * certs.d/HOST. Fields are only added when non-empty. */
 int pcb_regopts_apply(const struct pcb_regopts *o, const struct pcb_strv *hosts,
     json_object *body, struct pcb_err *err);
 
