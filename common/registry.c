@@ -1367,6 +1367,7 @@ struct pool {
 	struct pcb_store *store;
 	const char *repo;
 	bool push;
+	bool trust_records;   /* push: skip blobs the store says the repository has */
 	struct blob_job *jobs;
 	size_t n;
 	size_t next;
@@ -1376,7 +1377,7 @@ struct pool {
 };
 
 static int push_blob(struct pcb_registry *r, CURL *c, struct pcb_store *store, const char *repo,
-    const struct blob_job *b, struct pcb_err *err);
+    const struct blob_job *b, bool trust_records, struct pcb_err *err);
 
 static void *
 pool_worker(void *ud)
@@ -1399,7 +1400,7 @@ pool_worker(void *ud)
 		i = p->next++;
 		pthread_mutex_unlock(&p->mu);
 		pcb_err_clear(&e);
-		rc = p->push ? push_blob(p->r, c, p->store, p->repo, &p->jobs[i], &e) :
+		rc = p->push ? push_blob(p->r, c, p->store, p->repo, &p->jobs[i], p->trust_records, &e) :
 		    fetch_blob(p->r, c, p->store, p->repo, &p->jobs[i], &e);
 		if (rc != 0) {
 			pthread_mutex_lock(&p->mu);
@@ -1418,7 +1419,7 @@ pool_worker(void *ud)
 
 static int
 run_pool(struct pcb_registry *r, struct pcb_store *store, const char *repo, bool push,
-    struct blob_job *jobs, size_t n, struct pcb_err *err)
+    bool trust_records, struct blob_job *jobs, size_t n, struct pcb_err *err)
 {
 	struct pool p;
 	pthread_t th[MAX_WORKERS];
@@ -1429,6 +1430,7 @@ run_pool(struct pcb_registry *r, struct pcb_store *store, const char *repo, bool
 	p.store = store;
 	p.repo = repo;
 	p.push = push;
+	p.trust_records = trust_records;
 	p.jobs = jobs;
 	p.n = n;
 	pthread_mutex_init(&p.mu, NULL);
@@ -1568,7 +1570,7 @@ pcb_registry_pull(struct pcb_registry *r, struct pcb_store *store,
 		pcb_err_prefix(err, "pulling %s/%s", r->host, ref->repository);
 		goto out;
 	}
-	if ((rc = run_pool(r, store, ref->repository, false, jobs, n, err)) != 0)
+	if ((rc = run_pool(r, store, ref->repository, false, false, jobs, n, err)) != 0)
 		goto out;
 	/* The manifest goes in last: a manifest in the store means its blobs are there too. */
 	if ((rc = pcb_store_put(store, body, len, mt, NULL, err)) != 0 ||
@@ -1693,7 +1695,7 @@ out:
 
 static int
 push_blob(struct pcb_registry *r, CURL *c, struct pcb_store *store, const char *repo,
-    const struct blob_job *b, struct pcb_err *err)
+    const struct blob_job *b, bool trust_records, struct pcb_err *err)
 {
 	struct resp s;
 	struct req q;
@@ -1711,7 +1713,8 @@ push_blob(struct pcb_registry *r, CURL *c, struct pcb_store *store, const char *
 	snprintf(step, sizeof step, "pushing blob %s to %s/%s", sd, r->host, repo);
 	if ((rc = ensure_base(r, c, err)) != 0)
 		goto out;
-	if (pcb_store_location_has(store, b->digest, r->host, repo, &known, NULL) == 0 && known) {
+	if (trust_records &&
+	    pcb_store_location_has(store, b->digest, r->host, repo, &known, NULL) == 0 && known) {
 		progress(r, PCB_XFER_SKIP, b->digest, b->size, b->size);
 		goto out;
 	}
@@ -1868,23 +1871,30 @@ pcb_registry_push(struct pcb_registry *r, struct pcb_store *store,
 	}
 	if ((rc = ensure_base(r, r->main, err)) != 0)
 		goto out;
-	if ((rc = run_pool(r, store, target->repository, true, jobs, n, err)) != 0)
-		goto out;
 	scope = pcb_xasprintf("repository:%s:pull,push", target->repository);
 	path = pcb_xasprintf("/v2/%s/manifests/%s", target->repository,
 	    target->tag != NULL ? target->tag : manifest_digest);
 	hct = pcb_xasprintf("Content-Type: %s", mt);
-	req_init(&q, "PUT", url_for(r, path), scope);
-	q.hdrs[0] = hct;
-	q.mem = body;
-	q.mem_len = len;
-	rc = request(r, r->main, &q, &s, err);
-	free(q.url);
-	if (rc != 0) {
-		pcb_err_prefix(err, "%s", step);
-		goto out;
-	}
-	if (s.status != 201) {
+	for (int round = 0;; round++) {
+		if ((rc = run_pool(r, store, target->repository, true, round == 0, jobs, n, err)) != 0)
+			goto out;
+		req_init(&q, "PUT", url_for(r, path), scope);
+		q.hdrs[0] = hct;
+		q.mem = body;
+		q.mem_len = len;
+		rc = request(r, r->main, &q, &s, err);
+		free(q.url);
+		if (rc != 0) {
+			pcb_err_prefix(err, "%s", step);
+			goto out;
+		}
+		if (s.status == 201)
+			break;
+		/* The store's location records can be stale (the registry collected a blob):
+		 * check every blob for real once, then try again. */
+		if (round == 0 && s.status == 400 && s.body.data != NULL &&
+		    strstr(s.body.data, "BLOB_UNKNOWN") != NULL)
+			continue;
 		rc = http_error(r, &s, step, target->repository, true, err);
 		goto out;
 	}

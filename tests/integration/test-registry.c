@@ -368,6 +368,111 @@ proxy_count(const struct pcb_test_proxy *px, const char *method, const char *kin
 	return n;
 }
 
+START_TEST(stale_location_records_recovered)
+{
+	struct pcb_test_registry reg;
+	struct pcb_store *s1 = new_store("s1"), *s2 = new_store("s2");
+	struct pcb_registry_opts o;
+	struct pcb_registry *r;
+	struct counts c;
+	struct img im;
+	struct pcb_err e;
+	char dg[PCB_DIGEST_BUFSZ], *out = NULL;
+	json_object *res = NULL;
+
+	pcb_test_registry_start(&reg, PCB_TEST_REGISTRY_PLAIN);
+	make_image(s1, 20000, 100, &im);
+	counts_init(&c);
+	opts_init(&o, &c);
+	r = client(reg.host, &o);
+	ck_assert_msg(push(r, s1, im.manifest, reg.host, "a/b:1", dg, &e) == 0, "%s", e.msg);
+	/* The registry loses a layer behind our back; s1's records still say a/b has it. */
+	ck_assert_int_eq(pcb_test_runf(&out, "curl -sf -o /dev/null -w '%%{http_code}' -X DELETE "
+	    "http://%s/v2/a/b/blobs/%s", reg.host, im.layers[0]), 0);
+	ck_assert_str_eq(out, "202");
+	free(out);
+	counts_init(&c);
+	ck_assert_msg(push(r, s1, im.manifest, reg.host, "a/b:2", dg, &e) == 0, "%s", e.msg);
+	ck_assert_int_ge(c.push, 1);
+	ck_assert_msg(pull(r, s2, reg.host, "a/b:2", &res, &e) == 0, "%s", e.msg);
+	same_image(s1, s2, &im);
+	json_object_put(res);
+	pcb_registry_destroy(r);
+	pcb_store_destroy(s1);
+	pcb_store_destroy(s2);
+	pcb_test_registry_stop(&reg);
+}
+END_TEST
+
+START_TEST(index_platform_choice)
+{
+	struct pcb_test_registry reg;
+	struct pcb_store *s1 = new_store("s1"), *s2 = new_store("s2");
+	struct pcb_registry_opts o;
+	struct pcb_registry *r;
+	struct counts c;
+	struct img amd, arm;
+	struct pcb_err e;
+	struct pcb_image_ref ref;
+	struct pcb_platform p;
+	char dg[PCB_DIGEST_BUFSZ], *index, *ipath, *out = NULL;
+	uint64_t amd_size, arm_size;
+	json_object *res = NULL;
+
+	pcb_test_registry_start(&reg, PCB_TEST_REGISTRY_PLAIN);
+	make_image(s1, 3000, 100, &amd);
+	make_image(s1, 4000, 200, &arm);
+	counts_init(&c);
+	opts_init(&o, &c);
+	r = client(reg.host, &o);
+	ck_assert_msg(push(r, s1, amd.manifest, reg.host, "multi/app:amd", dg, &e) == 0, "%s", e.msg);
+	ck_assert_msg(push(r, s1, arm.manifest, reg.host, "multi/app:arm", dg, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(pcb_store_stat(s1, amd.manifest, &amd_size, NULL, &e), 0);
+	ck_assert_int_eq(pcb_store_stat(s1, arm.manifest, &arm_size, NULL, &e), 0);
+	/* An index put there by another tool; arm64 written with its default variant. */
+	index = pcb_xasprintf("{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":["
+	    "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%llu,"
+	    "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+	    "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%llu,"
+	    "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}}]}",
+	    PCB_MT_OCI_INDEX, PCB_MT_OCI_MANIFEST, amd.manifest, (unsigned long long)amd_size,
+	    PCB_MT_OCI_MANIFEST, arm.manifest, (unsigned long long)arm_size);
+	pcb_test_write(tmp, "index.json", index, 0644);
+	ipath = pcb_path_join(tmp, "index.json");
+	ck_assert_int_eq(pcb_test_runf(&out, "curl -sf -o /dev/null -w '%%{http_code}' -X PUT "
+	    "-H 'Content-Type: %s' --data-binary @%s http://%s/v2/multi/app/manifests/multi",
+	    PCB_MT_OCI_INDEX, ipath, reg.host), 0);
+	ck_assert_str_eq(out, "201");
+	free(out);
+
+	ref_of(&ref, reg.host, "multi/app:multi");
+	ck_assert_int_eq(pcb_platform_parse("linux/arm64", &p, NULL), 0);
+	ck_assert_msg(pcb_registry_pull(r, s2, &ref, &p, &res, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+	    json_object_object_get(res, "manifest"), "digest")), arm.manifest);
+	ck_assert_ptr_nonnull(json_object_object_get(res, "index"));
+	same_image(s1, s2, &arm);
+	json_object_put(res);
+	res = NULL;
+	ck_assert_int_eq(pcb_platform_parse("linux/amd64", &p, NULL), 0);
+	ck_assert_msg(pcb_registry_pull(r, s2, &ref, &p, &res, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+	    json_object_object_get(res, "manifest"), "digest")), amd.manifest);
+	json_object_put(res);
+	res = NULL;
+	ck_assert_int_eq(pcb_platform_parse("linux/s390x", &p, NULL), 0);
+	ck_assert_int_eq(pcb_registry_pull(r, s2, &ref, &p, &res, &e), PCB_ENOENT);
+	ck_assert_msg(strstr(e.msg, "linux/s390x") != NULL, "%s", e.msg);
+	pcb_image_ref_free(&ref);
+	free(index);
+	free(ipath);
+	pcb_registry_destroy(r);
+	pcb_store_destroy(s1);
+	pcb_store_destroy(s2);
+	pcb_test_registry_stop(&reg);
+}
+END_TEST
+
 /* Copies an image's blobs into another store by hand, so that store has no location
  * records for it. */
 static void
@@ -846,6 +951,8 @@ registry_suite(void)
 	tcase_add_test(tc, push_inspect_pull_repush_mount);
 	tcase_add_test(tc, repush_through_proxy_sends_no_blob);
 	tcase_add_test(tc, chunked_upload);
+	tcase_add_test(tc, stale_location_records_recovered);
+	tcase_add_test(tc, index_platform_choice);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("faults");
 	tcase_add_checked_fixture(tc, setup, teardown);
