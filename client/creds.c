@@ -825,7 +825,7 @@ config_write_path(const char *path)
 static int
 write_config(const char *path, json_object *cfg, struct pcb_err *err)
 {
-	char *dir = pcb_xstrdup(path), *slash = strrchr(dir, '/'), *target = NULL;
+	char *dir = pcb_xstrdup(path), *slash = strrchr(dir, '/'), *target = NULL, *full = NULL;
 	const char *text;
 	int r = 0;
 
@@ -839,12 +839,14 @@ write_config(const char *path, json_object *cfg, struct pcb_err *err)
 	text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY |
 	    JSON_C_TO_STRING_PRETTY_TAB | JSON_C_TO_STRING_SPACED |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	r = pcb_write_file_atomic(target, text, strlen(text), 0600, err);
+	full = pcb_xasprintf("%s\n", text);
+	r = pcb_write_file_atomic(target, full, strlen(full), 0600, err);
 	if (r != 0)
 		pcb_err_prefix(err, "writing %s", target);
 out:
 	free(dir);
 	free(target);
+	free(full);
 	return r;
 }
 
