@@ -95,7 +95,9 @@ int pcb_build_plan(const struct pcb_build_spec *s, json_object **plan_out, struc
 
 /* Runs the build. On success *result_out (caller puts) is the BuildResult JSON:
  * { "manifest": {mediaType,digest,size}, "config": {…}, "layers": [{mediaType,digest,size,
- *   diff_id, name, entries}], "image": {name, tags}, "outputs": [{type,path}], "platform" }.
+ *   diff_id, name, entries}], "image": {name, tags}, "outputs": [{type,path}], "platform",
+ *   "pushed": [{target, digest, blobs: {uploaded, skipped, mounted, bytes_sent}}] }.
+ * With spec.push, each tag is pushed (pcb_transfer_push) after the local outputs are done. 
  * On cancel returns PCB_ECANCELED. */
 int pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
     json_object **result_out, struct pcb_err *err);

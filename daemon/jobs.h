@@ -1,5 +1,6 @@
-/* jobs.h — the build jobs: the table of live builds, their event logs and subscribers, the
- * SQLite record of every build (<state>/jobs.db), and the worker pool that runs the engine.
+/* jobs.h — the jobs (builds, pushes, pulls): the table of live jobs, their event logs and
+ * subscribers, the SQLite record of every job (<state>/jobs.db, table `builds` with a `kind`
+ * column since schema 2), and the worker pool that runs the engine.
  *
  * Thread-safety: every function here is called on the loop thread only. Workers talk back
  * through one mutex-protected queue drained by one uv_async_t inside this module. */
