@@ -465,12 +465,14 @@ prep_handle(void *ud, CURL *c, const char *url, struct pcb_err *err)
 		curl_easy_setopt(c, CURLOPT_SSLCERT, r->client_cert);
 		curl_easy_setopt(c, CURLOPT_SSLKEY, r->client_key);
 	}
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	if (r->o.cancel != NULL) {
-		/* Token fetches: only the cancel check (xfer without a request). */
+	/* Token fetches get only the cancel check (an xfer without a request); exchange()
+	 * replaces it with its own. Always set: without a function curl would print its
+	 * progress meter to stderr. */
+	{
 		static __thread struct xfer tok_x;
 		tok_x.r = r;
 		tok_x.q = NULL;
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xferinfo);
 		curl_easy_setopt(c, CURLOPT_XFERINFODATA, &tok_x);
 	}
@@ -926,8 +928,10 @@ ensure_base(struct pcb_registry *r, CURL *c, struct pcb_err *err)
 {
 	struct resp s;
 	struct req q;
+	struct retry rt = { 0, 0 };
 	struct pcb_err e2;
-	char *tls_msg = NULL;
+	char *https = NULL, *http = NULL;
+	const char *chosen = NULL;
 	bool have;
 	int rc = 0;
 
@@ -937,33 +941,54 @@ ensure_base(struct pcb_registry *r, CURL *c, struct pcb_err *err)
 	if (have)
 		return 0;
 	memset(&s, 0, sizeof s);
+	https = pcb_xasprintf("https://%s/v2/", r->host);
+	http = pcb_xasprintf("http://%s/v2/", r->host);
 	memset(&q, 0, sizeof q);
 	q.method = "GET";
 	q.scope = "";
 	q.fd = -1;
 	q.no_auth = true;
-	q.url = pcb_xasprintf("https://%s/v2/", r->host);
-	rc = request(r, c, &q, &s, err);
-	/* A server that speaks TLS with a certificate we cannot verify is an HTTPS server:
-	 * say so rather than try plain HTTP on its port. */
-	if (rc == PCB_EIO && r->plain_ok && s.curl_code != CURLE_PEER_FAILED_VERIFICATION &&
-	    s.curl_code != CURLE_SSL_CERTPROBLEM && s.curl_code != CURLE_SSL_CACERT_BADFILE) {
-		tls_msg = pcb_xstrdup(err != NULL ? err->msg : "");
-		free(q.url);
-		q.url = pcb_xasprintf("http://%s/v2/", r->host);
-		pcb_err_clear(&e2);
-		rc = request(r, c, &q, &s, &e2);
-		if (rc != 0)
-			pcb_err_set(err, rc, "%s (over HTTPS: %s; over HTTP: %s)", r->host, tls_msg,
-			    e2.msg);
-	} else if (rc != 0) {
+	/* When plain HTTP is allowed, a failed HTTPS attempt goes straight on to HTTP, and the
+	 * pair is what gets retried: a plain registry costs no backoff. */
+	q.no_retry = r->plain_ok;
+	for (;;) {
+		q.url = https;
+		rc = request(r, c, &q, &s, err);
+		if (rc == 0) {
+			chosen = https;
+			break;
+		}
+		/* A server that speaks TLS with a certificate we cannot verify is an HTTPS
+		 * server: say so rather than try plain HTTP on its port. */
+		if (rc == PCB_EIO && r->plain_ok && s.curl_code != CURLE_PEER_FAILED_VERIFICATION &&
+		    s.curl_code != CURLE_SSL_CERTPROBLEM && s.curl_code != CURLE_SSL_CACERT_BADFILE) {
+			q.url = http;
+			pcb_err_clear(&e2);
+			rc = request(r, c, &q, &s, &e2);
+			if (rc == 0) {
+				chosen = http;
+				break;
+			}
+			if (rc == PCB_EIO && err != NULL) {
+				char tls_msg[PCB_ERR_MSG_MAX];
+				snprintf(tls_msg, sizeof tls_msg, "%s", err->msg);
+				pcb_err_set(err, rc, "%s (over HTTPS: %.400s; over HTTP: %.400s)", r->host,
+				    tls_msg, e2.msg);
+			} else if (err != NULL) {
+				*err = e2;
+			}
+			if (!q.no_retry || !retry_again(r, &rt, rc, 0, NULL))
+				goto out;
+			continue;
+		}
+		/* Not retried again here: request() did (no plain HTTP), or a certificate
+		 * problem will not go away. */
 		pcb_err_prefix(err, "%s", r->host);
-	}
-	if (rc != 0)
 		goto out;
+	}
 	pthread_mutex_lock(&r->mu);
 	if (r->base == NULL)
-		r->base = pcb_xstrndup(q.url, strlen(q.url) - 4);
+		r->base = pcb_xstrndup(chosen, strlen(chosen) - 4);
 	pthread_mutex_unlock(&r->mu);
 	/* The probe's challenge says which scheme to use, so the first real request can carry
 	 * credentials. */
@@ -972,8 +997,8 @@ ensure_base(struct pcb_registry *r, CURL *c, struct pcb_err *err)
 out:
 	if (rc != 0)
 		pcb_err_prefix(err, "connecting to registry");
-	free(tls_msg);
-	free(q.url);
+	free(https);
+	free(http);
 	resp_free(&s);
 	return rc;
 }
