@@ -1731,6 +1731,7 @@ push_blob(struct pcb_registry *r, CURL *c, struct pcb_store *store, const char *
 	char step[512], sd[32], *blob_path = NULL;
 	bool known = false;
 	int fd = -1, rc;
+	long status;
 
 	memset(&s, 0, sizeof s);
 	pcb_strv_init(&from);
@@ -1822,10 +1823,16 @@ push_blob(struct pcb_registry *r, CURL *c, struct pcb_store *store, const char *
 		rc = upload(r, c, scope, &loc, fd, b, &s, err);
 		if (rc == 0 && s.status == 201)
 			break;
-		/* Whatever broke, the session is suspect: the next try starts a new one. */
+		/* Whatever broke, the session is suspect: the next try starts a new one. A
+		 * session the registry forgot (404 BLOB_UPLOAD_UNKNOWN, e.g. after a restart)
+		 * is retried like a server error. */
 		free(loc);
 		loc = NULL;
-		if (!retry_again(r, &rt, rc, rc == 0 ? s.status : 0, s.retry_after)) {
+		status = rc == 0 ? s.status : 0;
+		if (status == 404 && s.body.data != NULL &&
+		    strstr(s.body.data, "BLOB_UPLOAD_UNKNOWN") != NULL)
+			status = 503;
+		if (!retry_again(r, &rt, rc, status, s.retry_after)) {
 			if (rc == 0)
 				rc = http_error(r, &s, step, repo, true, err);
 			else

@@ -729,6 +729,27 @@ START_TEST(dropped_blob_get_resumed)
 }
 END_TEST
 
+START_TEST(dropped_upload_restarts)
+{
+	struct faulty f;
+	struct pcb_err e;
+	char dg[PCB_DIGEST_BUFSZ];
+	json_object *res = NULL;
+
+	faulty_start(&f, "blob-put:drop@50000", 300000, false);
+	/* The first upload to send data is cut (mid-body for the big layer, before the answer
+	 * for a small blob): that blob starts again from a new POST. */
+	ck_assert_msg(push(f.r, f.s1, f.im.manifest, f.px.host, "f/app:1", dg, &e) == 0, "%s",
+	    e.msg);
+	ck_assert_str_eq(dg, f.im.manifest);
+	ck_assert_int_eq(proxy_count(&f.px, "POST", "upload", 4), 4);
+	ck_assert_msg(pull(f.r, f.s2, f.px.host, "f/app:1", &res, &e) == 0, "%s", e.msg);
+	same_image(f.s1, f.s2, &f.im);
+	json_object_put(res);
+	faulty_stop(&f);
+}
+END_TEST
+
 START_TEST(cancelled_push)
 {
 	struct faulty f;
@@ -962,6 +983,7 @@ registry_suite(void)
 	tcase_add_test(tc, persistent_500_names_everything);
 	tcase_add_test(tc, too_many_requests_honours_retry_after);
 	tcase_add_test(tc, dropped_blob_get_resumed);
+	tcase_add_test(tc, dropped_upload_restarts);
 	tcase_add_test(tc, cancelled_push);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("auth");
