@@ -1076,6 +1076,7 @@ pcb_jobs_submit(struct pcb_jobs *j, struct pcb_build_spec *spec, json_object **b
 	char *msg;
 	int rc;
 
+	pcb_build_spec_free(&jb->spec);   /* job_new initialised it */
 	jb->spec = *spec;
 	pcb_build_spec_init(spec);
 	msg = pcb_xasprintf("context %s", jb->spec.context);
@@ -1092,6 +1093,7 @@ pcb_jobs_submit_push(struct pcb_jobs *j, struct pcb_push_spec *spec, json_object
 	char *msg;
 	int rc;
 
+	pcb_push_spec_free(&jb->push);
 	jb->push = *spec;
 	pcb_push_spec_init(spec);
 	msg = pcb_xasprintf("source %.200s", jb->push.source);
@@ -1108,6 +1110,7 @@ pcb_jobs_submit_pull(struct pcb_jobs *j, struct pcb_pull_spec *spec, json_object
 	char *msg;
 	int rc;
 
+	pcb_pull_spec_free(&jb->pull);
 	jb->pull = *spec;
 	pcb_pull_spec_init(spec);
 	msg = pcb_xasprintf("ref %.200s", jb->pull.ref);

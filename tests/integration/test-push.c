@@ -271,9 +271,9 @@ START_TEST(build_push_repush_mount_pull)
 	ck_assert_int_eq(json_object_get_int(jget(blobs_of(jget(b, "result"), 0), "uploaded")), 0);
 	json_object_put(b);
 
-	pcb_test_daemon_stop(&d2);
+	ck_assert_int_eq(pcb_test_daemon_stop(&d2), 0);
 	pcb_test_daemon_free(&d2, true);
-	pcb_test_daemon_stop(&d);
+	ck_assert_int_eq(pcb_test_daemon_stop(&d), 0);
 	pcb_test_daemon_free(&d, true);
 	pcb_test_registry_stop(&reg);
 	pcb_test_rmtree(proj);
@@ -377,7 +377,7 @@ START_TEST(basic_auth_tls_credentials)
 
 	/* The daemon wrote the password nowhere: state dir (jobs.db, store.db, WAL files,
 	 * blobs, tmp) and log. */
-	pcb_test_daemon_stop(&d);
+	ck_assert_int_eq(pcb_test_daemon_stop(&d), 0);
 	assert_nowhere(&d, reg.password);
 
 	pcb_test_daemon_free(&d, true);
@@ -455,7 +455,7 @@ START_TEST(request_errors)
 		json_object_put(b);
 		free(id);
 	}
-	pcb_test_daemon_stop(&d);
+	ck_assert_int_eq(pcb_test_daemon_stop(&d), 0);
 	pcb_test_daemon_free(&d, true);
 	pcb_test_rmtree(proj);
 	free(proj);
