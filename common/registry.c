@@ -694,7 +694,7 @@ exchange(struct pcb_registry *r, CURL *c, const struct req *q, const char *auth_
 	struct curl_slist *hl = NULL;
 	struct exch x = { s, q, c, 0, false, false };
 	struct xfer xf = { r, q, 0, 0 };
-	char ebuf[CURL_ERROR_SIZE] = "", range[64], hp[256];
+	char ebuf[CURL_ERROR_SIZE] = "", range[64];
 	CURLcode cc;
 	int rc;
 
@@ -764,7 +764,6 @@ exchange(struct pcb_registry *r, CURL *c, const struct req *q, const char *auth_
 	if (cc != CURLE_OK) {
 		/* A transfer cut short after the status line is still a transport error: the
 		 * body is incomplete. */
-		url_hostport(q->url, hp);
 		s->curl_code = (int)cc;
 		rc = pcb_err_set(err, PCB_EIO, "%s", ebuf[0] != '\0' ? ebuf : curl_easy_strerror(cc));
 		s->status = 0;
