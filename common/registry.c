@@ -1855,9 +1855,43 @@ out:
 	return rc;
 }
 
+/* Pushes the image manifests an index lists, each by digest, before the index itself. */
+static int push_manifest(struct pcb_registry *r, struct pcb_store *store,
+    const char *manifest_digest, const struct pcb_image_ref *target, int depth,
+    char digest_out[PCB_DIGEST_BUFSZ], struct pcb_err *err);
+
+static int
+push_index_children(struct pcb_registry *r, struct pcb_store *store, json_object *doc,
+    const struct pcb_image_ref *target, struct pcb_err *err)
+{
+	struct pcb_image_ref child = { target->registry, target->repository, NULL, NULL };
+	json_object *ms;
+	char d[PCB_DIGEST_BUFSZ];
+	int rc = 0;
+
+	if (!json_object_object_get_ex(doc, "manifests", &ms) ||
+	    !json_object_is_type(ms, json_type_array) || json_object_array_length(ms) > MAX_BLOBS)
+		return pcb_err_set(err, PCB_EINVAL, "the index has no usable \"manifests\" list");
+	for (size_t i = 0; i < json_object_array_length(ms) && rc == 0; i++) {
+		const char *cd = jstr(json_object_array_get_idx(ms, i), "digest");
+		if (cd == NULL || !pcb_digest_valid(cd))
+			return pcb_err_set(err, PCB_EINVAL, "the index lists a manifest without a digest");
+		rc = push_manifest(r, store, cd, &child, 1, d, err);
+	}
+	return rc;
+}
+
 int
 pcb_registry_push(struct pcb_registry *r, struct pcb_store *store,
     const char *manifest_digest, const struct pcb_image_ref *target,
+    char digest_out[PCB_DIGEST_BUFSZ], struct pcb_err *err)
+{
+	return push_manifest(r, store, manifest_digest, target, 0, digest_out, err);
+}
+
+static int
+push_manifest(struct pcb_registry *r, struct pcb_store *store,
+    const char *manifest_digest, const struct pcb_image_ref *target, int depth,
     char digest_out[PCB_DIGEST_BUFSZ], struct pcb_err *err)
 {
 	char *body = NULL, *mt_store = NULL, *scope = NULL, *path = NULL, *hct = NULL;
@@ -1891,23 +1925,27 @@ pcb_registry_push(struct pcb_registry *r, struct pcb_store *store,
 		media_type_of(NULL, doc, mt);
 	else
 		snprintf(mt, sizeof mt, "%s", mt_store);
-	if (!is_manifest(mt)) {
-		rc = pcb_err_set(err, PCB_EUNSUPPORTED, "%s: media type '%s' cannot be pushed yet "
-		    "(an OCI or Docker v2 schema 2 image manifest)", step, mt);
+	if ((rc = ensure_base(r, r->main, err)) != 0)
 		goto out;
-	}
-	if ((rc = manifest_blobs(doc, &jobs, &n, err)) != 0) {
+	if (is_index(mt) && depth == 0) {
+		/* An index (multi-platform image): its manifests first, one level deep. */
+		if ((rc = push_index_children(r, store, doc, target, err)) != 0)
+			goto out;
+	} else if (!is_manifest(mt)) {
+		rc = pcb_err_set(err, PCB_EUNSUPPORTED, "%s: media type '%s' cannot be pushed "
+		    "(an OCI or Docker image manifest, or an index of them)", step, mt);
+		goto out;
+	} else if ((rc = manifest_blobs(doc, &jobs, &n, err)) != 0) {
 		pcb_err_prefix(err, "%s", step);
 		goto out;
 	}
-	if ((rc = ensure_base(r, r->main, err)) != 0)
-		goto out;
 	scope = pcb_xasprintf("repository:%s:pull,push", target->repository);
 	path = pcb_xasprintf("/v2/%s/manifests/%s", target->repository,
 	    target->tag != NULL ? target->tag : manifest_digest);
 	hct = pcb_xasprintf("Content-Type: %s", mt);
 	for (int round = 0;; round++) {
-		if ((rc = run_pool(r, store, target->repository, true, round == 0, jobs, n, err)) != 0)
+		if (n > 0 &&
+		    (rc = run_pool(r, store, target->repository, true, round == 0, jobs, n, err)) != 0)
 			goto out;
 		req_init(&q, "PUT", url_for(r, path), scope);
 		q.hdrs[0] = hct;

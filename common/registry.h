@@ -87,7 +87,8 @@ int pcb_registry_pull(struct pcb_registry *r, struct pcb_store *store,
     const struct pcb_image_ref *ref, const struct pcb_platform *platform,
     json_object **result_out, struct pcb_err *err);
 
-/* Pushes the image whose manifest (OCI or Docker v2 schema 2) is in the store to
+/* Pushes the image whose manifest (OCI or Docker v2 schema 2; or an OCI index / Docker
+ * manifest list, whose image manifests are pushed first, by digest) is in the store to
  * target (its tag, or by digest when tag is NULL): every blob HEADed first (skipped when
  * present, or known to be there from the store's blob-location records), mounted from a
  * repository of the same registry known to hold it, else uploaded from the store; then the

@@ -464,6 +464,27 @@ START_TEST(index_platform_choice)
 	ck_assert_int_eq(pcb_registry_pull(r, s2, &ref, &p, &res, &e), PCB_ENOENT);
 	ck_assert_msg(strstr(e.msg, "linux/s390x") != NULL, "%s", e.msg);
 	pcb_image_ref_free(&ref);
+
+	/* Our own push of an index: both images first (mounted from multi/app), then it. */
+	{
+		char idg[PCB_DIGEST_BUFSZ];
+		ck_assert_int_eq(pcb_store_put(s1, index, strlen(index), PCB_MT_OCI_INDEX, idg, &e), 0);
+		counts_init(&c);
+		ck_assert_msg(push(r, s1, idg, reg.host, "multi/copy:1", dg, &e) == 0, "%s", e.msg);
+		ck_assert_str_eq(dg, idg);
+		ck_assert_int_eq(c.mount, 6);
+		ck_assert_int_eq(c.push, 0);
+		ref_of(&ref, reg.host, "multi/copy:1");
+		ck_assert_int_eq(pcb_platform_parse("linux/arm64/v8", &p, NULL), 0);
+		ck_assert_msg(pcb_registry_pull(r, s2, &ref, &p, &res, &e) == 0, "%s", e.msg);
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		    json_object_object_get(res, "manifest"), "digest")), arm.manifest);
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		    json_object_object_get(res, "index"), "digest")), idg);
+		json_object_put(res);
+		res = NULL;
+		pcb_image_ref_free(&ref);
+	}
 	free(index);
 	free(ipath);
 	pcb_registry_destroy(r);
