@@ -114,6 +114,11 @@ valgrind: all $(UNIT_BIN) $(ITEST_BIN)
 deps:
 	@tools/install-deps.sh
 
+# Benchmarks: medians over BENCH_RUNS runs, each beside a baseline measured in the same run.
+BENCH_RUNS ?= 5
+bench: all
+	@tools/bench.sh "$(abspath $(BUILD))" $(BENCH_RUNS)
+
 # Coverage-guided fuzzing of the parsers (libFuzzer via clang) for FUZZ_SECONDS per harness;
 # crashes land in tests/fuzz/regressions/, which `make check` replays.
 FUZZ_SECONDS ?= 60
