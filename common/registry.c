@@ -52,6 +52,7 @@ struct pcb_registry {
 	char *user_agent;
 	const struct pcb_credential *cred;   /* borrowed from o.creds, may be NULL */
 	bool plain_ok;              /* loopback or listed insecure: plain HTTP allowed */
+	bool prefer_plain;          /* listed insecure by the user: try plain HTTP first */
 	char *ca_blob;              /* extra CAs + the system bundle, or NULL for the default */
 	size_t ca_blob_len;
 	char *client_cert, *client_key;   /* from certs.d */
@@ -268,12 +269,10 @@ host_is_loopback(const char *hostport)
 }
 
 static bool
-plain_allowed(const struct pcb_registry *r, const char *hostport)
+listed_insecure(const struct pcb_registry *r, const char *hostport)
 {
 	char h[256];
 
-	if (host_is_loopback(hostport))
-		return true;
 	if (r->o.insecure == NULL)
 		return false;
 	bare_host(hostport, h);
@@ -282,6 +281,12 @@ plain_allowed(const struct pcb_registry *r, const char *hostport)
 		    strcasecmp(r->o.insecure->v[i], h) == 0)
 			return true;
 	return false;
+}
+
+static bool
+plain_allowed(const struct pcb_registry *r, const char *hostport)
+{
+	return host_is_loopback(hostport) || listed_insecure(r, hostport);
 }
 
 /* host[:port] of an absolute URL. out needs 256 bytes. */
@@ -513,6 +518,7 @@ pcb_registry_create(const char *host, const struct pcb_registry_opts *opts,
 	    pcb_xstrdup("pycontainerd/" PCB_VERSION);
 	r->cred = pcb_credentials_find(r->o.creds, r->host);
 	r->plain_ok = plain_allowed(r, r->host);
+	r->prefer_plain = listed_insecure(r, r->host);
 	r->tokens = pcb_regauth_create();
 	r->share = curl_share_init();
 	r->main = curl_easy_init();
@@ -951,28 +957,34 @@ ensure_base(struct pcb_registry *r, CURL *c, struct pcb_err *err)
 	 * pair is what gets retried: a plain registry costs no backoff. */
 	q.no_retry = r->plain_ok;
 	for (;;) {
-		q.url = https;
+		/* A host the user listed as insecure is asked over plain HTTP first (that is what
+		 * they told us it speaks); loopback hosts are asked over HTTPS first, as docker does. */
+		char *first = r->prefer_plain ? http : https;
+		char *second = r->prefer_plain ? https : http;
+
+		q.url = first;
 		rc = request(r, c, &q, &s, err);
 		if (rc == 0) {
-			chosen = https;
+			chosen = first;
 			break;
 		}
 		/* A server that speaks TLS with a certificate we cannot verify is an HTTPS
 		 * server: say so rather than try plain HTTP on its port. */
 		if (rc == PCB_EIO && r->plain_ok && s.curl_code != CURLE_PEER_FAILED_VERIFICATION &&
 		    s.curl_code != CURLE_SSL_CERTPROBLEM && s.curl_code != CURLE_SSL_CACERT_BADFILE) {
-			q.url = http;
+			q.url = second;
 			pcb_err_clear(&e2);
 			rc = request(r, c, &q, &s, &e2);
 			if (rc == 0) {
-				chosen = http;
+				chosen = second;
 				break;
 			}
 			if (rc == PCB_EIO && err != NULL) {
-				char tls_msg[PCB_ERR_MSG_MAX];
-				snprintf(tls_msg, sizeof tls_msg, "%s", err->msg);
-				pcb_err_set(err, rc, "%s (over HTTPS: %.400s; over HTTP: %.400s)", r->host,
-				    tls_msg, e2.msg);
+				char first_msg[PCB_ERR_MSG_MAX];
+				snprintf(first_msg, sizeof first_msg, "%s", err->msg);
+				pcb_err_set(err, rc, "%s (over %s: %.400s; over %s: %.400s)", r->host,
+				    r->prefer_plain ? "HTTP" : "HTTPS", first_msg,
+				    r->prefer_plain ? "HTTPS" : "HTTP", e2.msg);
 			} else if (err != NULL) {
 				*err = e2;
 			}
