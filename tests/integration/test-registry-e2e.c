@@ -24,7 +24,10 @@ enum setup {
 	SETUP_PLAIN,
 	SETUP_BASIC_TLS,
 	SETUP_TOKEN,
-	SETUP_HELPER,      /* token registry, credentials from docker-credential-pcbe2e */
+	SETUP_HELPER,      /* token registry, credHelpers → docker-credential-pcbe2e */
+	SETUP_CREDS_STORE, /* token registry, credsStore → docker-credential-pcbe2e */
+	SETUP_IDENTITY,    /* token registry, config.json "identitytoken" (a refresh token) */
+	SETUP_PODMAN,      /* basic auth over TLS, podman's auth.json, CA from certs.d only */
 };
 
 /* Everything one test owns: its temp dir, its registry, its two daemons. */
@@ -40,7 +43,8 @@ struct e2e {
 	char *ca_opt;      /* " --ca-cert FILE" or "" */
 	char *skopeo_src;  /* skopeo copy's source options */
 	char *skopeo_insp; /* skopeo inspect's options */
-	char *helper_log;  /* SETUP_HELPER: one line per helper call */
+	char *helper_log;  /* helper set-ups: one line per helper call */
+	char *secret;      /* what must never be kept: the password or identity token */
 };
 
 static bool
@@ -125,7 +129,10 @@ write_helper(struct e2e *e)
 	    "printf '{\"ServerURL\": \"%%s\", \"Username\": \"%s\", \"Secret\": \"%s\"}\\n' "
 	    "\"$server\"\n", e->helper_log, e->reg.username, e->reg.password);
 	pcb_test_write(bin, "docker-credential-pcbe2e", script, 0755);
-	cfg = pcb_xasprintf("{\"credHelpers\": {\"%s\": \"pcbe2e\"}}\n", e->reg.host);
+	if (e->setup == SETUP_CREDS_STORE)
+		cfg = pcb_xstrdup("{\"credsStore\": \"pcbe2e\"}\n");
+	else
+		cfg = pcb_xasprintf("{\"credHelpers\": {\"%s\": \"pcbe2e\"}}\n", e->reg.host);
 	pcb_test_write(e->tmp, "docker/config.json", cfg, 0600);
 	free(cfg);
 	free(script);
@@ -161,6 +168,52 @@ write_password_file(struct e2e *e, const char *password)
 	free(text);
 }
 
+/* An identity token as docker stores one after an OAuth2 login: a refresh token from the
+ * token server (offline_token=true), saved as "identitytoken" in config.json. */
+static void
+write_identity_token(struct e2e *e)
+{
+	char *out = NULL, *cfg;
+	json_object *j;
+	int rc;
+
+	rc = pcb_test_runf(&out, "curl -sf --cacert '%s' -u '%s:%s' "
+	    "'%s?service=%s&scope=repository:e2e/app:pull&offline_token=true'", e->reg.ca_file,
+	    e->reg.username, e->reg.password, e->reg.token_realm, e->reg.service);
+	ck_assert_msg(rc == 0, "refresh token: %d %s", rc, out);
+	j = pcb_test_json(out, "token server answer");
+	e->secret = pcb_xstrdup(jstr_at(j, "refresh_token"));
+	cfg = pcb_xasprintf("{\"auths\": {\"%s\": {\"identitytoken\": \"%s\"}}}\n",
+	    e->reg.host, e->secret);
+	pcb_test_write(e->tmp, "docker/config.json", cfg, 0600);
+	free(cfg);
+	json_object_put(j);
+	free(out);
+}
+
+/* podman's auth.json ($REGISTRY_AUTH_FILE) and the CA in the user's certs.d, as podman users
+ * have them: no docker config, no --ca-cert. */
+static void
+write_podman_auth(struct e2e *e)
+{
+	char *up = pcb_xasprintf("%s:%s", e->reg.username, e->reg.password), *b64 = NULL, *cfg;
+	char *ca = pcb_test_read(e->reg.ca_file, NULL), *rel;
+	int rc;
+
+	pcb_test_write(e->tmp, "up", up, 0600);
+	rc = pcb_test_runf(&b64, "base64 -w0 < '%s/up'", e->tmp);
+	ck_assert_int_eq(rc, 0);
+	cfg = pcb_xasprintf("{\"auths\": {\"%s\": {\"auth\": \"%s\"}}}\n", e->reg.host, b64);
+	pcb_test_write(e->tmp, "auth.json", cfg, 0600);
+	rel = pcb_xasprintf("xdg/containers/certs.d/%s/ca.crt", e->reg.host);
+	pcb_test_write(e->tmp, rel, ca, 0644);
+	free(rel);
+	free(ca);
+	free(cfg);
+	free(b64);
+	free(up);
+}
+
 static void
 e2e_start(struct e2e *e, enum setup setup)
 {
@@ -171,11 +224,12 @@ e2e_start(struct e2e *e, enum setup setup)
 	e->tmp = pcb_test_tmpdir();
 	e->pcb = pcb_xasprintf("%s/pcb", pcb_test_build_dir());
 	pcb_test_registry_start(&e->reg, setup == SETUP_PLAIN ? PCB_TEST_REGISTRY_PLAIN :
-	    setup == SETUP_BASIC_TLS ? PCB_TEST_REGISTRY_BASIC_TLS : PCB_TEST_REGISTRY_TOKEN);
+	    setup == SETUP_BASIC_TLS || setup == SETUP_PODMAN ? PCB_TEST_REGISTRY_BASIC_TLS :
+	    PCB_TEST_REGISTRY_TOKEN);
 	pcb_test_daemon_start(&e->d1, NULL, NULL);
 	/* Credentials only from the test's own files, never from the account running it. */
 	e->env = pcb_xasprintf("PATH='%s/bin':\"$PATH\" DOCKER_CONFIG='%s/docker' "
-	    "REGISTRY_AUTH_FILE='%s/no-auth.json' XDG_CONFIG_HOME='%s/xdg' "
+	    "REGISTRY_AUTH_FILE='%s/auth.json' XDG_CONFIG_HOME='%s/xdg' "
 	    "XDG_RUNTIME_DIR='%s/run' PCB_REGISTRY_USERNAME= PCB_REGISTRY_PASSWORD=", e->tmp,
 	    e->tmp, e->tmp, e->tmp, e->tmp);
 	e->ctx = pcb_path_join(e->tmp, "proj");
@@ -186,7 +240,8 @@ e2e_start(struct e2e *e, enum setup setup)
 		certs = pcb_path_join(e->tmp, "skopeo-certs");
 		pcb_test_write(certs, "ca.crt", ca, 0644);
 		free(ca);
-		e->ca_opt = pcb_xasprintf(" --ca-cert '%s'", e->reg.ca_file);
+		e->ca_opt = setup == SETUP_PODMAN ? pcb_xstrdup("") :
+		    pcb_xasprintf(" --ca-cert '%s'", e->reg.ca_file);
 		e->skopeo_insp = pcb_xasprintf("--cert-dir '%s' --creds '%s:%s'", certs,
 		    e->reg.username, e->reg.password);
 		e->skopeo_src = pcb_xasprintf("--src-cert-dir '%s' --src-creds '%s:%s'", certs,
@@ -200,9 +255,15 @@ e2e_start(struct e2e *e, enum setup setup)
 	if (setup == SETUP_BASIC_TLS || setup == SETUP_TOKEN) {
 		write_password_file(e, e->reg.password);
 		login(e, e->reg.password, true);
-	} else if (setup == SETUP_HELPER) {
+	} else if (setup == SETUP_HELPER || setup == SETUP_CREDS_STORE) {
 		write_helper(e);
+	} else if (setup == SETUP_IDENTITY) {
+		write_identity_token(e);
+	} else if (setup == SETUP_PODMAN) {
+		write_podman_auth(e);
 	}
+	if (e->secret == NULL && e->reg.password != NULL)
+		e->secret = pcb_xstrdup(e->reg.password);
 }
 
 /* Stops the daemons (each must exit 0) and the registry; frees everything. */
@@ -226,6 +287,7 @@ e2e_stop(struct e2e *e)
 	free(e->skopeo_insp);
 	free(e->skopeo_src);
 	free(e->helper_log);
+	free(e->secret);
 }
 
 /* True (and the files named on stderr) when needle is in any file under dir or in file. */
@@ -303,7 +365,7 @@ static void
 e2e_run(struct e2e *e)
 {
 	char *out = NULL, *err = NULL, *digest, *build_id, *sd, *layout, *got, *target;
-	const char *pw = e->reg.password;
+	const char *pw = e->secret;
 	json_object *j;
 	int64_t up, sk, mo, by, nblobs;
 	int rc;
@@ -398,7 +460,7 @@ e2e_run(struct e2e *e)
 	ck_assert_str_eq(sd, digest);
 	free(sd);
 
-	if (e->setup == SETUP_HELPER) {
+	if (e->setup == SETUP_HELPER || e->setup == SETUP_CREDS_STORE) {
 		char *log = pcb_test_read(e->helper_log, NULL), *want;
 
 		want = pcb_xasprintf("get %s", e->reg.host);
@@ -464,6 +526,84 @@ START_TEST(e2e_cred_helper)
 		return;
 	e2e_start(&e, SETUP_HELPER);
 	e2e_run(&e);
+	e2e_stop(&e);
+}
+END_TEST
+
+START_TEST(e2e_creds_store)
+{
+	struct e2e e;
+
+	if (!have_tools())
+		return;
+	e2e_start(&e, SETUP_CREDS_STORE);
+	e2e_run(&e);
+	e2e_stop(&e);
+}
+END_TEST
+
+START_TEST(e2e_identity_token)
+{
+	struct e2e e;
+
+	if (!have_tools() || !pcb_test_have("curl"))
+		return;
+	e2e_start(&e, SETUP_IDENTITY);
+	e2e_run(&e);
+	/* the refresh token went the OAuth2 POST way */
+	ck_assert_int_gt(pcb_test_registry_token_count(&e.reg, "POST", 200), 0);
+	e2e_stop(&e);
+}
+END_TEST
+
+START_TEST(e2e_podman_auth)
+{
+	struct e2e e;
+
+	if (!have_tools())
+		return;
+	e2e_start(&e, SETUP_PODMAN);
+	e2e_run(&e);
+	e2e_stop(&e);
+}
+END_TEST
+
+/* Several tags in one `pcb build --push` (token set-up): each pushed, the same digest, the
+ * blobs sent once. */
+START_TEST(build_push_two_tags)
+{
+	char *out = NULL, *err = NULL, *sd, *digest;
+	json_object *j, *pushed;
+	struct e2e e;
+	int rc;
+
+	if (!have_tools())
+		return;
+	e2e_start(&e, SETUP_TOKEN);
+	rc = pcb_run(&e, &e.d1, &out, &err, "build '%s' --push -t %s/e2e/app:1 -t %s/e2e/app:latest"
+	    "%s --json", e.ctx, e.reg.host, e.reg.host, e.ca_opt);
+	ck_assert_msg(rc == 0, "pcb build --push exited %d: %s%s", rc, out, err);
+	j = pcb_test_json(out, "pcb build --json");
+	digest = pcb_xstrdup(jstr_at(j, "result.manifest.digest"));
+	pushed = pcb_test_jget(j, "result.pushed");
+	ck_assert_msg(pushed != NULL && json_object_array_length(pushed) == 2, "pushed: %s", out);
+	ck_assert_str_eq(jstr_at(j, "result.pushed.0.digest"), digest);
+	ck_assert_str_eq(jstr_at(j, "result.pushed.1.digest"), digest);
+	ck_assert_int_gt(jint_at(j, "result.pushed.0.blobs.uploaded") +
+	    jint_at(j, "result.pushed.1.blobs.uploaded"), 0);
+	/* the second tag goes to the same repository: its blobs are there already */
+	ck_assert_int_eq(jint_at(j, "result.pushed.1.blobs.uploaded"), 0);
+	ck_assert_int_eq(jint_at(j, "result.pushed.1.blobs.bytes_sent"), 0);
+	json_object_put(j);
+	free(out);
+	free(err);
+	sd = skopeo_inspect_digest(&e, "e2e/app:1");
+	ck_assert_str_eq(sd, digest);
+	free(sd);
+	sd = skopeo_inspect_digest(&e, "e2e/app:latest");
+	ck_assert_str_eq(sd, digest);
+	free(sd);
+	free(digest);
 	e2e_stop(&e);
 }
 END_TEST
@@ -621,6 +761,10 @@ main(void)
 	tcase_add_test(tc, e2e_basic_tls);
 	tcase_add_test(tc, e2e_token);
 	tcase_add_test(tc, e2e_cred_helper);
+	tcase_add_test(tc, e2e_creds_store);
+	tcase_add_test(tc, e2e_identity_token);
+	tcase_add_test(tc, e2e_podman_auth);
+	tcase_add_test(tc, build_push_two_tags);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(te, 120);
 	tcase_add_test(te, wrong_password_basic_tls);
