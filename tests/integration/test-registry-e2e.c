@@ -736,6 +736,66 @@ unknown_repository(enum setup setup)
 	e2e_stop(&e);
 }
 
+/* No credentials for a token registry that allows anonymous pulls: the push is refused for
+ * the missing push scope, with the registry and repository named. */
+START_TEST(missing_push_scope)
+{
+	char *out = NULL, *err = NULL;
+	const char *fl;
+	struct e2e e;
+	int rc;
+
+	if (!have_tools())
+		return;
+	e2e_start(&e, SETUP_TOKEN);
+	build_local(&e);
+	pcb_test_registry_token_set(&e.reg, 300, true);
+	rc = pcb_run(&e, &e.d1, &out, &err, "logout %s", e.reg.host);
+	ck_assert_msg(rc == 0, "logout: %d %s%s", rc, out, err);
+	free(out);
+	free(err);
+	rc = pcb_run(&e, &e.d1, &out, &err, "push e2eapp:1 %s/e2e/anon:1%s", e.reg.host,
+	    e.ca_opt);
+	ck_assert_msg(rc == 1, "anonymous push exited %d: %s%s", rc, out, err);
+	fl = failure_line(err);
+	ck_assert_msg(strstr(fl, e.reg.host) != NULL && strstr(fl, "e2e/anon") != NULL,
+	    "the error does not name registry and repository: %s", err);
+	free(out);
+	free(err);
+	e2e_stop(&e);
+}
+END_TEST
+
+/* A registry host that does not resolve: exit 1 naming it, quickly. */
+START_TEST(unknown_host)
+{
+	char *out = NULL, *err = NULL;
+	const char *fl;
+	struct e2e e;
+	int rc;
+
+	if (!have_tools())
+		return;
+	e2e_start(&e, SETUP_PLAIN);
+	build_local(&e);
+	rc = pcb_run(&e, &e.d1, &out, &err, "push e2eapp:1 nosuchhost.invalid:5000/e2e/app:1");
+	ck_assert_msg(rc == 1, "push to an unknown host exited %d: %s%s", rc, out, err);
+	fl = failure_line(err);
+	ck_assert_msg(strstr(fl, "nosuchhost.invalid") != NULL, "the error does not name the "
+	    "host: %s", err);
+	free(out);
+	free(err);
+	rc = pcb_run(&e, &e.d1, &out, &err, "pull nosuchhost.invalid:5000/e2e/app:1");
+	ck_assert_msg(rc == 1, "pull from an unknown host exited %d: %s%s", rc, out, err);
+	fl = failure_line(err);
+	ck_assert_msg(strstr(fl, "nosuchhost.invalid") != NULL, "the error does not name the "
+	    "host: %s", err);
+	free(out);
+	free(err);
+	e2e_stop(&e);
+}
+END_TEST
+
 START_TEST(unknown_repository_plain)
 {
 	if (have_tools())
@@ -772,6 +832,8 @@ main(void)
 	tcase_add_test(te, expired_token);
 	tcase_add_test(te, unknown_repository_plain);
 	tcase_add_test(te, unknown_repository_token);
+	tcase_add_test(te, missing_push_scope);
+	tcase_add_test(te, unknown_host);
 	suite_add_tcase(s, te);
 	return pcb_test_run_suite(s);
 }
