@@ -6,15 +6,19 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "layer.h"
 #include "oci.h"
 #include "project.h"
+#include "registry.h"
 
 #define SPEC_MAX_LIST 256
 #define SPEC_MAX_STR 4096
@@ -54,6 +58,8 @@ pcb_build_spec_free(struct pcb_build_spec *s)
 	free(s->workdir);
 	pcb_strv_free(&s->entrypoint);
 	pcb_strv_free(&s->cmd);
+	free(s->base_image);
+	free(s->base_registry);
 	pcb_transfer_access_free(&s->access);
 	memset(s, 0, sizeof *s);
 }
@@ -237,6 +243,61 @@ parse_outputs(json_object *v, struct pcb_build_spec *s, struct pcb_err *err)
 	return 0;
 }
 
+/* "scratch", or a reference the registry client can pull ("name:tag", "host/repo:tag",
+ * "…@sha256:…"). */
+static int
+base_image_check(const char *ref, const char *field, struct pcb_err *err)
+{
+	struct pcb_image_ref r;
+	int rc;
+
+	if (strcmp(ref, "scratch") == 0)
+		return 0;
+	if ((rc = pcb_image_ref_parse(ref, &r, err)) != 0)
+		pcb_err_prefix(err, "%s", field);
+	pcb_image_ref_free(&r);
+	return rc;
+}
+
+/* "host[:port]" optionally followed by "/path" of repository components: checked by parsing
+ * it as the registry part of a reference. */
+static int
+base_registry_check(const char *prefix, const char *field, struct pcb_err *err)
+{
+	struct pcb_image_ref r;
+	char *probe;
+	int rc;
+
+	if (prefix[0] == '\0' || prefix[strlen(prefix) - 1] == '/' || strchr(prefix, '@') != NULL)
+		return pcb_err_set(err, PCB_EINVAL, "%s: '%.200s' is not a registry host[:port][/path]",
+		    field, prefix);
+	probe = pcb_xasprintf("%s/x:1", prefix);
+	memset(&r, 0, sizeof r);
+	rc = pcb_image_ref_parse(probe, &r, NULL);
+	if (rc == 0 && !pcb_transfer_ref_has_registry(probe))
+		rc = PCB_EINVAL;
+	if (rc != 0)
+		rc = pcb_err_set(err, PCB_EINVAL, "%s: '%.200s' is not a registry host[:port][/path] "
+		    "(e.g. \"mirror.example:5000\" or \"mirror.example/dockerhub\")", field, prefix);
+	pcb_image_ref_free(&r);
+	free(probe);
+	return rc;
+}
+
+static char *default_base_registry;
+
+int
+pcb_build_set_base_registry(const char *prefix, struct pcb_err *err)
+{
+	int rc = 0;
+
+	if (prefix != NULL && (rc = base_registry_check(prefix, "base registry", err)) != 0)
+		return rc;
+	free(default_base_registry);
+	default_base_registry = pcb_xstrdup(prefix);
+	return 0;
+}
+
 int
 pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_err *err)
 {
@@ -294,6 +355,16 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 				    "number of seconds between 0 and 253402300799");
 			else
 				s->source_date_epoch = json_object_get_int64(v);
+		} else if (strcmp(key, "base_image") == 0) {
+			free(s->base_image);
+			s->base_image = NULL;
+			if ((rc = get_string(v, "base_image", &s->base_image, err)) == 0)
+				rc = base_image_check(s->base_image, "base_image", err);
+		} else if (strcmp(key, "base_registry") == 0) {
+			free(s->base_registry);
+			s->base_registry = NULL;
+			if ((rc = get_string(v, "base_registry", &s->base_registry, err)) == 0)
+				rc = base_registry_check(s->base_registry, "base_registry", err);
 		} else if (strcmp(key, "push") == 0) {
 			if (!json_object_is_type(v, json_type_boolean))
 				rc = pcb_err_set(err, PCB_EINVAL, "push: expected a boolean, got %s",
@@ -374,6 +445,10 @@ pcb_build_spec_to_json(const struct pcb_build_spec *s)
 	if (s->source_date_epoch >= 0)
 		json_object_object_add(j, "source_date_epoch",
 		    json_object_new_int64(s->source_date_epoch));
+	if (s->base_image)
+		json_object_object_add(j, "base_image", json_object_new_string(s->base_image));
+	if (s->base_registry)
+		json_object_object_add(j, "base_registry", json_object_new_string(s->base_registry));
 	/* The credential fields are never echoed or stored. */
 	if (s->push)
 		json_object_object_add(j, "push", json_object_new_boolean(true));
@@ -434,6 +509,8 @@ struct plan {
 	const char *user_source;
 	const char *python_version;  /* borrowed from proj or proj.config */
 	const char *base_image;      /* borrowed or a literal */
+	const char *base_registry;   /* borrowed; NULL = Docker Hub */
+	const char *base_registry_source;
 	const char *user;            /* NULL = image default (root) */
 	int port;                    /* 0 = none */
 	char exposed_port[16];       /* "8000/tcp" or "" */
@@ -602,10 +679,27 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 	    p->proj.python_version;
 	p->python_version_source = cf->python_version.value != NULL ? cf->python_version.source :
 	    p->proj.python_version_source;
-	/* Only "scratch" is built so far; a configured base image is shown, and used once base
-	 * images are pulled (issue 4). */
-	p->base_image = cf->base_image.value != NULL ? cf->base_image.value : "scratch";
-	p->base_image_source = cf->base_image.value != NULL ? cf->base_image.source : "default";
+	/* The default stays "scratch" until the default base (python:X.Y-slim from
+	 * base_registry) can be reached from where this runs. */
+	if (s->base_image != NULL) {
+		p->base_image = s->base_image;
+		p->base_image_source = "CLI --base-image";
+	} else if (cf->base_image.value != NULL) {
+		p->base_image = cf->base_image.value;
+		p->base_image_source = cf->base_image.source;
+		if ((rc = base_image_check(p->base_image, p->base_image_source, err)) != 0)
+			return rc;
+	} else {
+		p->base_image = "scratch";
+		p->base_image_source = "default";
+	}
+	if (s->base_registry != NULL) {
+		p->base_registry = s->base_registry;
+		p->base_registry_source = "CLI --base-registry";
+	} else if (default_base_registry != NULL) {
+		p->base_registry = default_base_registry;
+		p->base_registry_source = "daemon default";
+	}
 	p->user = cf->user.value;
 	p->user_source = cf->user.source;
 	if (cf->port > 0) {
@@ -639,7 +733,8 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 		push_all(&p->cmd, &cf->cmd.value);
 		p->cmd_source = cf->cmd.source;
 	}
-	if (p->entrypoint.n == 0 && p->cmd.n == 0)
+	/* On a base image, having neither means inheriting the base's (docker's rule). */
+	if (p->entrypoint.n == 0 && p->cmd.n == 0 && strcmp(p->base_image, "scratch") == 0)
 		return pcb_err_set(err, PCB_EINVAL, PCB_PROJECT_NO_CMD_HINT, p->proj.context);
 
 	/* Env: defaults, then what the framework needs, then the config files, then the user's
@@ -758,6 +853,7 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 	ADD_STR(j, "python_version", p->python_version);
 	ADD_STR(j, "package", pr->package);
 	ADD_STR(j, "base_image", p->base_image);
+	ADD_STR(j, "base_registry", p->base_registry);
 	pcb_platform_format(&p->platform, plat);
 	json_object_object_add(j, "platform", json_object_new_string(plat));
 	ADD_STR(j, "workdir", p->workdir);
@@ -827,6 +923,7 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 	ADD_STR(src, "workdir", p->workdir_source);
 	ADD_STR(src, "platform", p->platform_source);
 	ADD_STR(src, "base_image", p->base_image_source);
+	ADD_STR(src, "base_registry", p->base_registry_source);
 	ADD_STR(src, "tags", p->tags_source);
 	ADD_STR(src, "include", cf->include.set ? cf->include.source : "discovered");
 	ADD_STR(src, "exclude", cf->exclude.set ? cf->exclude.source : NULL);
@@ -886,37 +983,644 @@ on_progress(void *ud, uint64_t done, uint64_t total)
 	emit(pu->ctx, &ev);
 }
 
-static json_object *
-make_config(const struct plan *p, const struct pcb_layer_result *app, size_t n_files)
+/* ---- Base images ---------------------------------------------------------------------
+ *
+ * A base is looked up in the store's tags first (images made by `pcb base create`, pulled by
+ * `pcb pull`, or built here), under the reference as written and under its canonical form;
+ * else it is pulled from its registry (a reference naming no registry host goes to
+ * base_registry when one is set). Its layers are used as they are: their descriptors go into
+ * our manifest, their diff_ids in front of ours, and nothing is recompressed or re-read.
+ * Docker v2 schema 2 layers (application/vnd.docker.image.rootfs.diff.tar.gzip) are the same
+ * gzip'd tar bytes as an OCI tar+gzip layer, so they get the OCI media type with the same
+ * digest and our manifest stays a pure OCI one. */
+
+#define BASE_DOC_MAX ((size_t)4 << 20)
+#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define MT_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define MT_DOCKER_LAYER_FOREIGN "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+
+struct base {
+	bool scratch;
+	char *ref;                       /* as resolved: store tag or canonical registry ref */
+	char digest[PCB_DIGEST_BUFSZ];   /* the (platform) manifest's digest */
+	json_object *config;             /* the base's image config document */
+	json_object *layers;             /* descriptors for our manifest, OCI media types */
+	struct pcb_strv diff_ids;        /* parallel to layers */
+	char *pull_ref;                  /* "host/repo@sha256:…" to fetch missing layers, or NULL */
+};
+
+static void
+base_init(struct base *b)
 {
-	json_object *c = json_object_new_object(), *cfg = json_object_new_object();
+	memset(b, 0, sizeof *b);
+	b->scratch = true;
+	pcb_strv_init(&b->diff_ids);
+}
+
+static void
+base_free(struct base *b)
+{
+	free(b->ref);
+	json_object_put(b->config);
+	json_object_put(b->layers);
+	pcb_strv_free(&b->diff_ids);
+	free(b->pull_ref);
+	memset(b, 0, sizeof *b);
+}
+
+static const char *
+jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o != NULL && json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+/* A JSON object stored as a blob (manifest, index, config), verified by the store. */
+static int
+read_doc(struct pcb_store *st, const char *digest, const char *what, json_object **out,
+    struct pcb_err *err)
+{
+	struct json_tokener *tok = NULL;
+	json_object *j = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = pcb_store_read(st, digest, BASE_DOC_MAX, &text, &len, err)) != 0) {
+		pcb_err_prefix(err, "reading the %s %s", what, digest);
+		goto out;
+	}
+	tok = json_tokener_new();
+	j = json_tokener_parse_ex(tok, text, (int)len);
+	if (j == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(j, json_type_object)) {
+		rc = pcb_err_set(err, PCB_EINVAL, "the %s %s is not a JSON object", what, digest);
+		json_object_put(j);
+		j = NULL;
+	}
+out:
+	if (tok != NULL)
+		json_tokener_free(tok);
+	free(text);
+	*out = j;
+	return rc;
+}
+
+/* Variants an unset one stands for (image-spec platform notes): arm64 is v8, arm is v7. */
+static const char *
+variant_of(const char *arch, const char *variant)
+{
+	if (variant != NULL && variant[0] != '\0')
+		return variant;
+	if (strcmp(arch, "arm64") == 0)
+		return "v8";
+	if (strcmp(arch, "arm") == 0)
+		return "v7";
+	return "";
+}
+
+static bool
+platform_matches(const struct pcb_platform *want, const char *os, const char *arch,
+    const char *variant)
+{
+	struct pcb_platform got;
+	char text[100];
+
+	if (os == NULL || arch == NULL)
+		return false;
+	snprintf(text, sizeof text, "%.31s/%.31s%s%.31s", os, arch,
+	    variant != NULL && variant[0] != '\0' ? "/" : "", variant != NULL ? variant : "");
+	/* Parsing normalises "x86_64"/"aarch64" and "arm64/v8" the way the build's was. */
+	if (pcb_platform_parse(text, &got, NULL) != 0)
+		return false;
+	if (strcmp(got.os, want->os) != 0 || strcmp(got.arch, want->arch) != 0)
+		return false;
+	/* A build that names no variant takes any; otherwise they must agree. */
+	return want->variant[0] == '\0' ||
+	    strcmp(variant_of(got.arch, got.variant), variant_of(want->arch, want->variant)) == 0;
+}
+
+/* The platform an image config states. */
+static int
+config_platform(json_object *cfg, struct pcb_platform *out)
+{
+	char text[100];
+	const char *v = jstr(cfg, "variant");
+
+	if (jstr(cfg, "os") == NULL || jstr(cfg, "architecture") == NULL)
+		return PCB_EINVAL;
+	snprintf(text, sizeof text, "%.31s/%.31s%s%.31s", jstr(cfg, "os"),
+	    jstr(cfg, "architecture"), v != NULL && v[0] != '\0' ? "/" : "", v != NULL ? v : "");
+	return pcb_platform_parse(text, out, NULL);
+}
+
+/* The store's manifest for ref: a digest reference whose manifest the store holds, or a tag
+ * as written (":latest" added when it has none), or its canonical form
+ * ("registry-1.docker.io/library/python:3.12-slim", as `pcb pull` tags). PCB_ENOENT when
+ * none. *name_out: the tag that matched (or the reference). */
+static int
+base_lookup_store(struct pcb_store *st, const char *ref, char **name_out, char **digest_out,
+    struct pcb_err *err)
+{
+	struct pcb_image_ref r;
+	const char *at = strchr(ref, '@'), *slash = strrchr(ref, '/');
+	char *written = NULL, *canon = NULL, *d = NULL, *name = NULL;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	if (at != NULL) {
+		if ((rc = pcb_store_stat(st, at + 1, NULL, NULL, NULL)) == 0) {
+			d = pcb_xstrdup(at + 1);
+			name = pcb_xstrdup(ref);
+		}
+		goto out;
+	}
+	written = strchr(slash != NULL ? slash : ref, ':') != NULL ? pcb_xstrdup(ref) :
+	    pcb_xasprintf("%s:latest", ref);
+	if ((rc = pcb_store_tag_get(st, written, &d, err)) == 0) {
+		name = written;
+		written = NULL;
+		goto out;
+	}
+	if (rc != PCB_ENOENT)
+		goto out;
+	if ((rc = pcb_image_ref_parse(ref, &r, err)) != 0)
+		goto out;
+	canon = pcb_image_ref_format(&r);
+	if ((rc = pcb_store_tag_get(st, canon, &d, err)) == 0) {
+		name = canon;
+		canon = NULL;
+	}
+out:
+	if (rc == PCB_ENOENT)
+		pcb_err_clear(err);
+	pcb_image_ref_free(&r);
+	free(written);
+	free(canon);
+	if (rc != 0) {
+		free(d);
+		free(name);
+		d = name = NULL;
+	}
+	*name_out = name;
+	*digest_out = d;
+	return rc;
+}
+
+/* The reference to pull: as written when it names a registry host, else under
+ * base_registry when one is set ("python:3.12" → "<prefix>/library/python:3.12"). */
+static char *
+base_registry_ref(const char *ref, const char *base_registry, struct pcb_err *err)
+{
+	struct pcb_image_ref r;
+	char *out = NULL;
+
+	if (base_registry == NULL || pcb_transfer_ref_has_registry(ref))
+		return pcb_xstrdup(ref);
+	if (pcb_image_ref_parse(ref, &r, err) != 0)
+		return NULL;
+	out = pcb_xasprintf("%s/%s%s%s%s%s", base_registry, r.repository, r.tag ? ":" : "",
+	    r.tag ? r.tag : "", r.digest ? "@" : "", r.digest ? r.digest : "");
+	pcb_image_ref_free(&r);
+	return out;
+}
+
+/* A registry client with the build's credentials. A ca_certs PEM for the host is handed over
+ * as a file in the store's tmp/, removed once the client has read it (a CA is not secret). */
+static int
+base_open_registry(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
+    const char *host, struct pcb_registry **out, struct pcb_err *err)
+{
+	struct pcb_registry_opts o;
+	const char *pem = NULL;
+	char *ca_path = NULL;
+	int rc = 0, fd;
+
+	memset(&o, 0, sizeof o);
+	o.creds = &s->access.creds;
+	o.insecure = &s->access.insecure;
+	o.cancel = ctx->cancel;
+	for (size_t i = 0; i < s->access.ca_hosts.n; i++)
+		if (strcasecmp(s->access.ca_hosts.v[i], host) == 0)
+			pem = s->access.ca_pems.v[i];
+	if (pem != NULL) {
+		char *tmpd = pcb_path_join(pcb_store_root(ctx->store), "tmp");
+		ca_path = pcb_xasprintf("%s/ca-XXXXXX", tmpd);
+		free(tmpd);
+		if ((fd = mkostemp(ca_path, O_CLOEXEC)) < 0) {
+			rc = pcb_err_errno(err, errno, "writing the CA certificate for %s", host);
+			free(ca_path);
+			ca_path = NULL;
+			goto out;
+		}
+		rc = pcb_write_all(fd, pem, strlen(pem));
+		close(fd);
+		if (rc != 0) {
+			rc = pcb_err_errno(err, -rc, "writing the CA certificate for %s", host);
+			goto out;
+		}
+		o.ca_file = ca_path;
+	}
+	rc = pcb_registry_create(host, &o, out, err);
+out:
+	if (ca_path != NULL) {
+		unlink(ca_path);
+		free(ca_path);
+	}
+	return rc;
+}
+
+/* Pulls ref for the build's platform into the store. The registry client fetches the layers
+ * too for now (it has no manifest-and-config-only pull yet); see the note in the report of
+ * issue 5. *digest_out: the platform manifest's digest. */
+static int
+base_pull(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx, const char *ref,
+    const struct pcb_platform *plat, char **canon_out, char **digest_out, struct pcb_err *err)
+{
+	struct pcb_image_ref r;
+	struct pcb_registry *reg = NULL;
+	json_object *res = NULL, *md;
+	const char *d;
+	char *canon = NULL, *digest = NULL;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	if ((rc = pcb_image_ref_parse(ref, &r, err)) != 0)
+		goto out;
+	if ((rc = base_open_registry(s, ctx, r.registry, &reg, err)) != 0)
+		goto out;
+	if ((rc = pcb_registry_pull(reg, ctx->store, &r, plat, &res, err)) != 0)
+		goto out;
+	if (!json_object_object_get_ex(res, "manifest", &md) || (d = jstr(md, "digest")) == NULL ||
+	    !pcb_digest_valid(d)) {
+		rc = pcb_err_set(err, PCB_EINTERNAL, "the registry client returned no manifest");
+		goto out;
+	}
+	digest = pcb_xstrdup(d);
+	canon = pcb_image_ref_format(&r);
+out:
+	json_object_put(res);
+	pcb_registry_destroy(reg);
+	pcb_image_ref_free(&r);
+	if (rc != 0) {
+		free(canon);
+		canon = NULL;
+	}
+	*canon_out = canon;
+	*digest_out = digest;
+	return rc;
+}
+
+/* Reads the base's manifest (an index: the build platform's entry), checks its platform
+ * and fills b: config, layer descriptors with OCI media types, diff_ids. */
+static int
+base_load(struct pcb_store *st, const char *name, const char *digest,
+    const struct pcb_platform *plat, struct base *b, struct pcb_err *err)
+{
+	json_object *doc = NULL, *cfgdesc, *layers, *rootfs, *diff_ids;
+	const char *mt, *cd;
+	char pf[100], bf[100];
+	size_t nl;
+	int rc;
+
+	pcb_platform_format(plat, pf);
+	snprintf(b->digest, sizeof b->digest, "%s", digest);
+	if ((rc = read_doc(st, digest, "manifest", &doc, err)) != 0)
+		goto out;
+	mt = jstr(doc, "mediaType");
+	if ((mt != NULL && (strcmp(mt, PCB_MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0)) ||
+	    (mt == NULL && json_object_object_get_ex(doc, "manifests", NULL))) {
+		json_object *ms = NULL, *pick = NULL;
+		struct pcb_buf offered;
+		pcb_buf_init(&offered, 1024);
+		json_object_object_get_ex(doc, "manifests", &ms);
+		for (size_t i = 0; json_object_is_type(ms, json_type_array) &&
+		    i < json_object_array_length(ms) && pick == NULL; i++) {
+			json_object *m = json_object_array_get_idx(ms, i), *pl = NULL;
+			json_object_object_get_ex(m, "platform", &pl);
+			if (platform_matches(plat, jstr(pl, "os"), jstr(pl, "architecture"),
+			    jstr(pl, "variant")))
+				pick = m;
+			else if (jstr(pl, "os") != NULL && jstr(pl, "architecture") != NULL)
+				(void)pcb_buf_appendf(&offered, "%s%s/%s", offered.len ? ", " : "",
+				    jstr(pl, "os"), jstr(pl, "architecture"));
+		}
+		if (pick == NULL || (cd = jstr(pick, "digest")) == NULL || !pcb_digest_valid(cd)) {
+			rc = pcb_err_set(err, PCB_EINVAL, "base image %s has no image for the build's "
+			    "platform %s (it has: %s)", name, pf, offered.len ? offered.data : "none");
+			pcb_buf_free(&offered);
+			goto out;
+		}
+		pcb_buf_free(&offered);
+		snprintf(b->digest, sizeof b->digest, "%s", cd);
+		json_object_put(doc);
+		doc = NULL;
+		if ((rc = read_doc(st, b->digest, "manifest", &doc, err)) != 0)
+			goto out;
+		mt = jstr(doc, "mediaType");
+	}
+	if (mt != NULL && strcmp(mt, PCB_MT_OCI_MANIFEST) != 0 && strcmp(mt, MT_DOCKER_MANIFEST) != 0) {
+		rc = pcb_err_set(err, PCB_EUNSUPPORTED, "base image %s: manifest media type '%.100s' "
+		    "is not supported (OCI or Docker v2 schema 2)", name, mt);
+		goto out;
+	}
+	if (!json_object_object_get_ex(doc, "config", &cfgdesc) || (cd = jstr(cfgdesc, "digest")) ==
+	    NULL || !json_object_object_get_ex(doc, "layers", &layers) ||
+	    !json_object_is_type(layers, json_type_array)) {
+		rc = pcb_err_set(err, PCB_EINVAL, "base image %s: the manifest %s has no config or "
+		    "layers", name, b->digest);
+		goto out;
+	}
+	if ((rc = read_doc(st, cd, "config", &b->config, err)) != 0) {
+		pcb_err_prefix(err, "base image %s", name);
+		goto out;
+	}
+	if (!platform_matches(plat, jstr(b->config, "os"), jstr(b->config, "architecture"),
+	    jstr(b->config, "variant"))) {
+		snprintf(bf, sizeof bf, "%.31s/%.31s%s%.31s", jstr(b->config, "os") ?
+		    jstr(b->config, "os") : "?", jstr(b->config, "architecture") ?
+		    jstr(b->config, "architecture") : "?", jstr(b->config, "variant") ? "/" : "",
+		    jstr(b->config, "variant") ? jstr(b->config, "variant") : "");
+		rc = pcb_err_set(err, PCB_EINVAL, "base image %s is for platform %s but the build is "
+		    "for %s: pick a base for %s, or build with --platform %s", name, bf, pf, pf, bf);
+		goto out;
+	}
+	nl = json_object_array_length(layers);
+	if (!json_object_object_get_ex(b->config, "rootfs", &rootfs) ||
+	    !json_object_object_get_ex(rootfs, "diff_ids", &diff_ids) ||
+	    !json_object_is_type(diff_ids, json_type_array) ||
+	    json_object_array_length(diff_ids) != nl) {
+		rc = pcb_err_set(err, PCB_EINVAL, "base image %s: its config's rootfs.diff_ids do not "
+		    "match its %zu layers", name, nl);
+		goto out;
+	}
+	b->layers = json_object_new_array();
+	for (size_t i = 0; i < nl; i++) {
+		json_object *l = json_object_array_get_idx(layers, i), *sz, *copy;
+		const char *lmt = jstr(l, "mediaType"), *ld = jstr(l, "digest");
+		const char *did = json_object_get_string(json_object_array_get_idx(diff_ids, i));
+
+		if (ld == NULL || !pcb_digest_valid(ld) || !json_object_object_get_ex(l, "size", &sz) ||
+		    !json_object_is_type(sz, json_type_int) || json_object_get_int64(sz) < 0 ||
+		    did == NULL || !pcb_digest_valid(did)) {
+			rc = pcb_err_set(err, PCB_EINVAL, "base image %s: layer %zu has no valid digest, "
+			    "size or diff_id", name, i);
+			goto out;
+		}
+		if (lmt == NULL || strcmp(lmt, MT_DOCKER_LAYER_GZIP) == 0) {
+			lmt = PCB_MT_LAYER_GZIP;
+		} else if (strcmp(lmt, MT_DOCKER_LAYER_FOREIGN) == 0 ||
+		    !pcb_str_has_prefix(lmt, "application/vnd.oci.image.layer.")) {
+			rc = pcb_err_set(err, PCB_EUNSUPPORTED, "base image %s: layer %zu has media type "
+			    "'%.100s' (gzip'd or plain tar layers only)", name, i, lmt);
+			goto out;
+		}
+		/* Annotations and urls stay: the descriptor is the base's, only the type changes. */
+		copy = NULL;
+		json_object_deep_copy(l, &copy, NULL);
+		json_object_object_add(copy, "mediaType", json_object_new_string(lmt));
+		json_object_array_add(b->layers, copy);
+		pcb_strv_push(&b->diff_ids, did);
+	}
+	b->scratch = false;
+	b->ref = pcb_xstrdup(name);
+out:
+	json_object_put(doc);
+	return rc;
+}
+
+/* Resolves p->base_image into b (left as scratch for "scratch"). */
+static int
+base_resolve(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
+    const struct plan *p, struct base *b, struct pcb_err *err)
+{
+	char *name = NULL, *digest = NULL, *pull = NULL, *msg;
+	struct pcb_image_ref r;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	if (strcmp(p->base_image, "scratch") == 0)
+		return 0;
+	rc = base_lookup_store(ctx->store, p->base_image, &name, &digest, err);
+	if (rc == 0) {
+		msg = pcb_xasprintf("base image %s: %s from the store", name, digest);
+		emit_phase(ctx, "base", msg);
+		free(msg);
+	} else if (rc == PCB_ENOENT) {
+		if ((pull = base_registry_ref(p->base_image, p->base_registry, err)) == NULL) {
+			rc = PCB_EINVAL;
+			goto out;
+		}
+		msg = pcb_xasprintf("base image %s: not in the store, pulling %s", p->base_image, pull);
+		emit_phase(ctx, "base", msg);
+		free(msg);
+		if ((rc = base_pull(s, ctx, pull, &p->platform, &name, &digest, err)) != 0) {
+			pcb_err_prefix(err, "base image %s (%s from %s; not in the daemon's store, "
+			    "neither as a tag nor pulled)", p->base_image, pull, p->base_image_source);
+			goto out;
+		}
+	} else {
+		goto out;
+	}
+	if ((rc = base_load(ctx->store, name, digest, &p->platform, b, err)) != 0)
+		goto out;
+	/* Where missing layers can be fetched from: the registry the name points at. */
+	if (pcb_transfer_ref_has_registry(name) && pcb_image_ref_parse(name, &r, NULL) == 0)
+		b->pull_ref = pcb_xasprintf("%s/%s@%s", r.registry, r.repository, b->digest);
+out:
+	pcb_image_ref_free(&r);
+	free(name);
+	free(digest);
+	free(pull);
+	return rc;
+}
+
+/* An output that needs the bytes of every layer: fetch the base layers the store lacks from
+ * the base's registry (the blobs already here are not fetched again). */
+static int
+base_ensure_layers(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
+    const struct base *b, struct pcb_err *err)
+{
+	struct pcb_platform plat;
+	size_t missing = 0;
+	const char *first = NULL;
+	char *canon = NULL, *digest = NULL, *msg;
+	int rc;
+
+	for (size_t i = 0; i < json_object_array_length(b->layers); i++) {
+		const char *d = jstr(json_object_array_get_idx(b->layers, i), "digest");
+		if (pcb_store_stat(ctx->store, d, NULL, NULL, NULL) != 0) {
+			missing++;
+			first = first ? first : d;
+		}
+	}
+	if (missing == 0)
+		return 0;
+	if (b->pull_ref == NULL)
+		return pcb_err_set(err, PCB_ENOENT, "base image %s: layer %s is not in the store and "
+		    "the image names no registry to fetch it from (pull or create the base again)",
+		    b->ref, first);
+	msg = pcb_xasprintf("fetching %zu base layer%s from %s", missing, missing == 1 ? "" : "s",
+	    b->pull_ref);
+	emit_phase(ctx, "base", msg);
+	free(msg);
+	/* Pulled by digest, the platform does not choose anything; the config's is passed. */
+	if (config_platform(b->config, &plat) != 0)
+		pcb_platform_host(&plat);
+	rc = base_pull(s, ctx, b->pull_ref, &plat, &canon, &digest, err);
+	if (rc != 0)
+		pcb_err_prefix(err, "fetching the layers of base image %s", b->ref);
+	free(canon);
+	free(digest);
+	return rc;
+}
+
+/* PATH on a base that has one: the base's stays; the components of ours it lacks (a user's
+ * or config PATH) go in front. Our default PATH alone adds nothing. */
+static char *
+merge_path(const char *base_path, const char *ours)
+{
+	struct pcb_buf b;
+	char *copy = pcb_xstrdup(ours), *save = NULL, *tmpl = pcb_xasprintf(":%s:", base_path);
+
+	pcb_buf_init(&b, 64 * 1024);
+	for (char *c = strtok_r(copy, ":", &save); c != NULL; c = strtok_r(NULL, ":", &save)) {
+		char *needle = pcb_xasprintf(":%s:", c);
+		if (strstr(tmpl, needle) == NULL)
+			(void)pcb_buf_appendf(&b, "%s:", c);
+		free(needle);
+	}
+	(void)pcb_buf_appendf(&b, "%s", base_path);
+	free(copy);
+	free(tmpl);
+	return pcb_buf_steal(&b, NULL);
+}
+
+static const char *
+kv_get(const struct pcb_strv *sv, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (size_t i = 0; i < sv->n; i++)
+		if (strncmp(sv->v[i], key, kl) == 0 && sv->v[i][kl] == '=')
+			return sv->v[i] + kl + 1;
+	return NULL;
+}
+
+/* The image config. On a base, docker's inheritance: the base's config is the start and
+ * ours is laid over it — Env merged per key (ours win; PATH see merge_path), Entrypoint ours
+ * (then a Cmd of ours or none: setting an Entrypoint clears the inherited Cmd) or else
+ * inherited, Cmd ours or inherited, WorkingDir ours, User ours or the base's, Labels the
+ * base's then ours, ExposedPorts both, StopSignal and everything else the base's; history
+ * and rootfs.diff_ids the base's followed by ours; os/architecture/variant the base's. */
+static json_object *
+make_config(const struct plan *p, const struct base *b, const struct pcb_layer_result *app,
+    size_t n_files)
+{
+	json_object *c = json_object_new_object(), *cfg = NULL, *bcfg = NULL, *v;
 	json_object *rootfs = json_object_new_object(), *diff_ids = json_object_new_array();
 	json_object *history = json_object_new_array(), *h = json_object_new_object();
+	json_object *labels, *ports = NULL;
+	struct pcb_strv env;
 
+	pcb_strv_init(&env);
+	if (!b->scratch && json_object_object_get_ex(b->config, "config", &bcfg) &&
+	    json_object_is_type(bcfg, json_type_object))
+		json_object_deep_copy(bcfg, &cfg, NULL);
+	if (cfg == NULL)
+		cfg = json_object_new_object();
 	json_object_object_add(c, "created", json_object_new_string(p->created_str));
-	json_object_object_add(c, "architecture", json_object_new_string(p->platform.arch));
-	json_object_object_add(c, "os", json_object_new_string(p->platform.os));
-	if (p->platform.variant[0] != '\0')
-		json_object_object_add(c, "variant", json_object_new_string(p->platform.variant));
-	json_object_object_add(cfg, "Env", strv_to_array(&p->env));
-	if (p->entrypoint.n > 0)
+	if (!b->scratch) {
+		json_object_object_add(c, "architecture",
+		    json_object_new_string(jstr(b->config, "architecture")));
+		json_object_object_add(c, "os", json_object_new_string(jstr(b->config, "os")));
+		if (jstr(b->config, "variant") != NULL)
+			json_object_object_add(c, "variant",
+			    json_object_new_string(jstr(b->config, "variant")));
+	} else {
+		json_object_object_add(c, "architecture", json_object_new_string(p->platform.arch));
+		json_object_object_add(c, "os", json_object_new_string(p->platform.os));
+		if (p->platform.variant[0] != '\0')
+			json_object_object_add(c, "variant",
+			    json_object_new_string(p->platform.variant));
+	}
+
+	if (json_object_object_get_ex(cfg, "Env", &v) && json_object_is_type(v, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			const char *e = json_object_get_string(json_object_array_get_idx(v, i));
+			if (e != NULL && strchr(e, '=') != NULL && e[0] != '=')
+				kv_set_src(&env, NULL, e, NULL);
+		}
+	for (size_t i = 0; i < p->env.n; i++) {
+		const char *base_path = kv_get(&env, "PATH");
+		if (pcb_str_has_prefix(p->env.v[i], "PATH=") && base_path != NULL) {
+			char *merged, *kv;
+			if (i < p->env_sources.n && strcmp(p->env_sources.v[i], "default") == 0)
+				continue;
+			merged = merge_path(base_path, p->env.v[i] + 5);
+			kv = pcb_xasprintf("PATH=%s", merged);
+			kv_set_src(&env, NULL, kv, NULL);
+			free(kv);
+			free(merged);
+		} else {
+			kv_set_src(&env, NULL, p->env.v[i], NULL);
+		}
+	}
+	json_object_object_add(cfg, "Env", strv_to_array(&env));
+	if (p->entrypoint.n > 0) {
 		json_object_object_add(cfg, "Entrypoint", strv_to_array(&p->entrypoint));
-	if (p->cmd.n > 0)
+		if (p->cmd.n > 0)
+			json_object_object_add(cfg, "Cmd", strv_to_array(&p->cmd));
+		else
+			json_object_object_del(cfg, "Cmd");
+	} else if (p->cmd.n > 0) {
 		json_object_object_add(cfg, "Cmd", strv_to_array(&p->cmd));
+	}
 	json_object_object_add(cfg, "WorkingDir", json_object_new_string(p->workdir));
-	json_object_object_add(cfg, "Labels", kv_to_object(&p->labels));
+	if (!json_object_object_get_ex(cfg, "Labels", &labels) ||
+	    !json_object_is_type(labels, json_type_object)) {
+		labels = json_object_new_object();
+		json_object_object_add(cfg, "Labels", labels);
+	}
+	for (size_t i = 0; i < p->labels.n; i++) {
+		const char *eq = strchr(p->labels.v[i], '=');
+		char *k = pcb_xstrndup(p->labels.v[i], (size_t)(eq - p->labels.v[i]));
+		json_object_object_add(labels, k, json_object_new_string(eq + 1));
+		free(k);
+	}
+	if (!b->scratch) {
+		json_object_object_add(labels, "org.opencontainers.image.base.name",
+		    json_object_new_string(b->ref));
+		json_object_object_add(labels, "org.opencontainers.image.base.digest",
+		    json_object_new_string(b->digest));
+	}
 	if (p->exposed_port[0] != '\0') {
-		json_object *ports = json_object_new_object();
+		if (!json_object_object_get_ex(cfg, "ExposedPorts", &ports) ||
+		    !json_object_is_type(ports, json_type_object)) {
+			ports = json_object_new_object();
+			json_object_object_add(cfg, "ExposedPorts", ports);
+		}
 		json_object_object_add(ports, p->exposed_port, json_object_new_object());
-		json_object_object_add(cfg, "ExposedPorts", ports);
 	}
 	if (p->user != NULL)
 		json_object_object_add(cfg, "User", json_object_new_string(p->user));
 	json_object_object_add(c, "config", cfg);
+
 	json_object_object_add(rootfs, "type", json_object_new_string("layers"));
+	for (size_t i = 0; i < b->diff_ids.n; i++)
+		json_object_array_add(diff_ids, json_object_new_string(b->diff_ids.v[i]));
 	json_object_array_add(diff_ids, json_object_new_string(app->diff_id));
 	json_object_object_add(rootfs, "diff_ids", diff_ids);
 	json_object_object_add(c, "rootfs", rootfs);
+	if (!b->scratch && json_object_object_get_ex(b->config, "history", &v) &&
+	    json_object_is_type(v, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			json_object_array_add(history, json_object_get(json_object_array_get_idx(v, i)));
 	json_object_object_add(h, "created", json_object_new_string(p->created_str));
 	json_object_object_add(h, "created_by", json_object_new_string("pycontainerd: app layer"));
 	{
@@ -926,6 +1630,7 @@ make_config(const struct plan *p, const struct pcb_layer_result *app, size_t n_f
 	}
 	json_object_array_add(history, h);
 	json_object_object_add(c, "history", history);
+	pcb_strv_free(&env);
 	return c;
 }
 
@@ -949,6 +1654,7 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	struct pcb_layer_result app;
 	struct pcb_layer_opts opts;
 	struct progress_ud pu = { ctx, "app" };
+	struct base base;
 	json_object *config = NULL, *manifest = NULL, *result = NULL, *layers, *outs, *pushed;
 	char config_digest[PCB_DIGEST_BUFSZ], manifest_digest[PCB_DIGEST_BUFSZ], plat[100];
 	const char *text;
@@ -957,6 +1663,7 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 
 	pcb_layer_list_init(&list);
 	memset(&app, 0, sizeof app);
+	base_init(&base);
 	emit_phase(ctx, "plan", "reading the project");
 	if ((rc = plan_make(s, &p, err)) != 0)
 		goto out;
@@ -966,6 +1673,13 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 		    p.entrypoint_source);
 		emit_phase(ctx, "plan", msg);
 		free(msg);
+	}
+
+	if ((rc = base_resolve(s, ctx, &p, &base, err)) != 0)
+		goto out;
+	if (cancelled(ctx)) {
+		rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
+		goto out;
 	}
 
 	/* The app layer: every included path under the workdir (relative: "app/…"). */
@@ -1008,7 +1722,7 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	}
 
 	emit_phase(ctx, "config", "writing the image config");
-	config = make_config(&p, &app, app.n_entries);
+	config = make_config(&p, &base, &app, app.n_entries);
 	text = pcb_json_str(config);
 	config_size = strlen(text);
 	if ((rc = pcb_store_put(ctx->store, text, config_size, PCB_MT_OCI_CONFIG, config_digest,
@@ -1022,6 +1736,9 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	json_object_object_add(manifest, "config",
 	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, config_digest, config_size));
 	layers = json_object_new_array();
+	for (size_t i = 0; !base.scratch && i < json_object_array_length(base.layers); i++)
+		json_object_array_add(layers,
+		    json_object_get(json_object_array_get_idx(base.layers, i)));
 	json_object_array_add(layers, pcb_oci_descriptor(app.media_type, app.digest, app.size));
 	json_object_object_add(manifest, "layers", layers);
 	text = pcb_json_str(manifest);
@@ -1045,9 +1762,16 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 			json_object_put(outs);
 			goto out;
 		}
+		/* The layout holds every byte: base layers not yet in the store are fetched. */
+		if (!base.scratch && (rc = base_ensure_layers(s, ctx, &base, err)) != 0) {
+			json_object_put(outs);
+			goto out;
+		}
 		emit_phase(ctx, "export", s->outputs[i].path);
 		pcb_strv_init(&blobs);
 		pcb_strv_push(&blobs, config_digest);
+		for (size_t k = 0; !base.scratch && k < json_object_array_length(base.layers); k++)
+			pcb_strv_push(&blobs, jstr(json_object_array_get_idx(base.layers, k), "digest"));
 		pcb_strv_push(&blobs, app.digest);
 		rc = pcb_oci_layout_write(ctx->store, s->outputs[i].path, manifest_digest,
 		    manifest_size, &blobs, &p.ref_names, &p.platform, err);
@@ -1082,6 +1806,13 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	json_object_object_add(result, "config",
 	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, config_digest, config_size));
 	layers = json_object_new_array();
+	for (size_t i = 0; !base.scratch && i < json_object_array_length(base.layers); i++) {
+		json_object *l = NULL;
+		json_object_deep_copy(json_object_array_get_idx(base.layers, i), &l, NULL);
+		json_object_object_add(l, "diff_id", json_object_new_string(base.diff_ids.v[i]));
+		json_object_object_add(l, "name", json_object_new_string("base"));
+		json_object_array_add(layers, l);
+	}
 	json_object_array_add(layers, layer_json("app", &app));
 	json_object_object_add(result, "layers", layers);
 	{
@@ -1094,6 +1825,16 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	pcb_platform_format(&p.platform, plat);
 	json_object_object_add(result, "platform", json_object_new_string(plat));
 	json_object_object_add(result, "pushed", pushed);
+	{
+		json_object *bj = json_object_new_object();
+		json_object_object_add(bj, "ref", json_object_new_string(base.scratch ? "scratch" :
+		    base.ref));
+		json_object_object_add(bj, "digest", base.scratch ? NULL :
+		    json_object_new_string(base.digest));
+		json_object_object_add(bj, "layers", json_object_new_int64(base.scratch ? 0 :
+		    (int64_t)json_object_array_length(base.layers)));
+		json_object_object_add(result, "base", bj);
+	}
 out:
 	if (rc != 0) {
 		json_object_put(result);
@@ -1104,6 +1845,7 @@ out:
 	json_object_put(config);
 	json_object_put(manifest);
 	pcb_layer_list_free(&list);
+	base_free(&base);
 	plan_free(&p);
 	return rc;
 }

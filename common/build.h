@@ -44,6 +44,14 @@ struct pcb_build_spec {
 	bool has_cmd;
 	int64_t source_date_epoch;   /* -1 = not given (then 0 is used) */
 	bool push;                   /* push to the registry each tag names, after building */
+	/* The image to build on: "scratch", "name:tag", "host[:port]/repo:tag" or "…@sha256:…".
+	 * NULL = pycontainer.toml > [tool.pycontainer] > "scratch". */
+	char *base_image;
+	/* Where a base reference that names no registry host is pulled from: "host[:port]" or
+	 * "host[:port]/prefix" ("mirror.corp:5000/dockerhub" turns "python:3.12-slim" into
+	 * "mirror.corp:5000/dockerhub/library/python:3.12-slim"). NULL = the daemon's default
+	 * (pcb_build_set_base_registry), else Docker Hub. */
+	char *base_registry;
 	struct pcb_transfer_access access;   /* credentials: never echoed or stored */
 };
 
@@ -57,6 +65,11 @@ json_object *pcb_build_spec_to_json(const struct pcb_build_spec *s);
 /* Checks what can be checked without building: the context exists and is a directory,
  * output parents exist. PCB_EINVAL / PCB_ENOENT with a clear message. */
 int pcb_build_spec_check(const struct pcb_build_spec *s, struct pcb_err *err);
+
+/* The daemon-wide default for spec.base_registry (NULL = Docker Hub). Call once at start-up,
+ * before any build runs (the value is read by workers without a lock); the string is copied.
+ * Returns PCB_EINVAL when it is not "host[:port][/path]". */
+int pcb_build_set_base_registry(const char *prefix, struct pcb_err *err);
 
 /* Progress events, emitted from the worker. The engine owns every pointer; the callee copies
  * what it keeps. */
@@ -96,7 +109,14 @@ int pcb_build_plan(const struct pcb_build_spec *s, json_object **plan_out, struc
 /* Runs the build. On success *result_out (caller puts) is the BuildResult JSON:
  * { "manifest": {mediaType,digest,size}, "config": {…}, "layers": [{mediaType,digest,size,
  *   diff_id, name, entries}], "image": {name, tags}, "outputs": [{type,path}], "platform",
- *   "pushed": [{target, digest, blobs: {uploaded, skipped, mounted, bytes_sent}}] }.
+ *   "pushed": [{target, digest, blobs: {uploaded, skipped, mounted, bytes_sent}}],
+ *   "base": {ref, digest, layers} — ref "scratch" with digest null and 0 layers, else the
+ *   reference as resolved and the base's manifest digest }.
+ * Base images (see build.c "Base images"): found in the store's tags first, else the manifest
+ * and config are pulled from the registry; base layers keep their descriptors (Docker layer
+ * media types become the OCI ones with the same digest, the bytes being the same gzip'd tar)
+ * and come first in the manifest and in rootfs.diff_ids; the config is inherited as docker
+ * does. An OCI-layout output needs every base layer in the store and fetches missing ones. 
  * With spec.push, each tag is pushed (pcb_transfer_push) after the local outputs are done. 
  * On cancel returns PCB_ECANCELED. */
 int pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
