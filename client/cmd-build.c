@@ -22,6 +22,11 @@ static const char usage[] =
     "      --output DIR          write an OCI image layout to DIR (repeatable; the parent\n"
     "                            must exist, the daemon creates DIR)\n"
     "      --platform OS/ARCH[/VARIANT]  target platform (default: the daemon's)\n"
+    "      --base-image REF      build on REF: scratch, NAME:TAG from the daemon's store,\n"
+    "                            HOST[:PORT]/REPO:TAG or ...@sha256:... (default: config,\n"
+    "                            else scratch)\n"
+    "      --base-registry HOST[:PORT][/PATH]  where a base naming no registry is pulled\n"
+    "                            from (a mirror; default: the daemon's, else Docker Hub)\n"
     "      --env KEY=VALUE       environment variable in the image (repeatable)\n"
     "      --label KEY=VALUE     image label (repeatable)\n"
     "      --workdir DIR         working directory in the image (default /app)\n"
@@ -50,7 +55,7 @@ const struct pcb_cmd pcb_cmd_build = {
 
 enum {
 	OPT_OUTPUT = 1000, OPT_PLATFORM, OPT_ENV, OPT_LABEL, OPT_WORKDIR, OPT_ENTRYPOINT, OPT_CMD,
-	OPT_DRY_RUN, OPT_JSON, OPT_PUSH,
+	OPT_DRY_RUN, OPT_JSON, OPT_PUSH, OPT_BASE_IMAGE, OPT_BASE_REGISTRY,
 };
 
 struct build_opts {
@@ -60,6 +65,8 @@ struct build_opts {
 	struct pcb_strv env;
 	struct pcb_strv labels;
 	const char *platform;
+	const char *base_image;
+	const char *base_registry;
 	const char *workdir;
 	const char *entrypoint;
 	const char *cmd;
@@ -297,6 +304,11 @@ make_spec(const struct build_opts *o, json_object **spec_out)
 	}
 	if (o->platform != NULL)
 		json_object_object_add(spec, "platform", json_object_new_string(o->platform));
+	if (o->base_image != NULL)
+		json_object_object_add(spec, "base_image", json_object_new_string(o->base_image));
+	if (o->base_registry != NULL)
+		json_object_object_add(spec, "base_registry",
+		    json_object_new_string(o->base_registry));
 	if (o->env.n > 0) {
 		obj = json_object_new_object();
 		json_object_object_add(spec, "env", obj);
@@ -510,6 +522,8 @@ run(struct pcb_http *h, int argc, char **argv)
 		{ "cmd", required_argument, NULL, OPT_CMD },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "push", no_argument, NULL, OPT_PUSH },
+		{ "base-image", required_argument, NULL, OPT_BASE_IMAGE },
+		{ "base-registry", required_argument, NULL, OPT_BASE_REGISTRY },
 		PCB_REGOPTS_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -570,6 +584,12 @@ run(struct pcb_http *h, int argc, char **argv)
 			break;
 		case OPT_JSON:
 			o.json = true;
+			break;
+		case OPT_BASE_IMAGE:
+			o.base_image = optarg;
+			break;
+		case OPT_BASE_REGISTRY:
+			o.base_registry = optarg;
 			break;
 		case OPT_PUSH:
 			o.push = true;
