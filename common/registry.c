@@ -1090,15 +1090,24 @@ http_error(struct pcb_registry *r, const struct resp *s, const char *step, const
     bool push, struct pcb_err *err)
 {
 	char msg[600];
-	bool denied;
+	bool denied, bearer;
 	int code;
 
 	registry_message(s, msg, sizeof msg, &denied);
+	pthread_mutex_lock(&r->mu);
+	bearer = r->mode == AUTH_BEARER;
+	pthread_mutex_unlock(&r->mu);
 	if (s->status == 403 || denied || (s->status == 401 && s->www_bearer != NULL &&
 	    strstr(s->www_bearer, "insufficient_scope") != NULL)) {
 		code = pcb_err_set(err, PCB_EPERM, "%s: %s has no %s access to %s/%s: HTTP %ld%s%s",
 		    step, who(r), push ? "push" : "pull", r->host, repo, s->status,
 		    msg[0] != '\0' ? ": " : "", msg);
+	} else if (s->status == 401 && bearer) {
+		/* The token server accepted us and issued a token, which the registry refused. */
+		code = pcb_err_set(err, PCB_EPERM,
+		    "%s: %s refused the token its token server issued (as %s): HTTP 401%s%s — the "
+		    "token is expired or not valid for this registry (check both clocks and the token "
+		    "service's settings)", step, r->host, who(r), msg[0] != '\0' ? ": " : "", msg);
 	} else if (s->status == 401) {
 		code = pcb_err_set(err, PCB_EPERM,
 		    "%s: authentication failed for %s (as %s): HTTP 401%s%s", step, r->host, who(r),
@@ -1569,8 +1578,10 @@ pcb_registry_pull(struct pcb_registry *r, struct pcb_store *store,
 		pcb_platform_host(&host);
 		platform = &host;
 	}
-	if ((rc = ensure_base(r, r->main, err)) != 0)
+	if ((rc = ensure_base(r, r->main, err)) != 0) {
+		pcb_err_prefix(err, "pulling %s/%s", r->host, ref->repository);
 		goto out;
+	}
 	rc = fetch_manifest(r, r->main, ref->repository, ref->digest != NULL ? ref->digest : ref->tag,
 	    ref->digest, &body, &len, &doc, mt, digest, err);
 	if (rc != 0)
@@ -1748,8 +1759,10 @@ push_blob(struct pcb_registry *r, CURL *c, struct pcb_store *store, const char *
 	pcb_strv_init(&from);
 	short_digest(b->digest, sd);
 	snprintf(step, sizeof step, "pushing blob %s to %s/%s", sd, r->host, repo);
-	if ((rc = ensure_base(r, c, err)) != 0)
+	if ((rc = ensure_base(r, c, err)) != 0) {
+		pcb_err_prefix(err, "%s", step);
 		goto out;
+	}
 	if (trust_records &&
 	    pcb_store_location_has(store, b->digest, r->host, repo, &known, NULL) == 0 && known) {
 		progress(r, PCB_XFER_SKIP, b->digest, b->size, b->size);
@@ -1937,8 +1950,10 @@ push_manifest(struct pcb_registry *r, struct pcb_store *store,
 		media_type_of(NULL, doc, mt);
 	else
 		snprintf(mt, sizeof mt, "%s", mt_store);
-	if ((rc = ensure_base(r, r->main, err)) != 0)
+	if ((rc = ensure_base(r, r->main, err)) != 0) {
+		pcb_err_prefix(err, "pushing to %s/%s", r->host, target->repository);
 		goto out;
+	}
 	if (is_index(mt) && depth == 0) {
 		/* An index (multi-platform image): its manifests first, one level deep. */
 		if ((rc = push_index_children(r, store, doc, target, err)) != 0)
