@@ -44,6 +44,7 @@ struct job {
 	struct pcb_build_spec spec;
 	struct pcb_push_spec push;
 	struct pcb_pull_spec pull;
+	struct pcb_hostbase_spec base;
 	atomic_int cancel;
 
 	/* Loop thread. */
@@ -114,8 +115,8 @@ struct pcb_jobs {
 
 static const char *const interrupted_msg = "the daemon stopped while this build was running";
 
-static const char *const kind_names[] = { "build", "push", "pull" };
-static const char kind_prefix[] = { 'b', 'p', 'l' };
+static const char *const kind_names[] = { "build", "push", "pull", "base" };
+static const char kind_prefix[] = { 'b', 'p', 'l', 'h' };
 
 const char *
 pcb_jobs_kind_name(enum pcb_job_kind k)
@@ -419,6 +420,7 @@ job_free(struct job *jb)
 	pcb_build_spec_free(&jb->spec);
 	pcb_push_spec_free(&jb->push);
 	pcb_pull_spec_free(&jb->pull);
+	pcb_hostbase_spec_free(&jb->base);
 	free(jb);
 }
 
@@ -622,6 +624,9 @@ run_job(struct pcb_jobs *j, struct job *jb)
 		break;
 	case PCB_JOB_PULL:
 		rc = pcb_pull_run(&jb->pull, &ctx, &result, &err);
+		break;
+	case PCB_JOB_BASE:
+		rc = pcb_hostbase_run(&jb->base, &ctx, &result, &err);
 		break;
 	default:
 		rc = pcb_build_run(&jb->spec, &ctx, &result, &err);
@@ -1008,6 +1013,7 @@ job_new(struct pcb_jobs *j, enum pcb_job_kind kind)
 	pcb_build_spec_init(&jb->spec);
 	pcb_push_spec_init(&jb->push);
 	pcb_pull_spec_init(&jb->pull);
+	pcb_hostbase_spec_init(&jb->base);
 	atomic_init(&jb->cancel, 0);
 	snprintf(jb->state, sizeof jb->state, "queued");
 	return jb;
@@ -1115,6 +1121,24 @@ pcb_jobs_submit_pull(struct pcb_jobs *j, struct pcb_pull_spec *spec, json_object
 	pcb_pull_spec_init(spec);
 	msg = pcb_xasprintf("ref %.200s", jb->pull.ref);
 	rc = submit(j, jb, pcb_pull_spec_to_json(&jb->pull), msg, job_out, err);
+	free(msg);
+	return rc;
+}
+
+int
+pcb_jobs_submit_base(struct pcb_jobs *j, struct pcb_hostbase_spec *spec, json_object **job_out,
+    struct pcb_err *err)
+{
+	struct job *jb = job_new(j, PCB_JOB_BASE);
+	char *msg;
+	int rc;
+
+	pcb_hostbase_spec_free(&jb->base);
+	jb->base = *spec;
+	pcb_hostbase_spec_init(spec);
+	msg = pcb_xasprintf("python %.200s, tag %.200s", jb->base.python ? jb->base.python :
+	    "python3 on PATH", jb->base.tag);
+	rc = submit(j, jb, pcb_hostbase_spec_to_json(&jb->base), msg, job_out, err);
 	free(msg);
 	return rc;
 }

@@ -14,6 +14,7 @@
 
 #include "build.h"
 #include "err.h"
+#include "hostbase.h"
 #include "store.h"
 #include "transfer.h"
 
@@ -21,9 +22,9 @@ struct pcb_jobs;
 struct pcb_sub;
 
 /* What a job does. Every kind shares the records, events, cancellation and workers; ids are
- * "b-…" builds, "p-…" pushes, "l-…" pulls. */
-enum pcb_job_kind { PCB_JOB_BUILD = 0, PCB_JOB_PUSH, PCB_JOB_PULL };
-const char *pcb_jobs_kind_name(enum pcb_job_kind k);   /* "build" | "push" | "pull" */
+ * "b-…" builds, "p-…" pushes, "l-…" pulls, "h-…" base images from the host's Python. */
+enum pcb_job_kind { PCB_JOB_BUILD = 0, PCB_JOB_PUSH, PCB_JOB_PULL, PCB_JOB_BASE };
+const char *pcb_jobs_kind_name(enum pcb_job_kind k);   /* "build" | "push" | "pull" | "base" */
 int pcb_jobs_kind_parse(const char *s, enum pcb_job_kind *out);   /* PCB_EINVAL if unknown */
 
 /* Opens <state_dir>/jobs.db, marks builds left queued or running by a previous process as
@@ -47,6 +48,8 @@ int pcb_jobs_submit_push(struct pcb_jobs *j, struct pcb_push_spec *spec, json_ob
     struct pcb_err *err);
 int pcb_jobs_submit_pull(struct pcb_jobs *j, struct pcb_pull_spec *spec, json_object **job_out,
     struct pcb_err *err);
+int pcb_jobs_submit_base(struct pcb_jobs *j, struct pcb_hostbase_spec *spec,
+    json_object **job_out, struct pcb_err *err);
 /* The manifest digest of a succeeded build (caller frees): PCB_ENOENT unknown build,
  * PCB_ECONFLICT not succeeded. */
 int pcb_jobs_build_manifest(struct pcb_jobs *j, const char *id, char **digest_out,
