@@ -1173,7 +1173,8 @@ fetch_manifest(struct pcb_registry *r, CURL *c, const char *repo, const char *re
 
 	memset(&s, 0, sizeof s);
 	memset(&q, 0, sizeof q);
-	snprintf(step, sizeof step, "pulling manifest %s from %s/%s", reference, r->host, repo);
+	snprintf(step, sizeof step, "pulling manifest %s%s from %s/%s", pcb_digest_valid(reference) ?
+	    "" : "for tag ", reference, r->host, repo);
 	path = pcb_xasprintf("/v2/%s/manifests/%s", repo, reference);
 	q.method = "GET";
 	q.url = url_for(r, path);
