@@ -14,8 +14,8 @@
 char *
 pcb_job_path(const char *id, const char *suffix)
 {
-	const char *coll = pcb_str_has_prefix(id, "p-") || pcb_str_has_prefix(id, "l-") ?
-	    "/v1/jobs" : "/v1/builds";
+	const char *coll = pcb_str_has_prefix(id, "p-") || pcb_str_has_prefix(id, "l-") ||
+	    pcb_str_has_prefix(id, "h-") ? "/v1/jobs" : "/v1/builds";
 
 	return pcb_xasprintf("%s/%s%s", coll, id, suffix != NULL ? suffix : "");
 }
@@ -31,6 +31,8 @@ pcb_job_kind(json_object *job)
 		return "push";
 	if (id != NULL && pcb_str_has_prefix(id, "l-"))
 		return "pull";
+	if (id != NULL && pcb_str_has_prefix(id, "h-"))
+		return "base";
 	return "build";
 }
 

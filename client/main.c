@@ -11,6 +11,7 @@ static const struct pcb_cmd *const commands[] = {
 	&pcb_cmd_build,
 	&pcb_cmd_push,
 	&pcb_cmd_pull,
+	&pcb_cmd_base,
 	&pcb_cmd_builds,
 	&pcb_cmd_logs,
 	&pcb_cmd_cancel,

@@ -40,6 +40,7 @@ extern const struct pcb_cmd pcb_cmd_cancel;
 extern const struct pcb_cmd pcb_cmd_version;
 extern const struct pcb_cmd pcb_cmd_push;
 extern const struct pcb_cmd pcb_cmd_pull;
+extern const struct pcb_cmd pcb_cmd_base;
 extern const struct pcb_cmd pcb_cmd_login;
 extern const struct pcb_cmd pcb_cmd_logout;
 
@@ -75,9 +76,9 @@ struct pcb_job_opts {
 	bool quiet;    /* no progress lines; without json print the manifest digest on stdout */
 };
 /* The resource path of a job: "/v1/builds/<id>" for builds (b-…), "/v1/jobs/<id>" for
- * pushes (p-…) and pulls (l-…), with suffix ("/events", may be NULL) appended. Caller frees. */
+ * pushes (p-…), pulls (l-…) and bases (h-…), with suffix ("/events", may be NULL) appended. Caller frees. */
 char *pcb_job_path(const char *id, const char *suffix);
-/* "build", "push" or "pull": the job's "kind", else guessed from its id. Borrowed. */
+/* "build", "push", "pull" or "base": the job's "kind", else guessed from its id. Borrowed. */
 const char *pcb_job_kind(json_object *job);
 /* POSTs body (JSON text) to post_path, tails the job's events on stderr, fetches the final
  * resource and reports it. Returns an exit code. */

@@ -273,6 +273,14 @@ pcb_render_result(FILE *out, json_object *job)
 			fprintf(out, "  tagged %s\n", pcb_cli_jstr(result, "tagged"));
 		return;
 	}
+	if ((kind != NULL && strcmp(kind, "base") == 0) ||
+	    (kind == NULL && id != NULL && pcb_str_has_prefix(id, "h-"))) {
+		fprintf(out, "Created base %s\n", pcb_cli_jstr(result, "tag") ?: "?");
+		fprintf(out, "  manifest %s\n", manifest ?: "?");
+		fprintf(out, "  python %s (%s)\n", pcb_cli_jstr(pcb_cli_jobj(result, "python"),
+		    "version") ?: "?", pcb_cli_jstr(pcb_cli_jobj(result, "python"), "path") ?: "?");
+		return;
+	}
 	ref = image_ref(job);
 	fprintf(out, "Built %s\n", ref);
 	fprintf(out, "  manifest %s\n", manifest ?: "?");
