@@ -566,6 +566,15 @@ fix_stdlib_symlinks(struct pcb_layer_list *l, size_t from, struct pcb_err *err)
 	return rc;
 }
 
+static bool
+under_root(const struct pcb_layer_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (pcb_str_has_prefix(l->v[i].path, "root/"))
+			return true;
+	return false;
+}
+
 static uint64_t
 list_bytes(const struct pcb_layer_list *l, size_t from)
 {
@@ -696,7 +705,6 @@ add_etc(struct pcb_layer_list *l, const char *scratch, uint64_t *bytes, struct p
 		*bytes += (uint64_t)st.st_size;
 	}
 	add_dir(l, "tmp", 01777);
-	add_dir(l, "root", 0700);   /* also in the python layer, in case libpython lives there */
 	return rc;
 }
 
@@ -839,7 +847,7 @@ pcb_hostbase_run(const struct pcb_hostbase_spec *s, const struct pcb_build_ctx *
 	size_t config_size, manifest_size, py_from;
 	uint64_t sys_bytes = 0, py_bytes = 0;
 	int64_t mtime = s->source_date_epoch >= 0 ? s->source_date_epoch : 0;
-	int rc;
+	int rc = 0;
 
 	memset(&f, 0, sizeof f);
 	pcb_layer_list_init(&sys);
@@ -957,7 +965,6 @@ pcb_hostbase_run(const struct pcb_hostbase_spec *s, const struct pcb_build_ctx *
 		add_symlink(&py, p, libpython);
 		free(p);
 	}
-	add_dir(&py, "root", 0700);
 	stdlib_dst = pcb_xasprintf("usr/local/lib/python%d.%d", f.major, f.minor);
 	py_from = py.n;
 	if ((rc = pcb_layer_list_add(&py, f.stdlib, "", stdlib_dst, stdlib_filter, NULL,
@@ -984,6 +991,14 @@ pcb_hostbase_run(const struct pcb_hostbase_spec *s, const struct pcb_build_ctx *
 		char *sp = pcb_path_join(stdlib_dst, "site-packages");
 		add_dir(&py, sp, 0755);
 		free(sp);
+	}
+	/* /root is private in the python images, unless libraries live under it (pyenv's
+	 * libpython, found through the interpreter's RUNPATH): then any user must get through.
+	 * Both layers say the same, so the upper one does not change it. */
+	{
+		mode_t root_mode = under_root(&sys) || under_root(&py) ? 0755 : 0700;
+		add_dir(&sys, "root", root_mode);
+		add_dir(&py, "root", root_mode);
 	}
 	msg = pcb_xasprintf("%zu shared libraries (%llu bytes), %zu standard library entries, "
 	    "%llu bytes of Python in all", libs.n, (unsigned long long)sys_bytes, py.n - py_from,

@@ -218,6 +218,14 @@ unpack_and_run(struct pcb_store *store, const char *dir, json_object *res, const
 	rc = pcb_test_runf(&text, "env -i %s %s /usr/local/bin/python -c \"import pwd; "
 	    "print(pwd.getpwuid(0).pw_name)\" 2>&1", chroot, rootfs);
 	ck_assert_msg(rc == 0 && strncmp(text, "root", 4) == 0, "pwd in the image: %s", text);
+	free(text);
+	text = NULL;
+	/* Not only root can run it (pyenv's libpython lives under /root), and /tmp is writable
+	 * for everyone. */
+	rc = pcb_test_runf(&text, "env -i %s --userspec=65534:65534 %s /usr/local/bin/python3 -c "
+	    "\"import json, tempfile; tempfile.TemporaryFile(); print(json.dumps('nobody'))\" 2>&1",
+	    chroot, rootfs);
+	ck_assert_msg(rc == 0 && strstr(text, "\"nobody\"") != NULL, "as nobody: %s", text);
 skip:
 	free(chroot);
 	free(text);
@@ -292,7 +300,13 @@ START_TEST(path_python_runs)
 	r = create(NULL, "pathpy:1", &s, &d, &seen);
 	ver = pcb_xstrdup(jget(r, "python", "version"));
 	ck_assert(strncmp(ver, "3.", 2) == 0);
-	ck_assert_ptr_nonnull(jget(r, "python", "path"));
+	/* The interpreter behind whatever python3 is on PATH (a pyenv shim here), resolved. */
+	ck_assert_int_eq(pcb_test_run("python3 -c 'import os, sys; "
+	    "print(os.path.realpath(sys.executable))'", false, &out), 0);
+	out[strcspn(out, "\n")] = '\0';
+	ck_assert_str_eq(jget(r, "python", "path"), out);
+	fprintf(stderr, "test-hostbase: python3 on PATH is %s (%s)\n", out, ver);
+	free(out);
 	{
 		char minor[8];
 		snprintf(minor, sizeof minor, "%d", atoi(ver + 2));
