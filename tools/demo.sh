@@ -32,7 +32,12 @@ until "$build/pcb" -H "$host" version >/dev/null 2>&1; do
 done
 echo "demo: pycontainerd is up on $host (state in $state)"
 
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0} "$build/pcb" -H "$host" build "$top/examples/hello" \
+# A base image made offline from the host's Python (no registry needed), then the app on it.
+python=/usr/bin/python3
+[ -x "$python" ] || python=$(command -v python3)
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0}
+"$build/pcb" -H "$host" base create --from-host --python "$python" -t demo-python:host -q
+"$build/pcb" -H "$host" build "$top/examples/hello" --base-image demo-python:host \
 	-t hello:latest --output "$top/dist/hello"
 
 cat <<MSG
@@ -47,3 +52,25 @@ if command -v skopeo >/dev/null 2>&1; then
 	echo "demo: skopeo inspect oci:dist/hello:latest"
 	(cd "$top" && skopeo inspect oci:dist/hello:latest)
 fi
+
+# Run it: umoci turns the image into a runtime bundle (its config.json carries the image's
+# Entrypoint, Env and WorkingDir); runc runs it without a terminal.
+if [ "$(id -u)" -ne 0 ] || ! command -v umoci >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
+	echo "demo: (running the image needs root, umoci and runc: skipped)"
+	exit 0
+fi
+bundle="$rundir/bundle"
+umoci unpack --image "$top/dist/hello:latest" "$bundle" >/dev/null
+"$python" - "$bundle/config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+with open(path) as f:
+    cfg = json.load(f)
+cfg["process"]["terminal"] = False
+cfg["process"]["args"] = cfg["process"]["args"] + ["demo"]
+with open(path, "w") as f:
+    json.dump(cfg, f)
+PY
+echo
+echo "demo: running the image with runc (entrypoint + argument 'demo'):"
+runc run --bundle "$bundle" "pcb-demo-$$"
