@@ -16,6 +16,7 @@
 #include "http.h"
 #include "jobs.h"
 #include "listen.h"
+#include "build.h"
 #include "log.h"
 #include "routes.h"
 #include "util.h"
@@ -46,6 +47,7 @@ usage(FILE *f)
 	fputs("usage: pycontainerd [--host unix:///PATH | --host tcp://127.0.0.1:PORT]...\n"
 	    "                    [--state-dir DIR] [--workers N]\n"
 	    "                    [--log-level error|warn|info|debug] [--shutdown-timeout SECONDS]\n"
+	    "                    [--base-registry HOST[:PORT][/PATH]]\n"
 	    "                    [--version] [--help] [--print-routes]\n"
 	    "\n"
 	    "Builds OCI images of Python projects; serves the REST API described in\n"
@@ -106,6 +108,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "print-routes", no_argument, NULL, 'R' },
+		{ "base-registry", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long v;
@@ -144,6 +147,16 @@ parse_opts(int argc, char **argv, struct opts *o)
 			}
 			o->shutdown_timeout_ms = (int64_t)v * 1000;
 			break;
+		case 'B': {
+			/* Where short base-image names ("python:3.12-slim") are pulled from, for
+			 * machines behind a mirror or air-gapped; a build's base_registry wins. */
+			struct pcb_err e;
+			if (pcb_build_set_base_registry(optarg, &e) != 0) {
+				fprintf(stderr, "pycontainerd: --base-registry %s: %s\n", optarg, e.msg);
+				return 1;
+			}
+			break;
+		}
 		case 'V':
 			printf("pycontainerd %s\n", PCB_VERSION);
 			return 2;
