@@ -96,24 +96,28 @@ struct pcb_regopts {
 	const char *creds;            /* --creds USER[:PASS]; borrowed from argv */
 	struct pcb_strv insecure;     /* --insecure-registry HOST[:PORT] */
 	struct pcb_strv ca_files;     /* --ca-cert FILE */
+	long long chunk_size;         /* --upload-chunk-size BYTES; -1 = not given */
 };
 void pcb_regopts_init(struct pcb_regopts *o);
 void pcb_regopts_free(struct pcb_regopts *o);
 
 /* The getopt_long entries of the shared options and their values; a command lists them in its
  * own table and hands matching codes to pcb_regopts_option. */
-enum { PCB_REGOPT_CREDS = 2000, PCB_REGOPT_INSECURE, PCB_REGOPT_CA_CERT };
+enum { PCB_REGOPT_CREDS = 2000, PCB_REGOPT_INSECURE, PCB_REGOPT_CA_CERT, PCB_REGOPT_CHUNK };
 #define PCB_REGOPTS_LONGOPTS \
 	{ "creds", required_argument, NULL, PCB_REGOPT_CREDS }, \
 	{ "insecure-registry", required_argument, NULL, PCB_REGOPT_INSECURE }, \
-	{ "ca-cert", required_argument, NULL, PCB_REGOPT_CA_CERT }
+	{ "ca-cert", required_argument, NULL, PCB_REGOPT_CA_CERT }, \
+	{ "upload-chunk-size", required_argument, NULL, PCB_REGOPT_CHUNK }
 #define PCB_REGOPTS_USAGE \
     "      --creds USER[:PASS]   credentials for the registries this command talks to\n" \
     "                            (prompted for on a terminal when PASS is left out)\n" \
     "      --insecure-registry HOST[:PORT]  allow plain HTTP to HOST (repeatable;\n" \
     "                            loopback is always allowed)\n" \
     "      --ca-cert FILE        trust the CA certificates (PEM) in FILE for these registries\n" \
-    "                            (repeatable; also read: ~/.config/containers/certs.d/HOST/*.crt)\n"
+    "                            (repeatable; also read: ~/.config/containers/certs.d/HOST/*.crt)\n" \
+    "      --upload-chunk-size SIZE  upload blobs in PATCH chunks of SIZE (bytes, or with K/M\n" \
+    "                            suffix; 0 = one streamed PUT per blob; default: per registry)\n"
 /* Handles one of the codes above. Returns true when c was one of them; *bad is set (with msg)
  * when its value is unusable. */
 bool pcb_regopts_option(struct pcb_regopts *o, int c, const char *arg, bool *bad, char *msg,

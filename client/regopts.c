@@ -18,6 +18,7 @@ pcb_regopts_init(struct pcb_regopts *o)
 {
 	memset(o, 0, sizeof *o);
 	pcb_strv_init(&o->insecure);
+	o->chunk_size = -1;
 	pcb_strv_init(&o->ca_files);
 }
 
@@ -73,6 +74,22 @@ pcb_regopts_option(struct pcb_regopts *o, int c, const char *arg, bool *bad, cha
 		}
 		pcb_strv_push(&o->insecure, arg);
 		return true;
+	case PCB_REGOPT_CHUNK: {
+		char *end;
+		long long v = strtoll(arg, &end, 10);
+		if (end != arg && (*end == 'K' || *end == 'k'))
+			v *= 1024, end++;
+		else if (end != arg && (*end == 'M' || *end == 'm'))
+			v *= 1024 * 1024, end++;
+		if (end == arg || *end != '\0' || v < 0 || (v > 0 && v < 65536) ||
+		    v > (1LL << 30)) {
+			snprintf(msg, msgsz, "--upload-chunk-size '%s': expected 0 (no chunks) or a "
+			    "size from 64K to 1024M", arg);
+			*bad = true;
+		}
+		o->chunk_size = v;
+		return true;
+	}
 	case PCB_REGOPT_CA_CERT:
 		if (access(arg, R_OK) != 0) {
 			snprintf(msg, msgsz, "--ca-cert %s: %s", arg, strerror(errno));
@@ -318,6 +335,8 @@ pcb_regopts_apply(const struct pcb_regopts *o, const struct pcb_strv *hosts,
 		json_object_object_add(body, "ca_certs", cas);
 		cas = NULL;
 	}
+	if (o->chunk_size >= 0)
+		json_object_object_add(body, "upload_chunk_size", json_object_new_int64(o->chunk_size));
 out:
 	pcb_creds_clear(&c);
 	json_object_put(creds);

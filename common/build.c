@@ -1190,51 +1190,6 @@ base_registry_ref(const char *ref, const char *base_registry, struct pcb_err *er
 	return out;
 }
 
-/* A registry client with the build's credentials. A ca_certs PEM for the host is handed over
- * as a file in the store's tmp/, removed once the client has read it (a CA is not secret). */
-static int
-base_open_registry(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
-    const char *host, struct pcb_registry **out, struct pcb_err *err)
-{
-	struct pcb_registry_opts o;
-	const char *pem = NULL;
-	char *ca_path = NULL;
-	int rc = 0, fd;
-
-	memset(&o, 0, sizeof o);
-	o.creds = &s->access.creds;
-	o.insecure = &s->access.insecure;
-	o.cancel = ctx->cancel;
-	for (size_t i = 0; i < s->access.ca_hosts.n; i++)
-		if (strcasecmp(s->access.ca_hosts.v[i], host) == 0)
-			pem = s->access.ca_pems.v[i];
-	if (pem != NULL) {
-		char *tmpd = pcb_path_join(pcb_store_root(ctx->store), "tmp");
-		ca_path = pcb_xasprintf("%s/ca-XXXXXX", tmpd);
-		free(tmpd);
-		if ((fd = mkostemp(ca_path, O_CLOEXEC)) < 0) {
-			rc = pcb_err_errno(err, errno, "writing the CA certificate for %s", host);
-			free(ca_path);
-			ca_path = NULL;
-			goto out;
-		}
-		rc = pcb_write_all(fd, pem, strlen(pem));
-		close(fd);
-		if (rc != 0) {
-			rc = pcb_err_errno(err, -rc, "writing the CA certificate for %s", host);
-			goto out;
-		}
-		o.ca_file = ca_path;
-	}
-	rc = pcb_registry_create(host, &o, out, err);
-out:
-	if (ca_path != NULL) {
-		unlink(ca_path);
-		free(ca_path);
-	}
-	return rc;
-}
-
 /* Pulls ref for the build's platform into the store. The registry client fetches the layers
  * too for now (it has no manifest-and-config-only pull yet); see the note in the report of
  * issue 5. *digest_out: the platform manifest's digest. */
@@ -1252,7 +1207,8 @@ base_pull(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx, const
 	memset(&r, 0, sizeof r);
 	if ((rc = pcb_image_ref_parse(ref, &r, err)) != 0)
 		goto out;
-	if ((rc = base_open_registry(s, ctx, r.registry, &reg, err)) != 0)
+	if ((rc = pcb_transfer_open_registry(&s->access, ctx, r.registry, NULL, NULL, &reg,
+	    err)) != 0)
 		goto out;
 	if ((rc = pcb_registry_pull(reg, ctx->store, &r, plat, &res, err)) != 0)
 		goto out;

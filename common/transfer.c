@@ -78,6 +78,7 @@ pcb_transfer_access_init(struct pcb_transfer_access *a)
 	pcb_strv_init(&a->insecure);
 	pcb_strv_init(&a->ca_hosts);
 	pcb_strv_init(&a->ca_pems);
+	a->chunk_size = -1;
 }
 
 void
@@ -221,7 +222,27 @@ pcb_transfer_access_field(const char *key, json_object *v, struct pcb_transfer_a
 		return parse_insecure(v, a, err);
 	if (strcmp(key, "ca_certs") == 0)
 		return parse_ca_certs(v, a, err);
+	if (strcmp(key, "upload_chunk_size") == 0) {
+		int64_t n = json_object_get_int64(v);
+		if (!json_object_is_type(v, json_type_int) || n < 0 || (n > 0 && n < 65536) ||
+		    n > (INT64_C(1) << 30))
+			return pcb_err_set(err, PCB_EINVAL, "upload_chunk_size: expected 0 (one PUT "
+			    "per blob) or a number of bytes from 65536 to 1073741824");
+		a->chunk_size = n;
+		return 0;
+	}
 	*handled = false;
+	return 0;
+}
+
+uint64_t
+pcb_transfer_chunk_size(const struct pcb_transfer_access *a, const char *host)
+{
+	if (a->chunk_size >= 0)
+		return (uint64_t)a->chunk_size;
+	/* GHCR refuses single requests over a few MiB and caps PATCH chunks at 4 MiB. */
+	if (strcasecmp(host, "ghcr.io") == 0)
+		return 4u << 20;
 	return 0;
 }
 
@@ -348,9 +369,10 @@ cancelled(const struct pcb_build_ctx *ctx)
 /* A registry client for host with the job's credentials. A ca_certs entry for the host is
  * handed over as a file in the store's tmp/ (a CA is not secret), removed once the client
  * has read it at creation. */
-static int
-open_registry(const struct pcb_transfer_access *a, const struct pcb_build_ctx *ctx,
-    const char *host, struct xfer_state *x, struct pcb_registry **out, struct pcb_err *err)
+int
+pcb_transfer_open_registry(const struct pcb_transfer_access *a, const struct pcb_build_ctx *ctx,
+    const char *host, pcb_xfer_progress_fn progress, void *progress_ud,
+    struct pcb_registry **out, struct pcb_err *err)
 {
 	struct pcb_registry_opts o;
 	const char *pem = NULL;
@@ -360,9 +382,10 @@ open_registry(const struct pcb_transfer_access *a, const struct pcb_build_ctx *c
 	memset(&o, 0, sizeof o);
 	o.creds = &a->creds;
 	o.insecure = &a->insecure;
+	o.chunk_size = pcb_transfer_chunk_size(a, host);
 	o.cancel = ctx->cancel;
-	o.progress = on_xfer;
-	o.progress_ud = x;
+	o.progress = progress;
+	o.progress_ud = progress_ud;
 	for (size_t i = 0; i < a->ca_hosts.n; i++)
 		if (strcasecmp(a->ca_hosts.v[i], host) == 0)
 			pem = a->ca_pems.v[i];
@@ -419,7 +442,7 @@ pcb_transfer_push(const struct pcb_transfer_access *a, const struct pcb_build_ct
 	msg = pcb_xasprintf("pushing %s to %s", manifest_digest, target);
 	emit_simple(ctx, PCB_EVENT_PHASE, "push", msg);
 	free(msg);
-	if ((rc = open_registry(a, ctx, ref.registry, &x, &reg, err)) != 0)
+	if ((rc = pcb_transfer_open_registry(a, ctx, ref.registry, on_xfer, &x, &reg, err)) != 0)
 		goto out;
 	if ((rc = pcb_registry_push(reg, ctx->store, manifest_digest, &ref, digest, err)) != 0)
 		goto out;
@@ -745,7 +768,8 @@ pcb_pull_run(const struct pcb_pull_spec *s, const struct pcb_build_ctx *ctx,
 		goto out;
 	}
 	emit_simple(ctx, PCB_EVENT_PHASE, "pull", s->ref);
-	if ((rc = open_registry(&s->access, ctx, ref.registry, &x, &reg, err)) != 0)
+	if ((rc = pcb_transfer_open_registry(&s->access, ctx, ref.registry, on_xfer, &x, &reg,
+	    err)) != 0)
 		goto out;
 	if ((rc = pcb_registry_pull(reg, ctx->store, &ref, &plat, &res, err)) != 0)
 		goto out;

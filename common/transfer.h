@@ -28,6 +28,7 @@ struct pcb_transfer_access {
 	struct pcb_strv insecure;     /* "host:port" allowed over plain HTTP */
 	struct pcb_strv ca_hosts;     /* ca_certs keys … */
 	struct pcb_strv ca_pems;      /* … and their PEM text, parallel */
+	int64_t chunk_size;           /* upload_chunk_size: -1 = the registry's default */
 };
 void pcb_transfer_access_init(struct pcb_transfer_access *a);
 void pcb_transfer_access_free(struct pcb_transfer_access *a);
@@ -39,6 +40,16 @@ int pcb_transfer_access_field(const char *key, json_object *v, struct pcb_transf
 /* Overwrites the secret strings inside a parsed request body's "credentials" array (json-c
  * frees without wiping). Call before putting the request JSON. j may be NULL. */
 void pcb_transfer_scrub_json(json_object *j);
+/* The upload chunk size for a registry host: the request's upload_chunk_size when given, else
+ * a built-in default for registries known to need chunks (ghcr.io: 4 MiB), else 0 (one
+ * streamed PUT per blob, which every registry takes, ECR included). */
+uint64_t pcb_transfer_chunk_size(const struct pcb_transfer_access *a, const char *host);
+/* A registry client for host with the access settings of a job (credentials, insecure hosts,
+ * the chunk size, a ca_certs PEM handed over as a temp file in the store's tmp/ and removed
+ * once read). progress may be NULL. Caller destroys *out. */
+int pcb_transfer_open_registry(const struct pcb_transfer_access *a,
+    const struct pcb_build_ctx *ctx, const char *host, pcb_xfer_progress_fn progress,
+    void *progress_ud, struct pcb_registry **out, struct pcb_err *err);
 /* True when the reference text names a registry host (its first component has a '.' or ':'
  * or is "localhost"), as docker decides. */
 bool pcb_transfer_ref_has_registry(const char *ref);

@@ -426,6 +426,8 @@ START_TEST(request_errors)
 	    400, "credentials[0].password: expected a string");
 	expect_400(&d, "/v1/pushes", "{\"source\": \"b-0123456789abcdef\", \"targets\": "
 	    "[\"h.io/a:1\"]}", 404, "no build with id b-0123456789abcdef");
+	expect_400(&d, "/v1/pushes", "{\"source\": \"a:1\", \"targets\": [\"h.io/a:1\"], "
+	    "\"upload_chunk_size\": 100}", 400, "upload_chunk_size");
 	expect_400(&d, "/v1/pulls", "{\"ref\": \"Bad Ref\"}", 400, "ref");
 	expect_400(&d, "/v1/pulls", "{\"ref\": \"h.io/a:1\", \"platform\": \"x\"}", 400,
 	    "platform");
@@ -462,6 +464,44 @@ START_TEST(request_errors)
 }
 END_TEST
 
+/* upload_chunk_size reaches the registry client: a push through a counting proxy uploads the
+ * app layer (about 300 KiB of random bytes) in 64 KiB PATCH requests. */
+START_TEST(chunked_push)
+{
+	struct pcb_test_daemon d;
+	struct pcb_test_registry reg;
+	struct pcb_test_proxy px;
+	char *proj = make_project(), *body, *id;
+	json_object *b;
+
+	pcb_test_registry_start(&reg, PCB_TEST_REGISTRY_PLAIN);
+	pcb_test_proxy_start(&px, reg.host, "");
+	pcb_test_daemon_start(&d, NULL, NULL);
+	ck_assert_int_eq(pcb_test_runf(NULL, "head -c 307200 /dev/urandom > %s/app/blob.bin",
+	    proj), 0);
+	body = pcb_xasprintf("{\"context\": \"%s\", \"tags\": [\"chunky:1\"]}", proj);
+	id = post_job(&d, "/v1/builds", body, "build");
+	json_object_put(wait_succeeded(&d, id));
+	free(id);
+	free(body);
+	body = pcb_xasprintf("{\"source\": \"chunky:1\", \"targets\": [\"%s/c/app:1\"], "
+	    "\"upload_chunk_size\": 65536}", px.host);
+	id = post_job(&d, "/v1/pushes", body, "push");
+	b = wait_succeeded(&d, id);
+	ck_assert_msg(pcb_test_proxy_count(&px, "PATCH", "upload") >= 5, "%d PATCH requests",
+	    pcb_test_proxy_count(&px, "PATCH", "upload"));
+	json_object_put(b);
+	free(id);
+	free(body);
+	ck_assert_int_eq(pcb_test_daemon_stop(&d), 0);
+	pcb_test_daemon_free(&d, true);
+	pcb_test_proxy_stop(&px);
+	pcb_test_registry_stop(&reg);
+	pcb_test_rmtree(proj);
+	free(proj);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -470,6 +510,7 @@ main(void)
 
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, request_errors);
+	tcase_add_test(tc, chunked_push);
 	tcase_add_test(tc, build_push_repush_mount_pull);
 	tcase_add_test(tc, basic_auth_tls_credentials);
 	suite_add_tcase(s, tc);
