@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jsonx.h"
 #include "layer.h"
 #include "oci.h"
 #include "project.h"
@@ -64,38 +65,11 @@ pcb_build_spec_free(struct pcb_build_spec *s)
 	memset(s, 0, sizeof *s);
 }
 
-static const char *
-type_name(json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null: return "null";
-	case json_type_boolean: return "a boolean";
-	case json_type_double: return "a number";
-	case json_type_int: return "an integer";
-	case json_type_object: return "an object";
-	case json_type_array: return "an array";
-	case json_type_string: return "a string";
-	}
-	return "something else";
-}
-
+/* Spec strings: bounded, no NUL bytes; empty is allowed (the field's own check decides). */
 static int
 get_string(json_object *v, const char *field, char **out, struct pcb_err *err)
 {
-	const char *s;
-	size_t n;
-
-	if (!json_object_is_type(v, json_type_string))
-		return pcb_err_set(err, PCB_EINVAL, "%s: expected a string, got %s", field,
-		    type_name(v));
-	s = json_object_get_string(v);
-	n = (size_t)json_object_get_string_len(v);
-	if (n > SPEC_MAX_STR)
-		return pcb_err_set(err, PCB_EINVAL, "%s: longer than %d bytes", field, SPEC_MAX_STR);
-	if (strlen(s) != n)
-		return pcb_err_set(err, PCB_EINVAL, "%s: contains a NUL byte", field);
-	*out = pcb_xstrdup(s);
-	return 0;
+	return pcb_json_get_string(v, field, SPEC_MAX_STR, true, out, err);
 }
 
 /* Absolute, no "." or ".." components; trailing '/' removed (except for "/"). */
@@ -143,7 +117,7 @@ get_string_array(json_object *v, const char *field, struct pcb_strv *out, struct
 
 	if (!json_object_is_type(v, json_type_array))
 		return pcb_err_set(err, PCB_EINVAL, "%s: expected an array of strings, got %s", field,
-		    type_name(v));
+		    pcb_json_type_name(v));
 	n = json_object_array_length(v);
 	if (n > SPEC_MAX_LIST)
 		return pcb_err_set(err, PCB_EINVAL, "%s: more than %d items", field, SPEC_MAX_LIST);
@@ -176,7 +150,7 @@ get_kv_object(json_object *v, const char *field, bool env, struct pcb_strv *out,
 {
 	if (!json_object_is_type(v, json_type_object))
 		return pcb_err_set(err, PCB_EINVAL, "%s: expected an object of strings, got %s",
-		    field, type_name(v));
+		    field, pcb_json_type_name(v));
 	if ((size_t)json_object_object_length(v) > SPEC_MAX_LIST)
 		return pcb_err_set(err, PCB_EINVAL, "%s: more than %d entries", field, SPEC_MAX_LIST);
 	json_object_object_foreach(v, key, val) {
@@ -202,7 +176,7 @@ parse_outputs(json_object *v, struct pcb_build_spec *s, struct pcb_err *err)
 
 	if (!json_object_is_type(v, json_type_array))
 		return pcb_err_set(err, PCB_EINVAL, "outputs: expected an array, got %s",
-		    type_name(v));
+		    pcb_json_type_name(v));
 	n = json_object_array_length(v);
 	if (n > 16)
 		return pcb_err_set(err, PCB_EINVAL, "outputs: more than 16 outputs");
@@ -216,7 +190,7 @@ parse_outputs(json_object *v, struct pcb_build_spec *s, struct pcb_err *err)
 		s->n_outputs = i + 1;
 		if (!json_object_is_type(o, json_type_object))
 			return pcb_err_set(err, PCB_EINVAL, "outputs[%zu]: expected an object, got %s",
-			    i, type_name(o));
+			    i, pcb_json_type_name(o));
 		json_object_object_foreach(o, key, val) {
 			if (strcmp(key, "type") == 0) {
 				if (!json_object_is_type(val, json_type_string) ||
@@ -305,7 +279,7 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 
 	if (!json_object_is_type(j, json_type_object))
 		return pcb_err_set(err, PCB_EINVAL, "build spec: expected a JSON object, got %s",
-		    type_name(j));
+		    pcb_json_type_name(j));
 	json_object_object_foreach(j, key, v) {
 		bool handled;
 		if (strcmp(key, "context") == 0) {
@@ -368,7 +342,7 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 		} else if (strcmp(key, "push") == 0) {
 			if (!json_object_is_type(v, json_type_boolean))
 				rc = pcb_err_set(err, PCB_EINVAL, "push: expected a boolean, got %s",
-				    type_name(v));
+				    pcb_json_type_name(v));
 			else
 				s->push = json_object_get_boolean(v);
 		} else if ((rc = pcb_transfer_access_field(key, v, &s->access, &handled, err)) != 0 ||

@@ -4,6 +4,8 @@
  * serialised `blob` events and per-push blob counts. */
 #include "transfer.h"
 
+#include "jsonx.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -23,43 +25,6 @@
 
 /* ---- strict JSON helpers ------------------------------------------------------------ */
 
-static const char *
-type_name(json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null: return "null";
-	case json_type_boolean: return "a boolean";
-	case json_type_double: return "a number";
-	case json_type_int: return "an integer";
-	case json_type_object: return "an object";
-	case json_type_array: return "an array";
-	case json_type_string: return "a string";
-	}
-	return "something else";
-}
-
-/* Never puts the value into the message: it may be a secret. */
-static int
-get_string(json_object *v, const char *field, size_t max, char **out, struct pcb_err *err)
-{
-	size_t n;
-	const char *s;
-
-	if (!json_object_is_type(v, json_type_string))
-		return pcb_err_set(err, PCB_EINVAL, "%s: expected a string, got %s", field,
-		    type_name(v));
-	s = json_object_get_string(v);
-	n = (size_t)json_object_get_string_len(v);
-	if (n == 0)
-		return pcb_err_set(err, PCB_EINVAL, "%s: must not be empty", field);
-	if (n > max)
-		return pcb_err_set(err, PCB_EINVAL, "%s: longer than %zu bytes", field, max);
-	if (strlen(s) != n)
-		return pcb_err_set(err, PCB_EINVAL, "%s: contains a NUL byte", field);
-	*out = pcb_xstrdup(s);
-	return 0;
-}
-
 static void
 wipe_free(char *s)
 {
@@ -67,6 +32,13 @@ wipe_free(char *s)
 		return;
 	explicit_bzero(s, strlen(s));
 	free(s);
+}
+
+/* Non-empty strings only: every string field of these specs names something. */
+static int
+get_string_ne(json_object *v, const char *field, size_t max, char **out, struct pcb_err *err)
+{
+	return pcb_json_get_string(v, field, max, false, out, err);
 }
 
 /* ---- credential fields -------------------------------------------------------------- */
@@ -105,7 +77,7 @@ parse_credentials(json_object *v, struct pcb_transfer_access *a, struct pcb_err 
 
 	if (!json_object_is_type(v, json_type_array))
 		return pcb_err_set(err, PCB_EINVAL, "credentials: expected an array, got %s",
-		    type_name(v));
+		    pcb_json_type_name(v));
 	n = json_object_array_length(v);
 	if (n > MAX_ENTRIES)
 		return pcb_err_set(err, PCB_EINVAL, "credentials: more than %d entries", MAX_ENTRIES);
@@ -120,7 +92,7 @@ parse_credentials(json_object *v, struct pcb_transfer_access *a, struct pcb_err 
 		a->creds.n = i + 1;
 		if (!json_object_is_type(o, json_type_object))
 			return pcb_err_set(err, PCB_EINVAL, "credentials[%zu]: expected an object, "
-			    "got %s", i, type_name(o));
+			    "got %s", i, pcb_json_type_name(o));
 		json_object_object_foreach(o, key, val) {
 			char **dst;
 			if (strcmp(key, "registry") == 0)
@@ -139,7 +111,7 @@ parse_credentials(json_object *v, struct pcb_transfer_access *a, struct pcb_err 
 			snprintf(field, sizeof field, "credentials[%zu].%s", i, key);
 			wipe_free(*dst);
 			*dst = NULL;
-			if ((rc = get_string(val, field, MAX_STR, dst, err)) != 0)
+			if ((rc = get_string_ne(val, field, MAX_STR, dst, err)) != 0)
 				return rc;
 		}
 		if (c->registry == NULL || !host_ok(c->registry))
@@ -162,7 +134,7 @@ parse_insecure(json_object *v, struct pcb_transfer_access *a, struct pcb_err *er
 
 	if (!json_object_is_type(v, json_type_array))
 		return pcb_err_set(err, PCB_EINVAL, "insecure_registries: expected an array of "
-		    "strings, got %s", type_name(v));
+		    "strings, got %s", pcb_json_type_name(v));
 	n = json_object_array_length(v);
 	if (n > MAX_ENTRIES)
 		return pcb_err_set(err, PCB_EINVAL, "insecure_registries: more than %d entries",
@@ -171,7 +143,7 @@ parse_insecure(json_object *v, struct pcb_transfer_access *a, struct pcb_err *er
 		char field[64], *s = NULL;
 		int rc;
 		snprintf(field, sizeof field, "insecure_registries[%zu]", i);
-		if ((rc = get_string(json_object_array_get_idx(v, i), field, 255, &s, err)) != 0)
+		if ((rc = get_string_ne(json_object_array_get_idx(v, i), field, 255, &s, err)) != 0)
 			return rc;
 		if (!host_ok(s)) {
 			free(s);
@@ -188,7 +160,7 @@ parse_ca_certs(json_object *v, struct pcb_transfer_access *a, struct pcb_err *er
 {
 	if (!json_object_is_type(v, json_type_object))
 		return pcb_err_set(err, PCB_EINVAL, "ca_certs: expected an object of PEM strings, "
-		    "got %s", type_name(v));
+		    "got %s", pcb_json_type_name(v));
 	if ((size_t)json_object_object_length(v) > MAX_ENTRIES)
 		return pcb_err_set(err, PCB_EINVAL, "ca_certs: more than %d entries", MAX_ENTRIES);
 	json_object_object_foreach(v, key, val) {
@@ -198,7 +170,7 @@ parse_ca_certs(json_object *v, struct pcb_transfer_access *a, struct pcb_err *er
 		if (!host_ok(key))
 			return pcb_err_set(err, PCB_EINVAL, "%s: expected a registry host[:port] as "
 			    "the key", field);
-		if ((rc = get_string(val, field, MAX_PEM, &pem, err)) != 0)
+		if ((rc = get_string_ne(val, field, MAX_PEM, &pem, err)) != 0)
 			return rc;
 		if (strstr(pem, "-----BEGIN CERTIFICATE-----") == NULL) {
 			free(pem);
@@ -509,18 +481,18 @@ pcb_push_spec_from_json(json_object *j, struct pcb_push_spec *s, struct pcb_err 
 
 	if (!json_object_is_type(j, json_type_object))
 		return pcb_err_set(err, PCB_EINVAL, "push spec: expected a JSON object, got %s",
-		    type_name(j));
+		    pcb_json_type_name(j));
 	json_object_object_foreach(j, key, v) {
 		bool handled;
 		if (strcmp(key, "source") == 0) {
 			free(s->source);
 			s->source = NULL;
-			rc = get_string(v, "source", 512, &s->source, err);
+			rc = get_string_ne(v, "source", 512, &s->source, err);
 		} else if (strcmp(key, "targets") == 0) {
 			size_t n;
 			if (!json_object_is_type(v, json_type_array))
 				return pcb_err_set(err, PCB_EINVAL, "targets: expected an array of "
-				    "strings, got %s", type_name(v));
+				    "strings, got %s", pcb_json_type_name(v));
 			n = json_object_array_length(v);
 			if (n > MAX_ENTRIES)
 				return pcb_err_set(err, PCB_EINVAL, "targets: more than %d entries",
@@ -529,7 +501,7 @@ pcb_push_spec_from_json(json_object *j, struct pcb_push_spec *s, struct pcb_err 
 				char field[64], *t = NULL;
 				struct pcb_image_ref ref;
 				snprintf(field, sizeof field, "targets[%zu]", i);
-				if ((rc = get_string(json_object_array_get_idx(v, i), field, 512, &t,
+				if ((rc = get_string_ne(json_object_array_get_idx(v, i), field, 512, &t,
 				    err)) != 0)
 					return rc;
 				memset(&ref, 0, sizeof ref);
@@ -676,14 +648,14 @@ pcb_pull_spec_from_json(json_object *j, struct pcb_pull_spec *s, struct pcb_err 
 
 	if (!json_object_is_type(j, json_type_object))
 		return pcb_err_set(err, PCB_EINVAL, "pull spec: expected a JSON object, got %s",
-		    type_name(j));
+		    pcb_json_type_name(j));
 	json_object_object_foreach(j, key, v) {
 		bool handled;
 		if (strcmp(key, "ref") == 0) {
 			struct pcb_image_ref ref;
 			free(s->ref);
 			s->ref = NULL;
-			if ((rc = get_string(v, "ref", 512, &s->ref, err)) == 0) {
+			if ((rc = get_string_ne(v, "ref", 512, &s->ref, err)) == 0) {
 				memset(&ref, 0, sizeof ref);
 				if ((rc = pcb_image_ref_parse(s->ref, &ref, err)) != 0)
 					pcb_err_prefix(err, "ref");
@@ -693,7 +665,7 @@ pcb_pull_spec_from_json(json_object *j, struct pcb_pull_spec *s, struct pcb_err 
 			struct pcb_platform p;
 			free(s->platform);
 			s->platform = NULL;
-			rc = get_string(v, "platform", 100, &s->platform, err);
+			rc = get_string_ne(v, "platform", 100, &s->platform, err);
 			if (rc == 0 && (rc = pcb_platform_parse(s->platform, &p, err)) != 0)
 				pcb_err_prefix(err, "platform");
 		} else if ((rc = pcb_transfer_access_field(key, v, &s->access, &handled, err)) != 0 ||
