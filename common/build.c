@@ -1045,19 +1045,6 @@ out:
 	return rc;
 }
 
-/* Variants an unset one stands for (image-spec platform notes): arm64 is v8, arm is v7. */
-static const char *
-variant_of(const char *arch, const char *variant)
-{
-	if (variant != NULL && variant[0] != '\0')
-		return variant;
-	if (strcmp(arch, "arm64") == 0)
-		return "v8";
-	if (strcmp(arch, "arm") == 0)
-		return "v7";
-	return "";
-}
-
 static bool
 platform_matches(const struct pcb_platform *want, const char *os, const char *arch,
     const char *variant)
@@ -1076,7 +1063,7 @@ platform_matches(const struct pcb_platform *want, const char *os, const char *ar
 		return false;
 	/* A build that names no variant takes any; otherwise they must agree. */
 	return want->variant[0] == '\0' ||
-	    strcmp(variant_of(got.arch, got.variant), variant_of(want->arch, want->variant)) == 0;
+	    strcmp(pcb_platform_variant(got.arch, got.variant), pcb_platform_variant(want->arch, want->variant)) == 0;
 }
 
 /* The platform an image config states. */

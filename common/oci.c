@@ -91,6 +91,18 @@ pcb_platform_host(struct pcb_platform *p)
 	normalise_arch(p);
 }
 
+const char *
+pcb_platform_variant(const char *arch, const char *variant)
+{
+	if (variant != NULL && variant[0] != '\0')
+		return variant;
+	if (strcmp(arch, "arm64") == 0)
+		return "v8";
+	if (strcmp(arch, "arm") == 0)
+		return "v7";
+	return "";
+}
+
 void
 pcb_platform_format(const struct pcb_platform *p, char out[100])
 {
@@ -111,26 +123,28 @@ pcb_oci_descriptor(const char *media_type, const char *digest, uint64_t size)
 	return d;
 }
 
-/* One repository path component: [a-z0-9]+ joined by '.', '_', '__' or one or more '-'. */
-static bool
-repo_component_ok(const char *s, size_t n)
+/* One path component: [a-z0-9]+ joined by '.', '_', '__' or runs of '-'. */
+bool
+pcb_ref_path_component_ok(const char *s, size_t n)
 {
 	size_t i = 0;
 
 	if (n == 0)
 		return false;
 	while (i < n) {
-		size_t start = i;
-		while (i < n && (islower((unsigned char)s[i]) || isdigit((unsigned char)s[i])))
+		size_t run = 0;
+		while (i < n && (islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]))) {
 			i++;
-		if (i == start)
-			return false;   /* empty alnum run: leading/trailing/double separator */
+			run++;
+		}
+		if (run == 0)
+			return false;   /* leading, trailing or doubled separator */
 		if (i == n)
-			return true;
-		if (s[i] == '.' || (s[i] == '_' && (i + 1 >= n || s[i + 1] != '_')))
+			break;
+		if (s[i] == '.')
 			i++;
 		else if (s[i] == '_')
-			i += 2;
+			i += (i + 1 < n && s[i + 1] == '_') ? 2 : 1;
 		else if (s[i] == '-')
 			while (i < n && s[i] == '-')
 				i++;
@@ -142,24 +156,43 @@ repo_component_ok(const char *s, size_t n)
 	return true;
 }
 
-static bool
-host_component_ok(const char *s, size_t n)
+/* host[:port]: letters, digits, '-' and '.' (or a bracketed IPv6 literal), port 1..65535. */
+bool
+pcb_ref_host_ok(const char *s, size_t n)
 {
-	/* registry host[:port]: letters, digits, '-', '.', optional :port. */
-	size_t i = 0;
+	size_t i = 0, hostlen;
+
 	if (n == 0)
 		return false;
-	for (; i < n && s[i] != ':'; i++)
-		if (!(isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '.'))
+	if (s[0] == '[') {
+		while (i < n && s[i] != ']') {
+			if (!(isxdigit((unsigned char)s[i]) || s[i] == ':' || s[i] == '[' || s[i] == '.'))
+				return false;
+			i++;
+		}
+		if (i == n)
 			return false;
-	if (i < n) {
-		if (i + 1 == n)
-			return false;
-		for (i++; i < n; i++)
+		i++;
+	} else {
+		while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '.'))
+			i++;
+	}
+	hostlen = i;
+	if (hostlen == 0 || s[0] == '.' || s[0] == '-')
+		return false;
+	if (i == n)
+		return true;
+	if (s[i] != ':' || i + 1 == n || n - i - 1 > 5)
+		return false;
+	{
+		long port = 0;
+		for (i++; i < n; i++) {
 			if (!isdigit((unsigned char)s[i]))
 				return false;
+			port = port * 10 + (s[i] - '0');
+		}
+		return port >= 1 && port <= 65535;
 	}
-	return true;
 }
 
 int
@@ -204,7 +237,7 @@ pcb_ref_parse(const char *ref, char **repo_out, char **tag_out, struct pcb_err *
 		size_t n = end ? (size_t)(end - c) : (size_t)(ref + repo_len - c);
 		bool is_host = first && end != NULL &&
 		    (memchr(c, '.', n) || memchr(c, ':', n) || (n == 9 && !memcmp(c, "localhost", 9)));
-		if (!(is_host ? host_component_ok(c, n) : repo_component_ok(c, n))) {
+		if (!(is_host ? pcb_ref_host_ok(c, n) : pcb_ref_path_component_ok(c, n))) {
 			free(tag);
 			return pcb_err_set(err, PCB_EINVAL,
 			    "image reference '%s': invalid repository component '%.*s' (lowercase letters, "

@@ -5,6 +5,7 @@
 #ifndef PCB_OCI_H
 #define PCB_OCI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <json-c/json.h>
 
@@ -28,6 +29,9 @@ struct pcb_platform {
 int pcb_platform_parse(const char *s, struct pcb_platform *p, struct pcb_err *err);
 /* The platform this process runs on, in OCI naming. */
 void pcb_platform_host(struct pcb_platform *p);
+/* The variant an unset one stands for (image-spec platform notes): arm64 is v8, arm is v7;
+ * else the variant given, or "". Borrowed/static string. */
+const char *pcb_platform_variant(const char *arch, const char *variant);
 /* "os/arch[/variant]". out needs 100 bytes. */
 void pcb_platform_format(const struct pcb_platform *p, char out[100]);
 
@@ -39,6 +43,11 @@ json_object *pcb_oci_descriptor(const char *media_type, const char *digest, uint
  * [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. Fills *repo_out (caller frees) and *tag_out ("latest"
  * when none; caller frees). Digest references are not accepted here yet. */
 int pcb_ref_parse(const char *ref, char **repo_out, char **tag_out, struct pcb_err *err);
+/* The reference grammar's pieces, shared with the registry client's parser: one repository
+ * path component ([a-z0-9]+ joined by '.', '_', '__' or runs of '-') and a registry
+ * host[:port] (letters, digits, '-', '.', or a bracketed IPv6 literal; port 1..65535). */
+bool pcb_ref_path_component_ok(const char *s, size_t n);
+bool pcb_ref_host_ok(const char *s, size_t n);
 
 /* Writes or updates an OCI image layout in dir: oci-layout, the blobs (exported from the store:
  * hard links where possible), and index.json with one manifest descriptor per ref name (the

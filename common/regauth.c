@@ -338,10 +338,8 @@ add_param(CURL *c, struct pcb_buf *b, const char *name, const char *value)
 	curl_free(esc);
 }
 
-/* The host of a URL, for error messages (never the query, which may carry scopes only, but
- * keep messages short). */
-static void
-url_host(const char *url, char out[256])
+void
+pcb_regauth_url_host(const char *url, char out[256])
 {
 	const char *p = strstr(url, "://");
 	size_t n;
@@ -400,7 +398,7 @@ pcb_regauth_fetch(CURL *c, const struct pcb_regauth_challenge *ch, const char *s
 		rc = pcb_err_set(err, PCB_EINVAL, "bearer challenge without a realm");
 		goto out;
 	}
-	url_host(ch->realm, host);
+	pcb_regauth_url_host(ch->realm, host);
 	curl_easy_reset(c);
 	if (ch->service != NULL)
 		add_param(c, &q, "service", ch->service);

@@ -66,4 +66,8 @@ int pcb_regauth_fetch(CURL *c, const struct pcb_regauth_challenge *ch, const cha
     const struct pcb_credential *cred, const char *user_agent, pcb_regauth_prep_fn prep,
     void *prep_ud, char **token_out, int64_t *expires_in_s_out, struct pcb_err *err);
 
+/* host[:port] of an absolute URL (for scheme checks and error messages, never the path or
+ * query). out needs 256 bytes; longer hosts are cut. Any thread. */
+void pcb_regauth_url_host(const char *url, char out[256]);
+
 #endif

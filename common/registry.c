@@ -289,21 +289,6 @@ plain_allowed(const struct pcb_registry *r, const char *hostport)
 	return host_is_loopback(hostport) || listed_insecure(r, hostport);
 }
 
-/* host[:port] of an absolute URL. out needs 256 bytes. */
-static void
-url_hostport(const char *url, char out[256])
-{
-	const char *p = strstr(url, "://");
-	size_t n;
-
-	p = p != NULL ? p + 3 : url;
-	n = strcspn(p, "/?#");
-	if (n > 255)
-		n = 255;
-	memcpy(out, p, n);
-	out[n] = '\0';
-}
-
 static int
 append_file(struct pcb_buf *b, const char *path, bool must, struct pcb_err *err)
 {
@@ -444,7 +429,7 @@ prep_handle(void *ud, CURL *c, const char *url, struct pcb_err *err)
 	struct pcb_registry *r = ud;
 	char hp[256];
 
-	url_hostport(url, hp);
+	pcb_regauth_url_host(url, hp);
 	if (strncasecmp(url, "https://", 8) != 0) {
 		if (strncasecmp(url, "http://", 7) != 0)
 			return pcb_err_set(err, PCB_EINVAL, "unsupported URL scheme in '%.100s'", url);
@@ -1221,19 +1206,6 @@ out:
 	return rc;
 }
 
-/* Variants an unset one stands for (image-spec platform notes): arm64 is v8, arm is v7. */
-static const char *
-norm_variant(const char *arch, const char *variant)
-{
-	if (variant != NULL && variant[0] != '\0')
-		return variant;
-	if (strcmp(arch, "arm64") == 0)
-		return "v8";
-	if (strcmp(arch, "arm") == 0)
-		return "v7";
-	return "";
-}
-
 static const char *
 jstr(json_object *o, const char *key)
 {
@@ -1264,7 +1236,7 @@ pick_platform(json_object *index, const struct pcb_platform *p)
 		var = jstr(pl, "variant");
 		if (os == NULL || arch == NULL || strcmp(os, p->os) != 0 || strcmp(arch, p->arch) != 0)
 			continue;
-		if (strcmp(norm_variant(arch, var), norm_variant(p->arch, p->variant)) == 0)
+		if (strcmp(pcb_platform_variant(arch, var), pcb_platform_variant(p->arch, p->variant)) == 0)
 			return m;
 		if (p->variant[0] == '\0' && fallback == NULL)
 			fallback = m;

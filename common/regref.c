@@ -17,78 +17,6 @@
 #define TAG_MAX 128
 #define DOCKER_HUB "registry-1.docker.io"
 
-/* One path component: [a-z0-9]+ joined by '.', '_', '__' or runs of '-'. */
-static bool
-path_component_ok(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	if (n == 0)
-		return false;
-	while (i < n) {
-		size_t run = 0;
-		while (i < n && (islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]))) {
-			i++;
-			run++;
-		}
-		if (run == 0)
-			return false;   /* leading, trailing or doubled separator */
-		if (i == n)
-			break;
-		if (s[i] == '.')
-			i++;
-		else if (s[i] == '_')
-			i += (i + 1 < n && s[i + 1] == '_') ? 2 : 1;
-		else if (s[i] == '-')
-			while (i < n && s[i] == '-')
-				i++;
-		else
-			return false;
-		if (i == n)
-			return false;
-	}
-	return true;
-}
-
-/* host[:port]: letters, digits, '-' and '.' (or a bracketed IPv6 literal), port 1..65535. */
-static bool
-host_ok(const char *s, size_t n)
-{
-	size_t i = 0, hostlen;
-
-	if (n == 0)
-		return false;
-	if (s[0] == '[') {
-		while (i < n && s[i] != ']') {
-			if (!(isxdigit((unsigned char)s[i]) || s[i] == ':' || s[i] == '[' || s[i] == '.'))
-				return false;
-			i++;
-		}
-		if (i == n)
-			return false;
-		i++;
-	} else {
-		while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '.'))
-			i++;
-	}
-	hostlen = i;
-	if (hostlen == 0 || s[0] == '.' || s[0] == '-')
-		return false;
-	if (i == n)
-		return true;
-	if (s[i] != ':' || i + 1 == n || n - i - 1 > 5)
-		return false;
-	{
-		long port = 0;
-		for (i++; i < n; i++) {
-			if (!isdigit((unsigned char)s[i]))
-				return false;
-			port = port * 10 + (s[i] - '0');
-		}
-		return port >= 1 && port <= 65535;
-	}
-}
-
 static bool
 tag_ok(const char *s)
 {
@@ -156,7 +84,7 @@ pcb_image_ref_parse(const char *s, struct pcb_image_ref *out, struct pcb_err *er
 	if (slash != NULL && (memchr(name, '.', (size_t)(slash - name)) != NULL ||
 	    memchr(name, ':', (size_t)(slash - name)) != NULL ||
 	    ((size_t)(slash - name) == 9 && strncmp(name, "localhost", 9) == 0))) {
-		if (!host_ok(name, (size_t)(slash - name))) {
+		if (!pcb_ref_host_ok(name, (size_t)(slash - name))) {
 			rc = pcb_err_set(err, PCB_EINVAL,
 			    "image reference '%s': registry host '%.*s' is not valid", s,
 			    (int)(slash - name), name);
@@ -187,7 +115,7 @@ pcb_image_ref_parse(const char *s, struct pcb_image_ref *out, struct pcb_err *er
 	for (p = r.repository;;) {
 		char *e = strchr(p, '/');
 		size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
-		if (!path_component_ok(p, n)) {
+		if (!pcb_ref_path_component_ok(p, n)) {
 			rc = pcb_err_set(err, PCB_EINVAL,
 			    "image reference '%s': '%.*s' is not a valid repository name component "
 			    "(lowercase letters and digits, separated by '.', '_', '__' or '-')", s,
