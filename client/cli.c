@@ -2,6 +2,7 @@
  * reporting request failures with the right exit code, and tolerant JSON lookups (the client
  * must not crash on an answer from a newer or older daemon). */
 #include "pcb.h"
+#include "creds.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -144,4 +145,15 @@ pcb_cli_state_final(const char *state)
 {
 	return state != NULL && (strcmp(state, "succeeded") == 0 || strcmp(state, "failed") == 0 ||
 	    strcmp(state, "cancelled") == 0);
+}
+
+int
+pcb_regopts_default(struct pcb_regopts *o, const struct pcb_cmd *cmd, int c, char **argv)
+{
+	char msg[512];
+	bool bad = false;
+
+	if (!pcb_regopts_option(o, c, optarg, &bad, msg, sizeof msg))
+		return pcb_cli_opt_error(cmd, c, argv);
+	return bad ? pcb_cli_usage_error(cmd, "%s", msg) : PCB_EXIT_OK;
 }

@@ -533,8 +533,6 @@ run(struct pcb_http *h, int argc, char **argv)
 	struct pcb_job_opts jo;
 	struct build_opts o;
 	json_object *spec = NULL;
-	char msg[512];
-	bool bad;
 	int c, rc = PCB_EXIT_OK;
 
 	memset(&o, 0, sizeof o);
@@ -601,15 +599,9 @@ run(struct pcb_http *h, int argc, char **argv)
 			rc = pcb_cli_help(&pcb_cmd_build);
 			goto out;
 		default:
-			if (pcb_regopts_option(&o.reg, c, optarg, &bad, msg, sizeof msg)) {
-				if (bad) {
-					rc = pcb_cli_usage_error(&pcb_cmd_build, "%s", msg);
-					goto out;
-				}
-				break;
-			}
-			rc = pcb_cli_opt_error(&pcb_cmd_build, c, argv);
-			goto out;
+			if ((rc = pcb_regopts_default(&o.reg, &pcb_cmd_build, c, argv)) != PCB_EXIT_OK)
+				goto out;
+			break;
 		}
 	}
 	if (argc - optind > 1) {

@@ -53,8 +53,7 @@ run(struct pcb_http *h, int argc, char **argv)
 	struct pcb_err err;
 	json_object *body = NULL;
 	const char *platform = NULL;
-	char msg[512], *host = NULL;
-	bool bad;
+	char *host = NULL;
 	int c, rc = PCB_EXIT_OK;
 
 	pcb_regopts_init(&reg);
@@ -80,15 +79,9 @@ run(struct pcb_http *h, int argc, char **argv)
 			rc = pcb_cli_help(&pcb_cmd_pull);
 			goto out;
 		default:
-			if (pcb_regopts_option(&reg, c, optarg, &bad, msg, sizeof msg)) {
-				if (bad) {
-					rc = pcb_cli_usage_error(&pcb_cmd_pull, "%s", msg);
-					goto out;
-				}
-				break;
-			}
-			rc = pcb_cli_opt_error(&pcb_cmd_pull, c, argv);
-			goto out;
+			if ((rc = pcb_regopts_default(&reg, &pcb_cmd_pull, c, argv)) != PCB_EXIT_OK)
+				goto out;
+			break;
 		}
 	}
 	if (argc - optind != 1) {

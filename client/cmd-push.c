@@ -53,8 +53,6 @@ run(struct pcb_http *h, int argc, char **argv)
 	struct pcb_strv hosts;
 	struct pcb_err err;
 	json_object *body = NULL, *targets;
-	char msg[512];
-	bool bad;
 	int c, i, rc = PCB_EXIT_OK;
 
 	pcb_regopts_init(&reg);
@@ -72,15 +70,9 @@ run(struct pcb_http *h, int argc, char **argv)
 			rc = pcb_cli_help(&pcb_cmd_push);
 			goto out;
 		default:
-			if (pcb_regopts_option(&reg, c, optarg, &bad, msg, sizeof msg)) {
-				if (bad) {
-					rc = pcb_cli_usage_error(&pcb_cmd_push, "%s", msg);
-					goto out;
-				}
-				break;
-			}
-			rc = pcb_cli_opt_error(&pcb_cmd_push, c, argv);
-			goto out;
+			if ((rc = pcb_regopts_default(&reg, &pcb_cmd_push, c, argv)) != PCB_EXIT_OK)
+				goto out;
+			break;
 		}
 	}
 	if (argc - optind < 2) {

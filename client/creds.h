@@ -122,6 +122,11 @@ enum { PCB_REGOPT_CREDS = 2000, PCB_REGOPT_INSECURE, PCB_REGOPT_CA_CERT, PCB_REG
  * when its value is unusable. */
 bool pcb_regopts_option(struct pcb_regopts *o, int c, const char *arg, bool *bad, char *msg,
     size_t msgsz);
+/* The default: branch of a command's getopt loop: a shared option (with optarg) is taken and
+ * PCB_EXIT_OK returned; a bad value or an unknown option is reported for cmd and its exit code
+ * returned. */
+struct pcb_cmd;
+int pcb_regopts_default(struct pcb_regopts *o, const struct pcb_cmd *cmd, int c, char **argv);
 
 /* The host of a reference as the registry client will see it ("python" → registry-1.docker.io).
  * explicit_out (may be NULL) says whether the reference named a host itself. Caller frees. */
