@@ -20,7 +20,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define LOCATION_NAME_MAX 512
 #define LOCATION_REPOS_MAX 16
 #define WRITER_BUF_SIZE ((size_t)1 << 20)
@@ -128,6 +128,22 @@ db_migrate(struct pcb_store *s, struct pcb_err *err)
 		    " digest TEXT NOT NULL, registry TEXT NOT NULL, repository TEXT NOT NULL,"
 		    " seen_ms INTEGER NOT NULL, PRIMARY KEY(digest, registry, repository));"
 		    "PRAGMA user_version = 2;"
+		    "COMMIT;", err);
+		if (rc != 0) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
+	}
+	/* 3: derived-layer cache: a key naming every input of a layer (wheel hashes, target,
+	 * options) → the layer blob it gave, so an unchanged dependency is never packed twice. */
+	if (version < 3) {
+		rc = db_exec(s,
+		    "BEGIN IMMEDIATE;"
+		    "CREATE TABLE IF NOT EXISTS layer_cache("
+		    " key TEXT PRIMARY KEY, digest TEXT NOT NULL, value TEXT NOT NULL,"
+		    " created_ms INTEGER NOT NULL, used_ms INTEGER NOT NULL);"
+		    "CREATE INDEX IF NOT EXISTS layer_cache_digest ON layer_cache(digest);"
+		    "PRAGMA user_version = 3;"
 		    "COMMIT;", err);
 		if (rc != 0) {
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -926,6 +942,108 @@ pcb_store_location_repos(struct pcb_store *s, const char *digest, const char *re
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		pcb_strv_push(repos_out, (const char *)sqlite3_column_text(st, 0));
 	rc = rc == SQLITE_DONE ? 0 : db_err(s, err, rc, "reading blob locations");
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int
+pcb_store_location_registries(struct pcb_store *s, const char *digest,
+    struct pcb_strv *registries_out, struct pcb_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!pcb_digest_valid(digest))
+		return pcb_err_set(err, PCB_EINVAL, "blob location: bad digest");
+	pthread_mutex_lock(&s->mu);
+	rc = sqlite3_prepare_v2(s->db,
+	    "SELECT registry FROM blob_locations WHERE digest = ?1 GROUP BY registry"
+	    " ORDER BY MAX(seen_ms) DESC, registry LIMIT ?2", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, err, rc, "reading blob locations");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, LOCATION_REPOS_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		pcb_strv_push(registries_out, (const char *)sqlite3_column_text(st, 0));
+	rc = rc == SQLITE_DONE ? 0 : db_err(s, err, rc, "reading blob locations");
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int
+pcb_store_cache_get(struct pcb_store *s, const char *key, char **value_out,
+    struct pcb_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char *value = NULL;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	rc = sqlite3_prepare_v2(s->db, "SELECT value, digest FROM layer_cache WHERE key = ?1", -1,
+	    &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, err, rc, "reading the layer cache");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		value = pcb_xstrdup((const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = PCB_ENOENT;
+	} else {
+		rc = db_err(s, err, rc, "reading the layer cache");
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == 0) {
+		rc = sqlite3_prepare_v2(s->db,
+		    "UPDATE layer_cache SET used_ms = ?2 WHERE key = ?1", -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, pcb_now_ms());
+			(void)sqlite3_step(st);   /* only LRU bookkeeping */
+		}
+		rc = 0;
+	}
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	*value_out = value;
+	return rc;
+}
+
+int
+pcb_store_cache_set(struct pcb_store *s, const char *key, const char *digest,
+    const char *value, struct pcb_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!pcb_digest_valid(digest))
+		return pcb_err_set(err, PCB_EINVAL, "layer cache: bad digest");
+	pthread_mutex_lock(&s->mu);
+	rc = sqlite3_prepare_v2(s->db,
+	    "INSERT INTO layer_cache(key, digest, value, created_ms, used_ms)"
+	    " VALUES(?1, ?2, ?3, ?4, ?4) ON CONFLICT(key) DO UPDATE SET digest = excluded.digest,"
+	    " value = excluded.value, used_ms = excluded.used_ms", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, err, rc, "writing the layer cache");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, pcb_now_ms());
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? 0 : db_err(s, err, rc, "writing the layer cache");
 out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mu);

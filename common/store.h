@@ -79,5 +79,18 @@ int pcb_store_location_has(struct pcb_store *s, const char *digest, const char *
  * digest, most recently seen first, at most 16. */
 int pcb_store_location_repos(struct pcb_store *s, const char *digest, const char *registry,
     struct pcb_strv *repos_out, struct pcb_err *err);
+/* Appends the registries known to hold digest (any repository), most recently seen first,
+ * at most 16. */
+int pcb_store_location_registries(struct pcb_store *s, const char *digest,
+    struct pcb_strv *registries_out, struct pcb_err *err);
+
+/* The derived-layer cache: key (a caller-made digest of every input of a layer) → the layer
+ * blob digest plus a small JSON text describing it (diff_id, sizes, entries). get returns
+ * PCB_ENOENT when unknown and marks the entry used; the caller checks the blob is still in
+ * the store. set replaces. */
+int pcb_store_cache_get(struct pcb_store *s, const char *key, char **value_out,
+    struct pcb_err *err);
+int pcb_store_cache_set(struct pcb_store *s, const char *key, const char *digest,
+    const char *value, struct pcb_err *err);
 
 #endif
