@@ -64,7 +64,8 @@ int pcb_wheel_fit(const struct pcb_wheel_name *w, const struct pcb_pytarget *t, 
 /* PEP 503 name normalisation: lower case, runs of "-_." become "-". Caller frees. */
 char *pcb_pyname_normalize(const char *name);
 
-/* Where a wheel's parts go, as image paths relative to "/" (no leading slash), and the limits
+/* Where a wheel's parts go, as image paths relative to "/" (a leading slash is ignored; "." and
+ * ".." components are refused), and the limits
  * that keep a hostile wheel from hurting the daemon. */
 struct pcb_wheel_install_opts {
 	const char *staging;     /* host directory standing for the image root: a file for image
@@ -107,8 +108,12 @@ void pcb_wheel_install_result_free(struct pcb_wheel_install_result *r);
  *   everything else goes to purelib (Root-Is-Purelib true) or platlib;
  * - console_scripts and gui_scripts from entry_points.txt become launchers in scripts
  *   (mode 0755, "#!<interpreter>" then a small Python stub importing module:attr);
- * - the .dist-info gets INSTALLER and a RECORD rewritten for the installed paths (image paths
- *   relative to purelib's parent, as pip writes them).
+ * - the .dist-info gets INSTALLER and a RECORD rewritten for the installed paths (relative to
+ *   the lib dir holding the .dist-info, as pip writes them: "../../../bin/flask" from
+ *   site-packages), sorted by path, RECORD itself with empty hash and size; a RECORD.jws /
+ *   RECORD.p7s (they sign the old RECORD) and an INSTALLER shipped in the wheel are dropped;
+ * - the wheel's file name must parse (pcb_wheel_name_parse) and name the .dist-info's project;
+ * - the output is deterministic: same wheel and options → byte-identical tree and modes.
  * Files are written 0644 (0755 for scripts and members with an executable bit in the zip);
  * directories 0755. Nothing outside staging is ever written. On failure the caller removes
  * staging (partial output may remain there). */
