@@ -6,11 +6,16 @@ set -eu
 # tests/unit/test-toml-suite.c; nothing of Go is built.
 # The registry fixtures (tests/lib/regfix.c) need htpasswd -B (apache2-utils), the openssl CLI
 # for the test CA, and python3-cryptography for the JWT token server.
+# The wheel fixtures (tests/lib/wheelfix.py) re-make wheels from an installed Flask: on a machine
+# without the pyenv Python that is Debian's python3-flask (which brings werkzeug, jinja2,
+# markupsafe with its C extension, click, itsdangerous, blinker); tests/integration/test-wheelfix.c
+# checks the index with pip (python3-pip, python3-venv).
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libuv1-dev
 libsqlite3-dev libssl-dev zlib1g-dev check libsubunit-dev
 skopeo umoci runc docker-registry valgrind curl python3 ca-certificates
 golang-github-burntsushi-toml-dev
-apache2-utils openssl python3-cryptography"
+apache2-utils openssl python3-cryptography
+python3-pip python3-venv python3-flask"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -14,6 +14,8 @@ with Debian's /usr/bin/python3 on a fresh machine. Test code only.
   pylock --root DIR --base-url URL --out FILE [DIST[==VERSION] ...]
   uvlock --root DIR --base-url URL --out FILE [--project NAME] [--project-version V] [DIST...]
   which-python [--site SITEPACKAGES]
+
+The site-packages read by default can be forced with $PCB_TEST_WHEEL_SITE.
 """
 
 import argparse
@@ -79,8 +81,12 @@ def has_flask(site):
 
 
 def default_site():
-    """(site-packages, interpreter): pyenv's 3.11 when it has Flask, else the first system
+    """(site-packages, interpreter): $PCB_TEST_WHEEL_SITE when set (to try what a machine
+    without pyenv would use), else pyenv's 3.11 when it has Flask, else the first system
     location that does."""
+    forced = os.environ.get("PCB_TEST_WHEEL_SITE")
+    if forced:
+        return forced, python_for_site(forced)
     if has_flask(PYENV_SITE):
         return PYENV_SITE, PYENV_PYTHON
     for site, python in OTHER_SITES:
