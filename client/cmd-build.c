@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char usage[] =
     "Usage: pcb build [CONTEXT] [OPTIONS]\n"
@@ -24,7 +25,8 @@ static const char usage[] =
     "      --platform OS/ARCH[/VARIANT]  target platform (default: the daemon's)\n"
     "      --base-image REF      build on REF: scratch, NAME:TAG from the daemon's store,\n"
     "                            HOST[:PORT]/REPO:TAG or ...@sha256:... (default: config,\n"
-    "                            else scratch)\n"
+    "                            else the daemon's default: python:X.Y-slim for the\n"
+    "                            project's requires-python)\n"
     "      --base-registry HOST[:PORT][/PATH]  where a base naming no registry is pulled\n"
     "                            from (a mirror; default: the daemon's, else Docker Hub)\n"
     "      --env KEY=VALUE       environment variable in the image (repeatable)\n"
@@ -33,6 +35,23 @@ static const char usage[] =
     "      --entrypoint ARGS     a JSON array ('[\"python\",\"-m\",\"app\"]') or a string\n"
     "                            split on whitespace ('python -m app'); default: discovered\n"
     "      --cmd ARGS            the same forms, for the image's CMD\n"
+    "      --user USER[:GROUP]   the user the image runs as (default: config, else the base's)\n"
+    "      --port PORT           the port the app listens on (EXPOSE + PORT; default: config,\n"
+    "                            else the framework's)\n"
+    "\n"
+    "Dependencies (installed in /opt/venv in the image, one layer per large wheel):\n"
+    "      --lock FILE           a pylock.toml or uv.lock (default: found in CONTEXT)\n"
+    "      --requirements FILE   requirements resolved with pip download for the image's\n"
+    "                            platform (repeatable; default: CONTEXT/requirements.txt,\n"
+    "                            else [project].dependencies)\n"
+    "      --deps-from-venv DIR  copy an existing virtual environment as installed\n"
+    "      --no-deps             install no dependencies\n"
+    "      --index-url URL, --extra-index-url URL (repeatable), --find-links URL|DIR\n"
+    "                            (repeatable): passed to pip download\n"
+    "      --extra NAME, --group NAME   extras / dependency groups to include (repeatable)\n"
+    "      --python PATH         the base image's interpreter the venv uses (default:\n"
+    "                            /usr/local/bin/pythonX.Y)\n"
+    "\n"
     "      --push                push the image to the registry named in each tag\n"
     "                            (tags must then name one: 127.0.0.1:5000/team/app:1)\n"
     PCB_REGOPTS_USAGE
@@ -55,7 +74,9 @@ const struct pcb_cmd pcb_cmd_build = {
 
 enum {
 	OPT_OUTPUT = 1000, OPT_PLATFORM, OPT_ENV, OPT_LABEL, OPT_WORKDIR, OPT_ENTRYPOINT, OPT_CMD,
-	OPT_DRY_RUN, OPT_JSON, OPT_PUSH, OPT_BASE_IMAGE, OPT_BASE_REGISTRY,
+	OPT_DRY_RUN, OPT_JSON, OPT_PUSH, OPT_BASE_IMAGE, OPT_BASE_REGISTRY, OPT_USER, OPT_PORT,
+	OPT_LOCK, OPT_REQUIREMENTS, OPT_VENV, OPT_NO_DEPS, OPT_INDEX_URL, OPT_EXTRA_INDEX_URL,
+	OPT_FIND_LINKS, OPT_EXTRA, OPT_GROUP, OPT_PYTHON,
 };
 
 struct build_opts {
@@ -70,6 +91,18 @@ struct build_opts {
 	const char *workdir;
 	const char *entrypoint;
 	const char *cmd;
+	const char *user;
+	const char *port;
+	const char *lock;
+	struct pcb_strv requirements;
+	const char *venv;
+	bool no_deps;
+	const char *index_url;
+	struct pcb_strv extra_index_urls;
+	struct pcb_strv find_links;
+	struct pcb_strv extras;
+	struct pcb_strv groups;
+	const char *python;
 	bool dry_run;
 	bool json;
 	bool quiet;
@@ -255,6 +288,8 @@ out:
 	return rc;
 }
 
+static int deps_spec(const struct build_opts *o, json_object *spec);
+
 /* Builds the BuildSpec JSON from the options. Returns an exit code; *spec_out on success. */
 static int
 make_spec(const struct build_opts *o, json_object **spec_out)
@@ -327,6 +362,22 @@ make_spec(const struct build_opts *o, json_object **spec_out)
 	}
 	if (o->workdir != NULL)
 		json_object_object_add(spec, "workdir", json_object_new_string(o->workdir));
+	if (o->user != NULL)
+		json_object_object_add(spec, "user", json_object_new_string(o->user));
+	if (o->port != NULL) {
+		char *end;
+		long port = strtol(o->port, &end, 10);
+		if (*end != '\0' || port < 1 || port > 65535) {
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "--port '%s': expected 1..65535",
+			    o->port);
+			goto out;
+		}
+		json_object_object_add(spec, "port", json_object_new_int((int)port));
+	}
+	if (o->python != NULL)
+		json_object_object_add(spec, "python", json_object_new_string(o->python));
+	if ((rc = deps_spec(o, spec)) != 0)
+		goto out;
 	if (o->entrypoint != NULL) {
 		if (parse_argv_flag("--entrypoint", o->entrypoint, &arr, msg, sizeof msg) != 0) {
 			rc = pcb_cli_usage_error(&pcb_cmd_build, "%s", msg);
@@ -508,6 +559,89 @@ out:
 	return rc;
 }
 
+/* A path flag made absolute against the user's working directory (the daemon has its
+ * own); URLs are left alone. */
+static char *
+abs_arg(const char *p)
+{
+	char cwd[PATH_MAX];
+
+	if (p[0] == '/' || strstr(p, "://") != NULL || getcwd(cwd, sizeof cwd) == NULL)
+		return pcb_xstrdup(p);
+	return pcb_path_join(cwd, p);
+}
+
+static json_object *
+abs_array(const struct pcb_strv *sv)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < sv->n; i++) {
+		char *p = abs_arg(sv->v[i]);
+		json_object_array_add(a, json_object_new_string(p));
+		free(p);
+	}
+	return a;
+}
+
+static json_object *
+str_array(const struct pcb_strv *sv)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < sv->n; i++)
+		json_object_array_add(a, json_object_new_string(sv->v[i]));
+	return a;
+}
+
+/* spec.dependencies from the dependency flags (absent when none is given). */
+static int
+deps_spec(const struct build_opts *o, json_object *spec)
+{
+	json_object *d = json_object_new_object();
+	int sources = (o->lock != NULL) + (o->requirements.n > 0) + (o->venv != NULL) + o->no_deps;
+	char *p;
+
+	if (sources > 1) {
+		json_object_put(d);
+		return pcb_cli_usage_error(&pcb_cmd_build, "--lock, --requirements, --deps-from-venv "
+		    "and --no-deps each choose the dependency source: give one");
+	}
+	if (o->no_deps)
+		json_object_object_add(d, "source", json_object_new_string("none"));
+	if (o->lock != NULL) {
+		json_object_object_add(d, "source", json_object_new_string("lock"));
+		p = abs_arg(o->lock);
+		json_object_object_add(d, "lock_file", json_object_new_string(p));
+		free(p);
+	}
+	if (o->requirements.n > 0) {
+		json_object_object_add(d, "source", json_object_new_string("requirements"));
+		json_object_object_add(d, "requirements", abs_array(&o->requirements));
+	}
+	if (o->venv != NULL) {
+		json_object_object_add(d, "source", json_object_new_string("venv"));
+		p = abs_arg(o->venv);
+		json_object_object_add(d, "venv", json_object_new_string(p));
+		free(p);
+	}
+	if (o->index_url != NULL)
+		json_object_object_add(d, "index_url", json_object_new_string(o->index_url));
+	if (o->extra_index_urls.n > 0)
+		json_object_object_add(d, "extra_index_urls", str_array(&o->extra_index_urls));
+	if (o->find_links.n > 0)
+		json_object_object_add(d, "find_links", abs_array(&o->find_links));
+	if (o->extras.n > 0)
+		json_object_object_add(d, "extras", str_array(&o->extras));
+	if (o->groups.n > 0)
+		json_object_object_add(d, "groups", str_array(&o->groups));
+	if (json_object_object_length(d) > 0)
+		json_object_object_add(spec, "dependencies", d);
+	else
+		json_object_put(d);
+	return 0;
+}
+
 static int
 run(struct pcb_http *h, int argc, char **argv)
 {
@@ -524,6 +658,18 @@ run(struct pcb_http *h, int argc, char **argv)
 		{ "push", no_argument, NULL, OPT_PUSH },
 		{ "base-image", required_argument, NULL, OPT_BASE_IMAGE },
 		{ "base-registry", required_argument, NULL, OPT_BASE_REGISTRY },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "lock", required_argument, NULL, OPT_LOCK },
+		{ "requirements", required_argument, NULL, OPT_REQUIREMENTS },
+		{ "deps-from-venv", required_argument, NULL, OPT_VENV },
+		{ "no-deps", no_argument, NULL, OPT_NO_DEPS },
+		{ "index-url", required_argument, NULL, OPT_INDEX_URL },
+		{ "extra-index-url", required_argument, NULL, OPT_EXTRA_INDEX_URL },
+		{ "find-links", required_argument, NULL, OPT_FIND_LINKS },
+		{ "extra", required_argument, NULL, OPT_EXTRA },
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "python", required_argument, NULL, OPT_PYTHON },
 		PCB_REGOPTS_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -540,6 +686,11 @@ run(struct pcb_http *h, int argc, char **argv)
 	pcb_strv_init(&o.outputs);
 	pcb_strv_init(&o.env);
 	pcb_strv_init(&o.labels);
+	pcb_strv_init(&o.requirements);
+	pcb_strv_init(&o.extra_index_urls);
+	pcb_strv_init(&o.find_links);
+	pcb_strv_init(&o.extras);
+	pcb_strv_init(&o.groups);
 	pcb_regopts_init(&o.reg);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":t:qh", opts, NULL)) != -1) {
@@ -592,6 +743,42 @@ run(struct pcb_http *h, int argc, char **argv)
 		case OPT_PUSH:
 			o.push = true;
 			break;
+		case OPT_USER:
+			o.user = optarg;
+			break;
+		case OPT_PORT:
+			o.port = optarg;
+			break;
+		case OPT_LOCK:
+			o.lock = optarg;
+			break;
+		case OPT_REQUIREMENTS:
+			pcb_strv_push(&o.requirements, optarg);
+			break;
+		case OPT_VENV:
+			o.venv = optarg;
+			break;
+		case OPT_NO_DEPS:
+			o.no_deps = true;
+			break;
+		case OPT_INDEX_URL:
+			o.index_url = optarg;
+			break;
+		case OPT_EXTRA_INDEX_URL:
+			pcb_strv_push(&o.extra_index_urls, optarg);
+			break;
+		case OPT_FIND_LINKS:
+			pcb_strv_push(&o.find_links, optarg);
+			break;
+		case OPT_EXTRA:
+			pcb_strv_push(&o.extras, optarg);
+			break;
+		case OPT_GROUP:
+			pcb_strv_push(&o.groups, optarg);
+			break;
+		case OPT_PYTHON:
+			o.python = optarg;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
@@ -622,6 +809,11 @@ out:
 	pcb_strv_free(&o.outputs);
 	pcb_strv_free(&o.env);
 	pcb_strv_free(&o.labels);
+	pcb_strv_free(&o.requirements);
+	pcb_strv_free(&o.extra_index_urls);
+	pcb_strv_free(&o.find_links);
+	pcb_strv_free(&o.extras);
+	pcb_strv_free(&o.groups);
 	pcb_regopts_free(&o.reg);
 	return rc;
 }

@@ -42,6 +42,7 @@ pcb_build_spec_init(struct pcb_build_spec *s)
 	pcb_strv_init(&s->entrypoint);
 	pcb_strv_init(&s->cmd);
 	s->source_date_epoch = -1;
+	pcb_deps_spec_init(&s->deps);
 	pcb_transfer_access_init(&s->access);
 }
 
@@ -61,6 +62,9 @@ pcb_build_spec_free(struct pcb_build_spec *s)
 	pcb_strv_free(&s->cmd);
 	free(s->base_image);
 	free(s->base_registry);
+	pcb_deps_spec_free(&s->deps);
+	free(s->python);
+	free(s->user);
 	pcb_transfer_access_free(&s->access);
 	memset(s, 0, sizeof *s);
 }
@@ -169,6 +173,23 @@ get_kv_object(json_object *v, const char *field, bool env, struct pcb_strv *out,
 	return 0;
 }
 
+/* A docker User value: name or uid, optionally ":group" or ":gid"; printable, no spaces. */
+static bool
+user_ok(const char *u)
+{
+	size_t colons = 0;
+
+	if (u[0] == '\0' || u[0] == ':' || strlen(u) > 256)
+		return false;
+	for (const char *c = u; *c; c++) {
+		if (*c == ':')
+			colons++;
+		else if (!isgraph((unsigned char)*c))
+			return false;
+	}
+	return colons <= 1 && u[strlen(u) - 1] != ':';
+}
+
 static int
 parse_outputs(json_object *v, struct pcb_build_spec *s, struct pcb_err *err)
 {
@@ -272,6 +293,48 @@ pcb_build_set_base_registry(const char *prefix, struct pcb_err *err)
 	return 0;
 }
 
+#define DEFAULT_BASE_TMPL "python:{python}-slim"
+#define DEFAULT_PYTHON "3.12"
+static char *default_base_tmpl;
+
+int
+pcb_build_set_default_base(const char *tmpl, struct pcb_err *err)
+{
+	if (tmpl != NULL) {
+		char *probe = pcb_xstrdup(tmpl), *at;
+		int rc;
+		/* Checked with a stand-in version, as it will be used. */
+		while ((at = strstr(probe, "{python}")) != NULL) {
+			char *n = pcb_xasprintf("%.*s3.12%s", (int)(at - probe), probe, at + 8);
+			free(probe);
+			probe = n;
+		}
+		rc = base_image_check(probe, "default base image", err);
+		free(probe);
+		if (rc != 0)
+			return rc;
+	}
+	free(default_base_tmpl);
+	default_base_tmpl = pcb_xstrdup(tmpl);
+	return 0;
+}
+
+/* The default base for a project whose Python is pyver (NULL: DEFAULT_PYTHON). */
+static char *
+default_base_for(const char *pyver)
+{
+	const char *tmpl = default_base_tmpl != NULL ? default_base_tmpl : DEFAULT_BASE_TMPL;
+	char *out = pcb_xstrdup(tmpl), *at;
+
+	while ((at = strstr(out, "{python}")) != NULL) {
+		char *n = pcb_xasprintf("%.*s%s%s", (int)(at - out), out,
+		    pyver != NULL ? pyver : DEFAULT_PYTHON, at + 8);
+		free(out);
+		out = n;
+	}
+	return out;
+}
+
 int
 pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_err *err)
 {
@@ -339,6 +402,24 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 			s->base_registry = NULL;
 			if ((rc = get_string(v, "base_registry", &s->base_registry, err)) == 0)
 				rc = base_registry_check(s->base_registry, "base_registry", err);
+		} else if (strcmp(key, "dependencies") == 0) {
+			rc = pcb_deps_spec_from_json(v, &s->deps, err);
+		} else if (strcmp(key, "python") == 0) {
+			free(s->python);
+			s->python = NULL;
+			rc = get_abs_path(v, "python", &s->python, err);
+		} else if (strcmp(key, "user") == 0) {
+			free(s->user);
+			s->user = NULL;
+			if ((rc = get_string(v, "user", &s->user, err)) == 0 && !user_ok(s->user))
+				rc = pcb_err_set(err, PCB_EINVAL, "user: expected \"name\", \"uid\", "
+				    "\"name:group\" or \"uid:gid\" (no spaces or control characters)");
+		} else if (strcmp(key, "port") == 0) {
+			if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
+			    json_object_get_int64(v) > 65535)
+				rc = pcb_err_set(err, PCB_EINVAL, "port: expected an integer from 1 to 65535");
+			else
+				s->port = (int)json_object_get_int64(v);
 		} else if (strcmp(key, "push") == 0) {
 			if (!json_object_is_type(v, json_type_boolean))
 				rc = pcb_err_set(err, PCB_EINVAL, "push: expected a boolean, got %s",
@@ -423,6 +504,17 @@ pcb_build_spec_to_json(const struct pcb_build_spec *s)
 		json_object_object_add(j, "base_image", json_object_new_string(s->base_image));
 	if (s->base_registry)
 		json_object_object_add(j, "base_registry", json_object_new_string(s->base_registry));
+	{
+		json_object *d = pcb_deps_spec_to_json(&s->deps);
+		if (d != NULL)
+			json_object_object_add(j, "dependencies", d);
+	}
+	if (s->python)
+		json_object_object_add(j, "python", json_object_new_string(s->python));
+	if (s->user)
+		json_object_object_add(j, "user", json_object_new_string(s->user));
+	if (s->port > 0)
+		json_object_object_add(j, "port", json_object_new_int(s->port));
 	/* The credential fields are never echoed or stored. */
 	if (s->push)
 		json_object_object_add(j, "push", json_object_new_boolean(true));
@@ -482,7 +574,8 @@ struct plan {
 	const char *tags_source, *python_version_source, *base_image_source, *port_source;
 	const char *user_source;
 	const char *python_version;  /* borrowed from proj or proj.config */
-	const char *base_image;      /* borrowed or a literal */
+	const char *base_image;      /* borrowed, a literal or base_image_owned */
+	char *base_image_owned;
 	const char *base_registry;   /* borrowed; NULL = Docker Hub */
 	const char *base_registry_source;
 	const char *user;            /* NULL = image default (root) */
@@ -509,6 +602,7 @@ plan_free(struct plan *p)
 	pcb_strv_free(&p->tags);
 	pcb_strv_free(&p->ref_names);
 	free(p->image_name);
+	free(p->base_image_owned);
 }
 
 /* Sets KEY=VALUE in a "K=V" vector, replacing an existing KEY in place, and records where
@@ -653,8 +747,6 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 	    p->proj.python_version;
 	p->python_version_source = cf->python_version.value != NULL ? cf->python_version.source :
 	    p->proj.python_version_source;
-	/* The default stays "scratch" until the default base (python:X.Y-slim from
-	 * base_registry) can be reached from where this runs. */
 	if (s->base_image != NULL) {
 		p->base_image = s->base_image;
 		p->base_image_source = "CLI --base-image";
@@ -664,8 +756,13 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 		if ((rc = base_image_check(p->base_image, p->base_image_source, err)) != 0)
 			return rc;
 	} else {
-		p->base_image = "scratch";
-		p->base_image_source = "default";
+		/* python:X.Y-slim for the project's requires-python (from base_registry, see
+		 * below), or the daemon's --default-base. */
+		p->base_image_owned = default_base_for(p->python_version);
+		p->base_image = p->base_image_owned;
+		p->base_image_source = default_base_tmpl != NULL ? "daemon --default-base" :
+		    p->python_version != NULL ? "default (python:X.Y-slim for requires-python)" :
+		    "default (python:" DEFAULT_PYTHON "-slim: no requires-python)";
 	}
 	if (s->base_registry != NULL) {
 		p->base_registry = s->base_registry;
@@ -674,9 +771,17 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 		p->base_registry = default_base_registry;
 		p->base_registry_source = "daemon default";
 	}
-	p->user = cf->user.value;
-	p->user_source = cf->user.source;
-	if (cf->port > 0) {
+	if (s->user != NULL) {
+		p->user = s->user;
+		p->user_source = "CLI --user";
+	} else {
+		p->user = cf->user.value;
+		p->user_source = cf->user.source;
+	}
+	if (s->port > 0) {
+		p->port = s->port;
+		p->port_source = "CLI --port";
+	} else if (cf->port > 0) {
 		p->port = cf->port;
 		p->port_source = cf->port_source;
 	} else if (p->proj.port > 0) {
@@ -1436,8 +1541,8 @@ kv_get(const struct pcb_strv *sv, const char *key)
  * base's then ours, ExposedPorts both, StopSignal and everything else the base's; history
  * and rootfs.diff_ids the base's followed by ours; os/architecture/variant the base's. */
 static json_object *
-make_config(const struct plan *p, const struct base *b, const struct pcb_layer_result *app,
-    size_t n_files)
+make_config(const struct plan *p, const struct base *b, const struct pcb_deps_result *deps,
+    const char *venv, const struct pcb_layer_result *app, size_t n_files)
 {
 	json_object *c = json_object_new_object(), *cfg = NULL, *bcfg = NULL, *v;
 	json_object *rootfs = json_object_new_object(), *diff_ids = json_object_new_array();
@@ -1488,6 +1593,23 @@ make_config(const struct plan *p, const struct base *b, const struct pcb_layer_r
 			kv_set_src(&env, NULL, p->env.v[i], NULL);
 		}
 	}
+	/* Dependencies: the venv's bin in front of PATH (unless it is on it already), and
+	 * VIRTUAL_ENV unless the user set one. */
+	if (deps->n > 0) {
+		const char *path = kv_get(&env, "PATH");
+		char *bin = pcb_xasprintf("%s/bin", venv);
+		char *merged = merge_path(path != NULL ? path : DEFAULT_PATH, bin);
+		char *kv = pcb_xasprintf("PATH=%s", merged);
+		kv_set_src(&env, NULL, kv, NULL);
+		free(kv);
+		free(merged);
+		free(bin);
+		if (kv_get(&p->env, "VIRTUAL_ENV") == NULL) {
+			kv = pcb_xasprintf("VIRTUAL_ENV=%s", venv);
+			kv_set_src(&env, NULL, kv, NULL);
+			free(kv);
+		}
+	}
 	json_object_object_add(cfg, "Env", strv_to_array(&env));
 	if (p->entrypoint.n > 0) {
 		json_object_object_add(cfg, "Entrypoint", strv_to_array(&p->entrypoint));
@@ -1531,6 +1653,8 @@ make_config(const struct plan *p, const struct base *b, const struct pcb_layer_r
 	json_object_object_add(rootfs, "type", json_object_new_string("layers"));
 	for (size_t i = 0; i < b->diff_ids.n; i++)
 		json_object_array_add(diff_ids, json_object_new_string(b->diff_ids.v[i]));
+	for (size_t i = 0; i < deps->n; i++)
+		json_object_array_add(diff_ids, json_object_new_string(deps->v[i].res.diff_id));
 	json_object_array_add(diff_ids, json_object_new_string(app->diff_id));
 	json_object_object_add(rootfs, "diff_ids", diff_ids);
 	json_object_object_add(c, "rootfs", rootfs);
@@ -1538,6 +1662,22 @@ make_config(const struct plan *p, const struct base *b, const struct pcb_layer_r
 	    json_object_is_type(v, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(v); i++)
 			json_object_array_add(history, json_object_get(json_object_array_get_idx(v, i)));
+	for (size_t i = 0; i < deps->n; i++) {
+		json_object *dh = json_object_new_object();
+		char *by = pcb_xasprintf("pycontainerd: %s layer", deps->v[i].name);
+		json_object_object_add(dh, "created", json_object_new_string(p->created_str));
+		json_object_object_add(dh, "created_by", json_object_new_string(by));
+		if (deps->v[i].contents.n > 0) {
+			struct pcb_buf cb;
+			pcb_buf_init(&cb, 64 * 1024);
+			for (size_t k = 0; k < deps->v[i].contents.n; k++)
+				(void)pcb_buf_appendf(&cb, "%s%s", k ? ", " : "", deps->v[i].contents.v[k]);
+			json_object_object_add(dh, "comment", json_object_new_string(cb.data));
+			pcb_buf_free(&cb);
+		}
+		json_object_array_add(history, dh);
+		free(by);
+	}
 	json_object_object_add(h, "created", json_object_new_string(p->created_str));
 	json_object_object_add(h, "created_by", json_object_new_string("pycontainerd: app layer"));
 	{
@@ -1562,6 +1702,82 @@ layer_json(const char *name, const struct pcb_layer_result *r)
 	return l;
 }
 
+/* ---- Dependencies --------------------------------------------------------------------
+ *
+ * The target Python is the base image's: X.Y from its PYTHON_VERSION (official python
+ * images and `pcb base create` set it), else the project's requires-python. The venv points
+ * at the base's interpreter, /usr/local/bin/pythonX.Y unless the spec names another. */
+
+#define VENV_PATH "/opt/venv"
+
+static int
+deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
+    const struct plan *p, const struct base *b, struct pcb_deps_result *deps,
+    struct pcb_err *err)
+{
+	struct pcb_deps_target t;
+	json_object *bcfg = NULL, *env = NULL;
+	char pyver[16] = "", *python = NULL, *msg;
+	const char *pyver_source = NULL;
+	int rc;
+
+	if (!b->scratch && json_object_object_get_ex(b->config, "config", &bcfg) &&
+	    json_object_object_get_ex(bcfg, "Env", &env) && json_object_is_type(env, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(env); i++) {
+			const char *e = json_object_get_string(json_object_array_get_idx(env, i));
+			int maj, min;
+			if (e != NULL && sscanf(e, "PYTHON_VERSION=%d.%d", &maj, &min) == 2 &&
+			    maj == 3 && min >= 0 && min < 100) {
+				snprintf(pyver, sizeof pyver, "%d.%d", maj, min);
+				pyver_source = "the base image's PYTHON_VERSION";
+			}
+		}
+	if (pyver[0] == '\0' && p->python_version != NULL) {
+		snprintf(pyver, sizeof pyver, "%s", p->python_version);
+		pyver_source = p->python_version_source;
+	}
+	memset(&t, 0, sizeof t);
+	if (pyver[0] == '\0') {
+		/* Nothing says which Python: only a problem when there are dependencies. */
+		snprintf(pyver, sizeof pyver, "%s", DEFAULT_PYTHON);
+		pyver_source = "default";
+	}
+	if ((rc = pcb_pytarget_init(&t.py, p->platform.os, p->platform.arch, p->platform.variant,
+	    pyver, err)) != 0) {
+		if (s->deps.source != NULL && strcmp(s->deps.source, "none") == 0)
+			return 0;
+		pcb_err_clear(err);
+		/* A platform wheels do not exist for is fine for an app without dependencies. */
+		memset(&t.py, 0, sizeof t.py);
+		t.py.py_major = 3;
+		t.py.py_minor = 12;
+		snprintf(t.py.arch, sizeof t.py.arch, "%s", p->platform.arch);
+	}
+	python = s->python != NULL ? pcb_xstrdup(s->python) :
+	    pcb_xasprintf("/usr/local/bin/python%d.%d", t.py.py_major, t.py.py_minor);
+	t.python = python;
+	t.venv = VENV_PATH;
+	t.mtime = p->created;
+	t.gzip_level = 6;
+	t.pip_python = getenv("PCB_PIP_PYTHON");
+	emit_phase(ctx, "deps", "resolving dependencies");
+	rc = pcb_deps_build(&s->deps, &p->proj, &t, ctx, deps, err);
+	if (rc == 0 && deps->n > 0) {
+		size_t reused = 0;
+		for (size_t i = 0; i < deps->n; i++)
+			reused += deps->v[i].reused;
+		msg = pcb_xasprintf("%zu dependency layer%s (%zu reused) for Python %s (%s) in %s, "
+		    "interpreter %s", deps->n, deps->n == 1 ? "" : "s", reused, pyver, pyver_source,
+		    VENV_PATH, python);
+		emit_phase(ctx, "deps", msg);
+		free(msg);
+	} else if (rc != 0) {
+		pcb_err_prefix(err, "dependencies");
+	}
+	free(python);
+	return rc;
+}
+
 int
 pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
     json_object **result_out, struct pcb_err *err)
@@ -1572,6 +1788,7 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	struct pcb_layer_opts opts;
 	struct progress_ud pu = { ctx, "app" };
 	struct base base;
+	struct pcb_deps_result deps;
 	json_object *config = NULL, *manifest = NULL, *result = NULL, *layers, *outs, *pushed;
 	char config_digest[PCB_DIGEST_BUFSZ], manifest_digest[PCB_DIGEST_BUFSZ], plat[100];
 	const char *text;
@@ -1580,6 +1797,7 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 
 	pcb_layer_list_init(&list);
 	memset(&app, 0, sizeof app);
+	memset(&deps, 0, sizeof deps);
 	base_init(&base);
 	emit_phase(ctx, "plan", "reading the project");
 	if ((rc = plan_make(s, &p, err)) != 0)
@@ -1593,6 +1811,13 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	}
 
 	if ((rc = base_resolve(s, ctx, &p, &base, err)) != 0)
+		goto out;
+	if (cancelled(ctx)) {
+		rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
+		goto out;
+	}
+
+	if ((rc = deps_step(s, ctx, &p, &base, &deps, err)) != 0)
 		goto out;
 	if (cancelled(ctx)) {
 		rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
@@ -1639,7 +1864,7 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	}
 
 	emit_phase(ctx, "config", "writing the image config");
-	config = make_config(&p, &base, &app, app.n_entries);
+	config = make_config(&p, &base, &deps, VENV_PATH, &app, app.n_entries);
 	text = pcb_json_str(config);
 	config_size = strlen(text);
 	if ((rc = pcb_store_put(ctx->store, text, config_size, PCB_MT_OCI_CONFIG, config_digest,
@@ -1656,6 +1881,9 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	for (size_t i = 0; !base.scratch && i < json_object_array_length(base.layers); i++)
 		json_object_array_add(layers,
 		    json_object_get(json_object_array_get_idx(base.layers, i)));
+	for (size_t i = 0; i < deps.n; i++)
+		json_object_array_add(layers, pcb_oci_descriptor(deps.v[i].res.media_type,
+		    deps.v[i].res.digest, deps.v[i].res.size));
 	json_object_array_add(layers, pcb_oci_descriptor(app.media_type, app.digest, app.size));
 	json_object_object_add(manifest, "layers", layers);
 	text = pcb_json_str(manifest);
@@ -1689,6 +1917,8 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 		pcb_strv_push(&blobs, config_digest);
 		for (size_t k = 0; !base.scratch && k < json_object_array_length(base.layers); k++)
 			pcb_strv_push(&blobs, jstr(json_object_array_get_idx(base.layers, k), "digest"));
+		for (size_t k = 0; k < deps.n; k++)
+			pcb_strv_push(&blobs, deps.v[k].res.digest);
 		pcb_strv_push(&blobs, app.digest);
 		rc = pcb_oci_layout_write(ctx->store, s->outputs[i].path, manifest_digest,
 		    manifest_size, &blobs, &p.ref_names, &p.platform, err);
@@ -1730,8 +1960,16 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 		json_object_object_add(l, "name", json_object_new_string("base"));
 		json_object_array_add(layers, l);
 	}
+	for (size_t i = 0; i < deps.n; i++) {
+		json_object *l = layer_json(deps.v[i].name, &deps.v[i].res);
+		json_object_object_add(l, "contents", strv_to_array(&deps.v[i].contents));
+		json_object_object_add(l, "reused", json_object_new_boolean(deps.v[i].reused));
+		json_object_array_add(layers, l);
+	}
 	json_object_array_add(layers, layer_json("app", &app));
 	json_object_object_add(result, "layers", layers);
+	json_object_object_add(result, "dependencies", deps.info != NULL ?
+	    json_object_get(deps.info) : NULL);
 	{
 		json_object *img = json_object_new_object();
 		json_object_object_add(img, "name", json_object_new_string(p.image_name));
@@ -1762,6 +2000,7 @@ out:
 	json_object_put(config);
 	json_object_put(manifest);
 	pcb_layer_list_free(&list);
+	pcb_deps_result_free(&deps);
 	base_free(&base);
 	plan_free(&p);
 	return rc;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "deps.h"
 #include "err.h"
 #include "store.h"
 #include "transfer.h"
@@ -52,6 +53,12 @@ struct pcb_build_spec {
 	 * "mirror.corp:5000/dockerhub/library/python:3.12-slim"). NULL = the daemon's default
 	 * (pcb_build_set_base_registry), else Docker Hub. */
 	char *base_registry;
+	struct pcb_deps_spec deps;   /* spec.dependencies (deps.h) */
+	/* The base image's interpreter (image path) the venv points at. NULL = the base's
+	 * /usr/local/bin/pythonX.Y (X.Y from its PYTHON_VERSION, else requires-python). */
+	char *python;
+	char *user;                  /* NULL = config > the base's */
+	int port;                    /* 0 = config > discovered */
 	struct pcb_transfer_access access;   /* credentials: never echoed or stored */
 };
 
@@ -70,6 +77,10 @@ int pcb_build_spec_check(const struct pcb_build_spec *s, struct pcb_err *err);
  * before any build runs (the value is read by workers without a lock); the string is copied.
  * Returns PCB_EINVAL when it is not "host[:port][/path]". */
 int pcb_build_set_base_registry(const char *prefix, struct pcb_err *err);
+/* The daemon-wide default base image when neither the spec nor the project's config names
+ * one: a reference where "{python}" stands for the project's Python X.Y, or "scratch".
+ * NULL restores the built-in "python:{python}-slim". Same start-up rule as above. */
+int pcb_build_set_default_base(const char *tmpl, struct pcb_err *err);
 
 /* Progress events, emitted from the worker. The engine owns every pointer; the callee copies
  * what it keeps. */

@@ -1,7 +1,8 @@
 /* hostbase.c — `pcb base create --from-host`: an offline, python:X.Y-slim-like base image made
  * from the host's own interpreter. The interpreter is asked once for its facts (version,
  * stdlib, lib-dynload), ldd names every shared library the binary and the extension modules
- * load, and the result is two deterministic layers:
+ * load (plus the manylinux policy's system libraries native wheels may link), and the result
+ * is two deterministic layers:
  *
  *   "system": those shared libraries at the same absolute paths as on the host (the symlinks
  *             met on the way — /lib → usr/lib, soname links — are recreated as symlinks, the
@@ -663,6 +664,38 @@ out:
 	return rc;
 }
 
+/* The system libraries a manylinux wheel may link without bundling them (the policy of
+ * PEP 513/599/600: libc and its companions, libgcc_s, libstdc++), added from the folder
+ * that holds the host's libc when it has them: python:X.Y-slim ships them all, and a native
+ * wheel (MarkupSafe's speedups link libpthread.so.0) must load here as it would there. */
+static void
+add_policy_libraries(struct pcb_strv *libs)
+{
+	static const char *const policy[] = {
+		"libc.so.6", "libm.so.6", "libdl.so.2", "librt.so.1", "libpthread.so.0",
+		"libutil.so.1", "libresolv.so.2", "libnsl.so.1", "libgcc_s.so.1", "libstdc++.so.6",
+		NULL,
+	};
+	char *dir = NULL;
+
+	for (size_t i = 0; i < libs->n && dir == NULL; i++) {
+		const char *slash = strrchr(libs->v[i], '/');
+		if (slash != NULL && strcmp(slash + 1, "libc.so.6") == 0)
+			dir = pcb_xstrndup(libs->v[i], (size_t)(slash - libs->v[i]));
+	}
+	if (dir == NULL)
+		return;
+	for (size_t i = 0; policy[i] != NULL; i++) {
+		char *p = pcb_xasprintf("%s/%s", dir, policy[i]);
+		if (access(p, R_OK) == 0 && !pcb_strv_contains(libs, p))
+			pcb_strv_push_owned(libs, p);
+		else
+			free(p);
+	}
+	pcb_strv_sort(libs);
+	free(dir);
+}
+
 static int
 write_small(const char *dir, const char *name, const char *text, struct pcb_err *err)
 {
@@ -894,6 +927,7 @@ pcb_hostbase_run(const struct pcb_hostbase_spec *s, const struct pcb_build_ctx *
 		goto out;
 	if ((rc = ldd_libraries(&files, &libs, &missing, err)) != 0)
 		goto out;
+	add_policy_libraries(&libs);
 	if (missing.n > 0) {
 		struct pcb_buf b;
 		pcb_buf_init(&b, 4096);

@@ -47,7 +47,7 @@ usage(FILE *f)
 	fputs("usage: pycontainerd [--host unix:///PATH | --host tcp://127.0.0.1:PORT]...\n"
 	    "                    [--state-dir DIR] [--workers N]\n"
 	    "                    [--log-level error|warn|info|debug] [--shutdown-timeout SECONDS]\n"
-	    "                    [--base-registry HOST[:PORT][/PATH]]\n"
+	    "                    [--base-registry HOST[:PORT][/PATH]] [--default-base REF|scratch]\n"
 	    "                    [--version] [--help] [--print-routes]\n"
 	    "\n"
 	    "Builds OCI images of Python projects; serves the REST API described in\n"
@@ -109,6 +109,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ "print-routes", no_argument, NULL, 'R' },
 		{ "base-registry", required_argument, NULL, 'B' },
+		{ "default-base", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long v;
@@ -153,6 +154,15 @@ parse_opts(int argc, char **argv, struct opts *o)
 			struct pcb_err e;
 			if (pcb_build_set_base_registry(optarg, &e) != 0) {
 				fprintf(stderr, "pycontainerd: --base-registry %s: %s\n", optarg, e.msg);
+				return 1;
+			}
+			break;
+		}
+		case 'D': {
+			/* The base for projects that name none ("{python}" = their X.Y). */
+			struct pcb_err e;
+			if (pcb_build_set_default_base(optarg, &e) != 0) {
+				fprintf(stderr, "pycontainerd: --default-base %s: %s\n", optarg, e.msg);
 				return 1;
 			}
 			break;

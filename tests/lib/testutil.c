@@ -213,9 +213,13 @@ pcb_test_daemon_start(struct pcb_test_daemon *d, const char *dir, const char *ex
 	d->pid = fork();
 	ck_assert(d->pid >= 0);
 	if (d->pid == 0) {
+		/* No Docker Hub here: projects that name no base get scratch unless the test
+		 * says otherwise. */
+		const char *defbase = extra_args != NULL && strstr(extra_args, "--default-base") ?
+		    "" : "--default-base scratch ";
 		cmd = pcb_xasprintf("exec %s%s/pycontainerd --host %s --state-dir %s "
-		    "--log-level debug %s >>%s 2>&1", wrap, pcb_test_build_dir(), d->host,
-		    d->state, extra_args ? extra_args : "", d->log);
+		    "--log-level debug %s%s >>%s 2>&1", wrap, pcb_test_build_dir(), d->host,
+		    d->state, defbase, extra_args ? extra_args : "", d->log);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}

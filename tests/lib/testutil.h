@@ -55,7 +55,8 @@ struct pcb_test_daemon {
 	char *host;       /* "unix://<sock>" for pcb -H */
 	char *log;        /* daemon stderr log file */
 };
-/* Starts the daemon with extra args (may be NULL) and waits (polling, 20 s deadline) until
+/* Starts the daemon with extra args (may be NULL; "--default-base scratch" is added unless
+ * they name a --default-base) and waits (polling, 20 s deadline) until
  * GET /v1/health answers. dir NULL = make a new temp dir; otherwise reuse (restart tests). */
 void pcb_test_daemon_start(struct pcb_test_daemon *d, const char *dir, const char *extra_args);
 /* SIGTERM, wait for exit (20 s deadline, then SIGKILL and fail). Returns the exit status. */

@@ -479,5 +479,7 @@ suite(void)
 int
 main(void)
 {
+	/* No Docker Hub here: projects that name no base are built on scratch. */
+	pcb_build_set_default_base("scratch", NULL);
 	return pcb_test_run_suite(suite());
 }

@@ -206,6 +206,9 @@ int
 main(void)
 {
 	Suite *s = suite_create("build");
+
+	/* No Docker Hub here: projects that name no base are built on scratch. */
+	pcb_build_set_default_base("scratch", NULL);
 	TCase *tc = tcase_create("pipeline");
 
 	tcase_add_checked_fixture(tc, setup, teardown);

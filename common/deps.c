@@ -1,0 +1,1666 @@
+/* deps.c — the dependency layers (see deps.h): source choice, wheels into the store, the
+ * platform guard, and the /opt/venv layers with their cache.
+ *
+ * Wheels are blobs in the store like any layer (digest = the wheel's sha256), so a wheel
+ * fetched once is never fetched again, and a lock file's hash is checked by the store's own
+ * verification. A dependency layer is cached under a key that digests every input that
+ * changes its bytes (the wheel hashes, the target, the interpreter and venv paths, mtime,
+ * gzip level, this code's layout version): a hit packs nothing and, for a lock file, does not
+ * even need the wheel. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "build.h"
+#include "deps.h"
+#include "jsonx.h"
+#include "lockfile.h"
+#include "pep508.h"
+#include "toml.h"
+
+extern char **environ;
+
+#define DEPS_LAYOUT_VERSION "pcb-deps-layer 1"
+#define DEPS_MAX_STR 4096
+#define DEPS_MAX_LIST 256
+#define WHEEL_MAX_BYTES ((uint64_t)2 << 30)   /* one wheel file: 2 GiB */
+#define LARGE_WHEEL ((uint64_t)1 << 20)       /* own layer from 1 MiB of wheel */
+#define MAX_SINGLE_LAYERS 16
+#define SMALL_GROUPS 4
+#define MT_WHEEL "application/vnd.pypa.wheel+zip"
+
+/* ---- spec ---------------------------------------------------------------------------- */
+
+void
+pcb_deps_spec_init(struct pcb_deps_spec *s)
+{
+	memset(s, 0, sizeof *s);
+	pcb_strv_init(&s->requirements);
+	pcb_strv_init(&s->extra_index_urls);
+	pcb_strv_init(&s->find_links);
+	pcb_strv_init(&s->extras);
+	pcb_strv_init(&s->groups);
+}
+
+void
+pcb_deps_spec_free(struct pcb_deps_spec *s)
+{
+	free(s->source);
+	free(s->lock_file);
+	free(s->venv);
+	free(s->index_url);
+	pcb_strv_free(&s->requirements);
+	pcb_strv_free(&s->extra_index_urls);
+	pcb_strv_free(&s->find_links);
+	pcb_strv_free(&s->extras);
+	pcb_strv_free(&s->groups);
+	memset(s, 0, sizeof *s);
+}
+
+static int
+spec_str(json_object *v, const char *field, char **out, struct pcb_err *err)
+{
+	char name[96];
+
+	snprintf(name, sizeof name, "dependencies.%s", field);
+	free(*out);
+	*out = NULL;
+	return pcb_json_get_string(v, name, DEPS_MAX_STR, false, out, err);
+}
+
+static int
+spec_list(json_object *v, const char *field, struct pcb_strv *out, struct pcb_err *err)
+{
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return pcb_err_set(err, PCB_EINVAL, "dependencies.%s: expected an array of strings, "
+		    "got %s", field, pcb_json_type_name(v));
+	n = json_object_array_length(v);
+	if (n > DEPS_MAX_LIST)
+		return pcb_err_set(err, PCB_EINVAL, "dependencies.%s: more than %d items", field,
+		    DEPS_MAX_LIST);
+	for (size_t i = 0; i < n; i++) {
+		char name[96], *s = NULL;
+		int rc;
+		snprintf(name, sizeof name, "dependencies.%s[%zu]", field, i);
+		if ((rc = pcb_json_get_string(json_object_array_get_idx(v, i), name, DEPS_MAX_STR,
+		    false, &s, err)) != 0)
+			return rc;
+		pcb_strv_push_owned(out, s);
+	}
+	return 0;
+}
+
+static bool
+url_ok(const char *u)
+{
+	return pcb_str_has_prefix(u, "http://") || pcb_str_has_prefix(u, "https://") ||
+	    pcb_str_has_prefix(u, "file://");
+}
+
+int
+pcb_deps_spec_from_json(json_object *j, struct pcb_deps_spec *s, struct pcb_err *err)
+{
+	static const char *const sources[] = { "auto", "lock", "requirements", "project", "venv",
+	    "none", NULL };
+	int rc = 0;
+
+	if (!json_object_is_type(j, json_type_object))
+		return pcb_err_set(err, PCB_EINVAL, "dependencies: expected an object, got %s",
+		    pcb_json_type_name(j));
+	json_object_object_foreach(j, key, v) {
+		if (strcmp(key, "source") == 0) {
+			bool ok = false;
+			if ((rc = spec_str(v, key, &s->source, err)) != 0)
+				return rc;
+			for (size_t i = 0; sources[i] != NULL; i++)
+				ok = ok || strcmp(sources[i], s->source) == 0;
+			if (!ok)
+				return pcb_err_set(err, PCB_EINVAL, "dependencies.source: '%.40s' is not "
+				    "one of auto, lock, requirements, project, venv, none", s->source);
+		} else if (strcmp(key, "lock_file") == 0) {
+			rc = spec_str(v, key, &s->lock_file, err);
+		} else if (strcmp(key, "venv") == 0) {
+			rc = spec_str(v, key, &s->venv, err);
+		} else if (strcmp(key, "index_url") == 0) {
+			if ((rc = spec_str(v, key, &s->index_url, err)) == 0 && !url_ok(s->index_url))
+				rc = pcb_err_set(err, PCB_EINVAL, "dependencies.index_url: not an http(s) "
+				    "URL");
+		} else if (strcmp(key, "requirements") == 0) {
+			rc = spec_list(v, key, &s->requirements, err);
+		} else if (strcmp(key, "extra_index_urls") == 0) {
+			rc = spec_list(v, key, &s->extra_index_urls, err);
+			for (size_t i = 0; rc == 0 && i < s->extra_index_urls.n; i++)
+				if (!url_ok(s->extra_index_urls.v[i]))
+					rc = pcb_err_set(err, PCB_EINVAL, "dependencies.extra_index_urls[%zu]: "
+					    "not an http(s) URL", i);
+		} else if (strcmp(key, "find_links") == 0) {
+			rc = spec_list(v, key, &s->find_links, err);
+		} else if (strcmp(key, "extras") == 0) {
+			rc = spec_list(v, key, &s->extras, err);
+		} else if (strcmp(key, "groups") == 0) {
+			rc = spec_list(v, key, &s->groups, err);
+		} else {
+			rc = pcb_err_set(err, PCB_EINVAL, "dependencies: unknown field '%.100s'", key);
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (s->venv != NULL && s->source != NULL && strcmp(s->source, "venv") != 0)
+		return pcb_err_set(err, PCB_EINVAL, "dependencies.venv is set but dependencies.source "
+		    "is '%s'", s->source);
+	if (s->venv != NULL && s->venv[0] != '/')
+		return pcb_err_set(err, PCB_EINVAL, "dependencies.venv: '%s' is not an absolute path",
+		    s->venv);
+	if (s->source != NULL && strcmp(s->source, "venv") == 0 && s->venv == NULL)
+		return pcb_err_set(err, PCB_EINVAL, "dependencies.source is 'venv' but no "
+		    "dependencies.venv path is given");
+	return 0;
+}
+
+static json_object *
+strv_json(const struct pcb_strv *sv)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < sv->n; i++)
+		json_object_array_add(a, json_object_new_string(sv->v[i]));
+	return a;
+}
+
+json_object *
+pcb_deps_spec_to_json(const struct pcb_deps_spec *s)
+{
+	json_object *j = json_object_new_object();
+
+	if (s->source != NULL)
+		json_object_object_add(j, "source", json_object_new_string(s->source));
+	if (s->lock_file != NULL)
+		json_object_object_add(j, "lock_file", json_object_new_string(s->lock_file));
+	if (s->requirements.n > 0)
+		json_object_object_add(j, "requirements", strv_json(&s->requirements));
+	if (s->venv != NULL)
+		json_object_object_add(j, "venv", json_object_new_string(s->venv));
+	if (s->index_url != NULL)
+		json_object_object_add(j, "index_url", json_object_new_string(s->index_url));
+	if (s->extra_index_urls.n > 0)
+		json_object_object_add(j, "extra_index_urls", strv_json(&s->extra_index_urls));
+	if (s->find_links.n > 0)
+		json_object_object_add(j, "find_links", strv_json(&s->find_links));
+	if (s->extras.n > 0)
+		json_object_object_add(j, "extras", strv_json(&s->extras));
+	if (s->groups.n > 0)
+		json_object_object_add(j, "groups", strv_json(&s->groups));
+	if (json_object_object_length(j) == 0) {
+		json_object_put(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+void
+pcb_deps_result_free(struct pcb_deps_result *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->v[i].name);
+		pcb_strv_free(&r->v[i].contents);
+	}
+	free(r->v);
+	json_object_put(r->info);
+	memset(r, 0, sizeof *r);
+}
+
+static bool
+cancelled(const struct pcb_build_ctx *ctx)
+{
+	return ctx->cancel != NULL && atomic_load(ctx->cancel) != 0;
+}
+
+static void
+log_info(const struct pcb_build_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+log_info(const struct pcb_build_ctx *ctx, const char *fmt, ...)
+{
+	struct pcb_event ev = { .type = PCB_EVENT_LOG, .level = "info" };
+	va_list ap;
+	char *msg;
+
+	if (ctx->emit == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL)
+		return;
+	ev.message = msg;
+	ctx->emit(ctx->emit_ud, &ev);
+	free(msg);
+}
+
+static bool
+file_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* A path from the spec: absolute as is, else under the context. */
+static char *
+ctx_path(const struct pcb_project *proj, const char *p)
+{
+	return p[0] == '/' ? pcb_xstrdup(p) : pcb_path_join(proj->context, p);
+}
+
+/* One wheel to install. */
+struct wheel {
+	char *name;          /* normalised */
+	char *version;
+	char *filename;
+	char sha256[65];
+	uint64_t size;       /* wheel file bytes (0 = not known yet) */
+	char *url;           /* where to get it when the store lacks it (lock), or NULL */
+	char *path;          /* local file (lock path), or NULL */
+	char *layer;         /* the layer it went into (borrowed name) */
+};
+
+struct wheels {
+	struct wheel *v;
+	size_t n, cap;
+};
+
+static void
+wheels_free(struct wheels *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		free(w->v[i].name);
+		free(w->v[i].version);
+		free(w->v[i].filename);
+		free(w->v[i].url);
+		free(w->v[i].path);
+	}
+	free(w->v);
+	memset(w, 0, sizeof *w);
+}
+
+static struct wheel *
+wheels_add(struct wheels *w)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->v = pcb_xrealloc(w->v, w->cap * sizeof *w->v);
+	}
+	memset(&w->v[w->n], 0, sizeof w->v[0]);
+	return &w->v[w->n++];
+}
+
+static int
+wheel_cmp(const void *a, const void *b)
+{
+	const struct wheel *x = a, *y = b;
+	return strcmp(x->name, y->name);
+}
+
+/* Streams a local file into the store, verified against expect ("sha256:…", or NULL). */
+static int
+store_file(struct pcb_store *st, const char *path, const char *expect, char digest[PCB_DIGEST_BUFSZ],
+    uint64_t *size_out, struct pcb_err *err)
+{
+	struct pcb_blob_writer *w = NULL;
+	char buf[1 << 16];
+	uint64_t total = 0;
+	ssize_t n;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return pcb_err_errno(err, errno, "opening %s", path);
+	if ((rc = pcb_store_writer_create(st, &w, err)) != 0)
+		goto out;
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		total += (uint64_t)n;
+		if (total > WHEEL_MAX_BYTES) {
+			rc = pcb_err_set(err, PCB_ETOOBIG, "%s: over %llu bytes", path,
+			    (unsigned long long)WHEEL_MAX_BYTES);
+			goto out;
+		}
+		if ((rc = pcb_blob_writer_write(w, buf, (size_t)n, err)) != 0)
+			goto out;
+	}
+	if (n < 0) {
+		rc = pcb_err_errno(err, errno, "reading %s", path);
+		goto out;
+	}
+	rc = pcb_blob_writer_commit(w, MT_WHEEL, expect, digest, NULL, err);
+	w = NULL;
+	if (rc != 0 && expect != NULL)
+		pcb_err_prefix(err, "%s (the lock file states %s)", path, expect);
+	if (size_out != NULL)
+		*size_out = total;
+out:
+	if (w != NULL)
+		pcb_blob_writer_abort(w);
+	close(fd);
+	return rc;
+}
+
+struct dl {
+	struct pcb_blob_writer *w;
+	uint64_t total;
+	int rc;
+	struct pcb_err *err;
+	const struct pcb_build_ctx *ctx;
+};
+
+static size_t
+dl_write(char *p, size_t size, size_t n, void *ud)
+{
+	struct dl *d = ud;
+
+	d->total += size * n;
+	if (d->total > WHEEL_MAX_BYTES) {
+		d->rc = pcb_err_set(d->err, PCB_ETOOBIG, "over %llu bytes",
+		    (unsigned long long)WHEEL_MAX_BYTES);
+		return 0;
+	}
+	if ((d->rc = pcb_blob_writer_write(d->w, p, size * n, d->err)) != 0)
+		return 0;
+	return size * n;
+}
+
+static int
+dl_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct dl *d = ud;
+	(void)dt; (void)dn; (void)ut; (void)un;
+	return cancelled(d->ctx) ? 1 : 0;
+}
+
+/* GETs url into the store, verified against expect. Three attempts on connection errors
+ * and 5xx; the hash is the integrity check, so plain HTTP is accepted. */
+static int
+store_url(const struct pcb_build_ctx *ctx, const char *url, const char *expect,
+    char digest[PCB_DIGEST_BUFSZ], uint64_t *size_out, struct pcb_err *err)
+{
+	int rc = 0;
+
+	for (int attempt = 1; attempt <= 3; attempt++) {
+		struct dl d = { .ctx = ctx, .err = err };
+		CURL *c = curl_easy_init();
+		char ebuf[CURL_ERROR_SIZE] = "";
+		long status = 0;
+		CURLcode cc;
+
+		if (c == NULL)
+			return pcb_err_set(err, PCB_EINTERNAL, "curl_easy_init failed");
+		if ((rc = pcb_store_writer_create(ctx->store, &d.w, err)) != 0) {
+			curl_easy_cleanup(c);
+			return rc;
+		}
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, dl_write);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &d);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, dl_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, &d);
+		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+		curl_easy_setopt(c, CURLOPT_USERAGENT, "pycontainerd/" PCB_VERSION);
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		cc = curl_easy_perform(c);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_cleanup(c);
+		if (cc == CURLE_OK && status == 200) {
+			rc = pcb_blob_writer_commit(d.w, MT_WHEEL, expect, digest, NULL, err);
+			if (rc != 0)
+				pcb_err_prefix(err, "%s", url);
+			if (size_out != NULL)
+				*size_out = d.total;
+			return rc;
+		}
+		pcb_blob_writer_abort(d.w);
+		if (cancelled(ctx))
+			return pcb_err_set(err, PCB_ECANCELED, "build cancelled");
+		if (d.rc != 0) {
+			pcb_err_prefix(err, "downloading %s", url);
+			return d.rc;
+		}
+		if (cc == CURLE_OK && status < 500 && status != 429)
+			return pcb_err_set(err, status == 404 ? PCB_ENOENT : PCB_EIO,
+			    "downloading %s: HTTP %ld", url, status);
+		if (attempt == 3)
+			return pcb_err_set(err, PCB_EIO, "downloading %s: %s", url, cc != CURLE_OK ?
+			    (ebuf[0] ? ebuf : curl_easy_strerror(cc)) : "server error");
+	}
+	return rc;
+}
+
+/* The wheel's bytes in the store (fetched from its url or path when missing); *path_out is
+ * the blob's path. */
+static int
+wheel_ensure(const struct pcb_build_ctx *ctx, struct wheel *w, char **path_out,
+    struct pcb_err *err)
+{
+	char expect[PCB_DIGEST_BUFSZ], got[PCB_DIGEST_BUFSZ];
+	uint64_t size = 0;
+	int rc;
+
+	snprintf(expect, sizeof expect, "sha256:%s", w->sha256);
+	rc = pcb_store_stat(ctx->store, expect, &size, NULL, NULL);
+	if (rc != 0) {
+		if (w->path != NULL)
+			rc = store_file(ctx->store, w->path, expect, got, &size, err);
+		else if (w->url != NULL) {
+			log_info(ctx, "fetching %s", w->url);
+			rc = store_url(ctx, w->url, expect, got, &size, err);
+		} else
+			rc = pcb_err_set(err, PCB_ENOENT, "wheel %s is not in the store", w->filename);
+		if (rc != 0) {
+			pcb_err_prefix(err, "%s %s", w->name, w->version);
+			return rc;
+		}
+	}
+	w->size = size;
+	*path_out = pcb_store_blob_path(ctx->store, expect);
+	return 0;
+}
+
+/* ---- sources ------------------------------------------------------------------------- */
+
+enum src { SRC_NONE, SRC_LOCK, SRC_REQ, SRC_PROJECT, SRC_VENV };
+
+static const char *
+src_name(enum src s)
+{
+	static const char *const names[] = { "none", "lock", "requirements", "project", "venv" };
+	return names[s];
+}
+
+/* pylock.toml, else one pylock.<name>.toml, else uv.lock, in the context. */
+static char *
+find_lock(const char *context)
+{
+	char *p = pcb_path_join(context, "pylock.toml");
+	DIR *d;
+	struct dirent *de;
+	char *found = NULL;
+
+	if (file_exists(p))
+		return p;
+	free(p);
+	if ((d = opendir(context)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (pcb_str_has_prefix(de->d_name, "pylock.") &&
+			    pcb_str_has_suffix(de->d_name, ".toml") && strlen(de->d_name) > 12 &&
+			    (found == NULL || strcmp(de->d_name, strrchr(found, '/') + 1) < 0)) {
+				free(found);
+				found = pcb_path_join(context, de->d_name);
+			}
+		}
+		closedir(d);
+	}
+	if (found != NULL)
+		return found;
+	p = pcb_path_join(context, "uv.lock");
+	if (file_exists(p))
+		return p;
+	free(p);
+	return NULL;
+}
+
+/* [project].dependencies (+ optional-dependencies of the extras asked) as requirement
+ * lines, or PCB_ENOENT when the project declares none. */
+static int
+project_requirements(const struct pcb_project *proj, const struct pcb_deps_spec *ds,
+    struct pcb_strv *lines, struct pcb_err *err)
+{
+	json_object *project, *deps, *opt;
+
+	if (proj->pyproject == NULL ||
+	    !json_object_object_get_ex(proj->pyproject, "project", &project) ||
+	    !json_object_object_get_ex(project, "dependencies", &deps) ||
+	    !json_object_is_type(deps, json_type_array))
+		return PCB_ENOENT;
+	for (size_t i = 0; i < json_object_array_length(deps); i++) {
+		json_object *d = json_object_array_get_idx(deps, i);
+		if (!json_object_is_type(d, json_type_string))
+			return pcb_err_set(err, PCB_EINVAL, "pyproject.toml: [project].dependencies[%zu] "
+			    "is not a string", i);
+		pcb_strv_push(lines, json_object_get_string(d));
+	}
+	for (size_t e = 0; e < ds->extras.n; e++) {
+		json_object *list = NULL;
+		if (!json_object_object_get_ex(project, "optional-dependencies", &opt) ||
+		    !json_object_object_get_ex(opt, ds->extras.v[e], &list) ||
+		    !json_object_is_type(list, json_type_array))
+			return pcb_err_set(err, PCB_EINVAL, "extra '%s' is not in pyproject.toml "
+			    "[project.optional-dependencies]", ds->extras.v[e]);
+		for (size_t i = 0; i < json_object_array_length(list); i++)
+			if (json_object_is_type(json_object_array_get_idx(list, i), json_type_string))
+				pcb_strv_push(lines,
+				    json_object_get_string(json_object_array_get_idx(list, i)));
+	}
+	return lines->n > 0 ? 0 : PCB_ENOENT;
+}
+
+/* Runs argv, stdout+stderr into log_path; polls for cancellation. Returns the exit status,
+ * or a negative PCB_E*. */
+static int
+run_logged(const struct pcb_build_ctx *ctx, char *const argv[], const char *log_path,
+    struct pcb_err *err)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int status = 0, rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return pcb_err_errno(err, rc, "starting %s", argv[0]);
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return pcb_err_errno(err, errno, "waiting for %s", argv[0]);
+		if (cancelled(ctx)) {
+			kill(pid, SIGKILL);
+			(void)waitpid(pid, &status, 0);
+			return pcb_err_set(err, PCB_ECANCELED, "build cancelled");
+		}
+		/* A child that runs for seconds: checking ten times a second costs nothing. */
+		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 255;
+}
+
+/* The last lines of pip's output that say what went wrong. */
+static char *
+log_tail(const char *path)
+{
+	char *text = NULL, *start;
+	size_t len = 0;
+	int lines = 0;
+
+	if (pcb_read_file(path, 1 << 20, &text, &len, NULL) != 0)
+		return pcb_xstrdup("(no output)");
+	while (len > 0 && isspace((unsigned char)text[len - 1]))
+		text[--len] = '\0';
+	start = text + len;
+	while (start > text && lines < 6)
+		if (*--start == '\n')
+			lines++;
+	if (*start == '\n')
+		start++;
+	start = pcb_xstrdup(start);
+	free(text);
+	return start;
+}
+
+/* `pip download` of the requirement files for the target, into dir; then every wheel into
+ * the store. */
+static int
+pip_download(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
+    const struct pcb_build_ctx *ctx, const struct pcb_strv *req_files, const char *dir,
+    struct wheels *out, struct pcb_err *err)
+{
+	struct pcb_strv argv;
+	char pyver[16], abi[16], *log_path = pcb_path_join(dir, "pip.log");
+	char *dl = pcb_path_join(dir, "wheels"), *cache;
+	DIR *d = NULL;
+	struct dirent *de;
+	int rc;
+
+	pcb_strv_init(&argv);
+	cache = pcb_path_join(pcb_store_root(ctx->store), "pip-cache");
+	snprintf(pyver, sizeof pyver, "%d.%d", t->py.py_major, t->py.py_minor);
+	snprintf(abi, sizeof abi, "cp%d%d", t->py.py_major, t->py.py_minor);
+	pcb_strv_push(&argv, t->pip_python != NULL ? t->pip_python : "python3");
+	pcb_strv_push(&argv, "-m");
+	pcb_strv_push(&argv, "pip");
+	pcb_strv_push(&argv, "download");
+	pcb_strv_push(&argv, "--disable-pip-version-check");
+	pcb_strv_push(&argv, "--no-input");
+	pcb_strv_push(&argv, "--progress-bar");
+	pcb_strv_push(&argv, "off");
+	pcb_strv_push(&argv, "--cache-dir");
+	pcb_strv_push(&argv, cache);
+	pcb_strv_push(&argv, "--only-binary=:all:");
+	pcb_strv_push(&argv, "--implementation");
+	pcb_strv_push(&argv, "cp");
+	pcb_strv_push(&argv, "--python-version");
+	pcb_strv_push(&argv, pyver);
+	pcb_strv_push(&argv, "--abi");
+	pcb_strv_push(&argv, abi);
+	pcb_strv_push(&argv, "--abi");
+	pcb_strv_push(&argv, "abi3");
+	pcb_strv_push(&argv, "--abi");
+	pcb_strv_push(&argv, "none");
+	/* Every platform tag the target accepts, newest first: pip takes them as a set. */
+	if (t->py.libc == PCB_LIBC_GLIBC) {
+		for (int minor = t->py.libc_minor; minor >= 5; minor--) {
+			pcb_strv_push(&argv, "--platform");
+			pcb_strv_push_owned(&argv, pcb_xasprintf("manylinux_%d_%d_%s", t->py.libc_major,
+			    minor, t->py.arch));
+		}
+		if (t->py.libc_minor >= 17) {
+			pcb_strv_push(&argv, "--platform");
+			pcb_strv_push_owned(&argv, pcb_xasprintf("manylinux2014_%s", t->py.arch));
+		}
+		if (t->py.libc_minor >= 12) {
+			pcb_strv_push(&argv, "--platform");
+			pcb_strv_push_owned(&argv, pcb_xasprintf("manylinux2010_%s", t->py.arch));
+		}
+		pcb_strv_push(&argv, "--platform");
+		pcb_strv_push_owned(&argv, pcb_xasprintf("manylinux1_%s", t->py.arch));
+		pcb_strv_push(&argv, "--platform");
+		pcb_strv_push_owned(&argv, pcb_xasprintf("linux_%s", t->py.arch));
+	} else {
+		for (int minor = t->py.libc_minor; minor >= 1; minor--) {
+			pcb_strv_push(&argv, "--platform");
+			pcb_strv_push_owned(&argv, pcb_xasprintf("musllinux_%d_%d_%s", t->py.libc_major,
+			    minor, t->py.arch));
+		}
+	}
+	if (ds->index_url != NULL) {
+		pcb_strv_push(&argv, "--index-url");
+		pcb_strv_push(&argv, ds->index_url);
+	}
+	for (size_t i = 0; i < ds->extra_index_urls.n; i++) {
+		pcb_strv_push(&argv, "--extra-index-url");
+		pcb_strv_push(&argv, ds->extra_index_urls.v[i]);
+	}
+	for (size_t i = 0; i < ds->find_links.n; i++) {
+		pcb_strv_push(&argv, "--find-links");
+		pcb_strv_push(&argv, ds->find_links.v[i]);
+	}
+	pcb_strv_push(&argv, "--dest");
+	pcb_strv_push(&argv, dl);
+	for (size_t i = 0; i < req_files->n; i++) {
+		pcb_strv_push(&argv, "-r");
+		pcb_strv_push(&argv, req_files->v[i]);
+	}
+	pcb_strv_push_owned(&argv, NULL);
+	argv.n--;
+
+	log_info(ctx, "resolving dependencies for CPython %s linux/%s with pip download", pyver,
+	    t->py.arch);
+	rc = run_logged(ctx, argv.v, log_path, err);
+	if (rc > 0) {
+		char *tail = log_tail(log_path);
+		rc = pcb_err_set(err, PCB_EINVAL, "pip download (for CPython %s, linux %s, wheels "
+		    "only) failed with status %d:\n%s", pyver, t->py.arch, rc, tail);
+		free(tail);
+	}
+	if (rc != 0)
+		goto out;
+	if ((d = opendir(dl)) == NULL) {
+		rc = pcb_err_errno(err, errno, "reading %s", dl);
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct pcb_wheel_name wn;
+		struct wheel *w;
+		char digest[PCB_DIGEST_BUFSZ], *path;
+
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "pip.log") == 0)
+			continue;
+		if (!pcb_str_has_suffix(de->d_name, ".whl")) {
+			rc = pcb_err_set(err, PCB_EINVAL, "pip download gave %s, which is not a wheel",
+			    de->d_name);
+			goto out;
+		}
+		if ((rc = pcb_wheel_name_parse(de->d_name, &wn, err)) != 0)
+			goto out;
+		path = pcb_path_join(dl, de->d_name);
+		w = wheels_add(out);
+		w->name = pcb_xstrdup(wn.name);
+		w->version = pcb_xstrdup(wn.version);
+		w->filename = pcb_xstrdup(de->d_name);
+		pcb_wheel_name_free(&wn);
+		rc = store_file(ctx->store, path, NULL, digest, &w->size, err);
+		free(path);
+		if (rc != 0)
+			goto out;
+		snprintf(w->sha256, sizeof w->sha256, "%s", digest + 7);
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	free(log_path);
+	free(dl);
+	free(cache);
+	pcb_strv_free(&argv);
+	return rc;
+}
+
+/* ---- the platform guard -------------------------------------------------------------- */
+
+static int
+guard(const struct wheels *ws, const struct pcb_deps_target *t, struct pcb_err *err)
+{
+	struct pcb_buf bad;
+	char descr[96];
+	size_t n_bad = 0;
+	int rc = 0;
+
+	pcb_buf_init(&bad, 64 * 1024);
+	for (size_t i = 0; i < ws->n; i++) {
+		struct pcb_wheel_name wn;
+		char why[256] = "";
+		if (pcb_wheel_name_parse(ws->v[i].filename, &wn, err) != 0) {
+			pcb_buf_free(&bad);
+			return PCB_EINVAL;
+		}
+		if (pcb_wheel_fit(&wn, &t->py, why, sizeof why) < 0) {
+			(void)pcb_buf_appendf(&bad, "\n  - %s %s (%s): %s", ws->v[i].name,
+			    ws->v[i].version, ws->v[i].filename, why);
+			n_bad++;
+		}
+		pcb_wheel_name_free(&wn);
+	}
+	if (n_bad > 0) {
+		pcb_pytarget_describe(&t->py, descr);
+		rc = pcb_err_set(err, PCB_EINVAL, "%zu distribution%s cannot run in the image (%s):%s"
+		    "\nUse wheels built for the image's platform (e.g. lock or download for it: "
+		    "`--platform` of the build decides), pick a base image that matches the wheels, "
+		    "or build the missing wheels for the target", n_bad, n_bad == 1 ? "" : "s", descr,
+		    bad.data);
+	}
+	pcb_buf_free(&bad);
+	return rc;
+}
+
+/* ---- layers -------------------------------------------------------------------------- */
+
+struct layer_plan {
+	char *name;
+	size_t *idx;       /* wheels in it, sorted by name */
+	size_t n;
+};
+
+static uint32_t
+fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static int
+size_desc(const void *a, const void *b, void *ud)
+{
+	const struct wheels *ws = ud;
+	const struct wheel *x = &ws->v[*(const size_t *)a], *y = &ws->v[*(const size_t *)b];
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Large wheels (by file size) get a layer each, the largest first up to MAX_SINGLE_LAYERS;
+ * the rest go to SMALL_GROUPS groups by a hash of their name, so that a new version of one
+ * small wheel changes one group and nothing else. Layer order: singles by name, then groups
+ * by number: stable across builds. */
+static void
+plan_layers(struct wheels *ws, struct layer_plan **out, size_t *n_out)
+{
+	size_t *order = pcb_xcalloc(ws->n + 1, sizeof *order), n = 0, singles = 0;
+	bool *single = pcb_xcalloc(ws->n + 1, sizeof *single);
+	struct layer_plan *lp = pcb_xcalloc(ws->n + SMALL_GROUPS + 1, sizeof *lp);
+
+	for (size_t i = 0; i < ws->n; i++)
+		order[i] = i;
+	qsort_r(order, ws->n, sizeof *order, size_desc, ws);
+	for (size_t i = 0; i < ws->n && singles < MAX_SINGLE_LAYERS; i++)
+		if (ws->v[order[i]].size >= LARGE_WHEEL) {
+			single[order[i]] = true;
+			singles++;
+		}
+	/* ws is sorted by name: singles come out in name order. */
+	for (size_t i = 0; i < ws->n; i++) {
+		if (!single[i])
+			continue;
+		lp[n].name = pcb_xasprintf("deps:%s", ws->v[i].name);
+		lp[n].idx = pcb_xmalloc(sizeof *lp[n].idx);
+		lp[n].idx[0] = i;
+		lp[n].n = 1;
+		n++;
+	}
+	for (int g = 0; g < SMALL_GROUPS; g++) {
+		size_t cnt = 0;
+		for (size_t i = 0; i < ws->n; i++)
+			if (!single[i] && fnv1a(ws->v[i].name) % SMALL_GROUPS == (uint32_t)g)
+				cnt++;
+		if (cnt == 0)
+			continue;
+		lp[n].name = pcb_xasprintf("deps:group-%d", g + 1);
+		lp[n].idx = pcb_xcalloc(cnt, sizeof *lp[n].idx);
+		for (size_t i = 0; i < ws->n; i++)
+			if (!single[i] && fnv1a(ws->v[i].name) % SMALL_GROUPS == (uint32_t)g)
+				lp[n].idx[lp[n].n++] = i;
+		n++;
+	}
+	free(order);
+	free(single);
+	*out = lp;
+	*n_out = n;
+}
+
+static void
+layer_plans_free(struct layer_plan *lp, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(lp[i].name);
+		free(lp[i].idx);
+	}
+	free(lp);
+}
+
+static void
+describe_target(const struct pcb_deps_target *t, struct pcb_buf *b)
+{
+	char descr[96];
+
+	pcb_pytarget_describe(&t->py, descr);
+	(void)pcb_buf_appendf(b, "%s\ntarget %s\npython %s\nvenv %s\nmtime %lld\ngzip %d\n",
+	    DEPS_LAYOUT_VERSION, descr, t->python, t->venv, (long long)t->mtime, t->gzip_level);
+}
+
+static int
+cache_lookup(struct pcb_store *st, const char *key, struct pcb_layer_result *res)
+{
+	json_object *j = NULL, *v;
+	char *text = NULL;
+	const char *d, *did;
+	int rc = PCB_ENOENT;
+
+	if (pcb_store_cache_get(st, key, &text, NULL) != 0)
+		return PCB_ENOENT;
+	j = json_tokener_parse(text);
+	free(text);
+	if (j == NULL || (d = json_object_get_string(json_object_object_get(j, "digest"))) == NULL ||
+	    (did = json_object_get_string(json_object_object_get(j, "diff_id"))) == NULL ||
+	    !pcb_digest_valid(d) || !pcb_digest_valid(did))
+		goto out;
+	/* The blob may have been evicted or lost since: then the entry is no use. */
+	if (pcb_store_stat(st, d, &res->size, NULL, NULL) != 0)
+		goto out;
+	snprintf(res->digest, sizeof res->digest, "%s", d);
+	snprintf(res->diff_id, sizeof res->diff_id, "%s", did);
+	res->tar_size = json_object_object_get_ex(j, "tar_size", &v) ?
+	    (uint64_t)json_object_get_int64(v) : 0;
+	res->n_entries = json_object_object_get_ex(j, "entries", &v) ?
+	    (size_t)json_object_get_int64(v) : 0;
+	res->media_type = PCB_MT_LAYER_GZIP;
+	rc = 0;
+out:
+	json_object_put(j);
+	return rc;
+}
+
+static void
+cache_store(struct pcb_store *st, const char *key, const struct pcb_layer_result *res)
+{
+	json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "digest", json_object_new_string(res->digest));
+	json_object_object_add(j, "diff_id", json_object_new_string(res->diff_id));
+	json_object_object_add(j, "tar_size", json_object_new_int64((int64_t)res->tar_size));
+	json_object_object_add(j, "entries", json_object_new_int64((int64_t)res->n_entries));
+	/* A failure to remember costs a repack next time, not this build. */
+	(void)pcb_store_cache_set(st, key, res->digest, json_object_to_json_string_ext(j,
+	    JSON_C_TO_STRING_PLAIN), NULL);
+	json_object_put(j);
+}
+
+/* A fresh staging folder under the store's tmp (same filesystem as the blobs). */
+static char *
+staging_new(struct pcb_store *st, const char *what, struct pcb_err *err)
+{
+	char rnd[17], *dir;
+
+	pcb_random_hex(rnd, 8);
+	dir = pcb_xasprintf("%s/tmp/%s-%s", pcb_store_root(st), what, rnd);
+	if (mkdir(dir, 0700) != 0) {
+		pcb_err_errno(err, errno, "creating %s", dir);
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+struct progress_ud {
+	const struct pcb_build_ctx *ctx;
+	const char *layer;
+};
+
+static void
+on_progress(void *ud, uint64_t done, uint64_t total)
+{
+	struct progress_ud *pu = ud;
+	struct pcb_event ev = { .type = PCB_EVENT_PROGRESS, .layer = pu->layer, .done = done,
+	    .total = total };
+	if (pu->ctx->emit != NULL)
+		pu->ctx->emit(pu->ctx->emit_ud, &ev);
+}
+
+/* Packs staging/<venv without its leading '/'> as one layer. */
+static int
+pack_staging(const struct pcb_build_ctx *ctx, const struct pcb_deps_target *t,
+    const char *staging, const char *name, struct pcb_layer_result *res, struct pcb_err *err)
+{
+	struct pcb_layer_list list;
+	struct pcb_layer_opts opts;
+	struct progress_ud pu = { ctx, name };
+	int rc;
+
+	pcb_layer_list_init(&list);
+	if ((rc = pcb_layer_list_add(&list, staging, t->venv + 1, "", NULL, NULL,
+	    err)) != 0)
+		goto out;
+	pcb_layer_list_finish(&list);
+	memset(&opts, 0, sizeof opts);
+	opts.mtime = t->mtime;
+	opts.gzip_level = t->gzip_level;
+	opts.cancel = ctx->cancel;
+	opts.progress = on_progress;
+	opts.progress_ud = &pu;
+	rc = pcb_layer_pack(ctx->store, &list, &opts, res, err);
+out:
+	pcb_layer_list_free(&list);
+	if (rc != 0)
+		pcb_err_prefix(err, "packing the %s layer", name);
+	return rc;
+}
+
+static void
+layer_add(struct pcb_deps_result *out, const char *name, const struct pcb_layer_result *res,
+    bool reused)
+{
+	struct pcb_deps_layer *l;
+
+	out->v = pcb_xrealloc(out->v, (out->n + 1) * sizeof *out->v);
+	l = &out->v[out->n++];
+	memset(l, 0, sizeof *l);
+	l->name = pcb_xstrdup(name);
+	l->res = *res;
+	l->reused = reused;
+	pcb_strv_init(&l->contents);
+}
+
+/* The venv skeleton: pyvenv.cfg pointing at the base's interpreter, bin/python links. */
+static int
+venv_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
+    struct pcb_deps_result *out, struct pcb_err *err)
+{
+	char *staging = NULL, *bin = NULL, *cfg = NULL, *home = NULL, *text = NULL, *p;
+	char *lib = NULL;
+	struct pcb_layer_result res;
+	const char *links[3];
+	char pyxy[16];
+	int rc;
+
+	memset(&res, 0, sizeof res);
+	snprintf(pyxy, sizeof pyxy, "python%d.%d", t->py.py_major, t->py.py_minor);
+	links[0] = "python";
+	links[1] = "python3";
+	links[2] = pyxy;
+	if ((staging = staging_new(ctx->store, "venv", err)) == NULL)
+		return PCB_EIO;
+	home = pcb_xstrdup(t->python);
+	if ((p = strrchr(home, '/')) != NULL)
+		*(p == home ? p + 1 : p) = '\0';
+	bin = pcb_xasprintf("%s%s/bin", staging, t->venv);
+	lib = pcb_xasprintf("%s%s/lib/%s/site-packages", staging, t->venv, pyxy);
+	if ((rc = pcb_mkdir_p(bin, 0755, err)) != 0 || (rc = pcb_mkdir_p(lib, 0755, err)) != 0)
+		goto out;
+	cfg = pcb_xasprintf("%s%s/pyvenv.cfg", staging, t->venv);
+	text = pcb_xasprintf("home = %s\ninclude-system-site-packages = false\nversion = %d.%d\n"
+	    "executable = %s\ncommand = pycontainerd (%s)\n", home, t->py.py_major,
+	    t->py.py_minor, t->python, t->venv);
+	if ((rc = pcb_write_file_atomic(cfg, text, strlen(text), 0644, err)) != 0)
+		goto out;
+	for (int i = 0; i < 3; i++) {
+		char *lp = pcb_xasprintf("%s/%s", bin, links[i]);
+		if (symlink(i == 0 ? t->python : "python", lp) != 0 && errno != EEXIST) {
+			rc = pcb_err_errno(err, errno, "creating %s", lp);
+			free(lp);
+			goto out;
+		}
+		free(lp);
+	}
+	if ((rc = pack_staging(ctx, t, staging, "venv", &res, err)) != 0)
+		goto out;
+	layer_add(out, "venv", &res, false);
+out:
+	if (staging != NULL)
+		(void)pcb_rm_rf(staging, NULL);
+	free(staging);
+	free(bin);
+	free(lib);
+	free(cfg);
+	free(home);
+	free(text);
+	return rc;
+}
+
+static void
+install_opts(const struct pcb_deps_target *t, const char *staging,
+    struct pcb_wheel_install_opts *o, char **purelib, char **scripts, char **headers,
+    char **interp)
+{
+	memset(o, 0, sizeof *o);
+	*purelib = pcb_xasprintf("%s/lib/python%d.%d/site-packages", t->venv + 1, t->py.py_major,
+	    t->py.py_minor);
+	*scripts = pcb_xasprintf("%s/bin", t->venv + 1);
+	*headers = pcb_xasprintf("%s/include/site/python%d.%d", t->venv + 1, t->py.py_major,
+	    t->py.py_minor);
+	*interp = pcb_xasprintf("%s/bin/python", t->venv);
+	o->staging = staging;
+	o->purelib = *purelib;
+	o->platlib = *purelib;
+	o->scripts = *scripts;
+	o->headers = *headers;
+	o->data = t->venv + 1;
+	o->interpreter = *interp;
+	o->installer = "pycontainerd";
+}
+
+/* One dependency layer: from the cache, or installed into a staging tree and packed. */
+static int
+deps_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
+    struct wheels *ws, const struct layer_plan *lp, struct pcb_deps_result *out,
+    struct pcb_err *err)
+{
+	struct pcb_buf key;
+	struct pcb_layer_result res;
+	struct pcb_wheel_install_opts o;
+	char kd[PCB_DIGEST_BUFSZ], *staging = NULL, *links = NULL;
+	char *purelib = NULL, *scripts = NULL, *headers = NULL, *interp = NULL;
+	bool reused = false;
+	int rc = 0;
+
+	memset(&res, 0, sizeof res);
+	pcb_buf_init(&key, 1 << 20);
+	describe_target(t, &key);
+	for (size_t i = 0; i < lp->n; i++)
+		(void)pcb_buf_appendf(&key, "wheel %s %s\n", ws->v[lp->idx[i]].sha256,
+		    ws->v[lp->idx[i]].filename);
+	pcb_sha256_buf(key.data, key.len, kd);
+	if (cache_lookup(ctx->store, kd, &res) == 0) {
+		reused = true;
+		goto done;
+	}
+	if ((staging = staging_new(ctx->store, "deps", err)) == NULL ||
+	    (links = staging_new(ctx->store, "wheels", err)) == NULL) {
+		rc = PCB_EIO;
+		goto out;
+	}
+	install_opts(t, staging, &o, &purelib, &scripts, &headers, &interp);
+	for (size_t i = 0; i < lp->n; i++) {
+		struct wheel *w = &ws->v[lp->idx[i]];
+		struct pcb_wheel_install_result ir;
+		char *path = NULL;
+		if (cancelled(ctx)) {
+			rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
+			goto out;
+		}
+		if ((rc = wheel_ensure(ctx, w, &path, err)) != 0)
+			goto out;
+		/* The installer judges a wheel by its file name too: give it one. */
+		{
+			char *named = pcb_path_join(links, w->filename);
+			if (strchr(w->filename, '/') != NULL || symlink(path, named) != 0) {
+				rc = pcb_err_errno(err, errno, "linking %s", named);
+				free(named);
+				free(path);
+				goto out;
+			}
+			free(path);
+			path = named;
+		}
+		memset(&ir, 0, sizeof ir);
+		rc = pcb_wheel_install(path, &o, &ir, err);
+		free(path);
+		pcb_wheel_install_result_free(&ir);
+		if (rc != 0) {
+			pcb_err_prefix(err, "installing %s", w->filename);
+			goto out;
+		}
+	}
+	if ((rc = pack_staging(ctx, t, staging, lp->name, &res, err)) != 0)
+		goto out;
+	cache_store(ctx->store, kd, &res);
+done:
+	layer_add(out, lp->name, &res, reused);
+	for (size_t i = 0; i < lp->n; i++) {
+		struct wheel *w = &ws->v[lp->idx[i]];
+		pcb_strv_push_owned(&out->v[out->n - 1].contents, pcb_xasprintf("%s %s", w->name,
+		    w->version));
+		w->layer = out->v[out->n - 1].name;
+	}
+	log_info(ctx, "%s: %zu distribution%s, %s", lp->name, lp->n, lp->n == 1 ? "" : "s",
+	    reused ? "reused from the layer cache" : "packed");
+out:
+	if (staging != NULL)
+		(void)pcb_rm_rf(staging, NULL);
+	if (links != NULL)
+		(void)pcb_rm_rf(links, NULL);
+	free(staging);
+	free(links);
+	free(purelib);
+	free(scripts);
+	free(headers);
+	free(interp);
+	pcb_buf_free(&key);
+	return rc;
+}
+
+/* ---- venv source --------------------------------------------------------------------- */
+
+static uint16_t
+elf_machine_for(const char *arch)
+{
+	static const struct { const char *arch; uint16_t m; } tab[] = {
+		{ "x86_64", 62 }, { "aarch64", 183 }, { "armv7l", 40 }, { "i686", 3 },
+		{ "ppc64le", 21 }, { "s390x", 22 }, { "riscv64", 243 },
+	};
+	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+		if (strcmp(tab[i].arch, arch) == 0)
+			return tab[i].m;
+	return 0;
+}
+
+struct venv_scan {
+	const struct pcb_deps_target *t;
+	const char *site;
+	struct pcb_buf *bad;
+	size_t n_bad;
+	int depth;
+};
+
+/* Native modules that cannot load in the image: another CPU (ELF e_machine) or another
+ * CPython (the cpython-3XY tag in the file name). */
+static void
+venv_scan_dir(struct venv_scan *vs, const char *dir, const char *rel)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (vs->depth > 32 || (d = opendir(dir)) == NULL)
+		return;
+	vs->depth++;
+	while ((de = readdir(d)) != NULL) {
+		char *path, *r;
+		struct stat st;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		path = pcb_path_join(dir, de->d_name);
+		r = rel[0] ? pcb_xasprintf("%s/%s", rel, de->d_name) : pcb_xstrdup(de->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			venv_scan_dir(vs, path, r);
+		} else if (S_ISREG(st.st_mode) && (pcb_str_has_suffix(de->d_name, ".so") ||
+		    strstr(de->d_name, ".so.") != NULL)) {
+			unsigned char h[20];
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			const char *cp = strstr(de->d_name, ".cpython-");
+			char want[16];
+			snprintf(want, sizeof want, ".cpython-%d%d", vs->t->py.py_major,
+			    vs->t->py.py_minor);
+			if (fd >= 0 && read(fd, h, sizeof h) == (ssize_t)sizeof h &&
+			    memcmp(h, "\177ELF", 4) == 0) {
+				uint16_t m = h[5] == 1 ? (uint16_t)(h[18] | h[19] << 8) :
+				    (uint16_t)(h[18] << 8 | h[19]);
+				if (m != elf_machine_for(vs->t->py.arch)) {
+					(void)pcb_buf_appendf(vs->bad, "\n  - %s: machine code for another "
+					    "CPU (ELF machine %u; the image is %s)", r, m, vs->t->py.arch);
+					vs->n_bad++;
+				}
+			}
+			if (fd >= 0)
+				close(fd);
+			if (cp != NULL && !pcb_str_has_prefix(cp, want)) {
+				(void)pcb_buf_appendf(vs->bad, "\n  - %s: built for another CPython (the "
+				    "image has %d.%d)", r, vs->t->py.py_major, vs->t->py.py_minor);
+				vs->n_bad++;
+			}
+		}
+		free(path);
+		free(r);
+	}
+	vs->depth--;
+	closedir(d);
+}
+
+/* The site-packages folder of a venv: lib/python3.*\/site-packages, exactly one. */
+static int
+venv_site(const char *venv, const struct pcb_deps_target *t, char **site_out,
+    struct pcb_err *err)
+{
+	char *cfg = pcb_path_join(venv, "pyvenv.cfg"), *text = NULL, *site;
+	char want[32];
+	size_t len;
+	int rc;
+
+	*site_out = NULL;
+	if ((rc = pcb_read_file(cfg, 65536, &text, &len, err)) != 0) {
+		pcb_err_prefix(err, "--deps-from-venv %s is not a virtual environment", venv);
+		free(cfg);
+		return rc;
+	}
+	free(cfg);
+	/* "version = 3.11.7" (venv) or "version_info = 3.11.7.final.0" (virtualenv, uv). */
+	snprintf(want, sizeof want, "%d.%d", t->py.py_major, t->py.py_minor);
+	for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		char *eq = strchr(line, '=');
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		char *k = line, *v = eq + 1;
+		while (*k == ' ')
+			k++;
+		for (char *e = k + strlen(k); e > k && e[-1] == ' '; )
+			*--e = '\0';
+		while (*v == ' ')
+			v++;
+		if ((strcmp(k, "version") == 0 || strcmp(k, "version_info") == 0) &&
+		    !(pcb_str_has_prefix(v, want) && (v[strlen(want)] == '.' ||
+		    v[strlen(want)] == '\0' || isspace((unsigned char)v[strlen(want)])))) {
+			rc = pcb_err_set(err, PCB_EINVAL, "--deps-from-venv %s is a Python %.20s "
+			    "environment but the image has Python %s: make the venv with Python %s or "
+			    "pick a base image with Python %.5s", venv, v, want, want, v);
+			free(text);
+			return rc;
+		}
+	}
+	free(text);
+	site = pcb_xasprintf("%s/lib/python%s/site-packages", venv, want);
+	if (access(site, F_OK) != 0) {
+		rc = pcb_err_set(err, PCB_EINVAL, "--deps-from-venv %s has no lib/python%s/"
+		    "site-packages", venv, want);
+		free(site);
+		return rc;
+	}
+	*site_out = site;
+	return 0;
+}
+
+static bool
+venv_filter(void *ud, const char *relpath, bool is_dir)
+{
+	const char *base = strrchr(relpath, '/');
+	(void)ud;
+	base = base ? base + 1 : relpath;
+	if (is_dir && strcmp(base, "__pycache__") == 0)
+		return false;
+	return !pcb_str_has_suffix(base, ".pyc");
+}
+
+/* The venv's console scripts with the shebang pointing at the image's venv python. */
+static int
+venv_scripts(const char *venv, const char *staging, const struct pcb_deps_target *t,
+    struct pcb_err *err)
+{
+	char *bin = pcb_path_join(venv, "bin"), *dst = pcb_xasprintf("%s%s/bin", staging, t->venv);
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	if ((rc = pcb_mkdir_p(dst, 0755, err)) != 0 || (d = opendir(bin)) == NULL)
+		goto out;
+	while ((de = readdir(d)) != NULL) {
+		char *src = pcb_path_join(bin, de->d_name), *text = NULL, *nl, *out_text, *op;
+		struct stat st;
+		size_t len;
+		if (de->d_name[0] == '.' || pcb_str_has_prefix(de->d_name, "python") ||
+		    pcb_str_has_prefix(de->d_name, "activate") || lstat(src, &st) != 0 ||
+		    !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
+			free(src);
+			continue;
+		}
+		if (pcb_read_file(src, 1 << 20, &text, &len, NULL) == 0 && len > 2 &&
+		    text[0] == '#' && text[1] == '!' && (nl = memchr(text, '\n', len)) != NULL &&
+		    memmem(text, (size_t)(nl - text), "python", 6) != NULL) {
+			out_text = pcb_xasprintf("#!%s/bin/python%.*s", t->venv,
+			    (int)(len - (size_t)(nl - text)), nl);
+			op = pcb_path_join(dst, de->d_name);
+			rc = pcb_write_file_atomic(op, out_text, strlen(out_text), 0755, err);
+			free(op);
+			free(out_text);
+		}
+		free(text);
+		free(src);
+		if (rc != 0)
+			break;
+	}
+	closedir(d);
+out:
+	free(bin);
+	free(dst);
+	return rc;
+}
+
+static int
+venv_layers(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
+    const struct pcb_build_ctx *ctx, struct pcb_deps_result *out, struct pcb_err *err)
+{
+	struct pcb_buf bad;
+	struct venv_scan vs;
+	struct pcb_layer_list list;
+	struct pcb_layer_opts opts;
+	struct pcb_layer_result res;
+	struct progress_ud pu = { ctx, "deps:venv" };
+	char *site = NULL, *staging = NULL, *dst = NULL, descr[96];
+	int rc;
+
+	pcb_layer_list_init(&list);
+	pcb_buf_init(&bad, 64 * 1024);
+	if ((rc = venv_site(ds->venv, t, &site, err)) != 0)
+		goto out;
+	memset(&vs, 0, sizeof vs);
+	vs.t = t;
+	vs.site = site;
+	vs.bad = &bad;
+	venv_scan_dir(&vs, site, "");
+	if (vs.n_bad > 0) {
+		pcb_pytarget_describe(&t->py, descr);
+		rc = pcb_err_set(err, PCB_EINVAL, "--deps-from-venv %s holds %zu native module%s "
+		    "that cannot run in the image (%s):%s\nInstall the dependencies for the image's "
+		    "platform instead (a lock file or requirements.txt: the daemon fetches wheels for "
+		    "the target), or build for the venv's platform", ds->venv, vs.n_bad,
+		    vs.n_bad == 1 ? "" : "s", descr, bad.data);
+		goto out;
+	}
+	if ((staging = staging_new(ctx->store, "venv-copy", err)) == NULL) {
+		rc = PCB_EIO;
+		goto out;
+	}
+	if ((rc = venv_scripts(ds->venv, staging, t, err)) != 0)
+		goto out;
+	dst = pcb_xasprintf("%s/lib/python%d.%d/site-packages", t->venv + 1, t->py.py_major,
+	    t->py.py_minor);
+	if ((rc = pcb_layer_list_add(&list, site, "", dst, venv_filter, NULL, err)) != 0 ||
+	    (rc = pcb_layer_list_add(&list, staging, t->venv + 1, "", NULL, NULL,
+	    err)) != 0)
+		goto out;
+	pcb_layer_list_finish(&list);
+	memset(&opts, 0, sizeof opts);
+	memset(&res, 0, sizeof res);
+	opts.mtime = t->mtime;
+	opts.gzip_level = t->gzip_level;
+	opts.cancel = ctx->cancel;
+	opts.progress = on_progress;
+	opts.progress_ud = &pu;
+	if ((rc = pcb_layer_pack(ctx->store, &list, &opts, &res, err)) != 0) {
+		pcb_err_prefix(err, "packing the venv %s", ds->venv);
+		goto out;
+	}
+	layer_add(out, "deps:venv", &res, false);
+	pcb_strv_push(&out->v[out->n - 1].contents, ds->venv);
+out:
+	if (staging != NULL)
+		(void)pcb_rm_rf(staging, NULL);
+	free(staging);
+	free(site);
+	free(dst);
+	pcb_buf_free(&bad);
+	pcb_layer_list_free(&list);
+	return rc;
+}
+
+/* ---- the whole step ------------------------------------------------------------------ */
+
+static int
+choose_source(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
+    enum src *src, char **file, struct pcb_strv *reqs, struct pcb_err *err)
+{
+	const char *want = ds->source != NULL ? ds->source : (ds->venv ? "venv" : "auto");
+	bool any = strcmp(want, "auto") == 0;
+	int rc;
+
+	*src = SRC_NONE;
+	*file = NULL;
+	if (strcmp(want, "none") == 0)
+		return 0;
+	if (strcmp(want, "venv") == 0) {
+		*src = SRC_VENV;
+		*file = pcb_xstrdup(ds->venv);
+		return 0;
+	}
+	if (ds->lock_file != NULL && (any || strcmp(want, "lock") == 0)) {
+		*file = ctx_path(proj, ds->lock_file);
+		if (!file_exists(*file))
+			return pcb_err_set(err, PCB_EINVAL, "dependencies.lock_file %s: no such file",
+			    *file);
+		*src = SRC_LOCK;
+		return 0;
+	}
+	if (ds->requirements.n > 0 && (any || strcmp(want, "requirements") == 0)) {
+		for (size_t i = 0; i < ds->requirements.n; i++) {
+			char *p = ctx_path(proj, ds->requirements.v[i]);
+			if (!file_exists(p)) {
+				rc = pcb_err_set(err, PCB_EINVAL, "dependencies.requirements[%zu] %s: no such "
+				    "file", i, p);
+				free(p);
+				return rc;
+			}
+			pcb_strv_push_owned(reqs, p);
+		}
+		*src = SRC_REQ;
+		return 0;
+	}
+	if (any || strcmp(want, "lock") == 0) {
+		if ((*file = find_lock(proj->context)) != NULL) {
+			*src = SRC_LOCK;
+			return 0;
+		}
+		if (!any)
+			return pcb_err_set(err, PCB_EINVAL, "dependencies.source is 'lock' but %s has no "
+			    "pylock.toml, pylock.*.toml or uv.lock", proj->context);
+	}
+	if (any || strcmp(want, "requirements") == 0) {
+		char *p = pcb_path_join(proj->context, "requirements.txt");
+		if (file_exists(p)) {
+			pcb_strv_push_owned(reqs, p);
+			*src = SRC_REQ;
+			return 0;
+		}
+		free(p);
+		if (!any)
+			return pcb_err_set(err, PCB_EINVAL, "dependencies.source is 'requirements' but "
+			    "%s has no requirements.txt", proj->context);
+	}
+	/* [project].dependencies: checked by the caller (it needs the lines). */
+	*src = SRC_PROJECT;
+	return 0;
+}
+
+static json_object *
+packages_json(const struct wheels *ws)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < ws->n; i++) {
+		json_object *p = json_object_new_object();
+		json_object_object_add(p, "name", json_object_new_string(ws->v[i].name));
+		json_object_object_add(p, "version", json_object_new_string(ws->v[i].version));
+		json_object_object_add(p, "wheel", json_object_new_string(ws->v[i].filename));
+		json_object_object_add(p, "sha256", json_object_new_string(ws->v[i].sha256));
+		json_object_object_add(p, "layer", ws->v[i].layer ?
+		    json_object_new_string(ws->v[i].layer) : NULL);
+		json_object_array_add(a, p);
+	}
+	return a;
+}
+
+int
+pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
+    const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
+    struct pcb_deps_result *out, struct pcb_err *err)
+{
+	struct pcb_strv reqs, lines;
+	struct wheels ws;
+	struct pcb_lock lock;
+	struct layer_plan *lp = NULL;
+	size_t nlp = 0;
+	enum src src;
+	char *file = NULL, *tmpdir = NULL;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	memset(&ws, 0, sizeof ws);
+	memset(&lock, 0, sizeof lock);
+	pcb_strv_init(&reqs);
+	pcb_strv_init(&lines);
+	if ((rc = choose_source(ds, proj, &src, &file, &reqs, err)) != 0)
+		goto out;
+	if (src == SRC_PROJECT) {
+		rc = project_requirements(proj, ds, &lines, err);
+		if (rc == PCB_ENOENT) {
+			if (ds->source != NULL && strcmp(ds->source, "project") == 0) {
+				rc = pcb_err_set(err, PCB_EINVAL, "dependencies.source is 'project' but "
+				    "pyproject.toml declares no [project].dependencies");
+				goto out;
+			}
+			src = SRC_NONE;
+			rc = 0;
+		} else if (rc != 0) {
+			goto out;
+		}
+	}
+	out->info = json_object_new_object();
+	json_object_object_add(out->info, "source", json_object_new_string(src_name(src)));
+	json_object_object_add(out->info, "file", file ? json_object_new_string(file) : NULL);
+	if (src == SRC_NONE) {
+		json_object_object_add(out->info, "packages", json_object_new_array());
+		goto out;
+	}
+
+	if (src == SRC_VENV) {
+		if ((rc = venv_layer(t, ctx, out, err)) != 0 ||
+		    (rc = venv_layers(ds, t, ctx, out, err)) != 0)
+			goto out;
+		json_object_object_add(out->info, "packages", json_object_new_array());
+		goto out;
+	}
+
+	if (src == SRC_LOCK) {
+		struct pcb_lock_select sel = { &ds->extras, &ds->groups };
+		log_info(ctx, "dependencies from %s", file);
+		if ((rc = pcb_lock_load(file, &t->py, &sel, &lock, err)) != 0)
+			goto out;
+		for (size_t i = 0; i < lock.n; i++) {
+			struct wheel *w = wheels_add(&ws);
+			w->name = pcb_xstrdup(lock.v[i].name);
+			w->version = pcb_xstrdup(lock.v[i].version);
+			w->filename = pcb_xstrdup(lock.v[i].filename);
+			snprintf(w->sha256, sizeof w->sha256, "%s", lock.v[i].sha256);
+			w->url = pcb_xstrdup(lock.v[i].url);
+			w->path = pcb_xstrdup(lock.v[i].path);
+			w->size = lock.v[i].size;
+		}
+		/* The size decides the layer grouping: a wheel the lock gives no size for is
+		 * fetched now (it will be needed anyway unless its layer is cached). */
+		for (size_t i = 0; i < ws.n; i++) {
+			char *path = NULL;
+			if (ws.v[i].size > 0)
+				continue;
+			if ((rc = wheel_ensure(ctx, &ws.v[i], &path, err)) != 0)
+				goto out;
+			free(path);
+		}
+	} else {
+		if ((tmpdir = staging_new(ctx->store, "pip", err)) == NULL) {
+			rc = PCB_EIO;
+			goto out;
+		}
+		if (src == SRC_PROJECT) {
+			struct pcb_buf b;
+			char *rf = pcb_path_join(tmpdir, "requirements.txt");
+			pcb_buf_init(&b, 1 << 20);
+			for (size_t i = 0; i < lines.n; i++)
+				(void)pcb_buf_appendf(&b, "%s\n", lines.v[i]);
+			rc = pcb_write_file_atomic(rf, b.data ? b.data : "", b.len, 0600, err);
+			pcb_buf_free(&b);
+			pcb_strv_push_owned(&reqs, rf);
+			if (rc != 0)
+				goto out;
+			log_info(ctx, "dependencies from pyproject.toml [project].dependencies (%zu)",
+			    lines.n);
+		} else {
+			log_info(ctx, "dependencies from %s", reqs.v[0]);
+		}
+		if ((rc = pip_download(ds, t, ctx, &reqs, tmpdir, &ws, err)) != 0)
+			goto out;
+	}
+	if (ws.n > 0)
+		qsort(ws.v, ws.n, sizeof *ws.v, wheel_cmp);
+	for (size_t i = 1; i < ws.n; i++)
+		if (strcmp(ws.v[i].name, ws.v[i - 1].name) == 0) {
+			rc = pcb_err_set(err, PCB_EINVAL, "two wheels of %s (%s and %s): one version of "
+			    "each distribution can be installed", ws.v[i].name, ws.v[i - 1].filename,
+			    ws.v[i].filename);
+			goto out;
+		}
+	if ((rc = guard(&ws, t, err)) != 0)
+		goto out;
+	if (ws.n == 0) {
+		json_object_object_add(out->info, "packages", json_object_new_array());
+		goto out;
+	}
+	if ((rc = venv_layer(t, ctx, out, err)) != 0)
+		goto out;
+	plan_layers(&ws, &lp, &nlp);
+	for (size_t i = 0; i < nlp; i++) {
+		if (cancelled(ctx)) {
+			rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
+			goto out;
+		}
+		if ((rc = deps_layer(t, ctx, &ws, &lp[i], out, err)) != 0)
+			goto out;
+	}
+	json_object_object_add(out->info, "packages", packages_json(&ws));
+out:
+	if (tmpdir != NULL)
+		(void)pcb_rm_rf(tmpdir, NULL);
+	free(tmpdir);
+	free(file);
+	layer_plans_free(lp, nlp);
+	wheels_free(&ws);
+	pcb_lock_free(&lock);
+	pcb_strv_free(&reqs);
+	pcb_strv_free(&lines);
+	if (rc != 0)
+		pcb_deps_result_free(out);
+	return rc;
+}

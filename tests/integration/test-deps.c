@@ -1,0 +1,620 @@
+/* test-deps.c — images of a real Flask app with its dependencies, end to end: wheels re-made
+ * from this machine's installed Flask family (MarkupSafe with its C extension) served by a
+ * loopback PEP 503 index, a base image made by `pcb base create --from-host` and pushed to a
+ * loopback docker-registry, a real pycontainerd building from requirements.txt (pip download
+ * for the target), from a pylock.toml (wheels fetched and verified by the daemon) and from a
+ * venv; the images unpacked by umoci and run by runc, their HTTP endpoint answering on
+ * loopback. Then the layer properties: one changed dependency changes one layer, changed app
+ * code changes only the app layer, the platform guard refuses wheels for another CPU, and
+ * hostile wheels fail cleanly. */
+#include <check.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "ocicheck.h"
+#include "regfix.h"
+#include "testutil.h"
+#include "util.h"
+#include "wheelfix.h"
+
+/* Suite-wide, made once by the unchecked fixture (forked tests inherit them). */
+static char *top;                 /* temp dir of the suite */
+static char *wheels;              /* the Flask family's wheels, served by idx */
+static struct pcb_test_wheelidx idx;
+static struct pcb_test_daemon dmn;
+static struct pcb_test_registry reg;
+static char *base_ref;            /* the base image in the registry */
+static bool ready;                /* the fixture got everything it needs */
+static char *setup_error;         /* why it did not, when it should have */
+static bool can_run;              /* root, umoci and runc: images can be run */
+
+static char *
+pcb_bin(void)
+{
+	return pcb_path_join(pcb_test_build_dir(), "pcb");
+}
+
+static void
+suite_setup(void)
+{
+	char *pcb, *out = NULL;
+	int rc;
+
+	if (access("/usr/bin/python3", X_OK) != 0 || !pcb_test_have("docker-registry"))
+		return;
+	top = pcb_test_tmpdir();
+	wheels = pcb_path_join(top, "wheels");
+	pcb_test_wheels_make(wheels, PCB_TEST_FLASK_DISTS);
+	pcb_test_wheelidx_start(&idx, wheels);
+	pcb_test_daemon_start(&dmn, NULL, NULL);
+	pcb_test_registry_start(&reg, PCB_TEST_REGISTRY_PLAIN);
+	pcb = pcb_bin();
+	rc = pcb_test_runf(&out, "SOURCE_DATE_EPOCH=1700000000 %s -H %s base create --from-host "
+	    "--python /usr/bin/python3 -t testpy:3.11 -q 2>&1", pcb, dmn.host);
+	if (rc != 0) {
+		setup_error = pcb_xasprintf("pcb base create failed: %s", out);
+		goto out;
+	}
+	free(out);
+	out = NULL;
+	base_ref = pcb_xasprintf("%s/lib/python:3.11", reg.host);
+	rc = pcb_test_runf(&out, "%s -H %s push testpy:3.11 %s -q 2>&1", pcb, dmn.host, base_ref);
+	if (rc != 0) {
+		setup_error = pcb_xasprintf("pcb push of the base failed: %s", out);
+		goto out;
+	}
+	ready = true;
+	can_run = getuid() == 0 && pcb_test_have("umoci") && pcb_test_have("runc") &&
+	    pcb_test_have("curl");
+out:
+	free(out);
+	free(pcb);
+}
+
+static void
+suite_teardown(void)
+{
+	if (top == NULL)
+		return;
+	pcb_test_daemon_stop(&dmn);
+	pcb_test_daemon_free(&dmn, true);
+	pcb_test_wheelidx_stop(&idx);
+	pcb_test_registry_stop(&reg);
+	pcb_test_rmtree(top);
+	free(top);
+	free(wheels);
+	free(base_ref);
+}
+
+/* A copy of the Flask fixture in a fresh folder; returns the folder. */
+static char *
+fixture_copy(const char *dir)
+{
+	char *dst = pcb_path_join(dir, "flaskapp"), *out = NULL;
+	int rc = pcb_test_runf(&out, "cp -r '%s/tests/fixtures/flaskapp' '%s' 2>&1",
+	    pcb_test_source_dir(), dst);
+	ck_assert_msg(rc == 0, "cp: %s", out);
+	free(out);
+	return dst;
+}
+
+/* `pcb build CONTEXT --json ARGS`: the final build resource. *ok_out: exit status 0.
+ * stderr (progress and errors) goes to *err_out when given. */
+static json_object *
+build(const char *dir, const char *context, const char *args, bool *ok_out, char **err_out)
+{
+	char *pcb = pcb_bin(), *out = NULL, *errf = pcb_path_join(dir, "pcb.err");
+	json_object *j;
+	int rc;
+
+	rc = pcb_test_runf(&out, "SOURCE_DATE_EPOCH=1700000000 %s -H %s build '%s' --json %s "
+	    "2>'%s'", pcb, dmn.host, context, args, errf);
+	j = json_tokener_parse(out);
+	ck_assert_msg(j != NULL, "pcb build printed no JSON (exit %d): %s / %s", rc, out,
+	    pcb_test_read(errf, NULL));
+	*ok_out = rc == 0;
+	if (err_out != NULL)
+		*err_out = pcb_test_read(errf, NULL);
+	free(out);
+	free(errf);
+	free(pcb);
+	return j;
+}
+
+static json_object *
+build_ok(const char *dir, const char *context, const char *args)
+{
+	bool ok;
+	char *err = NULL;
+	json_object *j = build(dir, context, args, &ok, &err);
+
+	ck_assert_msg(ok, "pcb build %s failed: %s\n%s", args, err, pcb_json_str(j));
+	free(err);
+	return j;
+}
+
+static const char *
+jstr(json_object *j, const char *path)
+{
+	json_object *v = pcb_test_jget(j, path);
+	return v != NULL ? json_object_get_string(v) : NULL;
+}
+
+/* The result's layers whose name starts with prefix, as "name digest" lines. */
+static void
+layers_named(json_object *job, const char *prefix, struct pcb_strv *out)
+{
+	json_object *ls = pcb_test_jget(job, "result.layers");
+
+	ck_assert_ptr_nonnull(ls);
+	for (size_t i = 0; i < json_object_array_length(ls); i++) {
+		json_object *l = json_object_array_get_idx(ls, i);
+		const char *name = json_object_get_string(json_object_object_get(l, "name"));
+		if (pcb_str_has_prefix(name, prefix))
+			pcb_strv_push_owned(out, pcb_xasprintf("%s %s", name,
+			    json_object_get_string(json_object_object_get(l, "digest"))));
+	}
+}
+
+/* Unpacks layout:tag with umoci, then runs it with runc on the host network (no network
+ * namespace) with every "5000" argument turned into port, or with args (a JSON array)
+ * instead of the image's. With port: polls http://127.0.0.1:port/path until it answers
+ * (60 s deadline) and returns the body; else runs to completion and returns the output. */
+static char *
+run_image(const char *dir, const char *layout, const char *tag, const char *args, int port,
+    const char *path)
+{
+	static int n;
+	char *bundle = pcb_xasprintf("%s/bundle%d", dir, ++n), *out = NULL, *id, *log;
+	char *result = NULL;
+	int rc;
+	pid_t pid;
+
+	rc = pcb_test_runf(&out, "umoci unpack --image '%s:%s' '%s' 2>&1", layout, tag, bundle);
+	ck_assert_msg(rc == 0, "umoci unpack: %s", out);
+	free(out);
+	out = NULL;
+	pcb_test_write(dir, "edit-config.py",
+	    "import json, sys\n"
+	    "p, port, args = sys.argv[1], sys.argv[2], sys.argv[3]\n"
+	    "c = json.load(open(p))\n"
+	    "c['process']['terminal'] = False\n"
+	    "if args:\n"
+	    "    c['process']['args'] = json.loads(args)\n"
+	    "else:\n"
+	    "    c['process']['args'] = [port if a == '5000' else a for a in c['process']['args']]\n"
+	    "c['linux']['namespaces'] = [x for x in c['linux']['namespaces'] if x['type'] != 'network']\n"
+	    "json.dump(c, open(p, 'w'))\n", 0644);
+	rc = pcb_test_runf(&out, "/usr/bin/python3 '%s/edit-config.py' '%s/config.json' '%d' '%s' "
+	    "2>&1", dir, bundle, port, args != NULL ? args : "");
+	ck_assert_msg(rc == 0, "editing config.json: %s", out);
+	free(out);
+	out = NULL;
+	id = pcb_xasprintf("pcbtest-%d-%d", (int)getpid(), n);
+	log = pcb_xasprintf("%s.log", bundle);
+	if (port == 0) {
+		rc = pcb_test_runf(&out, "runc run --bundle '%s' '%s' 2>&1 </dev/null", bundle, id);
+		ck_assert_msg(rc == 0, "runc run (exit %d): %s", rc, out);
+		result = out;
+		goto done;
+	}
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		char *cmd = pcb_xasprintf("exec runc run --bundle '%s' '%s' >'%s' 2>&1 </dev/null",
+		    bundle, id, log);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	{
+		int64_t deadline = pcb_monotonic_ms() + 60000;
+		for (;;) {
+			int st;
+			char *body = NULL;
+			rc = pcb_test_runf(&body, "curl -sf --max-time 5 http://127.0.0.1:%d%s", port,
+			    path);
+			if (rc == 0) {
+				result = body;
+				break;
+			}
+			free(body);
+			if (waitpid(pid, &st, WNOHANG) == pid) {
+				pid = -1;
+				break;
+			}
+			if (pcb_monotonic_ms() > deadline)
+				break;
+			nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+		}
+	}
+	(void)pcb_test_runf(NULL, "runc kill '%s' KILL >/dev/null 2>&1", id);
+	if (pid > 0)
+		(void)waitpid(pid, NULL, 0);
+	(void)pcb_test_runf(NULL, "runc delete -f '%s' >/dev/null 2>&1", id);
+	ck_assert_msg(result != NULL, "the app in the image never answered on port %d: %s", port,
+	    pcb_test_read(log, NULL));
+done:
+	free(bundle);
+	free(id);
+	free(log);
+	return result;
+}
+
+/* The Flask fixture from requirements.txt (pip download for the target from the loopback
+ * index), on a base from the registry: runs, answers HTTP with MarkupSafe's C speedups
+ * loaded, and a dependency's console script runs in the image. */
+START_TEST(flask_from_requirements_runs)
+{
+	char *dir, *app, *layout, *args, *body;
+	json_object *job, *pkgs;
+	struct pcb_strv deps;
+	bool have_markupsafe = false;
+	int port;
+
+	if (!ready) {
+		/* No docker-registry or python3 on this machine: nothing to run against. */
+		ck_assert_msg(setup_error == NULL, "suite setup: %s", setup_error);
+		return;
+	}
+	dir = pcb_test_tmpdir();
+	app = fixture_copy(dir);
+	layout = pcb_path_join(dir, "layout");
+	args = pcb_xasprintf("--base-image %s --requirements '%s/requirements.txt' --index-url %s "
+	    "--output '%s' -t flaskapp:1", base_ref, app, idx.simple, layout);
+	job = build_ok(dir, app, args);
+	ck_assert_str_eq(jstr(job, "result.dependencies.source"), "requirements");
+	pkgs = pcb_test_jget(job, "result.dependencies.packages");
+	ck_assert_int_ge(json_object_array_length(pkgs), 6);
+	for (size_t i = 0; i < json_object_array_length(pkgs); i++) {
+		json_object *p = json_object_array_get_idx(pkgs, i);
+		const char *name = json_object_get_string(json_object_object_get(p, "name"));
+		if (strcmp(name, "markupsafe") == 0) {
+			have_markupsafe = true;
+			ck_assert_msg(strstr(json_object_get_string(json_object_object_get(p, "wheel")),
+			    "cp311") != NULL, "%s", pcb_json_str(p));
+		}
+		ck_assert_ptr_nonnull(json_object_get_string(json_object_object_get(p, "layer")));
+	}
+	ck_assert(have_markupsafe);
+	pcb_strv_init(&deps);
+	layers_named(job, "deps:", &deps);
+	ck_assert_int_ge(deps.n, 1);
+	pcb_strv_free(&deps);
+	ck_assert_str_eq(jstr(job, "result.layers.0.name"), "base");
+	{
+		json_object *cfg = NULL;
+		char *md = pcb_test_check_layout(layout, "1", &cfg);
+		const char *env = pcb_json_str(pcb_test_jget(cfg, "config.Env"));
+		ck_assert_str_eq(md, jstr(job, "result.manifest.digest"));
+		/* The venv comes first on PATH, the base's PATH stays behind it. */
+		ck_assert_msg(strstr(env, "\"PATH=/opt/venv/bin:/usr/local/sbin:") != NULL &&
+		    strstr(env, "\"VIRTUAL_ENV=/opt/venv\"") != NULL, "%s", env);
+		free(md);
+		json_object_put(cfg);
+	}
+
+	if (can_run) {
+		port = pcb_test_free_port();
+		body = run_image(dir, layout, "1", NULL, port, "/");
+		ck_assert_msg(strstr(body, "\"app\":\"flaskapp\"") != NULL ||
+		    strstr(body, "\"app\": \"flaskapp\"") != NULL, "%s", body);
+		ck_assert_msg(strstr(body, "\"markupsafe_speedups\":true") != NULL ||
+		    strstr(body, "\"markupsafe_speedups\": true") != NULL, "%s", body);
+		free(body);
+		body = run_image(dir, layout, "1", "[\"flask\", \"--version\"]", 0, NULL);
+		ck_assert_msg(strstr(body, "Flask") != NULL && strstr(body, "Python 3.11") != NULL,
+		    "%s", body);
+		free(body);
+	}
+	json_object_put(job);
+	free(args);
+	free(layout);
+	free(app);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* From a pylock.toml: the daemon fetches each wheel from its URL and checks its hash; a
+ * second build reuses every dependency layer and fetches nothing; a new version of one
+ * dependency changes exactly one dependency layer; a change to the app's code changes only
+ * the app layer. */
+START_TEST(pylock_layers_reuse)
+{
+	char *dir, *app, *lock, *args, *v2, *v2dir, *body, *layout;
+	struct pcb_test_wheelidx idx2;
+	json_object *j1, *j2, *j3, *j4;
+	struct pcb_strv l1, l2, l3, l4;
+	int gets, diff;
+
+	if (!ready) {
+		/* No docker-registry or python3 on this machine: nothing to run against. */
+		ck_assert_msg(setup_error == NULL, "suite setup: %s", setup_error);
+		return;
+	}
+	dir = pcb_test_tmpdir();
+	app = fixture_copy(dir);
+	lock = pcb_path_join(app, "pylock.toml");
+	pcb_test_wheels_pylock(wheels, idx.url, lock, NULL);
+	layout = pcb_path_join(dir, "layout");
+	args = pcb_xasprintf("--base-image testpy:3.11 --output '%s' -t flaskapp:lock", layout);
+	j1 = build_ok(dir, app, args);
+	ck_assert_str_eq(jstr(j1, "result.dependencies.source"), "lock");
+	gets = pcb_test_wheelidx_count(&idx, "GET", "/files/");
+	ck_assert_int_ge(gets, 1);
+
+	j2 = build_ok(dir, app, args);
+	ck_assert_str_eq(jstr(j1, "result.manifest.digest"), jstr(j2, "result.manifest.digest"));
+	ck_assert_int_eq(pcb_test_wheelidx_count(&idx, "GET", "/files/"), gets);
+	{
+		json_object *ls = pcb_test_jget(j2, "result.layers");
+		for (size_t i = 0; i < json_object_array_length(ls); i++) {
+			json_object *l = json_object_array_get_idx(ls, i);
+			const char *name = json_object_get_string(json_object_object_get(l, "name"));
+			if (pcb_str_has_prefix(name, "deps:"))
+				ck_assert_msg(json_object_get_boolean(json_object_object_get(l, "reused")),
+				    "%s not reused", name);
+		}
+	}
+
+	/* itsdangerous → 9.9.9 (same code, another version) in a second index holding the
+	 * same wheels otherwise: one layer changes. */
+	{
+		char *old = pcb_test_wheels_find(wheels, "itsdangerous"), *out = NULL;
+		ck_assert_ptr_nonnull(old);
+		v2dir = pcb_path_join(dir, "wheels2");
+		ck_assert_int_eq(pcb_test_runf(&out, "cp -r '%s' '%s' && rm '%s/%s'", wheels, v2dir,
+		    v2dir, strrchr(old, '/') + 1), 0);
+		free(out);
+		v2 = pcb_test_wheels_variant(old, v2dir, "9.9.9");
+		free(old);
+		pcb_test_wheelidx_start(&idx2, v2dir);
+	}
+	pcb_test_wheels_pylock(v2dir, idx2.url, lock, NULL);
+	j3 = build_ok(dir, app, args);
+	pcb_test_wheelidx_stop(&idx2);
+	pcb_strv_init(&l1);
+	pcb_strv_init(&l3);
+	layers_named(j1, "deps:", &l1);
+	layers_named(j3, "deps:", &l3);
+	ck_assert_int_eq(l1.n, l3.n);
+	diff = 0;
+	for (size_t i = 0; i < l1.n; i++)
+		diff += strcmp(l1.v[i], l3.v[i]) != 0;
+	ck_assert_msg(diff == 1, "%d dependency layers changed", diff);
+	ck_assert_msg(strstr(pcb_json_str(pcb_test_jget(j3, "result.dependencies.packages")),
+	    "9.9.9") != NULL, "%s", pcb_json_str(pcb_test_jget(j3, "result")));
+
+	/* App code only: every non-app layer stays. */
+	pcb_test_write(app, "flaskapp/extra.py", "X = 1\n", 0644);
+	j4 = build_ok(dir, app, args);
+	pcb_strv_init(&l2);
+	pcb_strv_init(&l4);
+	layers_named(j3, "", &l2);
+	layers_named(j4, "", &l4);
+	ck_assert_int_eq(l2.n, l4.n);
+	for (size_t i = 0; i < l2.n; i++) {
+		if (pcb_str_has_prefix(l2.v[i], "app "))
+			ck_assert_str_ne(l2.v[i], l4.v[i]);
+		else
+			ck_assert_str_eq(l2.v[i], l4.v[i]);
+	}
+	if (can_run) {
+		int port = pcb_test_free_port();
+		body = run_image(dir, layout, "lock", NULL, port, "/escape");
+		ck_assert_msg(strstr(body, "&lt;b&gt;") != NULL, "%s", body);
+		free(body);
+	}
+	pcb_strv_free(&l1);
+	pcb_strv_free(&l2);
+	pcb_strv_free(&l3);
+	pcb_strv_free(&l4);
+	json_object_put(j1);
+	json_object_put(j2);
+	json_object_put(j3);
+	json_object_put(j4);
+	free(v2);
+	free(v2dir);
+	free(args);
+	free(layout);
+	free(lock);
+	free(app);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* --deps-from-venv: a venv made with the host's Python and the same wheels, copied as
+ * installed; the image runs the app. */
+START_TEST(flask_from_venv_runs)
+{
+	char *dir, *app, *venv, *out = NULL, *args, *layout, *body;
+	json_object *job;
+	int rc;
+
+	if (!ready) {
+		/* No docker-registry or python3 on this machine: nothing to run against. */
+		ck_assert_msg(setup_error == NULL, "suite setup: %s", setup_error);
+		return;
+	}
+	dir = pcb_test_tmpdir();
+	app = fixture_copy(dir);
+	venv = pcb_path_join(dir, "venv");
+	rc = pcb_test_runf(&out, "/usr/bin/python3 -m venv '%s' 2>&1 && '%s/bin/pip' install -q "
+	    "--no-index --find-links '%s' flask 2>&1", venv, venv, wheels);
+	if (rc != 0) {
+		/* python3-venv missing: nothing to copy from. */
+		fprintf(stderr, "test-deps: no venv (%s), skipped\n", out);
+		free(out);
+		goto out;
+	}
+	free(out);
+	layout = pcb_path_join(dir, "layout");
+	args = pcb_xasprintf("--base-image testpy:3.11 --deps-from-venv '%s' --output '%s' "
+	    "-t flaskapp:venv", venv, layout);
+	job = build_ok(dir, app, args);
+	ck_assert_str_eq(jstr(job, "result.dependencies.source"), "venv");
+	if (can_run) {
+		int port = pcb_test_free_port();
+		body = run_image(dir, layout, "venv", NULL, port, "/");
+		ck_assert_msg(strstr(body, "flaskapp") != NULL, "%s", body);
+		free(body);
+		body = run_image(dir, layout, "venv", "[\"flask\", \"--version\"]", 0, NULL);
+		ck_assert_msg(strstr(body, "Flask") != NULL, "%s", body);
+		free(body);
+	}
+	json_object_put(job);
+	free(args);
+	free(layout);
+out:
+	free(venv);
+	free(app);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* linux/arm64 with a lock holding MarkupSafe's x86_64-only wheel: refused, naming it. */
+START_TEST(arm64_native_wheel_refused)
+{
+	char *dir, *app, *lock, *err = NULL;
+	json_object *job;
+	bool ok;
+
+	if (!ready) {
+		/* No docker-registry or python3 on this machine: nothing to run against. */
+		ck_assert_msg(setup_error == NULL, "suite setup: %s", setup_error);
+		return;
+	}
+	dir = pcb_test_tmpdir();
+	app = fixture_copy(dir);
+	lock = pcb_path_join(app, "pylock.toml");
+	pcb_test_wheels_pylock(wheels, idx.url, lock, NULL);
+	job = build(dir, app, "--platform linux/arm64 --base-image scratch "
+	    "--entrypoint 'python -m flaskapp' --python /usr/local/bin/python3.11", &ok, &err);
+	ck_assert(!ok);
+	ck_assert_str_eq(jstr(job, "state"), "failed");
+	ck_assert_msg(strstr(jstr(job, "error.message"), "markupsafe") != NULL &&
+	    strstr(jstr(job, "error.message"), "aarch64") != NULL, "%s",
+	    jstr(job, "error.message"));
+	/* Only the native one: the pure wheels fit any CPU. */
+	ck_assert_msg(strstr(jstr(job, "error.message"), "flask ") == NULL, "%s",
+	    jstr(job, "error.message"));
+	json_object_put(job);
+	free(err);
+	free(lock);
+	free(app);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* Every blob file in the daemon's store still hashes to its name. */
+static void
+store_intact(void)
+{
+	char *out = NULL;
+	int rc = pcb_test_runf(&out, "cd '%s/blobs/sha256' && for f in *; do "
+	    "[ \"$(sha256sum \"$f\" | cut -d' ' -f1)\" = \"$f\" ] || echo \"BAD $f\"; done",
+	    dmn.state);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(strstr(out, "BAD") == NULL, "%s", out);
+	free(out);
+}
+
+/* A lock whose wheel is hostile or does not match its hash: the build fails, saying why,
+ * and the store keeps only verified blobs. */
+START_TEST(hostile_wheels_fail_cleanly)
+{
+	static const struct { const char *kind, *expect; } cases[] = {
+		{ "zipslip", ".." }, { "absolute", "absolute" }, { "badhash", "hash" },
+		{ "corrupt", "evil" }, { "duplicate", "twice" },
+	};
+	char *dir, *app, *evil_dir, *lock;
+
+	if (!ready) {
+		/* No docker-registry or python3 on this machine: nothing to run against. */
+		ck_assert_msg(setup_error == NULL, "suite setup: %s", setup_error);
+		return;
+	}
+	dir = pcb_test_tmpdir();
+	app = fixture_copy(dir);
+	evil_dir = pcb_path_join(dir, "evil");
+	lock = pcb_path_join(app, "pylock.toml");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct pcb_test_wheelidx eidx;
+		char *w, *err = NULL;
+		json_object *job;
+		bool ok;
+
+		pcb_test_rmtree(evil_dir);
+		pcb_test_mkdir(dir, "evil");
+		w = pcb_test_wheels_evil(evil_dir, cases[i].kind);
+		pcb_test_wheelidx_start(&eidx, evil_dir);
+		pcb_test_wheels_pylock(evil_dir, eidx.url, lock, NULL);
+		job = build(dir, app, "--base-image testpy:3.11", &ok, &err);
+		ck_assert_msg(!ok, "%s: the build succeeded", cases[i].kind);
+		ck_assert_msg(strstr(jstr(job, "error.message"), cases[i].expect) != NULL,
+		    "%s: %s", cases[i].kind, jstr(job, "error.message"));
+		json_object_put(job);
+		free(err);
+		free(w);
+		pcb_test_wheelidx_stop(&eidx);
+	}
+
+	/* A wheel whose bytes are not what the lock says. */
+	{
+		char *text, *bad, *p, *err = NULL;
+		json_object *job;
+		bool ok;
+		pcb_test_wheels_pylock(wheels, idx.url, lock, NULL);
+		text = pcb_test_read(lock, NULL);
+		p = strstr(text, "sha256 = \"");
+		ck_assert_ptr_nonnull(p);
+		p += 10;
+		*p = *p == '0' ? '1' : '0';
+		bad = text;
+		pcb_test_write(app, "pylock.toml", bad, 0644);
+		free(text);
+		job = build(dir, app, "--base-image testpy:3.11", &ok, &err);
+		ck_assert(!ok);
+		ck_assert_msg(strstr(jstr(job, "error.message"), "sha256") != NULL ||
+		    strstr(jstr(job, "error.message"), "digest") != NULL, "%s",
+		    jstr(job, "error.message"));
+		json_object_put(job);
+		free(err);
+	}
+	store_intact();
+	free(lock);
+	free(evil_dir);
+	free(app);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("deps");
+	TCase *tc = tcase_create("deps");
+
+	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, flask_from_requirements_runs);
+	tcase_add_test(tc, pylock_layers_reuse);
+	tcase_add_test(tc, flask_from_venv_runs);
+	tcase_add_test(tc, arm64_native_wheel_refused);
+	tcase_add_test(tc, hostile_wheels_fail_cleanly);
+	suite_add_tcase(s, tc);
+	return pcb_test_run_suite(s);
+}
