@@ -548,7 +548,8 @@ zip_open(struct zip *z, uint64_t max_files, struct pcb_err *err)
 	unsigned char *tail = NULL, *cd = NULL;
 	size_t tlen, epos = 0;
 	bool found = false;
-	uint64_t count, cd_size, cd_off;
+	uint64_t count, cd_size, cd_off, eocd_off;
+	unsigned char loc[20];
 	int rc;
 
 	if (z->size < ZIP_EOCD_SIZE) {
@@ -581,10 +582,13 @@ zip_open(struct zip *z, uint64_t max_files, struct pcb_err *err)
 	count = le16(tail + epos + 10);
 	cd_size = le32(tail + epos + 12);
 	cd_off = le32(tail + epos + 16);
-	if (epos >= 20 && le32(tail + epos - 20) == 0x07064b50) {
+	eocd_off = z->size - tlen + epos;
+	if (eocd_off >= 20 && (rc = zread(z, eocd_off - 20, loc, sizeof(loc), err)) < 0)
+		goto out;
+	if (eocd_off >= 20 && le32(loc) == 0x07064b50) {
 		/* ZIP64 locator just before the EOCD: the real numbers are in the ZIP64 record. */
 		unsigned char r[56];
-		uint64_t roff = le64(tail + epos - 20 + 8);
+		uint64_t roff = le64(loc + 8);
 		if ((rc = zread(z, roff, r, sizeof(r), err)) < 0)
 			goto out;
 		if (le32(r) != 0x06064b50) {
@@ -1830,7 +1834,9 @@ pcb_wheel_install(const char *wheel_path, const struct pcb_wheel_install_opts *o
 	}
 	for (size_t i = 0; i < in.rs.n; i++)
 		if (!in.rs.v[i].seen && strcmp(in.rs.v[i].path, tmp) != 0 &&
-		    !is_signature(&in, in.rs.v[i].path)) {
+		    !is_signature(&in, in.rs.v[i].path) &&
+		    !(pcb_str_has_suffix(in.rs.v[i].path, "/") && in.rs.v[i].hash[0] == '\0')) {
+			/* (a directory row without a hash is harmless: some tools write them) */
 			rc = pcb_err_set(err, PCB_EINVAL, "%s: RECORD lists \"%s\", which is not in the "
 			    "wheel", in.z.label, in.rs.v[i].path);
 			goto out;
