@@ -33,6 +33,9 @@
 #define CA_BLOB_MAX ((size_t)8 << 20)
 #define MAX_WORKERS 4
 #define MAX_BLOBS 1024
+/* A blob fetched by digest alone (no descriptor) may be at most this big. */
+#define FETCH_BLOB_MAX ((uint64_t)64 << 30)
+#define SIZE_UNKNOWN UINT64_MAX
 #define MOUNT_TRIES 3
 #define BACKOFF_BASE_MS 200
 #define BACKOFF_CAP_MS 10000
@@ -69,7 +72,7 @@ struct pcb_registry {
 /* What one HTTP exchange brought back. */
 struct resp {
 	long status;
-	char *location, *dcd, *content_type, *retry_after, *content_range;
+	char *location, *dcd, *content_type, *retry_after, *content_range, *content_length;
 	char *www_bearer, *www_basic;
 	struct pcb_buf body;        /* non-2xx bodies, or 2xx when no sink */
 	bool too_big;
@@ -561,6 +564,7 @@ resp_reset(struct resp *s, size_t body_max)
 	free(s->content_type);
 	free(s->retry_after);
 	free(s->content_range);
+	free(s->content_length);
 	free(s->www_bearer);
 	free(s->www_basic);
 	pcb_buf_free(&s->body);
@@ -617,6 +621,8 @@ on_header(char *p, size_t size, size_t n, void *ud)
 		slot = &s->retry_after;
 	else if (IS("content-range"))
 		slot = &s->content_range;
+	else if (IS("content-length"))
+		slot = &s->content_length;
 	else if (IS("www-authenticate")) {
 		if ((size_t)(p + len - v) >= 6 && strncasecmp(v, "bearer", 6) == 0)
 			slot = &s->www_bearer;
@@ -725,6 +731,9 @@ exchange(struct pcb_registry *r, CURL *c, const struct req *q, const char *auth_
 		curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
 	} else if (strcmp(q->method, "HEAD") == 0) {
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+		/* Registries on object storage redirect blob HEADs as they do GETs. */
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
 	} else if (q->fd >= 0) {
 		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
@@ -1247,7 +1256,7 @@ pick_platform(json_object *index, const struct pcb_platform *p)
 struct blob_job {
 	const char *digest;
 	const char *media_type;
-	uint64_t size;
+	uint64_t size;              /* SIZE_UNKNOWN: asked with a HEAD first (fetch by digest) */
 };
 
 struct dl {
@@ -1296,14 +1305,63 @@ progress(struct pcb_registry *r, enum pcb_xfer_kind k, const char *digest, uint6
 		r->o.progress(r->o.progress_ud, k, digest, done, total);
 }
 
+/* The size of a blob known by digest only, from a HEAD (which also tells whether the
+ * repository has it at all: 404 is PCB_ENOENT). */
+static int
+blob_size(struct pcb_registry *r, CURL *c, const char *repo, const char *digest,
+    const char *scope, const char *step, uint64_t *size_out, struct pcb_err *err)
+{
+	struct resp s;
+	struct req q;
+	char *path = pcb_xasprintf("/v2/%s/blobs/%s", repo, digest), *end = NULL;
+	unsigned long long n = 0;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	memset(&q, 0, sizeof q);
+	q.method = "HEAD";
+	q.url = url_for(r, path);
+	q.scope = scope;
+	q.fd = -1;
+	if ((rc = request(r, c, &q, &s, err)) != 0) {
+		pcb_err_prefix(err, "%s", step);
+		goto out;
+	}
+	if (s.status != 200) {
+		rc = http_error(r, &s, step, repo, false, err);
+		goto out;
+	}
+	errno = 0;
+	if (s.content_length != NULL)
+		n = strtoull(s.content_length, &end, 10);
+	if (s.content_length == NULL || end == s.content_length || *end != '\0' || errno != 0) {
+		rc = pcb_err_set(err, PCB_EIO, "%s: the registry did not say the blob's size "
+		    "(no Content-Length)", step);
+		goto out;
+	}
+	if ((uint64_t)n > FETCH_BLOB_MAX) {
+		rc = pcb_err_set(err, PCB_ETOOBIG, "%s: the registry says the blob has %llu bytes, "
+		    "more than the %llu allowed", step, n, (unsigned long long)FETCH_BLOB_MAX);
+		goto out;
+	}
+	*size_out = (uint64_t)n;
+out:
+	resp_free(&s);
+	free(q.url);
+	free(path);
+	return rc;
+}
+
 static int
 fetch_blob(struct pcb_registry *r, CURL *c, struct pcb_store *store, const char *repo,
-    const struct blob_job *b, struct pcb_err *err)
+    const struct blob_job *job, struct pcb_err *err)
 {
 	struct dl d;
 	struct resp s;
 	struct req q;
 	struct retry rt = { 0, 0 };
+	struct blob_job jb = *job, *b = &jb;
+	uint64_t have = 0;
 	char *scope = pcb_xasprintf("repository:%s:pull", repo), *path = NULL, step[512], sd[32];
 	int rc;
 
@@ -1312,11 +1370,14 @@ fetch_blob(struct pcb_registry *r, CURL *c, struct pcb_store *store, const char 
 	memset(&q, 0, sizeof q);
 	short_digest(b->digest, sd);
 	snprintf(step, sizeof step, "pulling blob %s from %s/%s", sd, r->host, repo);
-	if (pcb_store_stat(store, b->digest, NULL, NULL, NULL) == 0) {
-		progress(r, PCB_XFER_SKIP, b->digest, b->size, b->size);
+	if (pcb_store_stat(store, b->digest, &have, NULL, NULL) == 0) {
+		progress(r, PCB_XFER_SKIP, b->digest, have, have);
 		rc = 0;
 		goto out;
 	}
+	if (b->size == SIZE_UNKNOWN &&
+	    (rc = blob_size(r, c, repo, b->digest, scope, step, &jb.size, err)) != 0)
+		goto out;
 	d.store = store;
 	d.size = b->size;
 	d.err = err;
@@ -1528,10 +1589,13 @@ desc_json(json_object *src, const char *mt, const char *digest, uint64_t size)
 	return d;
 }
 
-int
-pcb_registry_pull(struct pcb_registry *r, struct pcb_store *store,
-    const struct pcb_image_ref *ref, const struct pcb_platform *platform,
-    json_object **result_out, struct pcb_err *err)
+/* The pull and the pull of manifest and config only: with_layers false fetches the config
+ * (jobs[0]) alone and leaves the layers to be fetched or mounted later by their recorded
+ * locations. */
+static int
+pull_image(struct pcb_registry *r, struct pcb_store *store, const struct pcb_image_ref *ref,
+    const struct pcb_platform *platform, bool with_layers, json_object **result_out,
+    struct pcb_err *err)
 {
 	struct pcb_platform host;
 	char *body = NULL, *ibody = NULL, *canon = NULL;
@@ -1590,9 +1654,12 @@ pcb_registry_pull(struct pcb_registry *r, struct pcb_store *store,
 		pcb_err_prefix(err, "pulling %s/%s", r->host, ref->repository);
 		goto out;
 	}
-	if ((rc = run_pool(r, store, ref->repository, false, false, jobs, n, err)) != 0)
+	if ((rc = run_pool(r, store, ref->repository, false, false, jobs, with_layers ? n : 1,
+	    err)) != 0)
 		goto out;
-	/* The manifest goes in last: a manifest in the store means its blobs are there too. */
+	/* The manifest goes in last, after the blobs this pull fetches: after a full pull a
+	 * manifest in the store means its blobs are there too; after a pull of manifest and
+	 * config only, the layers are not, and the locations recorded below say where they are. */
 	if ((rc = pcb_store_put(store, body, len, mt, NULL, err)) != 0 ||
 	    (ibody != NULL && (rc = pcb_store_put(store, ibody, ilen, imt, NULL, err)) != 0))
 		goto out;
@@ -1634,6 +1701,73 @@ out:
 	free(ibody);
 	json_object_put(doc);
 	json_object_put(idoc);
+	return rc;
+}
+
+int
+pcb_registry_pull(struct pcb_registry *r, struct pcb_store *store,
+    const struct pcb_image_ref *ref, const struct pcb_platform *platform,
+    json_object **result_out, struct pcb_err *err)
+{
+	return pull_image(r, store, ref, platform, true, result_out, err);
+}
+
+int
+pcb_registry_pull_meta(struct pcb_registry *r, struct pcb_store *store,
+    const struct pcb_image_ref *ref, const struct pcb_platform *platform,
+    json_object **result_out, struct pcb_err *err)
+{
+	return pull_image(r, store, ref, platform, false, result_out, err);
+}
+
+int
+pcb_registry_fetch_blobs(struct pcb_registry *r, struct pcb_store *store,
+    const char *repository, const struct pcb_strv *digests, struct pcb_err *err)
+{
+	struct blob_job *jobs = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (repository == NULL || repository[0] == '\0') {
+		rc = pcb_err_set(err, PCB_EINVAL, "fetching blobs: no repository");
+		goto out;
+	}
+	if (digests->n > MAX_BLOBS) {
+		rc = pcb_err_set(err, PCB_ETOOBIG, "fetching blobs from %s/%s: more than %d at once",
+		    r->host, repository, MAX_BLOBS);
+		goto out;
+	}
+	jobs = pcb_xcalloc(digests->n + 1, sizeof *jobs);
+	for (size_t i = 0; i < digests->n; i++) {
+		bool dup = false;
+		if (!pcb_digest_valid(digests->v[i])) {
+			rc = pcb_err_set(err, PCB_EINVAL, "fetching blobs from %s/%s: '%.100s' is not "
+			    "a sha256 digest", r->host, repository, digests->v[i]);
+			goto out;
+		}
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = strcmp(jobs[k].digest, digests->v[i]) == 0;
+		if (dup)
+			continue;
+		jobs[n].digest = digests->v[i];
+		/* A blob known by digest alone: its media type lives in the manifests that list
+		 * it, the store keeps the bytes. */
+		jobs[n].media_type = "application/octet-stream";
+		jobs[n].size = SIZE_UNKNOWN;
+		n++;
+	}
+	if (n == 0)
+		goto out;
+	if ((rc = ensure_base(r, r->main, err)) != 0) {
+		pcb_err_prefix(err, "fetching blobs from %s/%s", r->host, repository);
+		goto out;
+	}
+	if ((rc = run_pool(r, store, repository, false, false, jobs, n, err)) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		(void)pcb_store_location_add(store, jobs[i].digest, r->host, repository, NULL);
+out:
+	free(jobs);
 	return rc;
 }
 
@@ -1727,6 +1861,7 @@ push_blob(struct pcb_registry *r, CURL *c, struct pcb_store *store, const char *
 	bool known = false;
 	int fd = -1, rc;
 	long status;
+	size_t tries = 0;
 
 	memset(&s, 0, sizeof s);
 	pcb_strv_init(&from);
@@ -1760,7 +1895,7 @@ push_blob(struct pcb_registry *r, CURL *c, struct pcb_store *store, const char *
 	}
 	/* A sibling repository on this registry known to hold it: mount instead of sending. */
 	(void)pcb_store_location_repos(store, b->digest, r->host, &from, NULL);
-	for (size_t i = 0, tries = 0; i < from.n && tries < MOUNT_TRIES; i++) {
+	for (size_t i = 0; i < from.n && tries < MOUNT_TRIES; i++) {
 		char *mscope, *mpath, *fesc;
 		if (strcmp(from.v[i], repo) == 0)
 			continue;
@@ -1788,6 +1923,22 @@ push_blob(struct pcb_registry *r, CURL *c, struct pcb_store *store, const char *
 			 * session, use it. */
 			loc = resolve_location(r, s.location);
 			break;
+		}
+	}
+	/* Not there, not mountable: the bytes must come from the store. A layer of a base image
+	 * pulled without its layers is fetched first, from where the store says it lives. */
+	if (pcb_store_stat(store, b->digest, NULL, NULL, NULL) != 0) {
+		if (r->o.fetch_missing == NULL) {
+			rc = pcb_err_set(err, PCB_ENOENT, "%s: blob %s is not in the store and %s (it "
+			    "belongs to an image pulled without its layers: pull that image fully, or "
+			    "push where its layers are)", step, b->digest, tries > 0 ?
+			    "mounting it from the repositories known to hold it failed" :
+			    "no repository on this registry is known to hold it");
+			goto out;
+		}
+		if ((rc = r->o.fetch_missing(r->o.fetch_missing_ud, b->digest, err)) != 0) {
+			pcb_err_prefix(err, "%s", step);
+			goto out;
 		}
 	}
 	blob_path = pcb_store_blob_path(store, b->digest);

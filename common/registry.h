@@ -68,6 +68,13 @@ struct pcb_registry_opts {
 	pcb_xfer_progress_fn progress;        /* may be NULL */
 	void *progress_ud;
 	const char *user_agent;               /* NULL = "pycontainerd/<version>" */
+	/* A push needs a blob the store lacks (a layer of a base pulled with
+	 * pcb_registry_pull_meta) and the target neither has it nor could mount it: bring it
+	 * into the store, verified, or fail with an error naming what was tried. Called from the
+	 * registry's transfer threads, several at once for different digests. NULL = such a
+	 * push fails with PCB_ENOENT naming the blob. */
+	int (*fetch_missing)(void *ud, const char *digest, struct pcb_err *err);
+	void *fetch_missing_ud;
 };
 
 struct pcb_registry;
@@ -86,13 +93,33 @@ void pcb_registry_destroy(struct pcb_registry *r);
 int pcb_registry_pull(struct pcb_registry *r, struct pcb_store *store,
     const struct pcb_image_ref *ref, const struct pcb_platform *platform,
     json_object **result_out, struct pcb_err *err);
+/* Like pcb_registry_pull but brings in only the index (if any), the manifest and the config,
+ * verified; for every blob of the manifest it records this registry and repository as a
+ * location in the store (pcb_store_location_add), so the layers can be fetched
+ * (pcb_registry_fetch_blobs) or mounted when pushing, later, when something needs them.
+ * Layers already in the store stay. Same *result_out. Note: the store then holds a manifest
+ * whose layers it does not have. */
+int pcb_registry_pull_meta(struct pcb_registry *r, struct pcb_store *store,
+    const struct pcb_image_ref *ref, const struct pcb_platform *platform,
+    json_object **result_out, struct pcb_err *err);
+/* Fetches the blobs named by digests (at most 1024; duplicates and blobs already in the store
+ * are skipped) from repository on this registry into the store, each verified against its
+ * digest, in parallel, resuming cut downloads with Range requests and reporting PULL/SKIP
+ * progress. Each blob's size is asked with a HEAD first (a blob the repository lacks is
+ * PCB_ENOENT; over 64 GiB is PCB_ETOOBIG). Stored as application/octet-stream. On success
+ * the locations are refreshed. On failure the blobs fetched so far stay and nothing partial
+ * is left in the store. */
+int pcb_registry_fetch_blobs(struct pcb_registry *r, struct pcb_store *store,
+    const char *repository, const struct pcb_strv *digests, struct pcb_err *err);
 
 /* Pushes the image whose manifest (OCI or Docker v2 schema 2; or an OCI index / Docker
  * manifest list, whose image manifests are pushed first, by digest) is in the store to
  * target (its tag, or by digest when tag is NULL): every blob HEADed first (skipped when
  * present, or known to be there from the store's blob-location records), mounted from a
  * repository of the same registry known to hold it, else uploaded from the store; then the
- * manifest. *digest_out gets the pushed manifest digest. */
+ * manifest. A blob the store lacks (a lazily pulled base's layer) that can be neither
+ * skipped nor mounted is fetched through opts.fetch_missing, or the push fails with
+ * PCB_ENOENT naming it. *digest_out gets the pushed manifest digest. */
 int pcb_registry_push(struct pcb_registry *r, struct pcb_store *store,
     const char *manifest_digest, const struct pcb_image_ref *target,
     char digest_out[PCB_DIGEST_BUFSZ], struct pcb_err *err);

@@ -264,8 +264,8 @@ pcb_transfer_ref_has_registry(const char *ref)
 struct xfer_state {
 	pthread_mutex_t mu;
 	const struct pcb_build_ctx *ctx;
-	struct pcb_strv finished;   /* digests whose final callback was counted */
-	uint64_t uploaded, skipped, mounted, downloaded, bytes;
+	struct pcb_strv finished;   /* "<kind>:<digest>" whose final callback was counted */
+	uint64_t uploaded, skipped, mounted, downloaded, bytes_up, bytes_down;
 };
 
 static void
@@ -290,6 +290,7 @@ on_xfer(void *ud, enum pcb_xfer_kind kind, const char *digest, uint64_t done, ui
 	struct xfer_state *x = ud;
 	struct pcb_event ev = { .type = PCB_EVENT_BLOB, .digest = digest, .done = done,
 	    .total = total };
+	char key[PCB_DIGEST_BUFSZ + 8];
 
 	switch (kind) {
 	case PCB_XFER_PULL: ev.action = "download"; break;
@@ -301,13 +302,15 @@ on_xfer(void *ud, enum pcb_xfer_kind kind, const char *digest, uint64_t done, ui
 	pthread_mutex_lock(&x->mu);
 	if (done >= total) {
 		/* The registry may report the end of a blob twice (curl's last progress call
-		 * and its own): count and show it once. */
-		if (pcb_strv_contains(&x->finished, digest))
+		 * and its own): count and show it once. Per kind: a push may download a blob
+		 * it lacks and then upload it. */
+		snprintf(key, sizeof key, "%d:%s", (int)kind, digest);
+		if (pcb_strv_contains(&x->finished, key))
 			goto out;
-		pcb_strv_push(&x->finished, digest);
+		pcb_strv_push(&x->finished, key);
 		switch (kind) {
-		case PCB_XFER_PULL: x->downloaded++; x->bytes += total; break;
-		case PCB_XFER_PUSH: x->uploaded++; x->bytes += total; break;
+		case PCB_XFER_PULL: x->downloaded++; x->bytes_down += total; break;
+		case PCB_XFER_PUSH: x->uploaded++; x->bytes_up += total; break;
 		case PCB_XFER_SKIP: x->skipped++; break;
 		case PCB_XFER_MOUNT: x->mounted++; break;
 		}
@@ -340,10 +343,11 @@ cancelled(const struct pcb_build_ctx *ctx)
 
 /* A registry client for host with the job's credentials. A ca_certs entry for the host is
  * handed over as a file in the store's tmp/ (a CA is not secret), removed once the client
- * has read it at creation. */
-int
-pcb_transfer_open_registry(const struct pcb_transfer_access *a, const struct pcb_build_ctx *ctx,
+ * has read it at creation. fetch_missing: see struct pcb_registry_opts (may be NULL). */
+static int
+open_registry(const struct pcb_transfer_access *a, const struct pcb_build_ctx *ctx,
     const char *host, pcb_xfer_progress_fn progress, void *progress_ud,
+    int (*fetch_missing)(void *, const char *, struct pcb_err *), void *fetch_ud,
     struct pcb_registry **out, struct pcb_err *err)
 {
 	struct pcb_registry_opts o;
@@ -358,6 +362,8 @@ pcb_transfer_open_registry(const struct pcb_transfer_access *a, const struct pcb
 	o.cancel = ctx->cancel;
 	o.progress = progress;
 	o.progress_ud = progress_ud;
+	o.fetch_missing = fetch_missing;
+	o.fetch_missing_ud = fetch_ud;
 	for (size_t i = 0; i < a->ca_hosts.n; i++)
 		if (strcasecmp(a->ca_hosts.v[i], host) == 0)
 			pem = a->ca_pems.v[i];
@@ -389,6 +395,291 @@ out:
 }
 
 int
+pcb_transfer_open_registry(const struct pcb_transfer_access *a, const struct pcb_build_ctx *ctx,
+    const char *host, pcb_xfer_progress_fn progress, void *progress_ud,
+    struct pcb_registry **out, struct pcb_err *err)
+{
+	return open_registry(a, ctx, host, progress, progress_ud, NULL, NULL, out, err);
+}
+
+/* ---- blobs the store lacks ---------------------------------------------------------- */
+
+/* Emits a log line from any thread: the push's fetches run on the registry's transfer
+ * threads, and the emit callback takes one caller at a time. */
+static void
+emit_log_locked(struct xfer_state *x, const char *message)
+{
+	pthread_mutex_lock(&x->mu);
+	emit_simple(x->ctx, PCB_EVENT_LOG, "info", message);
+	pthread_mutex_unlock(&x->mu);
+}
+
+/* One digest to bring in, and where it was already looked for. */
+struct miss {
+	const char *digest;         /* borrowed */
+	struct pcb_strv tried;      /* "registry/repository" */
+	struct pcb_err last;        /* why the last source failed */
+};
+
+/* Registry clients opened during one fetch, one per host. */
+struct clients {
+	struct pcb_strv hosts;
+	struct pcb_registry **v;
+};
+
+static bool
+in_store(struct pcb_store *st, const char *digest)
+{
+	return pcb_store_stat(st, digest, NULL, NULL, NULL) == 0;
+}
+
+/* A registry and repository the store says hold m's blob, not yet tried for it. */
+static bool
+next_source(struct pcb_store *st, const struct miss *m, char **reg_out, char **repo_out)
+{
+	struct pcb_strv regs, repos;
+	bool found = false;
+
+	pcb_strv_init(&regs);
+	(void)pcb_store_location_registries(st, m->digest, &regs, NULL);
+	for (size_t i = 0; i < regs.n && !found; i++) {
+		pcb_strv_init(&repos);
+		(void)pcb_store_location_repos(st, m->digest, regs.v[i], &repos, NULL);
+		for (size_t k = 0; k < repos.n && !found; k++) {
+			char *key = pcb_xasprintf("%s/%s", regs.v[i], repos.v[k]);
+			if (!pcb_strv_contains(&m->tried, key)) {
+				*reg_out = pcb_xstrdup(regs.v[i]);
+				*repo_out = pcb_xstrdup(repos.v[k]);
+				found = true;
+			}
+			free(key);
+		}
+		pcb_strv_free(&repos);
+	}
+	pcb_strv_free(&regs);
+	return found;
+}
+
+static int
+client_for(const struct pcb_transfer_access *a, struct xfer_state *x, struct clients *cl,
+    const char *host, struct pcb_registry **out, struct pcb_err *err)
+{
+	struct pcb_registry *r = NULL;
+	int rc;
+
+	for (size_t i = 0; i < cl->hosts.n; i++)
+		if (strcmp(cl->hosts.v[i], host) == 0) {
+			*out = cl->v[i];
+			return 0;
+		}
+	if ((rc = pcb_transfer_open_registry(a, x->ctx, host, on_xfer, x, &r, err)) != 0)
+		return rc;
+	cl->v = pcb_xrealloc(cl->v, (cl->hosts.n + 1) * sizeof *cl->v);
+	cl->v[cl->hosts.n] = r;
+	pcb_strv_push(&cl->hosts, host);
+	*out = r;
+	return 0;
+}
+
+/* Errors that another source would not cure: stop at once. */
+static bool
+fatal(int rc)
+{
+	return rc == PCB_ECANCELED || rc == PCB_ENOSPC || rc == PCB_EINTERNAL;
+}
+
+/* Fetches batch from registry/repository; failures are charged to the blobs still missing
+ * afterwards. The pool stops at its first failure, so when a batch of several fails each
+ * blob still missing is tried alone, and only the ones that fail alone are charged. */
+static int
+fetch_from(const struct pcb_transfer_access *a, struct xfer_state *x, struct clients *cl,
+    const char *host, const char *repo, struct miss **batch, size_t nb, struct pcb_err *err)
+{
+	struct pcb_registry *r = NULL;
+	struct pcb_strv ds;
+	struct pcb_err e;
+	char *key = pcb_xasprintf("%s/%s", host, repo), *msg;
+	int rc;
+
+	pcb_strv_init(&ds);
+	pcb_err_clear(&e);
+	for (size_t i = 0; i < nb; i++)
+		pcb_strv_push(&ds, batch[i]->digest);
+	msg = pcb_xasprintf("fetching %zu blob%s the store lacks from %s", nb, nb == 1 ? "" : "s",
+	    key);
+	emit_log_locked(x, msg);
+	free(msg);
+	if ((rc = client_for(a, x, cl, host, &r, &e)) == 0)
+		rc = pcb_registry_fetch_blobs(r, x->ctx->store, repo, &ds, &e);
+	if (rc != 0 && !fatal(rc) && nb > 1 && r != NULL) {
+		for (size_t i = 0; i < nb && !fatal(rc); i++) {
+			struct pcb_strv one;
+			if (in_store(x->ctx->store, batch[i]->digest))
+				continue;
+			pcb_strv_init(&one);
+			pcb_strv_push(&one, batch[i]->digest);
+			pcb_err_clear(&e);
+			if ((rc = pcb_registry_fetch_blobs(r, x->ctx->store, repo, &one, &e)) != 0) {
+				batch[i]->last = e;
+				pcb_strv_push(&batch[i]->tried, key);
+			}
+			pcb_strv_free(&one);
+		}
+	} else {
+		/* Charged to every blob still missing: all of them on failure; on success none
+		 * (short of a registry client that reported success and stored nothing). */
+		for (size_t i = 0; i < nb; i++) {
+			if (in_store(x->ctx->store, batch[i]->digest))
+				continue;
+			if (rc != 0)
+				batch[i]->last = e;
+			else
+				pcb_err_set(&batch[i]->last, PCB_EINTERNAL, "the fetch reported success "
+				    "but the blob is not in the store");
+			pcb_strv_push(&batch[i]->tried, key);
+		}
+	}
+	if (fatal(rc) && err != NULL)
+		*err = e;
+	free(key);
+	pcb_strv_free(&ds);
+	return fatal(rc) ? rc : 0;
+}
+
+/* Brings every digest into the store from the registries its location records name,
+ * grouping the blobs that share a repository into one parallel fetch, and trying the next
+ * known location when one fails. */
+static int
+fetch_missing_blobs(const struct pcb_transfer_access *a, struct xfer_state *x,
+    const struct pcb_strv *digests, struct pcb_err *err)
+{
+	struct pcb_store *st = x->ctx->store;
+	struct miss *m = pcb_xcalloc(digests->n + 1, sizeof *m), **batch;
+	struct clients cl;
+	size_t n = 0;
+	int rc = 0;
+
+	memset(&cl, 0, sizeof cl);
+	pcb_strv_init(&cl.hosts);
+	batch = pcb_xcalloc(digests->n + 1, sizeof *batch);
+	for (size_t i = 0; i < digests->n; i++) {
+		bool dup = false;
+		if (!pcb_digest_valid(digests->v[i])) {
+			rc = pcb_err_set(err, PCB_EINVAL, "fetching blobs: '%.100s' is not a sha256 "
+			    "digest", digests->v[i]);
+			goto out;
+		}
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = strcmp(m[k].digest, digests->v[i]) == 0;
+		if (dup || in_store(st, digests->v[i]))
+			continue;
+		m[n].digest = digests->v[i];
+		pcb_strv_init(&m[n].tried);
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		while (!in_store(st, m[i].digest)) {
+			char *host = NULL, *repo = NULL;
+			size_t nb = 0;
+
+			if (cancelled(x->ctx)) {
+				rc = pcb_err_set(err, PCB_ECANCELED, "cancelled");
+				goto out;
+			}
+			if (!next_source(st, &m[i], &host, &repo)) {
+				if (m[i].tried.n == 0) {
+					rc = pcb_err_set(err, PCB_ENOENT, "blob %s is not in the store and "
+					    "no registry is known to hold it", m[i].digest);
+				} else {
+					struct pcb_buf where;
+					pcb_buf_init(&where, 2048);
+					for (size_t k = 0; k < m[i].tried.n; k++)
+						(void)pcb_buf_appendf(&where, "%s%s", k ? ", " : "",
+						    m[i].tried.v[k]);
+					if (err != NULL)
+						*err = m[i].last;
+					rc = m[i].last.code != 0 ? m[i].last.code : PCB_EIO;
+					pcb_err_prefix(err, "blob %s is not in the store, and fetching it "
+					    "failed (tried %s)", m[i].digest, where.data);
+					pcb_buf_free(&where);
+				}
+				goto out;
+			}
+			/* Every other missing blob this repository is known to hold comes along. */
+			for (size_t k = i; k < n; k++) {
+				bool has = false;
+				char *key = pcb_xasprintf("%s/%s", host, repo);
+				if (k == i || (!in_store(st, m[k].digest) &&
+				    !pcb_strv_contains(&m[k].tried, key) &&
+				    pcb_store_location_has(st, m[k].digest, host, repo, &has, NULL) == 0 &&
+				    has))
+					batch[nb++] = &m[k];
+				free(key);
+			}
+			rc = fetch_from(a, x, &cl, host, repo, batch, nb, err);
+			free(host);
+			free(repo);
+			if (rc != 0)
+				goto out;
+		}
+	}
+out:
+	for (size_t i = 0; i < cl.hosts.n; i++)
+		pcb_registry_destroy(cl.v[i]);
+	free(cl.v);
+	pcb_strv_free(&cl.hosts);
+	for (size_t i = 0; i < n; i++)
+		pcb_strv_free(&m[i].tried);
+	free(m);
+	free(batch);
+	return rc;
+}
+
+int
+pcb_transfer_fetch_blobs(const struct pcb_transfer_access *a, const struct pcb_build_ctx *ctx,
+    const struct pcb_strv *digests, struct pcb_err *err)
+{
+	struct xfer_state x;
+	char *msg;
+	int rc;
+
+	xfer_state_init(&x, ctx);
+	rc = fetch_missing_blobs(a, &x, digests, err);
+	if (rc == 0 && x.downloaded > 0) {
+		msg = pcb_xasprintf("fetched %llu blob%s (%llu bytes)",
+		    (unsigned long long)x.downloaded, x.downloaded == 1 ? "" : "s",
+		    (unsigned long long)x.bytes_down);
+		emit_simple(ctx, PCB_EVENT_LOG, "info", msg);
+		free(msg);
+	}
+	xfer_state_free(&x);
+	if (rc != 0 && cancelled(ctx) && rc != PCB_ECANCELED)
+		rc = pcb_err_set(err, PCB_ECANCELED, "cancelled");
+	return rc;
+}
+
+/* The push's fetch_missing: one blob, from wherever the store says it lives, counted and
+ * reported with the push's own transfers. Runs on the registry's transfer threads. */
+struct push_fetch {
+	const struct pcb_transfer_access *a;
+	struct xfer_state *x;
+};
+
+static int
+push_fetch_missing(void *ud, const char *digest, struct pcb_err *err)
+{
+	struct push_fetch *pf = ud;
+	struct pcb_strv one;
+	int rc;
+
+	pcb_strv_init(&one);
+	pcb_strv_push(&one, digest);
+	rc = fetch_missing_blobs(pf->a, pf->x, &one, err);
+	pcb_strv_free(&one);
+	return rc;
+}
+
+int
 pcb_transfer_push(const struct pcb_transfer_access *a, const struct pcb_build_ctx *ctx,
     const char *manifest_digest, const char *target, json_object **pushed_out,
     struct pcb_err *err)
@@ -396,6 +687,7 @@ pcb_transfer_push(const struct pcb_transfer_access *a, const struct pcb_build_ct
 	struct pcb_image_ref ref;
 	struct pcb_registry *reg = NULL;
 	struct xfer_state x;
+	struct push_fetch pf;
 	char digest[PCB_DIGEST_BUFSZ];
 	json_object *p = NULL, *blobs;
 	char *msg;
@@ -403,6 +695,8 @@ pcb_transfer_push(const struct pcb_transfer_access *a, const struct pcb_build_ct
 
 	memset(&ref, 0, sizeof ref);
 	xfer_state_init(&x, ctx);
+	pf.a = a;
+	pf.x = &x;
 	if (cancelled(ctx)) {
 		rc = pcb_err_set(err, PCB_ECANCELED, "cancelled");
 		goto out;
@@ -414,7 +708,8 @@ pcb_transfer_push(const struct pcb_transfer_access *a, const struct pcb_build_ct
 	msg = pcb_xasprintf("pushing %s to %s", manifest_digest, target);
 	emit_simple(ctx, PCB_EVENT_PHASE, "push", msg);
 	free(msg);
-	if ((rc = pcb_transfer_open_registry(a, ctx, ref.registry, on_xfer, &x, &reg, err)) != 0)
+	if ((rc = open_registry(a, ctx, ref.registry, on_xfer, &x, push_fetch_missing, &pf, &reg,
+	    err)) != 0)
 		goto out;
 	if ((rc = pcb_registry_push(reg, ctx->store, manifest_digest, &ref, digest, err)) != 0)
 		goto out;
@@ -425,12 +720,13 @@ pcb_transfer_push(const struct pcb_transfer_access *a, const struct pcb_build_ct
 	json_object_object_add(blobs, "uploaded", json_object_new_int64((int64_t)x.uploaded));
 	json_object_object_add(blobs, "skipped", json_object_new_int64((int64_t)x.skipped));
 	json_object_object_add(blobs, "mounted", json_object_new_int64((int64_t)x.mounted));
-	json_object_object_add(blobs, "bytes_sent", json_object_new_int64((int64_t)x.bytes));
+	json_object_object_add(blobs, "bytes_sent", json_object_new_int64((int64_t)x.bytes_up));
 	json_object_object_add(p, "blobs", blobs);
 	msg = pcb_xasprintf("pushed %s as %s: %llu blobs uploaded (%llu bytes), %llu skipped, "
-	    "%llu mounted", target, digest, (unsigned long long)x.uploaded,
-	    (unsigned long long)x.bytes, (unsigned long long)x.skipped,
-	    (unsigned long long)x.mounted);
+	    "%llu mounted, %llu fetched first (%llu bytes)", target, digest,
+	    (unsigned long long)x.uploaded, (unsigned long long)x.bytes_up,
+	    (unsigned long long)x.skipped, (unsigned long long)x.mounted,
+	    (unsigned long long)x.downloaded, (unsigned long long)x.bytes_down);
 	emit_simple(ctx, PCB_EVENT_LOG, "info", msg);
 	free(msg);
 out:
@@ -766,7 +1062,8 @@ pcb_pull_run(const struct pcb_pull_spec *s, const struct pcb_build_ctx *ctx,
 	json_object_object_add(res, "tagged", canonical ? json_object_new_string(canonical) : NULL);
 	json_object_object_add(res, "tags", json_object_get(tags));
 	msg = pcb_xasprintf("pulled %s as %s: %llu blobs downloaded (%llu bytes), %llu already "
-	    "here", s->ref, digest, (unsigned long long)x.downloaded, (unsigned long long)x.bytes,
+	    "here", s->ref, digest, (unsigned long long)x.downloaded,
+	    (unsigned long long)x.bytes_down,
 	    (unsigned long long)x.skipped);
 	emit_simple(ctx, PCB_EVENT_LOG, "info", msg);
 	free(msg);

@@ -54,10 +54,24 @@ int pcb_transfer_open_registry(const struct pcb_transfer_access *a,
  * or is "localhost"), as docker decides. */
 bool pcb_transfer_ref_has_registry(const char *ref);
 
+/* Makes sure every blob in digests is in ctx->store: each one missing is fetched (verified)
+ * from a registry and repository the store's location records say hold it (recorded by
+ * pcb_registry_pull_meta, pulls and pushes), the most recently seen first, the next one
+ * tried when one fails; blobs that share a repository come in one parallel fetch. Emits
+ * `blob` download events and a log line per source. Errors: PCB_ENOENT "blob … is not in the
+ * store and no registry is known to hold it", or the last source's error prefixed with the
+ * blob and every registry/repository tried; PCB_ECANCELED on cancel. Call from the job's
+ * worker thread. */
+int pcb_transfer_fetch_blobs(const struct pcb_transfer_access *a,
+    const struct pcb_build_ctx *ctx, const struct pcb_strv *digests, struct pcb_err *err);
+
 /* Pushes the manifest manifest_digest (in ctx->store) to target ("host/repo:tag"), emitting
  * blob events. *pushed_out (caller puts) is {"target", "digest", "blobs": {"uploaded",
  * "skipped", "mounted", "bytes_sent"}}. Errors name registry, repository, step and status.
- * tmp_dir: where a ca_certs PEM may be written for the registry client (not secret). */
+ * A blob the store lacks (a layer of a base pulled with pcb_registry_pull_meta) is skipped
+ * when the target has it, mounted when a repository of the target registry is known to hold
+ * it, else fetched first as pcb_transfer_fetch_blobs does (from another registry known to
+ * hold it), then uploaded. */
 int pcb_transfer_push(const struct pcb_transfer_access *a, const struct pcb_build_ctx *ctx,
     const char *manifest_digest, const char *target, json_object **pushed_out,
     struct pcb_err *err);
