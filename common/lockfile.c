@@ -351,6 +351,12 @@ pick_wheel(struct lctx *c, const char *name, const char *version,
 			pcb_wheel_name_free(&wn);
 			goto out;
 		}
+		if (version != NULL && pcb_version_cmp(wn.version, version) != 0) {
+			rc = lfail(c, &cands[i].at, "%s %s: wheel '%s' is of version %s", name, version,
+			    cands[i].filename, wn.version);
+			pcb_wheel_name_free(&wn);
+			goto out;
+		}
 		score = pcb_wheel_fit(&wn, c->t, why, sizeof why);
 		if (score > best_score) {
 			if (have_best)

@@ -36,29 +36,45 @@ struct pcb_lock {
 };
 void pcb_lock_free(struct pcb_lock *l);
 
-/* What to select: extras and dependency groups asked for (normalised names; for uv.lock the
- * root project's optional-dependencies / dependency-groups; for pylock.toml the values
- * `extras` / `dependency_groups` markers see), and whether uv.lock's default "dev" group is
- * included (false: images get runtime dependencies only). */
+/* What to select: extras and dependency groups asked for (names, normalised here; for uv.lock
+ * the root project's optional-dependencies / dev-dependencies tables, which is where uv keeps
+ * dependency groups; for pylock.toml the values `extras` / `dependency_groups` markers see,
+ * dependency_groups being the lock's default-groups plus these). Nothing is included unless
+ * asked: uv.lock's "dev" group only when groups names it, so images get runtime dependencies
+ * only by default. Asking for an extra or group that the lock does not offer (not on any uv
+ * root; not in pylock's `extras` / `dependency-groups` lists when it has them) is an error. */
 struct pcb_lock_select {
 	const struct pcb_strv *extras;   /* may be NULL */
 	const struct pcb_strv *groups;   /* may be NULL */
 };
 
 /* Reads the lock file at path (its kind from its name: "pylock.toml" / "pylock.*.toml" or
- * "uv.lock") and selects for target t:
+ * "uv.lock"; any other name is PCB_EINVAL) and selects for target t (marker variables from
+ * pcb_marker_env_init, so python_full_version is "X.Y.0"):
  * - pylock.toml: lock-version 1.x checked ("requires-python" too, against the target);
- *   every [[packages]] whose marker holds; wheels chosen by pcb_wheel_fit (best score);
- *   hashes.sha256 required; url or path (relative to the file's folder).
+ *   `environments`, when present, must have one marker that holds; every [[packages]] whose
+ *   marker holds (two entries of one name that both hold are an error; a package
+ *   requires-python the image fails is listed like a missing wheel); wheels chosen by
+ *   pcb_wheel_fit (best score); hashes.sha256 required; url (http, https, file) or path
+ *   (relative to the file's folder; path wins when both are given); an `archive` that is a
+ *   .whl counts as the wheel; sdist / vcs / directory only → listed as having no wheel.
  * - uv.lock: version 1; walk from the root package(s) (source virtual or editable ".", or
  *   the one named in [manifest] members) through `dependencies` (and optional-dependencies
  *   for the extras asked, dev-dependencies for the groups asked) whose markers hold; the
  *   root itself is not installed (it is the app); a package with source "editable"/
- *   "directory"/"path" other than a wheel file is an error naming it.
+ *   "directory"/"git"/"path" other than a wheel file is listed like a missing wheel (a
+ *   "virtual" non-root member has nothing to install and is passed over). When several
+ *   [[package]] entries share a name (uv forks), the edge's `version` and `source` pick
+ *   one, else the entry whose resolution-markers hold. Wheel paths in a registry that is a
+ *   local folder are relative to that folder; a wheel entry with only `filename` is the file
+ *   a url/path source points at. Every wheel hash must be "sha256:<hex>".
  * Every package that has no fitting wheel is collected, and the call fails with PCB_EINVAL
- * listing each ("markupsafe 3.0.3: wheels for manylinux_2_17_x86_64 only; the image is
- * CPython 3.11, linux aarch64, glibc 2.36") — not just the first. Errors in the file name it
- * with line numbers where the TOML parser gives them. */
+ * listing each ("<path>: markupsafe 3.0.3: wheels for manylinux_2_17_x86_64 only; numpy 2.1:
+ * wheels for … only (built for cp312 (the image has CPython 3.11)); the image is CPython 3.11,
+ * linux aarch64, glibc 2.36") — not just the first (past ~640 bytes: "and N more"). Errors in
+ * the file stop at the first, name it and give the line where the TOML parser kept one.
+ * On success out->v is sorted by name (caller frees with pcb_lock_free); on failure *out is
+ * untouched. skipped counts pylock packages whose marker fails / uv packages not reached. */
 int pcb_lock_load(const char *path, const struct pcb_pytarget *t,
     const struct pcb_lock_select *sel, struct pcb_lock *out, struct pcb_err *err);
 

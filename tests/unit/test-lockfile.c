@@ -280,6 +280,9 @@ static const struct bad_file bad_files[] = {
 	{ "pylock.toml", "lock-version = '1.0'\n[[packages]]\nname = 'a'\nversion = '1'\n"
 	    "wheels = [{ url = 'https://x.example/b-1-py3-none-any.whl', hashes = { sha256 = '"
 	    HEX("aa") "' } }]\n", 5, "another distribution" },
+	{ "pylock.toml", "lock-version = '1.0'\n[[packages]]\nname = 'a'\nversion = '1'\n"
+	    "wheels = [{ url = 'https://x.example/a-2-py3-none-any.whl', hashes = { sha256 = '"
+	    HEX("aa") "' } }]\n", 5, "is of version 2" },
 	{ "pylock.toml", "this is [ not toml\n", 1, "line 1" },
 	{ "uv.lock", "version = 2\n[[package]]\nname = 'a'\n", 1, "uv.lock version 2" },
 	{ "uv.lock", "[[package]]\nname = 'a'\n", 0, "no integer 'version'" },
