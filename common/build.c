@@ -1718,6 +1718,7 @@ deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	struct pcb_deps_target t;
 	json_object *bcfg = NULL, *env = NULL;
 	char pyver[16] = "", *python = NULL, *msg;
+	int micro = -1;
 	const char *pyver_source = NULL;
 	int rc;
 
@@ -1725,11 +1726,12 @@ deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	    json_object_object_get_ex(bcfg, "Env", &env) && json_object_is_type(env, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(env); i++) {
 			const char *e = json_object_get_string(json_object_array_get_idx(env, i));
-			int maj, min;
-			if (e != NULL && sscanf(e, "PYTHON_VERSION=%d.%d", &maj, &min) == 2 &&
+			int maj, min, mic = -1;
+			if (e != NULL && sscanf(e, "PYTHON_VERSION=%d.%d.%d", &maj, &min, &mic) >= 2 &&
 			    maj == 3 && min >= 0 && min < 100) {
 				snprintf(pyver, sizeof pyver, "%d.%d", maj, min);
 				pyver_source = "the base image's PYTHON_VERSION";
+				micro = mic >= 0 && mic < 1000 ? mic : -1;
 			}
 		}
 	if (pyver[0] == '\0' && p->python_version != NULL) {
@@ -1753,6 +1755,8 @@ deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 		t.py.py_minor = 12;
 		snprintf(t.py.arch, sizeof t.py.arch, "%s", p->platform.arch);
 	}
+	/* Markers and requires-python see the base's exact version when it states one. */
+	t.py.py_micro = micro;
 	python = s->python != NULL ? pcb_xstrdup(s->python) :
 	    pcb_xasprintf("/usr/local/bin/python%d.%d", t.py.py_major, t.py.py_minor);
 	t.python = python;

@@ -531,8 +531,8 @@ pcb_marker_env_init(struct pcb_marker_env *e, const struct pcb_pytarget *t)
 {
 	memset(e, 0, sizeof *e);
 	snprintf(e->python_version, sizeof e->python_version, "%d.%d", t->py_major, t->py_minor);
-	snprintf(e->python_full_version, sizeof e->python_full_version, "%d.%d.0", t->py_major,
-	    t->py_minor);
+	snprintf(e->python_full_version, sizeof e->python_full_version, "%d.%d.%d", t->py_major,
+	    t->py_minor, t->py_micro >= 0 ? t->py_micro : 0);
 	snprintf(e->platform_machine, sizeof e->platform_machine, "%s", t->arch);
 	pcb_strv_init(&e->extras);
 	pcb_strv_init(&e->dependency_groups);

@@ -211,6 +211,7 @@ pcb_pytarget_init(struct pcb_pytarget *t, const char *os, const char *arch,
 		    python_version ? python_version : "");
 	t->py_major = (int)maj;
 	t->py_minor = (int)min;
+	t->py_micro = -1;
 	snprintf(t->arch, sizeof(t->arch), "%s", wheel_arch);
 	t->libc = PCB_LIBC_GLIBC;
 	t->libc_major = 2;

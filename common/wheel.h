@@ -18,6 +18,7 @@ enum pcb_libc { PCB_LIBC_GLIBC = 0, PCB_LIBC_MUSL };
 
 struct pcb_pytarget {
 	int py_major, py_minor;      /* 3, 11 */
+	int py_micro;                /* 2 for 3.11.2; -1 when unknown (markers then see X.Y.0) */
 	char arch[32];               /* wheel spelling: "x86_64", "aarch64", "armv7l", "i686",
 	                              * "ppc64le", "s390x", "riscv64" */
 	enum pcb_libc libc;

@@ -433,6 +433,53 @@ START_TEST(pylock_layers_reuse)
 }
 END_TEST
 
+/* A uv.lock naming the same wheels as a pylock.toml gives the same dependency layers, all
+ * taken from the layer cache. */
+START_TEST(uvlock_same_layers_as_pylock)
+{
+	char *dir, *app, *pylock, *uvlock;
+	json_object *j1, *j2;
+	struct pcb_strv l1, l2;
+
+	if (!ready) {
+		ck_assert_msg(setup_error == NULL, "suite setup: %s", setup_error);
+		return;
+	}
+	dir = pcb_test_tmpdir();
+	app = fixture_copy(dir);
+	pylock = pcb_path_join(app, "pylock.toml");
+	uvlock = pcb_path_join(app, "uv.lock");
+	pcb_test_wheels_pylock(wheels, idx.url, pylock, PCB_TEST_FLASK_DISTS);
+	j1 = build_ok(dir, app, "--base-image testpy:3.11 -t flaskapp:py");
+	ck_assert_msg(strstr(jstr(j1, "result.dependencies.file"), "pylock.toml") != NULL, "%s",
+	    jstr(j1, "result.dependencies.file"));
+	unlink(pylock);
+	pcb_test_wheels_uvlock(wheels, idx.url, uvlock, "flaskapp", PCB_TEST_FLASK_DISTS);
+	j2 = build_ok(dir, app, "--base-image testpy:3.11 -t flaskapp:uv");
+	ck_assert_msg(strstr(jstr(j2, "result.dependencies.file"), "uv.lock") != NULL, "%s",
+	    jstr(j2, "result.dependencies.file"));
+	pcb_strv_init(&l1);
+	pcb_strv_init(&l2);
+	layers_named(j1, "deps:", &l1);
+	layers_named(j2, "deps:", &l2);
+	ck_assert_int_ge(l1.n, 1);
+	ck_assert_int_eq(l1.n, l2.n);
+	for (size_t i = 0; i < l1.n; i++)
+		ck_assert_str_eq(l1.v[i], l2.v[i]);
+	ck_assert_int_eq(json_object_array_length(pcb_test_jget(j1, "result.dependencies.packages")),
+	    json_object_array_length(pcb_test_jget(j2, "result.dependencies.packages")));
+	pcb_strv_free(&l1);
+	pcb_strv_free(&l2);
+	json_object_put(j1);
+	json_object_put(j2);
+	free(pylock);
+	free(uvlock);
+	free(app);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 /* --deps-from-venv: a venv made with the host's Python and the same wheels, copied as
  * installed; the image runs the app. */
 START_TEST(flask_from_venv_runs)
@@ -612,6 +659,7 @@ main(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, flask_from_requirements_runs);
 	tcase_add_test(tc, pylock_layers_reuse);
+	tcase_add_test(tc, uvlock_same_layers_as_pylock);
 	tcase_add_test(tc, flask_from_venv_runs);
 	tcase_add_test(tc, arm64_native_wheel_refused);
 	tcase_add_test(tc, hostile_wheels_fail_cleanly);
