@@ -956,6 +956,12 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 	/* Added for issue 3. */
 	json_object_object_add(j, "authors", strv_to_array(&pr->authors));
 	json_object_object_add(j, "dependencies", strv_to_array(&pr->dependencies));
+	{
+		/* Where the image's dependencies would come from (nothing fetched here). */
+		json_object *ds = NULL;
+		if (pcb_deps_describe(&s->deps, pr, &ds, NULL) == 0)
+			json_object_object_add(j, "dependency_source", ds);
+	}
 	ADD_STR(j, "layout", pr->layout);
 	if (pr->framework != NULL) {
 		json_object *fw = json_object_new_object();

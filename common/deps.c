@@ -1505,6 +1505,44 @@ choose_source(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 	return 0;
 }
 
+int
+pcb_deps_describe(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
+    json_object **out, struct pcb_err *err)
+{
+	struct pcb_strv reqs, lines;
+	enum src src;
+	char *file = NULL;
+	json_object *j;
+	int rc;
+
+	*out = NULL;
+	pcb_strv_init(&reqs);
+	pcb_strv_init(&lines);
+	if ((rc = choose_source(ds, proj, &src, &file, &reqs, err)) != 0)
+		goto out;
+	if (src == SRC_PROJECT) {
+		rc = project_requirements(proj, ds, &lines, err);
+		if (rc == PCB_ENOENT) {
+			src = SRC_NONE;
+			rc = 0;
+		} else if (rc != 0) {
+			goto out;
+		}
+	}
+	j = json_object_new_object();
+	json_object_object_add(j, "source", json_object_new_string(src_name(src)));
+	json_object_object_add(j, "file", file != NULL ? json_object_new_string(file) :
+	    reqs.n > 0 ? json_object_new_string(reqs.v[0]) : NULL);
+	if (src == SRC_PROJECT)
+		json_object_object_add(j, "requirements", strv_json(&lines));
+	*out = j;
+out:
+	free(file);
+	pcb_strv_free(&reqs);
+	pcb_strv_free(&lines);
+	return rc;
+}
+
 static json_object *
 packages_json(const struct wheels *ws)
 {

@@ -65,6 +65,12 @@ struct pcb_deps_result {
 };
 void pcb_deps_result_free(struct pcb_deps_result *r);
 
+/* What pcb_deps_build would use, without fetching or resolving anything (for the plan):
+ * {"source": "lock"|"requirements"|"project"|"venv"|"none", "file": path or null,
+ * "requirements": [lines] for source "project"}. Caller puts *out. */
+int pcb_deps_describe(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
+    json_object **out, struct pcb_err *err);
+
 /* Finds the dependency source (spec > auto: pylock.toml, uv.lock, requirements.txt,
  * [project].dependencies), gets the wheels, checks every one fits the target (else
  * PCB_EINVAL listing every offending distribution and what to do), and packs or reuses the
