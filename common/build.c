@@ -1092,7 +1092,6 @@ struct base {
 	json_object *config;             /* the base's image config document */
 	json_object *layers;             /* descriptors for our manifest, OCI media types */
 	struct pcb_strv diff_ids;        /* parallel to layers */
-	char *pull_ref;                  /* "host/repo@sha256:…" to fetch missing layers, or NULL */
 };
 
 static void
@@ -1110,7 +1109,6 @@ base_free(struct base *b)
 	json_object_put(b->config);
 	json_object_put(b->layers);
 	pcb_strv_free(&b->diff_ids);
-	free(b->pull_ref);
 	memset(b, 0, sizeof *b);
 }
 
@@ -1175,20 +1173,6 @@ platform_matches(const struct pcb_platform *want, const char *os, const char *ar
 	/* A build that names no variant takes any; otherwise they must agree. */
 	return want->variant[0] == '\0' ||
 	    strcmp(pcb_platform_variant(got.arch, got.variant), pcb_platform_variant(want->arch, want->variant)) == 0;
-}
-
-/* The platform an image config states. */
-static int
-config_platform(json_object *cfg, struct pcb_platform *out)
-{
-	char text[100];
-	const char *v = jstr(cfg, "variant");
-
-	if (jstr(cfg, "os") == NULL || jstr(cfg, "architecture") == NULL)
-		return PCB_EINVAL;
-	snprintf(text, sizeof text, "%.31s/%.31s%s%.31s", jstr(cfg, "os"),
-	    jstr(cfg, "architecture"), v != NULL && v[0] != '\0' ? "/" : "", v != NULL ? v : "");
-	return pcb_platform_parse(text, out, NULL);
 }
 
 /* The store's manifest for ref: a digest reference whose manifest the store holds, or a tag
@@ -1262,9 +1246,10 @@ base_registry_ref(const char *ref, const char *base_registry, struct pcb_err *er
 	return out;
 }
 
-/* Pulls ref for the build's platform into the store. The registry client fetches the layers
- * too for now (it has no manifest-and-config-only pull yet); see the note in the report of
- * issue 5. *digest_out: the platform manifest's digest. */
+/* Pulls ref's manifest (picked for the build's platform) and config into the store, not its
+ * layers: the registry client records where each layer is, and an output that needs the bytes
+ * fetches them then (base_ensure_layers); a push to the same registry mounts them.
+ * *digest_out: the platform manifest's digest. */
 static int
 base_pull(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx, const char *ref,
     const struct pcb_platform *plat, char **canon_out, char **digest_out, struct pcb_err *err)
@@ -1282,7 +1267,7 @@ base_pull(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx, const
 	if ((rc = pcb_transfer_open_registry(&s->access, ctx, r.registry, NULL, NULL, &reg,
 	    err)) != 0)
 		goto out;
-	if ((rc = pcb_registry_pull(reg, ctx->store, &r, plat, &res, err)) != 0)
+	if ((rc = pcb_registry_pull_meta(reg, ctx->store, &r, plat, &res, err)) != 0)
 		goto out;
 	if (!json_object_object_get_ex(res, "manifest", &md) || (d = jstr(md, "digest")) == NULL ||
 	    !pcb_digest_valid(d)) {
@@ -1455,11 +1440,9 @@ base_resolve(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	} else {
 		goto out;
 	}
+	/* Missing layers are found later through the store's blob locations. */
 	if ((rc = base_load(ctx->store, name, digest, &p->platform, b, err)) != 0)
 		goto out;
-	/* Where missing layers can be fetched from: the registry the name points at. */
-	if (pcb_transfer_ref_has_registry(name) && pcb_image_ref_parse(name, &r, NULL) == 0)
-		b->pull_ref = pcb_xasprintf("%s/%s@%s", r.registry, r.repository, b->digest);
 out:
 	pcb_image_ref_free(&r);
 	free(name);
@@ -1474,37 +1457,25 @@ static int
 base_ensure_layers(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
     const struct base *b, struct pcb_err *err)
 {
-	struct pcb_platform plat;
-	size_t missing = 0;
-	const char *first = NULL;
-	char *canon = NULL, *digest = NULL, *msg;
-	int rc;
+	struct pcb_strv missing;
+	char *msg;
+	int rc = 0;
 
+	pcb_strv_init(&missing);
 	for (size_t i = 0; i < json_object_array_length(b->layers); i++) {
 		const char *d = jstr(json_object_array_get_idx(b->layers, i), "digest");
-		if (pcb_store_stat(ctx->store, d, NULL, NULL, NULL) != 0) {
-			missing++;
-			first = first ? first : d;
-		}
+		if (pcb_store_stat(ctx->store, d, NULL, NULL, NULL) != 0)
+			pcb_strv_push(&missing, d);
 	}
-	if (missing == 0)
-		return 0;
-	if (b->pull_ref == NULL)
-		return pcb_err_set(err, PCB_ENOENT, "base image %s: layer %s is not in the store and "
-		    "the image names no registry to fetch it from (pull or create the base again)",
-		    b->ref, first);
-	msg = pcb_xasprintf("fetching %zu base layer%s from %s", missing, missing == 1 ? "" : "s",
-	    b->pull_ref);
+	if (missing.n == 0)
+		goto out;
+	msg = pcb_xasprintf("fetching %zu base layer%s", missing.n, missing.n == 1 ? "" : "s");
 	emit_phase(ctx, "base", msg);
 	free(msg);
-	/* Pulled by digest, the platform does not choose anything; the config's is passed. */
-	if (config_platform(b->config, &plat) != 0)
-		pcb_platform_host(&plat);
-	rc = base_pull(s, ctx, b->pull_ref, &plat, &canon, &digest, err);
-	if (rc != 0)
+	if ((rc = pcb_transfer_fetch_blobs(&s->access, ctx, &missing, err)) != 0)
 		pcb_err_prefix(err, "fetching the layers of base image %s", b->ref);
-	free(canon);
-	free(digest);
+out:
+	pcb_strv_free(&missing);
 	return rc;
 }
 
