@@ -346,6 +346,8 @@ sf_acquire(const char *key, atomic_int *cancel, struct pcb_err *err)
 			rc = pcb_err_set(err, PCB_ECANCELED, "cancelled");
 			goto out;
 		}
+		if (!waited)
+			atomic_fetch_add(&n_waits, 1);
 		waited = true;
 		/* Timed only to look at the cancel flag now and then. */
 		clock_gettime(CLOCK_REALTIME, &dl);
@@ -362,8 +364,6 @@ sf_acquire(const char *key, atomic_int *cancel, struct pcb_err *err)
 	sf_head = f;
 out:
 	pthread_mutex_unlock(&sf_mu);
-	if (waited)
-		atomic_fetch_add(&n_waits, 1);
 	return rc;
 }
 
