@@ -20,4 +20,12 @@ void pcb_api_stream_job_events(struct pcb_request *r, const char *kind);
 /* 202 with the Job (taken) and Location: /v1/jobs/<id>. */
 void pcb_api_reply_job(struct pcb_request *r, json_object *job);
 
+/* api-cache.c: the automatic cache collection with the store's policy (pcb_store_policy):
+ * evicts least recently used unreferenced blobs when the store is over its size limit or
+ * the filesystem under its free-space minimum. Runs on the thread pool, one at a time
+ * (requests meanwhile coalesce into one more run). startup also sweeps stray blob files.
+ * after_job is the pcb_jobs finish hook (ud = the struct pcb_daemon). */
+void pcb_api_cache_collect(struct pcb_daemon *d, bool startup);
+void pcb_api_cache_after_job(void *ud, enum pcb_job_kind k);
+
 #endif

@@ -45,6 +45,7 @@ struct job {
 	struct pcb_push_spec push;
 	struct pcb_pull_spec pull;
 	struct pcb_hostbase_spec base;
+	bool verify_repair;       /* PCB_JOB_VERIFY */
 	atomic_int cancel;
 
 	/* Loop thread. */
@@ -58,6 +59,7 @@ struct job {
 	/* Guarded by jobs->mu. */
 	struct job *qnext;
 	bool in_queue;
+	int64_t taken_ms;         /* wall clock when a worker took it, 0 before */
 
 	/* The worker running the job. */
 	struct progress_slot progress[PROGRESS_SLOTS];
@@ -107,6 +109,9 @@ struct pcb_jobs {
 	uv_timer_t shutdown_timer;
 	uv_timer_t keepalive;
 
+	void (*finish_hook)(void *ud, enum pcb_job_kind k);
+	void *finish_ud;
+
 	bool stopping;
 	bool done_called;
 	void (*done)(void *ud);
@@ -115,8 +120,8 @@ struct pcb_jobs {
 
 static const char *const interrupted_msg = "the daemon stopped while this build was running";
 
-static const char *const kind_names[] = { "build", "push", "pull", "base" };
-static const char kind_prefix[] = { 'b', 'p', 'l', 'h' };
+static const char *const kind_names[] = { "build", "push", "pull", "base", "verify" };
+static const char kind_prefix[] = { 'b', 'p', 'l', 'h', 'v' };
 
 const char *
 pcb_jobs_kind_name(enum pcb_job_kind k)
@@ -456,6 +461,7 @@ job_finish(struct job *jb, const char *state, json_object *result, json_object *
 	sqlite3_stmt *st;
 	json_object *end;
 	struct pcb_err e;
+	enum pcb_job_kind kind;
 
 	snprintf(jb->state, sizeof jb->state, "%s", state);
 	st = db_prep(j, "UPDATE builds SET state = ?, finished_ms = ?, error_json = ?, "
@@ -478,8 +484,13 @@ job_finish(struct job *jb, const char *state, json_object *result, json_object *
 	json_object_object_add(end, "error", error);
 	job_event(jb, "end", now, end);
 	pcb_log_info("%s %s %s", kind_names[jb->kind], jb->id, state);
+	kind = jb->kind;
 	live_remove(j, jb);
 	job_free(jb);
+	/* Jobs that add blobs may have pushed the store over its limits. */
+	if (j->finish_hook != NULL && !j->stopping && (kind == PCB_JOB_BUILD ||
+	    kind == PCB_JOB_PULL || kind == PCB_JOB_BASE))
+		j->finish_hook(j->finish_ud, kind);
 	maybe_done(j);
 }
 
@@ -608,6 +619,81 @@ worker_emit(void *ud, const struct pcb_event *ev)
 }
 
 static void
+verify_progress(void *ud, uint64_t done, uint64_t total)
+{
+	struct pcb_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = PCB_EVENT_PROGRESS;
+	ev.layer = "verify";
+	ev.done = done;
+	ev.total = total;
+	worker_emit(ud, &ev);
+}
+
+static void
+verify_phase(struct job *jb, const char *msg)
+{
+	struct pcb_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = PCB_EVENT_PHASE;
+	ev.phase = "verify";
+	ev.message = msg;
+	worker_emit(jb, &ev);
+}
+
+/* The verify job (worker thread): re-hash the store, each problem as a log event too. */
+static int
+run_verify(struct job *jb, json_object **result_out, struct pcb_err *err)
+{
+	struct pcb_store_verify_report r;
+	json_object *res, *bad;
+	char *msg;
+	int rc;
+
+	verify_phase(jb, jb->verify_repair ? "re-hashing every blob, repairing what is damaged" :
+	    "re-hashing every blob");
+	rc = pcb_store_verify(jb->jobs->store, jb->verify_repair, &jb->cancel, verify_progress, jb,
+	    &r, err);
+	if (rc != 0)
+		goto out;
+	res = json_object_new_object();
+	bad = json_object_new_array();
+	for (size_t i = 0; i < r.n_bad; i++) {
+		const struct pcb_store_problem *p = &r.bad[i];
+		json_object *b = json_object_new_object();
+		struct pcb_event ev;
+
+		json_object_object_add(b, "digest", json_object_new_string(p->digest));
+		json_object_object_add(b, "problem", json_object_new_string(p->problem));
+		json_object_object_add(b, "indexed_size", json_object_new_int64(
+		    (int64_t)p->indexed_size));
+		json_object_object_add(b, "file_size", json_object_new_int64((int64_t)p->file_size));
+		json_object_object_add(b, "repaired", json_object_new_boolean(p->repaired));
+		json_object_array_add(bad, b);
+		msg = pcb_xasprintf("%s: %s%s", p->digest, p->problem, p->repaired ? ", repaired" :
+		    "");
+		memset(&ev, 0, sizeof ev);
+		ev.type = PCB_EVENT_LOG;
+		ev.level = "warn";
+		ev.message = msg;
+		worker_emit(jb, &ev);
+		free(msg);
+	}
+	json_object_object_add(res, "checked", json_object_new_int64((int64_t)r.checked));
+	json_object_object_add(res, "bytes", json_object_new_int64((int64_t)r.bytes));
+	json_object_object_add(res, "bad", bad);
+	json_object_object_add(res, "repaired", json_object_new_int64((int64_t)r.repaired));
+	json_object_object_add(res, "layer_cache_removed",
+	    json_object_new_int64((int64_t)r.layer_cache_removed));
+	*result_out = res;
+out:
+	pcb_store_verify_report_free(&r);
+	return rc;
+}
+
+static void
 run_job(struct pcb_jobs *j, struct job *jb)
 {
 	struct pcb_build_ctx ctx = { j->store, &jb->cancel, worker_emit, jb };
@@ -627,6 +713,9 @@ run_job(struct pcb_jobs *j, struct job *jb)
 		break;
 	case PCB_JOB_BASE:
 		rc = pcb_hostbase_run(&jb->base, &ctx, &result, &err);
+		break;
+	case PCB_JOB_VERIFY:
+		rc = run_verify(jb, &result, &err);
 		break;
 	default:
 		rc = pcb_build_run(&jb->spec, &ctx, &result, &err);
@@ -662,6 +751,7 @@ worker_main(void *arg)
 			j->q_tail = NULL;
 		jb->qnext = NULL;
 		jb->in_queue = false;
+		jb->taken_ms = pcb_now_ms();
 		pthread_mutex_unlock(&j->mu);
 		run_job(j, jb);
 		pthread_mutex_lock(&j->mu);
@@ -1141,6 +1231,42 @@ pcb_jobs_submit_base(struct pcb_jobs *j, struct pcb_hostbase_spec *spec, json_ob
 	rc = submit(j, jb, pcb_hostbase_spec_to_json(&jb->base), msg, job_out, err);
 	free(msg);
 	return rc;
+}
+
+int
+pcb_jobs_submit_verify(struct pcb_jobs *j, bool repair, json_object **job_out,
+    struct pcb_err *err)
+{
+	struct job *jb = job_new(j, PCB_JOB_VERIFY);
+	json_object *sj = json_object_new_object();
+
+	jb->verify_repair = repair;
+	json_object_object_add(sj, "repair", json_object_new_boolean(repair));
+	return submit(j, jb, sj, repair ? "verify and repair the store" : "verify the store",
+	    job_out, err);
+}
+
+void
+pcb_jobs_set_finish_hook(struct pcb_jobs *j, void (*fn)(void *ud, enum pcb_job_kind k),
+    void *ud)
+{
+	j->finish_hook = fn;
+	j->finish_ud = ud;
+}
+
+int64_t
+pcb_jobs_oldest_running_ms(struct pcb_jobs *j)
+{
+	int64_t oldest = 0;
+
+	/* The time a worker took the job, set by the worker itself before it does anything:
+	 * the loop may not have handled its START message yet. */
+	pthread_mutex_lock(&j->mu);
+	for (struct job *jb = j->live; jb != NULL; jb = jb->next_live)
+		if (jb->taken_ms > 0 && (oldest == 0 || jb->taken_ms < oldest))
+			oldest = jb->taken_ms;
+	pthread_mutex_unlock(&j->mu);
+	return oldest;
 }
 
 int

@@ -22,9 +22,12 @@ struct pcb_jobs;
 struct pcb_sub;
 
 /* What a job does. Every kind shares the records, events, cancellation and workers; ids are
- * "b-…" builds, "p-…" pushes, "l-…" pulls, "h-…" base images from the host's Python. */
-enum pcb_job_kind { PCB_JOB_BUILD = 0, PCB_JOB_PUSH, PCB_JOB_PULL, PCB_JOB_BASE };
-const char *pcb_jobs_kind_name(enum pcb_job_kind k);   /* "build" | "push" | "pull" | "base" */
+ * "b-…" builds, "p-…" pushes, "l-…" pulls, "h-…" base images from the host's Python, "v-…"
+ * verifications of the store (pcb_store_verify, POST /v1/cache/verify). */
+enum pcb_job_kind { PCB_JOB_BUILD = 0, PCB_JOB_PUSH, PCB_JOB_PULL, PCB_JOB_BASE,
+	PCB_JOB_VERIFY };
+/* "build" | "push" | "pull" | "base" | "verify" */
+const char *pcb_jobs_kind_name(enum pcb_job_kind k);
 int pcb_jobs_kind_parse(const char *s, enum pcb_job_kind *out);   /* PCB_EINVAL if unknown */
 
 /* Opens <state_dir>/jobs.db, marks builds left queued or running by a previous process as
@@ -50,6 +53,18 @@ int pcb_jobs_submit_pull(struct pcb_jobs *j, struct pcb_pull_spec *spec, json_ob
     struct pcb_err *err);
 int pcb_jobs_submit_base(struct pcb_jobs *j, struct pcb_hostbase_spec *spec,
     json_object **job_out, struct pcb_err *err);
+/* A verification of every blob in the store; repair: fix what it finds (store.h). Its result
+ * is {checked, bytes, bad: [{digest, problem, indexed_size, file_size, repaired}], repaired,
+ * layer_cache_removed}. */
+int pcb_jobs_submit_verify(struct pcb_jobs *j, bool repair, json_object **job_out,
+    struct pcb_err *err);
+/* Called on the loop after each job of a kind that adds blobs (build, pull, base) ends,
+ * whatever its state: the daemon runs its cache collection from there. */
+void pcb_jobs_set_finish_hook(struct pcb_jobs *j, void (*fn)(void *ud, enum pcb_job_kind k),
+    void *ud);
+/* The start time (wall clock, ms) of the oldest job now running, or 0 when none runs: blobs
+ * used since then may belong to it, so the collection keeps them. */
+int64_t pcb_jobs_oldest_running_ms(struct pcb_jobs *j);
 /* The manifest digest of a succeeded build (caller frees): PCB_ENOENT unknown build,
  * PCB_ECONFLICT not succeeded. */
 int pcb_jobs_build_manifest(struct pcb_jobs *j, const char *id, char **digest_out,

@@ -19,6 +19,8 @@
 #include "build.h"
 #include "log.h"
 #include "routes.h"
+#include "api.h"
+#include "store.h"
 #include "util.h"
 
 /* How long stopped event streams get to flush their last bytes at shutdown. */
@@ -29,6 +31,7 @@ struct opts {
 	char *state_dir;
 	int workers;
 	int64_t shutdown_timeout_ms;
+	struct pcb_store_policy cache;
 };
 
 struct app {
@@ -48,11 +51,19 @@ usage(FILE *f)
 	    "                    [--state-dir DIR] [--workers N]\n"
 	    "                    [--log-level error|warn|info|debug] [--shutdown-timeout SECONDS]\n"
 	    "                    [--base-registry HOST[:PORT][/PATH]] [--default-base REF|scratch]\n"
+	    "                    [--cache-max-size SIZE] [--cache-min-free SIZE]\n"
+	    "                    [--cache-keep DURATION]\n"
 	    "                    [--version] [--help] [--print-routes]\n"
 	    "\n"
 	    "Builds OCI images of Python projects; serves the REST API described in\n"
 	    "api/openapi.yaml on the given sockets (several --host are allowed; TCP only on\n"
-	    "loopback). With systemd socket activation the inherited sockets are used.\n", f);
+	    "loopback). With systemd socket activation the inherited sockets are used.\n"
+	    "\n"
+	    "Cache limits (checked at start-up and after every build, pull and base job; the\n"
+	    "least recently used blobs no tag reaches go first, tagged images never):\n"
+	    "  --cache-max-size SIZE     store size limit, K/M/G/T suffixes, 0 = none (20G)\n"
+	    "  --cache-min-free SIZE     free space to keep on the store's filesystem, 0 = none (2G)\n"
+	    "  --cache-keep DURATION     never evict blobs used this recently, s/m/h/d (1h)\n", f);
 }
 
 static char *
@@ -110,6 +121,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "print-routes", no_argument, NULL, 'R' },
 		{ "base-registry", required_argument, NULL, 'B' },
 		{ "default-base", required_argument, NULL, 'D' },
+		{ "cache-max-size", required_argument, NULL, 'M' },
+		{ "cache-min-free", required_argument, NULL, 'F' },
+		{ "cache-keep", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long v;
@@ -163,6 +177,29 @@ parse_opts(int argc, char **argv, struct opts *o)
 			struct pcb_err e;
 			if (pcb_build_set_default_base(optarg, &e) != 0) {
 				fprintf(stderr, "pycontainerd: --default-base %s: %s\n", optarg, e.msg);
+				return 1;
+			}
+			break;
+		}
+		case 'M':
+		case 'F': {
+			struct pcb_err e;
+			uint64_t sz;
+			if (pcb_store_parse_size(optarg, &sz, &e) != 0) {
+				fprintf(stderr, "pycontainerd: --cache-%s: %s\n", c == 'M' ? "max-size" :
+				    "min-free", e.msg);
+				return 1;
+			}
+			if (c == 'M')
+				o->cache.max_bytes = sz;
+			else
+				o->cache.min_free_bytes = sz;
+			break;
+		}
+		case 'K': {
+			struct pcb_err e;
+			if (pcb_store_parse_duration(optarg, &o->cache.keep_ms, &e) != 0) {
+				fprintf(stderr, "pycontainerd: --cache-keep: %s\n", e.msg);
 				return 1;
 			}
 			break;
@@ -293,7 +330,9 @@ out:
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .workers = 0, .shutdown_timeout_ms = 10000 };
+	struct opts o = { .workers = 0, .shutdown_timeout_ms = 10000,
+		.cache = { PCB_STORE_DEFAULT_MAX_BYTES, PCB_STORE_DEFAULT_MIN_FREE,
+		    PCB_STORE_DEFAULT_KEEP_MS } };
 	struct app a;
 	uv_loop_t loop;
 	struct pcb_listen *ls = NULL;
@@ -337,6 +376,7 @@ main(int argc, char **argv)
 		pcb_log_error("opening the store: %s", err.msg);
 		goto out;
 	}
+	pcb_store_set_policy(a.d.store, &o.cache);
 	if (pcb_jobs_create(&loop, o.state_dir, a.d.store, o.workers, &a.d.jobs, &err) != 0) {
 		pcb_log_error("opening the job database: %s", err.msg);
 		goto out;
@@ -376,6 +416,12 @@ main(int argc, char **argv)
 	a.drain.data = &a;
 	pcb_log_info("pycontainerd %s: state %s, %d workers", PCB_VERSION, o.state_dir,
 	    o.workers);
+	pcb_log_info("cache limits: max size %" PRIu64 " bytes, min free %" PRIu64 " bytes, "
+	    "keep %" PRId64 " s", o.cache.max_bytes, o.cache.min_free_bytes,
+	    o.cache.keep_ms / 1000);
+	/* The store may be over its limits already (new flags, a crash mid-removal). */
+	pcb_jobs_set_finish_hook(a.d.jobs, pcb_api_cache_after_job, &a.d);
+	pcb_api_cache_collect(&a.d, true);
 
 	uv_run(&loop, UV_RUN_DEFAULT);
 	status = 0;

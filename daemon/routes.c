@@ -14,6 +14,7 @@ static const struct pcb_route *const tables[] = {
 	pcb_api_pushes_routes,
 	pcb_api_pulls_routes,
 	pcb_api_bases_routes,
+	pcb_api_cache_routes,
 };
 
 #define MAX_SEGMENTS 16
