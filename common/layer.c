@@ -780,6 +780,19 @@ check_list(const struct pcb_layer_list *l, struct pcb_err *err)
 	return 0;
 }
 
+const char *
+pcb_layer_media_type(enum pcb_compression c)
+{
+	return c == PCB_COMPRESS_ZSTD ? PCB_MT_LAYER_ZSTD : PCB_MT_LAYER_GZIP;
+}
+
+/* Transitional: the single-threaded zlib packer keeps no pool (the parallel packer, which
+ * needs libdeflate and libzstd on the link line, replaces it). */
+void
+pcb_layer_pool_shutdown(void)
+{
+}
+
 int
 pcb_layer_pack(struct pcb_store *store, const struct pcb_layer_list *l,
     const struct pcb_layer_opts *opts, struct pcb_layer_result *res, struct pcb_err *err)
@@ -797,9 +810,16 @@ pcb_layer_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 	memset(&p, 0, sizeof p);
 	p.opts = opts != NULL ? opts : &defaults;
 	p.err = err;
-	level = p.opts->gzip_level == 0 ? Z_DEFAULT_COMPRESSION : p.opts->gzip_level;
-	if (p.opts->gzip_level < 0 || p.opts->gzip_level > 9) {
-		rc = pcb_err_set(err, PCB_EINVAL, "gzip level %d is not in 1..9", p.opts->gzip_level);
+	level = p.opts->gzip_level == 0 ? PCB_LAYER_GZIP_DEFAULT : p.opts->gzip_level;
+	if (p.opts->compression != PCB_COMPRESS_GZIP) {
+		rc = pcb_err_set(err, PCB_EUNSUPPORTED, "zstd layers need the parallel packer "
+		    "(not built yet)");
+		goto out;
+	}
+	if (p.opts->gzip_level > 9)
+		level = 9;   /* zlib stops at 9; libdeflate's 10..12 come with the new packer */
+	if (p.opts->gzip_level < 0 || p.opts->gzip_level > 12) {
+		rc = pcb_err_set(err, PCB_EINVAL, "gzip level %d is not in 1..12", p.opts->gzip_level);
 		goto out;
 	}
 	if (p.opts->mtime < 0 || (uint64_t)p.opts->mtime > USTAR_OCTAL11_MAX) {

@@ -1,15 +1,19 @@
 /* layer.h — the layer packer: a list of entries (host file → path in the image) becomes a
- * deterministic tar stream, hashed (diff_id), gzip-compressed and hashed again (digest) in one
- * pass, and written straight into the blob store. Nothing is held whole in memory.
+ * deterministic tar stream, hashed (diff_id), compressed (gzip or zstd, in parallel) and hashed
+ * again (digest) in one pass, and written straight into the blob store. Nothing is held whole
+ * in memory.
  *
  * Determinism rules (DESIGN.md "Reproducible"): entries sorted by path in byte order, every
  * parent directory present as an entry, uid/gid 0, no user/group names, mtime fixed by the
  * caller (SOURCE_DATE_EPOCH or 0), modes normalised (dirs 0755; files 0755 if any executable
  * bit is set on the host, else 0644; symlinks 0777), PAX headers for what ustar cannot hold
  * (long paths, non-ASCII names, big sizes) with fixed header names, fixed gzip header
- * (no name, mtime 0, OS 255).
+ * (no name, mtime 0, OS 255) in every member, fixed chunk size and levels: the bytes do not
+ * depend on the number of workers or on timing. (They do depend on the libdeflate / libzstd
+ * version, as they did on zlib's.)
  *
- * Thread-safety: a list belongs to one thread; pcb_layer_pack may run on any worker. */
+ * Thread-safety: a list belongs to one thread; pcb_layer_pack may run on any thread, several
+ * at once (they share one pool of compression threads). */
 #ifndef PCB_LAYER_H
 #define PCB_LAYER_H
 
@@ -69,14 +73,39 @@ void pcb_layer_list_add_entry(struct pcb_layer_list *l, const struct pcb_layer_e
  * turns second and later paths of one inode into hard links to the first. Idempotent. */
 void pcb_layer_list_finish(struct pcb_layer_list *l);
 
+/* Compression of the layer blob. The numbers are part of the API (zero = gzip). */
+enum pcb_compression {
+	PCB_COMPRESS_GZIP = 0,
+	PCB_COMPRESS_ZSTD,
+};
+
+/* The tar stream is cut into chunks of this many bytes, each compressed on its own (gzip: one
+ * complete gzip member per chunk). It is part of the output format: changing it changes every
+ * gzip layer digest. */
+#define PCB_LAYER_CHUNK ((size_t)1 << 20)
+/* Default gzip level (libdeflate), chosen by measurement: see the table in layer.c. */
+#define PCB_LAYER_GZIP_DEFAULT 6
+#define PCB_LAYER_ZSTD_DEFAULT 3
+
 struct pcb_layer_opts {
 	int64_t mtime;               /* seconds since the epoch for every entry */
-	int gzip_level;              /* 1..9; 0 = default (6) */
+	int gzip_level;              /* 1..12 (libdeflate); 0 = PCB_LAYER_GZIP_DEFAULT */
 	atomic_int *cancel;          /* may be NULL; non-zero → stop with PCB_ECANCELED */
 	/* Progress callback, called from the packing thread at most every 64 KiB of input;
 	 * done/total are uncompressed file bytes. May be NULL. */
 	void (*progress)(void *ud, uint64_t done, uint64_t total);
 	void *progress_ud;
+	enum pcb_compression compression;   /* gzip (the zero value) or zstd */
+	int zstd_level;              /* 1..19; 0 = PCB_LAYER_ZSTD_DEFAULT */
+	/* How many compression threads of the process-wide pool this pack may use at once;
+	 * 0 = all of them. The output bytes never depend on it. */
+	int workers;
+	/* Called from the packing thread for every regular file entry l->v[index] (not hard
+	 * links, not directories) with the SHA-256 of its content as packed, in list order.
+	 * Costs one more SHA-256 pass over file data, so it is only computed when set. May be
+	 * NULL. */
+	void (*file_digest)(void *ud, size_t index, const unsigned char sha256[32]);
+	void *file_digest_ud;
 };
 
 struct pcb_layer_result {
@@ -84,14 +113,27 @@ struct pcb_layer_result {
 	char diff_id[PCB_DIGEST_BUFSZ];   /* sha256 of the uncompressed tar */
 	uint64_t size;                    /* compressed bytes */
 	uint64_t tar_size;                /* uncompressed bytes */
-	const char *media_type;           /* static string */
+	const char *media_type;           /* static string: PCB_MT_LAYER_GZIP or _ZSTD */
 	size_t n_entries;
 };
 
 #define PCB_MT_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
+#define PCB_MT_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
 
-/* Packs the finished list into a gzip'd tar blob in the store. */
+/* The media type of a layer compressed with c (static string). */
+const char *pcb_layer_media_type(enum pcb_compression c);
+
+/* Packs the finished list into a compressed tar blob in the store, in one pass: the calling
+ * thread walks the list, writes the tar into fixed-size chunks and hashes it (diff_id);
+ * threads of a process-wide pool compress the chunks in parallel; the calling thread hands
+ * the compressed chunks to the store writer in order (which hashes them: digest). At most
+ * 2 × workers chunks are in memory. On any error or cancellation nothing lands in the
+ * store. Any thread may call it, any number at once. */
 int pcb_layer_pack(struct pcb_store *store, const struct pcb_layer_list *l,
     const struct pcb_layer_opts *opts, struct pcb_layer_result *res, struct pcb_err *err);
+
+/* Stops and joins the compression pool's threads (they start again on the next pack). For
+ * a clean exit; must not be called while a pack runs. Any thread. */
+void pcb_layer_pool_shutdown(void);
 
 #endif
