@@ -20,8 +20,8 @@
 #include <sqlite3.h>
 
 /* Bump when the meaning of a key changes (what is hashed, or how layer.c lays out bytes for
- * the same inputs), so that old entries stop matching. */
-#define LCACHE_FORMAT "pcb-lcache-2 layer-gzip-1"
+ * the same inputs: a new compressor, a new chunking), so that old entries stop matching. */
+#define LCACHE_FORMAT "pcb-lcache-2 layer-chunked-1"
 #define LCACHE_MAX_ENTRIES 1000000
 /* Below this many bytes of files with unknown digests, they are read and hashed to try the
  * content key before packing; above it, packing (which reads them anyway) is cheaper. */
@@ -186,7 +186,13 @@ h_opts(struct hasher *h, const struct pcb_layer_opts *o, const char *salt)
 {
 	h_str(h, LCACHE_FORMAT);
 	h_u64(h, (uint64_t)o->mtime);
-	h_u64(h, (uint64_t)(o->gzip_level == 0 ? 6 : o->gzip_level));
+	/* Only the level of the compression in use counts; 0 is the packer's default. */
+	h_u64(h, (uint64_t)o->compression);
+	if (o->compression == PCB_COMPRESS_ZSTD)
+		h_u64(h, (uint64_t)(o->zstd_level == 0 ? PCB_LAYER_ZSTD_DEFAULT : o->zstd_level));
+	else
+		h_u64(h, (uint64_t)(o->gzip_level == 0 ? PCB_LAYER_GZIP_DEFAULT : o->gzip_level));
+	h_u64(h, (uint64_t)PCB_LAYER_CHUNK);
 	h_str(h, salt);
 }
 
@@ -264,7 +270,7 @@ cache_lookup(struct pcb_store *st, const char *key, struct pcb_layer_result *res
 {
 	json_object *j = NULL, *v;
 	char *text = NULL;
-	const char *d, *did;
+	const char *d, *did, *mt;
 	bool ok = false;
 
 	if (pcb_store_cache_get(st, key, &text, NULL) != 0)
@@ -286,7 +292,13 @@ cache_lookup(struct pcb_store *st, const char *key, struct pcb_layer_result *res
 	    (uint64_t)json_object_get_int64(v) : 0;
 	res->n_entries = json_object_object_get_ex(j, "entries", &v) ?
 	    (size_t)json_object_get_int64(v) : 0;
+	/* A static string, as pcb_layer_pack gives. */
+	mt = json_object_get_string(json_object_object_get(j, "media_type"));
 	res->media_type = PCB_MT_LAYER_GZIP;
+	if (mt != NULL && strcmp(mt, PCB_MT_LAYER_ZSTD) == 0)
+		res->media_type = PCB_MT_LAYER_ZSTD;
+	if (mt != NULL && strcmp(mt, res->media_type) != 0)
+		goto out;
 	ok = true;
 out:
 	json_object_put(j);
@@ -807,19 +819,46 @@ unchanged(const struct pcb_layer_list *l, const struct frec *r)
 	return true;
 }
 
-/* Packs and learns every file's digest. Until layer.c reports digests of what it packs
- * (pcb_layer_opts.file_digest), they are read again here after the pack; the identity check
- * in hash_file keeps a file changed in between from being recorded. Returns the pack's code;
- * *digests_ok tells whether every file now has a digest. */
+struct digest_sink {
+	const struct pcb_layer_opts *caller;
+	struct frec *r;
+	size_t n;
+};
+
+/* The packer's digest of what it packed wins over a fingerprint: if they differ, the file
+ * changed unseen (within a clock tick) and the row is rewritten. */
+static void
+on_file_digest(void *ud, size_t index, const unsigned char sha256[32])
+{
+	struct digest_sink *d = ud;
+
+	if (index < d->n) {
+		if (d->r[index].have_sha && memcmp(d->r[index].sha, sha256, 32) != 0)
+			d->r[index].known = false;
+		memcpy(d->r[index].sha, sha256, 32);
+		d->r[index].have_sha = true;
+	}
+	if (d->caller->file_digest != NULL)
+		d->caller->file_digest(d->caller->file_digest_ud, index, sha256);
+}
+
+/* Packs and learns every file's digest: from the packer's file_digest callback, and for any
+ * file it did not report (a packer without the callback) by reading the file again after the
+ * pack (hash_file's identity check keeps a file changed in between from being recorded). Returns the pack's code;
+ * *digests_ok tells whether every file now has a digest of what was packed. */
 static int
 pack_and_digest(struct pcb_store *store, const struct pcb_layer_list *l,
     const struct pcb_layer_opts *o, struct frec *r, struct pcb_layer_result *res,
     bool *digests_ok, struct pcb_err *err)
 {
+	struct pcb_layer_opts oo = *o;
+	struct digest_sink d = { .caller = o, .r = r, .n = l->n };
 	int rc;
 
 	*digests_ok = false;
-	if ((rc = pcb_layer_pack(store, l, o, res, err)) != 0)
+	oo.file_digest = on_file_digest;
+	oo.file_digest_ud = &d;
+	if ((rc = pcb_layer_pack(store, l, &oo, res, err)) != 0)
 		return rc;
 	*digests_ok = hash_missing(l, r, o) && unchanged(l, r);
 	return 0;
