@@ -15,6 +15,7 @@ static const struct pcb_cmd *const commands[] = {
 	&pcb_cmd_builds,
 	&pcb_cmd_logs,
 	&pcb_cmd_cancel,
+	&pcb_cmd_cache,
 	&pcb_cmd_login,
 	&pcb_cmd_logout,
 	&pcb_cmd_version,

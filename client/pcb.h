@@ -43,6 +43,7 @@ extern const struct pcb_cmd pcb_cmd_pull;
 extern const struct pcb_cmd pcb_cmd_base;
 extern const struct pcb_cmd pcb_cmd_login;
 extern const struct pcb_cmd pcb_cmd_logout;
+extern const struct pcb_cmd pcb_cmd_cache;
 
 /* cli.c */
 
