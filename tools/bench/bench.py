@@ -7,8 +7,17 @@ Starts everything it needs in one temp dir: a private pycontainerd (own unix soc
 dir) and, per measurement that needs one, a fresh Debian docker-registry on 127.0.0.1. Each
 section measures pycontainerd beside a baseline tool doing the same job in the same run, and
 prints a Markdown table of medians over RUNS runs (so it can be pasted into the README as is):
-what, our median, baseline median, ratio ours/baseline, notes. Sections so far: push (issue 4).
-Build sections (issue 6) go into SECTIONS below and reuse Bench, Registry, Row and print_table.
+what, our median, baseline median, ratio ours/baseline, notes. Sections (SECTIONS below):
+
+  small app  cold build on a fresh daemon and state dir, no-op rebuild, rebuild after one app
+             file changed; against the pigz pipeline and umoci insert of the same folder, a
+             stat walk (for the no-op) and our own no-op (for the changed file)    (issue 6)
+  big app    the same for a project whose --deps-from-venv venv holds a copy of the machine's
+             site-packages (BIG_PYTHON's), plus the deps:venv layer alone (from the build's
+             event times), the gzip ratios and the daemon's peak RSS (VmHWM)      (issue 6)
+  push       push and re-push of a ~150 MB layer against skopeo copy             (issue 4)
+
+Builds use --base-image scratch (and every daemon --default-base scratch): no base is pulled.
 
 Wall-clock time around each command (time.perf_counter), client process start included on both
 sides. There are no assertions on time; the script exits 0 unless a command fails, in which case
@@ -77,12 +86,18 @@ def fmt_bytes(n):
     return "%d B" % n
 
 
-class Row:
-    """One line of a section's table: our timings beside the baseline's, from the same runs."""
+def fmt_size(n):
+    return "—" if n is None else fmt_bytes(n)
 
-    def __init__(self, what, baseline_name):
+
+class Row:
+    """One line of a section's table: our figures beside the baseline's, from the same runs.
+    Seconds by default; fmt=fmt_size for a row of bytes (peak RSS)."""
+
+    def __init__(self, what, baseline_name, fmt=fmt_seconds):
         self.what = what
         self.baseline_name = baseline_name
+        self.fmt = fmt
         self.ours = []
         self.baseline = []
         self.notes = []
@@ -103,8 +118,10 @@ def print_table(title, runs, rows, out=sys.stdout):
     for r in rows:
         mo, mb = median(r.ours), median(r.baseline)
         ratio = "%.2f×" % (mo / mb) if mo is not None and mb else "—"
-        body.append([r.what, fmt_seconds(mo), r.baseline_name, fmt_seconds(mb), ratio,
+        body.append([r.what, r.fmt(mo), r.baseline_name, r.fmt(mb), ratio,
                      "; ".join(r.notes)])
+    # A bare | inside a cell would end it in Markdown.
+    body = [[c.replace("|", "\\|") for c in cells] for cells in body]
     widths = [max(len(line[i]) for line in [head] + body) for i in range(len(head))]
 
     def line(cells):
@@ -195,15 +212,42 @@ class Bench:
 
     def run(self, argv, what, env=None):
         """Runs a command to completion; returns (wall seconds, stdout). Raises on failure."""
-        t0 = time.perf_counter()
-        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=env or self.env)
-        dt = time.perf_counter() - t0
-        if r.returncode != 0:
-            raise BenchError("%s failed (exit %d): %s\n--- stdout\n%s--- stderr\n%s" % (
-                what, r.returncode, " ".join(argv), r.stdout.decode(errors="replace"),
-                r.stderr.decode(errors="replace")))
-        return dt, r.stdout.decode(errors="replace")
+        dt, out, _ = self.run_measured(argv, what, env)
+        return dt, out
+
+    def run_measured(self, argv, what, env=None):
+        """Runs a command to completion in its own process group; returns (wall seconds,
+        stdout, peak RSS in bytes). The RSS is wait4's ru_maxrss: the largest of the command
+        and the children it waited for (for a pipeline, its largest process). Output goes to
+        temp files, so nothing can block on a full pipe. If the wait is cut short (Ctrl-C,
+        SIGTERM), the whole group is killed and reaped before the exception goes on: no tar or
+        pigz of a pipeline outlives the script."""
+        with tempfile.TemporaryFile(dir=self.tmp) as out, \
+                tempfile.TemporaryFile(dir=self.tmp) as err:
+            t0 = time.perf_counter()
+            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                 env=env or self.env, preexec_fn=_die_with_parent,
+                                 start_new_session=True)
+            try:
+                _, status, ru = os.wait4(p.pid, 0)
+            except BaseException:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                p.wait()
+                raise
+            dt = time.perf_counter() - t0
+            # Reaped by wait4: Popen must not wait for it again.
+            p.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            text = out.read().decode(errors="replace")
+            if p.returncode != 0:
+                err.seek(0)
+                raise BenchError("%s failed (exit %d): %s\n--- stdout\n%s--- stderr\n%s" % (
+                    what, p.returncode, " ".join(argv), text[-8000:],
+                    err.read().decode(errors="replace")[-8000:]))
+            return dt, text, ru.ru_maxrss * 1024
 
     def free_port(self):
         for _ in range(100):
@@ -222,7 +266,10 @@ class Bench:
         log = os.path.join(self.tmp, "pycontainerd.log")
         os.makedirs(state)
         self.daemon = self.spawn([self.daemon_bin, "--host", self.env["PCB_HOST"],
-                                  "--state-dir", state, "--log-level", "warn"], log)
+                                  "--state-dir", state, "--log-level", "warn",
+                                  # The built-in default base (python:X.Y-slim on Docker Hub)
+                                  # may be unreachable; the fixture needs no base.
+                                  "--default-base", "scratch"], log)
         deadline = time.monotonic() + START_DEADLINE_S
         while True:
             r = subprocess.run([self.pcb, "version"], stdin=subprocess.DEVNULL,
@@ -445,8 +492,415 @@ def section_push(b):
     return "Push to a loopback docker-registry", [cold, again]
 
 
-# New sections (issue 6: builds) are appended here; each returns (title, rows).
-SECTIONS = [section_push]
+# --- build sections (issue 6) --------------------------------------------------------------
+
+# The big app's dependencies: a venv whose site-packages is a copy of this Python's (the
+# machine's largest tree). PCB_BENCH_PYTHON names another interpreter; the section is skipped,
+# with a note, when it is absent.
+BIG_PYTHON = os.environ.get("PCB_BENCH_PYTHON", "/root/.pyenv/versions/3.11.7/bin/python3")
+ENTRYPOINT = "python -m app"
+PIGZ_NAME = "tar → sha256 → pigz -p2 -6 → sha256"
+# The pigz baseline as issue 6 states it: tar → sha256 → gzip -6 on 2 threads → sha256, the
+# same passes our layer writer makes. FIFOs instead of >(...) so bash waits for both hashes.
+PIGZ_PIPELINE = r'''set -eu -o pipefail
+mkfifo "$3/raw" "$3/gz"
+sha256sum < "$3/raw" > "$3/raw.sha256" & a=$!
+sha256sum < "$3/gz" > "$3/gz.sha256" & b=$!
+tar -C "$1" -cf - . | tee "$3/raw" | pigz -p2 -6 | tee "$3/gz" > "$2"
+wait $a $b
+'''
+
+
+class Daemon:
+    """A private pycontainerd with its own socket and state dir, for one measurement: a fresh
+    one is a cold cache for certain (no reliance on a prune command)."""
+
+    def __init__(self, bench, name):
+        self.bench = bench
+        self.dir = os.path.join(bench.tmp, "daemons", name)
+        os.makedirs(os.path.join(self.dir, "state"))
+        self.host = "unix://" + os.path.join(self.dir, "d.sock")
+        self.log = os.path.join(self.dir, "pycontainerd.log")
+        self.proc = bench.spawn([bench.daemon_bin, "--host", self.host, "--state-dir",
+                                 os.path.join(self.dir, "state"), "--log-level", "warn",
+                                 "--default-base", "scratch"], self.log)
+        deadline = time.monotonic() + START_DEADLINE_S
+        while True:
+            r = subprocess.run([bench.pcb, "-H", self.host, "version"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, env=bench.env)
+            if r.returncode == 0:
+                return
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                text = read_text(self.log)
+                self.close()
+                raise BenchError("pycontainerd did not start: %s" % text)
+            time.sleep(0.02)
+
+    def build(self, ctx, tag, extra, what):
+        """One `pcb build --json`, timed from client start to result; returns (seconds,
+        the build resource)."""
+        argv = [self.bench.pcb, "-H", self.host, "build", ctx, "--base-image", "scratch",
+                "--entrypoint", ENTRYPOINT, "-t", tag, "--json"] + extra
+        try:
+            secs, out = self.bench.run(argv, what)
+        except BenchError as e:
+            raise BenchError("%s\n--- daemon log\n%s" % (e, read_text(self.log)[-4000:]))
+        try:
+            job = json.loads(out)
+            if job.get("state") != "succeeded" or not isinstance(job["result"]["layers"], list):
+                raise ValueError("state %s" % job.get("state"))
+        except (ValueError, KeyError, TypeError) as e:
+            raise BenchError("%s: unexpected --json output (%s): %s" % (what, e, out[:2000]))
+        return secs, job
+
+    def events(self, job_id):
+        _, out = self.bench.run([self.bench.pcb, "-H", self.host, "logs", "--json", job_id],
+                                "pcb logs %s" % job_id)
+        evs = []
+        for line in out.splitlines():
+            try:
+                evs.append(json.loads(line))
+            except ValueError:
+                pass
+        return evs
+
+    def peak_rss(self):
+        """VmHWM of the daemon process so far, in bytes (None when unreadable)."""
+        try:
+            with open("/proc/%d/status" % self.proc.pid) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+        return None
+
+    def close(self):
+        self.bench.stop(self.proc)
+        self.proc = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def parse_time(s):
+    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+
+
+def layer_seconds(events, name):
+    """How long the daemon spent on one layer, from its build events (ms timestamps): from the
+    event before its first progress event to its `layer` event, else to the first event after
+    its last progress event. None when the events do not show it."""
+    idx = [k for k, e in enumerate(events)
+           if e.get("type") == "progress" and e.get("layer") == name]
+    if not idx:
+        return None
+    try:
+        start = parse_time(events[max(idx[0] - 1, 0)]["time"])
+        end = None
+        for e in events[idx[0]:]:
+            if e.get("type") == "layer" and (e.get("layer") or {}).get("name") == name:
+                end = parse_time(e["time"])
+                break
+        if end is None:
+            end = parse_time(events[min(idx[-1] + 1, len(events) - 1)]["time"])
+        return end - start
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def find_layer(job, name):
+    for layer in job["result"]["layers"]:
+        if layer.get("name") == name:
+            return layer
+    return None
+
+
+def write_app(ctx, name, body, python="3.9"):
+    """The project folder: pyproject.toml (requires-python picks the image's Python, which
+    must match a --deps-from-venv venv's) and the package app/."""
+    os.makedirs(os.path.join(ctx, "app"), exist_ok=True)
+    write_text(os.path.join(ctx, "pyproject.toml"),
+               '[project]\nname = "%s"\nversion = "1.0"\nrequires-python = ">=%s"\n'
+               % (name, python))
+    write_text(os.path.join(ctx, "app", "__init__.py"), '"""Benchmark app."""\n')
+    write_text(os.path.join(ctx, "app", "__main__.py"), body)
+
+
+def tar_bytes(b, tree):
+    """Size of `tar -C TREE -cf - .` (what the pigz baseline compresses), outside timing."""
+    _, out = b.run(["bash", "-c", 'set -o pipefail; tar -C "$1" -cf - . | wc -c', "bash", tree],
+                   "tar | wc -c")
+    return int(out.strip())
+
+
+class Baselines:
+    """The same-run baselines for packing TREE: the pigz pipeline and umoci insert (each
+    skipped, with a note, when its tool is missing), and a stat walk for no-op rebuilds."""
+
+    def __init__(self, b, tree, dest):
+        self.b = b
+        self.tree = tree
+        self.dest = dest
+        self.have_pigz = shutil.which("pigz") is not None
+        self.have_umoci = shutil.which("umoci") is not None
+        self.raw = tar_bytes(b, tree)
+        self.pigz_size = None
+        self.umoci_size = None
+
+    def pigz(self, tag):
+        """Returns (seconds, peak RSS); keeps the gzip size for the ratio."""
+        work = os.path.join(self.b.tmp, "pigz-" + tag)
+        os.makedirs(work)
+        try:
+            out = os.path.join(work, "layer.tar.gz")
+            secs, _, peak = self.b.run_measured(["bash", "-c", PIGZ_PIPELINE, "bash", self.tree, out,
+                                                 work], "tar | sha256sum | pigz | sha256sum")
+            if not read_text(os.path.join(work, "gz.sha256")).strip():
+                raise BenchError("the pigz pipeline wrote no hash")
+            self.pigz_size = os.path.getsize(out)
+            return secs, peak
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def umoci(self, tag):
+        """umoci insert of TREE into a fresh layout (made outside timing): (seconds, RSS)."""
+        layout = os.path.join(self.b.tmp, "umoci-" + tag)
+        try:
+            self.b.run(["umoci", "init", "--layout", layout], "umoci init")
+            self.b.run(["umoci", "new", "--image", layout + ":bench"], "umoci new")
+            secs, _, peak = self.b.run_measured(["umoci", "insert", "--image",
+                                                 layout + ":bench", self.tree, self.dest],
+                                                "umoci insert")
+            with open(os.path.join(layout, "index.json")) as f:
+                digest = json.load(f)["manifests"][0]["digest"]
+            with open(os.path.join(layout, "blobs", *digest.split(":", 1))) as f:
+                self.umoci_size = json.load(f)["layers"][-1]["size"]
+            return secs, peak
+        except (OSError, ValueError, KeyError, IndexError) as e:
+            raise BenchError("umoci insert: cannot read the layout it wrote: %s" % e)
+        finally:
+            shutil.rmtree(layout, ignore_errors=True)
+
+    def stat_walk(self, tree):
+        """The least a no-op check must do: stat every entry of the input (find -printf) and
+        hash the listing."""
+        secs, _ = self.b.run(["bash", "-c", "set -o pipefail; find \"$1\" -printf "
+                              "'%P\\t%s\\t%T@\\t%m\\n' | sha256sum", "bash", tree],
+                             "find -printf | sha256sum")
+        return secs
+
+
+def rotated(items, i):
+    k = i % len(items)
+    return items[k:] + items[:k]
+
+
+def cold_rows(what, base):
+    """The two rows of a cold build: the same timings of ours beside each packing baseline."""
+    pigz = Row(what, PIGZ_NAME)
+    if not base.have_pigz:
+        pigz.note("pigz is not installed (apt-get install pigz)")
+    umoci = Row(what, "umoci insert")
+    if not base.have_umoci:
+        umoci.note("umoci is not installed")
+    return pigz, umoci
+
+
+def ratio_note(size, raw):
+    return "%.3f" % (size / raw) if size and raw else "—"
+
+
+def section_small(b):
+    """Issue 6: a small app (pyproject + 2 files): cold build on a fresh daemon, no-op rebuild,
+    rebuild after one app file changed."""
+    ctx = os.path.join(b.tmp, "small")
+    write_app(ctx, "smallapp", 'print("small")\n')
+    base = Baselines(b, ctx, "/app")
+    pigz, umoci = cold_rows("cold build, small app (client to result)", base)
+    noop = Row("no-op rebuild, small app", "stat walk: find -printf → sha256sum")
+    touch = Row("rebuild, 1 app file changed", "no-op rebuild (pcb, same run)")
+    cold = []
+    deltas = []
+
+    def ours(i):
+        d = Daemon(b, "small-%d" % i)
+        try:
+            secs, _ = d.build(ctx, "small:1", [], "pcb build (small, cold)")
+            cold.append(secs)
+            walk_first = i % 2 == 1
+            if walk_first:
+                noop.baseline.append(base.stat_walk(ctx))
+            secs, _ = d.build(ctx, "small:1", [], "pcb build (small, no-op)")
+            noop.ours.append(secs)
+            if not walk_first:
+                noop.baseline.append(base.stat_walk(ctx))
+            write_app(ctx, "smallapp", 'print("small, run %d")\n' % i)
+            secs, _ = d.build(ctx, "small:1", [], "pcb build (small, one file changed)")
+            touch.ours.append(secs)
+            touch.baseline.append(noop.ours[-1])
+            deltas.append(secs - noop.ours[-1])
+        finally:
+            d.close()
+
+    def pigz_run(i):
+        if base.have_pigz:
+            pigz.baseline.append(base.pigz("small-%d" % i)[0])
+
+    def umoci_run(i):
+        if base.have_umoci:
+            umoci.baseline.append(base.umoci("small-%d" % i)[0])
+
+    for i in range(b.runs):
+        for f in rotated([ours, pigz_run, umoci_run], i):
+            f(i)
+        progress("small app run %d/%d: cold %s, no-op %s, changed %s" % (
+            i + 1, b.runs, fmt_seconds(cold[-1]), fmt_seconds(noop.ours[-1]),
+            fmt_seconds(touch.ours[-1])))
+    pigz.ours = list(cold)
+    umoci.ours = list(cold)
+    pigz.note("target ≤ 50 ms")
+    touch.note("median Δ over no-op %s" % fmt_seconds(median(deltas)))
+    return "Build: small app (pyproject.toml + 2 files, base scratch)", [pigz, umoci, noop, touch]
+
+
+def python_info(b, python):
+    """(X.Y, site-packages dir) of PYTHON, or None when it is missing."""
+    if not os.access(python, os.X_OK):
+        return None
+    _, out = b.run([python, "-c", "import sys, sysconfig; print('%d.%d' % sys.version_info[:2]);"
+                    " print(sysconfig.get_paths()['purelib'])"], python + " -c")
+    ver, site = out.strip().splitlines()
+    return ver, site
+
+
+def big_fixture(b, ver, site):
+    """Outside timing: the venv (a copy of SITE in a --without-pip venv), a copy of SITE
+    without __pycache__/*.pyc for the baselines (our venv layer leaves those out, so every
+    tool packs the same files), and the project folder."""
+    venv = os.path.join(b.tmp, "big-venv")
+    progress("making the big venv (a copy of %s)" % site)
+    b.run([BIG_PYTHON, "-m", "venv", "--without-pip", venv], "python -m venv")
+    vsite = os.path.join(venv, "lib", "python" + ver, "site-packages")
+    b.run(["cp", "-a", site + "/.", vsite], "cp -a site-packages")
+    tree = os.path.join(b.tmp, "big-tree")
+    b.run(["cp", "-a", vsite, tree], "cp -a site-packages (baseline tree)")
+    b.run(["find", tree, "-name", "__pycache__", "-type", "d", "-prune", "-exec", "rm", "-rf",
+           "{}", "+"], "pruning __pycache__ from the baseline tree")
+    b.run(["find", tree, "-name", "*.pyc", "-delete"], "deleting *.pyc from the baseline tree")
+    ctx = os.path.join(b.tmp, "big")
+    write_app(ctx, "bigapp", 'print("big")\n', ver)
+    return venv, vsite, tree, ctx
+
+
+def section_big(b):
+    """Issue 6: an app whose venv is a copy of the machine's big site-packages: cold build on a
+    fresh daemon (and the deps:venv layer alone, from the build's events) against the pigz
+    pipeline and umoci insert of the same files, no-op rebuild, rebuild after one app file
+    changed, and the daemon's peak RSS over the cold build."""
+    title = "Build: big app (venv = a copy of the machine's site-packages)"
+    info = python_info(b, BIG_PYTHON)
+    if info is None:
+        return title, [], ("skipped: %s is not on this machine (set PCB_BENCH_PYTHON to "
+                           "another interpreter)." % BIG_PYTHON)
+    ver, site = info
+    venv, vsite, tree, ctx = big_fixture(b, ver, site)
+    extra = ["--deps-from-venv", venv, "--python", "/usr/local/bin/python" + ver]
+    base = Baselines(b, tree, "/opt/venv/lib/python%s/site-packages" % ver)
+    what = "cold build, big app (client to result)"
+    pigz, umoci = cold_rows(what, base)
+    layer_pigz = Row("cold deps:venv layer alone (event times)", PIGZ_NAME)
+    noop = Row("no-op rebuild, big app", "stat walk: find -printf → sha256sum")
+    touch = Row("rebuild, 1 app file changed", "no-op rebuild (pcb, same run)")
+    rss = Row("daemon peak RSS (VmHWM), cold build", "umoci insert (max RSS)", fmt=fmt_size)
+    cold, layer_secs, deltas, pigz_rss = [], [], [], []
+    info = {"reused": [], "layer": None}
+
+    def ours(i):
+        d = Daemon(b, "big-%d" % i)
+        try:
+            secs, job = d.build(ctx, "big:1", extra, "pcb build (big, cold)")
+            rss.ours.append(d.peak_rss())
+            cold.append(secs)
+            layer = find_layer(job, "deps:venv")
+            if layer is None:
+                raise BenchError("the build has no deps:venv layer: %s"
+                                 % [x.get("name") for x in job["result"]["layers"]])
+            info["layer"] = layer
+            ls = layer_seconds(d.events(job["id"]), "deps:venv")
+            if ls is not None:
+                layer_secs.append(ls)
+            walk_first = i % 2 == 1
+            if walk_first:
+                noop.baseline.append(base.stat_walk(venv))
+            secs, job = d.build(ctx, "big:1", extra, "pcb build (big, no-op)")
+            noop.ours.append(secs)
+            info["reused"].append(bool(find_layer(job, "deps:venv").get("reused")))
+            if not walk_first:
+                noop.baseline.append(base.stat_walk(venv))
+            write_app(ctx, "bigapp", 'print("big, run %d")\n' % i, ver)
+            secs, _ = d.build(ctx, "big:1", extra, "pcb build (big, one file changed)")
+            touch.ours.append(secs)
+            touch.baseline.append(noop.ours[-1])
+            deltas.append(secs - noop.ours[-1])
+        finally:
+            d.close()
+
+    def pigz_run(i):
+        if base.have_pigz:
+            secs, peak = base.pigz("big-%d" % i)
+            pigz.baseline.append(secs)
+            layer_pigz.baseline.append(secs)
+            pigz_rss.append(peak)
+
+    def umoci_run(i):
+        if base.have_umoci:
+            secs, peak = base.umoci("big-%d" % i)
+            umoci.baseline.append(secs)
+            rss.baseline.append(peak)
+
+    for i in range(b.runs):
+        for f in rotated([ours, pigz_run, umoci_run], i):
+            f(i)
+        progress("big app run %d/%d: cold %s (layer %s), no-op %s, changed %s; pigz %s, "
+                 "umoci %s" % (i + 1, b.runs, fmt_seconds(cold[-1]),
+                               fmt_seconds(layer_secs[-1] if layer_secs else None),
+                               fmt_seconds(noop.ours[-1]), fmt_seconds(touch.ours[-1]),
+                               fmt_seconds(pigz.baseline[-1] if pigz.baseline else None),
+                               fmt_seconds(umoci.baseline[-1] if umoci.baseline else None)))
+
+    layer = info["layer"]
+    pigz.ours = list(cold)
+    umoci.ours = list(cold)
+    layer_pigz.ours = list(layer_secs)
+    ours_ratio = ratio_note(layer["size"], layer.get("uncompressed_size"))
+    pigz.note("deps:venv %s gzip of %s tar, %d entries, gzip ratio %s; pigz %s of %s, ratio %s"
+              % (fmt_bytes(layer["size"]), fmt_size(layer.get("uncompressed_size")),
+                 layer.get("entries", 0), ours_ratio, fmt_size(base.pigz_size),
+                 fmt_bytes(base.raw), ratio_note(base.pigz_size, base.raw)))
+    pigz.note("fresh daemon and state dir per run")
+    umoci.note("umoci layer %s, ratio %s" % (fmt_size(base.umoci_size),
+                                              ratio_note(base.umoci_size, base.raw)))
+    if not layer_secs:
+        layer_pigz.note("the build events did not show the layer's progress")
+    else:
+        lm, um = median(layer_secs), median(umoci.baseline)
+        layer_pigz.note("targets ≤ 3.0 s, ≤ 0.5× pigz, ≤ 0.65× umoci")
+        if um:
+            layer_pigz.note("%.2f× umoci insert" % (lm / um))
+    noop.note("deps:venv reused in %d of %d runs" % (sum(info["reused"]), len(info["reused"])))
+    noop.note("target ≤ 0.2 s")
+    touch.note("median Δ over no-op %s (target ≤ 0.1 s)" % fmt_seconds(median(deltas)))
+    if pigz_rss:
+        rss.note("pigz pipeline's largest process %s" % fmt_bytes(median(pigz_rss)))
+    rss.note("fresh daemon per run: the figure is its start + the cold build")
+    note = ("Baselines pack %s: the venv's site-packages without `__pycache__`/`*.pyc`, the "
+            "files our deps:venv layer holds (%d MB of tar); the no-op baseline walks the "
+            "whole venv." % (tree.replace(b.tmp, "$TMP"), base.raw // 1000000))
+    return title, [pigz, umoci, layer_pigz, noop, touch, rss], note
+
+
+# Each section returns (title, rows) or (title, rows, a note printed under the table).
+SECTIONS = [section_small, section_big, section_push]
 
 
 def env_note(b):
@@ -468,11 +922,17 @@ def env_note(b):
         except (OSError, subprocess.SubprocessError, IndexError):
             return "?"
 
-    return "%s; %d cores (nproc), %s, Linux %s; %s; %s; %s" % (
-        datetime.date.today().isoformat(), os.cpu_count() or 0, cpu, platform.release(),
+    try:
+        load = "load average %.1f" % os.getloadavg()[0]
+    except OSError:
+        load = "load average ?"
+    return "%s; %d cores (nproc), %s, Linux %s, %s; %s; %s; %s; %s; %s; %s" % (
+        datetime.date.today().isoformat(), os.cpu_count() or 0, cpu, platform.release(), load,
         first_line([b.pcb, "--version"]), first_line(["skopeo", "--version"]),
         first_line(["/usr/bin/docker-registry", "--version"]).replace(
-            "/usr/bin/docker-registry github.com/docker/distribution", "docker-registry"))
+            "/usr/bin/docker-registry github.com/docker/distribution", "docker-registry"),
+        first_line(["pigz", "--version"]), first_line(["umoci", "--version"]),
+        first_line([BIG_PYTHON, "--version"]))
 
 
 def main():
@@ -492,11 +952,17 @@ def main():
         b.start_daemon()
         tables = [section(b) for section in SECTIONS]
         print("\npycontainerd benchmark — %s" % env_note(b))
-        print("Fixture: an app layer of 150 MiB of random bytes plus 2 .py files, built "
+        print("Push fixture: an app layer of 150 MiB of random bytes plus 2 .py files, built "
               "once in %s (not a measurement)." % fmt_seconds(b.image["build_seconds"])
               if b.image else "")
-        for title, rows in tables:
-            print_table(title, b.runs, rows)
+        for table in tables:
+            title, rows, note = (table + (None,))[:3]
+            if rows:
+                print_table(title, b.runs, rows)
+            else:
+                print("\n### %s\n" % title)
+            if note:
+                print("\n" + note)
         print("\nratio = pycontainerd / baseline (below 1 is faster); wall clock per command, "
               "client start included; runs alternate which tool goes first.")
         return 0
