@@ -47,8 +47,11 @@ put_blob(int seed, size_t n, const char *mt, char digest[PCB_DIGEST_BUFSZ])
 
 	for (size_t i = 0; i < n; i++)
 		data[i] = (char)('a' + (seed * 7 + (int)i) % 26);
-	if (n >= 8)
-		snprintf(data, 8, "%07d", seed);
+	if (n >= 8) {
+		char tag[16];
+		snprintf(tag, sizeof tag, "%07d", seed % 10000000);
+		memcpy(data, tag, 7);
+	}
 	ck_assert_msg(pcb_store_put(store, data, n, mt, digest, &e) == 0, "%s", e.msg);
 	free(data);
 }
