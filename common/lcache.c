@@ -27,6 +27,11 @@
  * content key before packing; above it, packing (which reads them anyway) is cheaper. */
 #define HASH_BEFORE_PACK_MAX ((uint64_t)64 << 20)
 #define READ_CHUNK ((size_t)256 << 10)
+/* Staging files (under the store's tmp/: launchers, generated scripts) are made afresh by
+ * every build, so their identity never repeats. Up to this many bytes of them, their content
+ * goes into the stat key instead, so that a layer mixing a stable tree with a small fresh
+ * staging tree still reuses on the stat key. */
+#define STAGING_HASH_MAX ((uint64_t)8 << 20)
 #define CACHE_VALUE_MAX ((size_t)4096)
 #define FP_DB_NAME "fingerprints.db"
 #define FP_SCHEMA_VERSION 1
@@ -224,6 +229,13 @@ stat_key(const struct pcb_layer_list *l, const struct frec *r,
 		h_entry_common(h, e);
 		if (e->type != PCB_ENTRY_FILE)
 			continue;
+		if (r[i].no_fp && r[i].have_sha) {
+			/* A staging file: its content, whatever temp path and inode it had. */
+			h_u64(h, 1);
+			h_bytes(h, r[i].sha, 32);
+			continue;
+		}
+		h_u64(h, 0);
 		h_str(h, e->src);
 		h_u64(h, r[i].dev);
 		h_u64(h, r[i].ino);
@@ -823,6 +835,7 @@ struct digest_sink {
 	const struct pcb_layer_opts *caller;
 	struct frec *r;
 	size_t n;
+	bool differs;     /* a digest known before the pack is not what was packed */
 };
 
 /* The packer's digest of what it packed wins over a fingerprint: if they differ, the file
@@ -833,8 +846,10 @@ on_file_digest(void *ud, size_t index, const unsigned char sha256[32])
 	struct digest_sink *d = ud;
 
 	if (index < d->n) {
-		if (d->r[index].have_sha && memcmp(d->r[index].sha, sha256, 32) != 0)
+		if (d->r[index].have_sha && memcmp(d->r[index].sha, sha256, 32) != 0) {
 			d->r[index].known = false;
+			d->differs = true;
+		}
 		memcpy(d->r[index].sha, sha256, 32);
 		d->r[index].have_sha = true;
 	}
@@ -845,22 +860,26 @@ on_file_digest(void *ud, size_t index, const unsigned char sha256[32])
 /* Packs and learns every file's digest: from the packer's file_digest callback, and for any
  * file it did not report (a packer without the callback) by reading the file again after the
  * pack (hash_file's identity check keeps a file changed in between from being recorded). Returns the pack's code;
- * *digests_ok tells whether every file now has a digest of what was packed. */
+ * *digests_ok tells whether every file now has a digest of what was packed; *keys_ok is false
+ * when a digest known before the pack (a fingerprint, a staging file's) was not what got
+ * packed: the rows are then corrected but the keys computed from them not recorded. */
 static int
 pack_and_digest(struct pcb_store *store, const struct pcb_layer_list *l,
     const struct pcb_layer_opts *o, struct frec *r, struct pcb_layer_result *res,
-    bool *digests_ok, struct pcb_err *err)
+    bool *digests_ok, bool *keys_ok, struct pcb_err *err)
 {
 	struct pcb_layer_opts oo = *o;
 	struct digest_sink d = { .caller = o, .r = r, .n = l->n };
 	int rc;
 
 	*digests_ok = false;
+	*keys_ok = false;
 	oo.file_digest = on_file_digest;
 	oo.file_digest_ud = &d;
 	if ((rc = pcb_layer_pack(store, l, &oo, res, err)) != 0)
 		return rc;
 	*digests_ok = hash_missing(l, r, o) && unchanged(l, r);
+	*keys_ok = !d.differs;
 	return 0;
 }
 
@@ -895,6 +914,26 @@ scan(const struct pcb_layer_list *l, struct frec *r, bool *want, const char *tmp
 	return true;
 }
 
+/* Reads the staging files when they are small (STAGING_HASH_MAX). A file that cannot be
+ * read keeps its identity in the stat key. */
+static void
+hash_staging(const struct pcb_layer_list *l, struct frec *r)
+{
+	unsigned char *buf;
+	uint64_t bytes = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].type == PCB_ENTRY_FILE && r[i].no_fp)
+			bytes += r[i].size;
+	if (bytes == 0 || bytes > STAGING_HASH_MAX)
+		return;
+	buf = pcb_xmalloc(READ_CHUNK);
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].type == PCB_ENTRY_FILE && r[i].no_fp)
+			(void)hash_file(&l->v[i], &r[i], buf);
+	free(buf);
+}
+
 /* Marks files changed too recently to be trusted beyond this build. now_ns is the coarse
  * clock read after the lstats and before any content is read: a later write gets a ctime at
  * or after it, so a file with an older ctime cannot change unseen. */
@@ -907,7 +946,9 @@ mark_racy(const struct pcb_layer_list *l, struct frec *r, int64_t now_ns)
 		if (l->v[i].type != PCB_ENTRY_FILE)
 			continue;
 		r[i].racy = r[i].ctime_ns >= now_ns;
-		any |= r[i].racy;
+		/* A staging file in the key by content cannot make the key wrong (the packed
+		 * digest is checked against it); it is still never fingerprinted. */
+		any |= r[i].racy && !(r[i].no_fp && r[i].have_sha);
 	}
 	return any;
 }
@@ -936,7 +977,8 @@ pcb_lcache_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 	struct frec *r = NULL;
 	struct fpdb *f = NULL;
 	char skey[KEY_BUFSZ], ckey[KEY_BUFSZ], *tmp_prefix = NULL;
-	bool *want = NULL, held = false, any_racy, hit = false, digests_ok = false;
+	bool *want = NULL, held = false, any_racy, hit = false, digests_ok = false,
+	    keys_ok = false;
 	uint64_t unknown_bytes = 0;
 	int rc = 0;
 
@@ -955,6 +997,7 @@ pcb_lcache_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 		rc = pcb_layer_pack(store, l, o, &got, err);
 		goto out;
 	}
+	hash_staging(l, r);
 	any_racy = mark_racy(l, r, coarse_now_ns());
 	if ((rc = stat_key(l, r, o, salt, skey)) != 0) {
 		rc = pcb_err_set(err, rc, "cannot compute a layer key (SHA-256)");
@@ -1003,12 +1046,14 @@ pcb_lcache_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 
 	/* 3. Pack, then remember. */
 	atomic_fetch_add(&n_misses, 1);
-	if ((rc = pack_and_digest(store, l, o, r, &got, &digests_ok, err)) != 0)
+	if ((rc = pack_and_digest(store, l, o, r, &got, &digests_ok, &keys_ok, err)) != 0)
 		goto out;
 	if (!digests_ok)
 		goto out;
 	f = fp_get(store);
 	fp_record(f, l, r);
+	if (!keys_ok)
+		goto out;
 	if (content_key(l, r, o, salt, ckey) == 0)
 		cache_store(store, ckey, &got);
 	if (!any_racy)

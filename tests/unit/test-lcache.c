@@ -415,6 +415,56 @@ START_TEST(test_evicted_blob_is_repacked)
 }
 END_TEST
 
+/* The app tree plus a staging tree under the store's tmp/ (as a build writes launchers). */
+static void
+pack_with_staging(const char *stage, struct pcb_layer_result *res, bool *reused)
+{
+	struct pcb_layer_list l;
+	struct pcb_layer_opts o = { .mtime = MTIME, .gzip_level = 6 };
+	struct pcb_err e;
+
+	make_list(ctx, &l);
+	ck_assert_msg(pcb_layer_list_add(&l, stage, ".", "opt/bin", NULL, NULL, &e) == 0, "%s",
+	    e.msg);
+	pcb_layer_list_finish(&l);
+	ck_assert_msg(pcb_lcache_pack(store, &l, &o, NULL, res, reused, &e) == 0, "%s", e.msg);
+	pcb_layer_list_free(&l);
+}
+
+START_TEST(test_fresh_staging_tree_hits_stat_key)
+{
+	char *s1 = pcb_path_join(tdir, "store/tmp/stage-1");
+	char *s2 = pcb_path_join(tdir, "store/tmp/stage-2");
+	struct pcb_layer_result a, b;
+	struct pcb_lcache_stats s0, sx;
+	bool reused = false;
+
+	pcb_test_write(s1, "app", "#!/bin/sh\nexec python3 /app/main.py\n", 0755);
+	pcb_test_write(s1, "helper", "#!/bin/sh\n", 0755);
+	settle();
+	pack_with_staging(s1, &a, &reused);
+	ck_assert(!reused);
+	/* The next build writes the same launchers afresh elsewhere: new paths, inodes, ctimes. */
+	pcb_test_rmtree(s1);
+	pcb_test_write(s2, "app", "#!/bin/sh\nexec python3 /app/main.py\n", 0755);
+	pcb_test_write(s2, "helper", "#!/bin/sh\n", 0755);
+	s0 = stats();
+	pack_with_staging(s2, &b, &reused);
+	sx = stats();
+	ck_assert(reused);
+	same_result(&a, &b);
+	ck_assert_uint_eq(sx.stat_hits - s0.stat_hits, 1);
+	ck_assert_uint_eq(sx.files_hashed - s0.files_hashed, 2);
+	/* A launcher with other content is another layer. */
+	pcb_test_write(s2, "helper", "#!/bin/bash\n", 0755);
+	pack_with_staging(s2, &b, &reused);
+	ck_assert(!reused);
+	ck_assert_str_ne(a.digest, b.digest);
+	free(s1);
+	free(s2);
+}
+END_TEST
+
 /* ---- concurrency ---- */
 
 static atomic_int gate_passed;
@@ -664,6 +714,7 @@ lcache_suite(void)
 	tcase_add_test(tc, test_salt);
 	tcase_add_test(tc, test_other_options);
 	tcase_add_test(tc, test_evicted_blob_is_repacked);
+	tcase_add_test(tc, test_fresh_staging_tree_hits_stat_key);
 	tcase_add_test(tc, test_concurrent_packs_once);
 	tcase_add_test(tc, test_corrupt_db_before_use);
 	tcase_add_test(tc, test_corrupt_db_in_use);
