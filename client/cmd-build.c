@@ -36,6 +36,9 @@ static const char usage[] =
     "                            split on whitespace ('python -m app'); default: discovered\n"
     "      --cmd ARGS            the same forms, for the image's CMD\n"
     "      --user USER[:GROUP]   the user the image runs as (default: config, else the base's)\n"
+    "      --compression gzip|zstd  our layers' compression (default gzip; zstd for runtimes\n"
+    "                            that take it: containerd >= 1.5, podman, docker >= 23)\n"
+    "      --compression-level N gzip 1..12 (default 6), zstd 1..19 (default 3)\n"
     "      --port PORT           the port the app listens on (EXPOSE + PORT; default: config,\n"
     "                            else the framework's)\n"
     "\n"
@@ -76,7 +79,7 @@ enum {
 	OPT_OUTPUT = 1000, OPT_PLATFORM, OPT_ENV, OPT_LABEL, OPT_WORKDIR, OPT_ENTRYPOINT, OPT_CMD,
 	OPT_DRY_RUN, OPT_JSON, OPT_PUSH, OPT_BASE_IMAGE, OPT_BASE_REGISTRY, OPT_USER, OPT_PORT,
 	OPT_LOCK, OPT_REQUIREMENTS, OPT_VENV, OPT_NO_DEPS, OPT_INDEX_URL, OPT_EXTRA_INDEX_URL,
-	OPT_FIND_LINKS, OPT_EXTRA, OPT_GROUP, OPT_PYTHON,
+	OPT_FIND_LINKS, OPT_EXTRA, OPT_GROUP, OPT_PYTHON, OPT_COMPRESSION, OPT_COMPRESSION_LEVEL,
 };
 
 struct build_opts {
@@ -103,6 +106,8 @@ struct build_opts {
 	struct pcb_strv extras;
 	struct pcb_strv groups;
 	const char *python;
+	const char *compression;
+	const char *compression_level;
 	bool dry_run;
 	bool json;
 	bool quiet;
@@ -376,6 +381,24 @@ make_spec(const struct build_opts *o, json_object **spec_out)
 	}
 	if (o->python != NULL)
 		json_object_object_add(spec, "python", json_object_new_string(o->python));
+	if (o->compression != NULL) {
+		if (strcmp(o->compression, "gzip") != 0 && strcmp(o->compression, "zstd") != 0) {
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "--compression '%s': expected gzip or "
+			    "zstd", o->compression);
+			goto out;
+		}
+		json_object_object_add(spec, "compression", json_object_new_string(o->compression));
+	}
+	if (o->compression_level != NULL) {
+		char *end;
+		long lvl = strtol(o->compression_level, &end, 10);
+		if (*end != '\0' || lvl < 1 || lvl > 19) {
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "--compression-level '%s': expected "
+			    "1..19", o->compression_level);
+			goto out;
+		}
+		json_object_object_add(spec, "compression_level", json_object_new_int((int)lvl));
+	}
 	if ((rc = deps_spec(o, spec)) != 0)
 		goto out;
 	if (o->entrypoint != NULL) {
@@ -670,6 +693,8 @@ run(struct pcb_http *h, int argc, char **argv)
 		{ "extra", required_argument, NULL, OPT_EXTRA },
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "python", required_argument, NULL, OPT_PYTHON },
+		{ "compression", required_argument, NULL, OPT_COMPRESSION },
+		{ "compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL },
 		PCB_REGOPTS_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -778,6 +803,12 @@ run(struct pcb_http *h, int argc, char **argv)
 			break;
 		case OPT_PYTHON:
 			o.python = optarg;
+			break;
+		case OPT_COMPRESSION:
+			o.compression = optarg;
+			break;
+		case OPT_COMPRESSION_LEVEL:
+			o.compression_level = optarg;
 			break;
 		case 'q':
 			o.quiet = true;

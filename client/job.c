@@ -14,8 +14,7 @@
 char *
 pcb_job_path(const char *id, const char *suffix)
 {
-	const char *coll = pcb_str_has_prefix(id, "p-") || pcb_str_has_prefix(id, "l-") ||
-	    pcb_str_has_prefix(id, "h-") ? "/v1/jobs" : "/v1/builds";
+	const char *coll = pcb_str_has_prefix(id, "b-") ? "/v1/builds" : "/v1/jobs";
 
 	return pcb_xasprintf("%s/%s%s", coll, id, suffix != NULL ? suffix : "");
 }
@@ -33,6 +32,8 @@ pcb_job_kind(json_object *job)
 		return "pull";
 	if (id != NULL && pcb_str_has_prefix(id, "h-"))
 		return "base";
+	if (id != NULL && pcb_str_has_prefix(id, "v-"))
+		return "verify";
 	return "build";
 }
 

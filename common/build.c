@@ -414,6 +414,25 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 			if ((rc = get_string(v, "user", &s->user, err)) == 0 && !user_ok(s->user))
 				rc = pcb_err_set(err, PCB_EINVAL, "user: expected \"name\", \"uid\", "
 				    "\"name:group\" or \"uid:gid\" (no spaces or control characters)");
+		} else if (strcmp(key, "compression") == 0) {
+			char *c = NULL;
+			if ((rc = get_string(v, "compression", &c, err)) == 0) {
+				if (strcmp(c, "gzip") == 0)
+					s->compression = PCB_COMPRESS_GZIP;
+				else if (strcmp(c, "zstd") == 0)
+					s->compression = PCB_COMPRESS_ZSTD;
+				else
+					rc = pcb_err_set(err, PCB_EINVAL, "compression: '%.20s' is not gzip or "
+					    "zstd", c);
+			}
+			free(c);
+		} else if (strcmp(key, "compression_level") == 0) {
+			if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
+			    json_object_get_int64(v) > 19)
+				rc = pcb_err_set(err, PCB_EINVAL, "compression_level: expected an integer "
+				    "from 1 to 19 (gzip 1..12, zstd 1..19)");
+			else
+				s->compression_level = (int)json_object_get_int64(v);
 		} else if (strcmp(key, "port") == 0) {
 			if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
 			    json_object_get_int64(v) > 65535)
@@ -437,6 +456,8 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 	}
 	if (s->context == NULL)
 		return pcb_err_set(err, PCB_EINVAL, "build spec: missing required field 'context'");
+	if (s->compression == PCB_COMPRESS_GZIP && s->compression_level > 12)
+		return pcb_err_set(err, PCB_EINVAL, "compression_level: gzip levels go from 1 to 12");
 	/* Checked after every field is read: "push" may come before "tags". */
 	if (s->push && s->tags.n == 0)
 		return pcb_err_set(err, PCB_EINVAL, "push: needs at least one tag naming a registry "
@@ -515,6 +536,11 @@ pcb_build_spec_to_json(const struct pcb_build_spec *s)
 		json_object_object_add(j, "user", json_object_new_string(s->user));
 	if (s->port > 0)
 		json_object_object_add(j, "port", json_object_new_int(s->port));
+	if (s->compression != PCB_COMPRESS_GZIP)
+		json_object_object_add(j, "compression", json_object_new_string("zstd"));
+	if (s->compression_level > 0)
+		json_object_object_add(j, "compression_level",
+		    json_object_new_int(s->compression_level));
 	/* The credential fields are never echoed or stored. */
 	if (s->push)
 		json_object_object_add(j, "push", json_object_new_boolean(true));
@@ -528,6 +554,8 @@ pcb_build_spec_check(const struct pcb_build_spec *s, struct pcb_err *err)
 
 	if (s->context == NULL)
 		return pcb_err_set(err, PCB_EINVAL, "build spec: missing required field 'context'");
+	if (s->compression == PCB_COMPRESS_GZIP && s->compression_level > 12)
+		return pcb_err_set(err, PCB_EINVAL, "compression_level: gzip levels go from 1 to 12");
 	if (stat(s->context, &st) != 0)
 		return pcb_err_errno(err, errno, "context %s", s->context) == PCB_ENOENT ?
 		    pcb_err_set(err, PCB_EINVAL, "context %s: no such directory", s->context) :
@@ -1687,6 +1715,17 @@ layer_json(const char *name, const struct pcb_layer_result *r)
 
 #define VENV_PATH "/opt/venv"
 
+/* Our layers' compression from the spec (levels left 0 take layer.h's defaults). */
+static void
+layer_opts_compression(const struct pcb_build_spec *s, struct pcb_layer_opts *o)
+{
+	o->compression = s->compression;
+	if (s->compression == PCB_COMPRESS_ZSTD)
+		o->zstd_level = s->compression_level;
+	else
+		o->gzip_level = s->compression_level;
+}
+
 static int
 deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
     const struct plan *p, const struct base *b, struct pcb_deps_result *deps,
@@ -1739,7 +1778,14 @@ deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	t.python = python;
 	t.venv = VENV_PATH;
 	t.mtime = p->created;
-	t.gzip_level = 6;
+	{
+		struct pcb_layer_opts lo;
+		memset(&lo, 0, sizeof lo);
+		layer_opts_compression(s, &lo);
+		t.compression = lo.compression;
+		t.gzip_level = lo.gzip_level;
+		t.zstd_level = lo.zstd_level;
+	}
 	t.pip_python = getenv("PCB_PIP_PYTHON");
 	emit_phase(ctx, "deps", "resolving dependencies");
 	rc = pcb_deps_build(&s->deps, &p->proj, &t, ctx, deps, err);
@@ -1818,7 +1864,7 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	pcb_layer_list_finish(&list);
 	memset(&opts, 0, sizeof opts);
 	opts.mtime = p.created;
-	opts.gzip_level = 6;
+	layer_opts_compression(s, &opts);
 	opts.cancel = ctx->cancel;
 	opts.progress = on_progress;
 	opts.progress_ud = &pu;

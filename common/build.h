@@ -58,6 +58,8 @@ struct pcb_build_spec {
 	 * /usr/local/bin/pythonX.Y (X.Y from its PYTHON_VERSION, else requires-python). */
 	char *python;
 	char *user;                  /* NULL = config > the base's */
+	enum pcb_compression compression;   /* our layers: gzip (default) or zstd */
+	int compression_level;       /* 0 = the default of the compression (layer.h) */
 	int port;                    /* 0 = config > discovered */
 	struct pcb_transfer_access access;   /* credentials: never echoed or stored */
 };

@@ -892,8 +892,10 @@ describe_target(const struct pcb_deps_target *t, struct pcb_buf *b)
 	char descr[96];
 
 	pcb_pytarget_describe(&t->py, descr);
-	(void)pcb_buf_appendf(b, "%s\ntarget %s\npython %s\nvenv %s\nmtime %lld\ngzip %d\n",
-	    DEPS_LAYOUT_VERSION, descr, t->python, t->venv, (long long)t->mtime, t->gzip_level);
+	(void)pcb_buf_appendf(b, "%s\ntarget %s\npython %s\nvenv %s\nmtime %lld\n"
+	    "compression %d gzip %d zstd %d chunk %zu\n", DEPS_LAYOUT_VERSION, descr, t->python,
+	    t->venv, (long long)t->mtime, (int)t->compression, t->gzip_level, t->zstd_level,
+	    (size_t)PCB_LAYER_CHUNK);
 }
 
 static int
@@ -921,7 +923,9 @@ cache_lookup(struct pcb_store *st, const char *key, struct pcb_layer_result *res
 	    (uint64_t)json_object_get_int64(v) : 0;
 	res->n_entries = json_object_object_get_ex(j, "entries", &v) ?
 	    (size_t)json_object_get_int64(v) : 0;
-	res->media_type = PCB_MT_LAYER_GZIP;
+	res->media_type = json_object_object_get_ex(j, "media_type", &v) &&
+	    strcmp(json_object_get_string(v), PCB_MT_LAYER_ZSTD) == 0 ? PCB_MT_LAYER_ZSTD :
+	    PCB_MT_LAYER_GZIP;
 	rc = 0;
 out:
 	json_object_put(j);
@@ -937,6 +941,7 @@ cache_store(struct pcb_store *st, const char *key, const struct pcb_layer_result
 	json_object_object_add(j, "diff_id", json_object_new_string(res->diff_id));
 	json_object_object_add(j, "tar_size", json_object_new_int64((int64_t)res->tar_size));
 	json_object_object_add(j, "entries", json_object_new_int64((int64_t)res->n_entries));
+	json_object_object_add(j, "media_type", json_object_new_string(res->media_type));
 	/* A failure to remember costs a repack next time, not this build. */
 	(void)pcb_store_cache_set(st, key, res->digest, json_object_to_json_string_ext(j,
 	    JSON_C_TO_STRING_PLAIN), NULL);
@@ -991,7 +996,9 @@ pack_staging(const struct pcb_build_ctx *ctx, const struct pcb_deps_target *t,
 	pcb_layer_list_finish(&list);
 	memset(&opts, 0, sizeof opts);
 	opts.mtime = t->mtime;
+	opts.compression = t->compression;
 	opts.gzip_level = t->gzip_level;
+	opts.zstd_level = t->zstd_level;
 	opts.cancel = ctx->cancel;
 	opts.progress = on_progress;
 	opts.progress_ud = &pu;
@@ -1417,7 +1424,9 @@ venv_layers(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	memset(&opts, 0, sizeof opts);
 	memset(&res, 0, sizeof res);
 	opts.mtime = t->mtime;
+	opts.compression = t->compression;
 	opts.gzip_level = t->gzip_level;
+	opts.zstd_level = t->zstd_level;
 	opts.cancel = ctx->cancel;
 	opts.progress = on_progress;
 	opts.progress_ud = &pu;

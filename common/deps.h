@@ -46,7 +46,9 @@ struct pcb_deps_target {
 	const char *python;      /* the base image's interpreter, image path: "/usr/local/bin/python3.11" */
 	const char *venv;        /* "/opt/venv" */
 	int64_t mtime;           /* SOURCE_DATE_EPOCH of the build */
-	int gzip_level;
+	enum pcb_compression compression;
+	int gzip_level;          /* 0 = layer.h's default */
+	int zstd_level;
 	const char *pip_python;  /* host interpreter that runs `-m pip download`; NULL = "python3" */
 };
 
