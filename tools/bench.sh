@@ -8,6 +8,11 @@
 # wrapper checks the arguments and runs it with Debian's interpreter on purpose: the python on
 # PATH may be a pyenv build, and a fresh Debian machine has only /usr/bin/python3. exec, so a
 # Ctrl-C or SIGTERM reaches the script directly and its cleanup runs.
+#
+# Baselines: skopeo and docker-registry are required; pigz and umoci are used when installed
+# (their rows say so when not). The big-app section copies the site-packages of
+# $PCB_BENCH_PYTHON (default /root/.pyenv/versions/3.11.7/bin/python3) and is skipped, with a
+# note, when that interpreter is absent. Needs ~1 GB free in $TMPDIR.
 set -eu
 
 if [ $# -ne 2 ]; then
