@@ -3,6 +3,7 @@
  * outputs, reporting progress through the caller's emit callback and stopping when the
  * cancel flag is raised. */
 #include "build.h"
+#include "lcache.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1117,6 +1118,7 @@ struct base {
 	bool scratch;
 	char *ref;                       /* as resolved: store tag or canonical registry ref */
 	char digest[PCB_DIGEST_BUFSZ];   /* the (platform) manifest's digest */
+	char config_digest[PCB_DIGEST_BUFSZ];
 	json_object *config;             /* the base's image config document */
 	json_object *layers;             /* descriptors for our manifest, OCI media types */
 	struct pcb_strv diff_ids;        /* parallel to layers */
@@ -1377,6 +1379,7 @@ base_load(struct pcb_store *st, const char *name, const char *digest,
 		    "layers", name, b->digest);
 		goto out;
 	}
+	snprintf(b->config_digest, sizeof b->config_digest, "%s", cd);
 	if ((rc = read_doc(st, cd, "config", &b->config, err)) != 0) {
 		pcb_err_prefix(err, "base image %s", name);
 		goto out;
@@ -1805,6 +1808,23 @@ deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	return rc;
 }
 
+/* Blobs a running build uses or made: pinned so the cache's collector leaves them alone until
+ * the build is over (store.h pcb_store_pin). */
+static void
+pin(struct pcb_store *st, struct pcb_strv *pins, const char *digest)
+{
+	if (digest != NULL && pcb_store_pin(st, digest) == 0)
+		pcb_strv_push(pins, digest);
+}
+
+static void
+unpin_all(struct pcb_store *st, struct pcb_strv *pins)
+{
+	for (size_t i = 0; i < pins->n; i++)
+		pcb_store_unpin(st, pins->v[i]);
+	pcb_strv_free(pins);
+}
+
 int
 pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
     json_object **result_out, struct pcb_err *err)
@@ -1816,6 +1836,8 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	struct progress_ud pu = { ctx, "app" };
 	struct base base;
 	struct pcb_deps_result deps;
+	bool app_reused = false;
+	struct pcb_strv pins;
 	json_object *config = NULL, *manifest = NULL, *result = NULL, *layers, *outs, *pushed;
 	char config_digest[PCB_DIGEST_BUFSZ], manifest_digest[PCB_DIGEST_BUFSZ], plat[100];
 	const char *text;
@@ -1825,6 +1847,7 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	pcb_layer_list_init(&list);
 	memset(&app, 0, sizeof app);
 	memset(&deps, 0, sizeof deps);
+	pcb_strv_init(&pins);
 	base_init(&base);
 	emit_phase(ctx, "plan", "reading the project");
 	if ((rc = plan_make(s, &p, err)) != 0)
@@ -1844,8 +1867,16 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 		goto out;
 	}
 
+	if (!base.scratch) {
+		pin(ctx->store, &pins, base.digest);
+		pin(ctx->store, &pins, base.config_digest);
+		for (size_t i = 0; i < json_object_array_length(base.layers); i++)
+			pin(ctx->store, &pins, jstr(json_object_array_get_idx(base.layers, i), "digest"));
+	}
 	if ((rc = deps_step(s, ctx, &p, &base, &deps, err)) != 0)
 		goto out;
+	for (size_t i = 0; i < deps.n; i++)
+		pin(ctx->store, &pins, deps.v[i].res.digest);
 	if (cancelled(ctx)) {
 		rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
 		goto out;
@@ -1868,13 +1899,17 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	opts.cancel = ctx->cancel;
 	opts.progress = on_progress;
 	opts.progress_ud = &pu;
-	if ((rc = pcb_layer_pack(ctx->store, &list, &opts, &app, err)) != 0) {
+	/* Reused without reading a byte when nothing under the context changed (lcache.h). */
+	if ((rc = pcb_lcache_pack(ctx->store, &list, &opts, "pcb-app-layer 1", &app, &app_reused,
+	    err)) != 0) {
 		pcb_err_prefix(err, "packing the app layer");
 		goto out;
 	}
+	pin(ctx->store, &pins, app.digest);
 	{
-		char *msg = pcb_xasprintf("app layer: %zu entries, %llu bytes of tar, %llu bytes gzip",
-		    app.n_entries, (unsigned long long)app.tar_size, (unsigned long long)app.size);
+		char *msg = pcb_xasprintf("app layer: %zu entries, %llu bytes of tar, %llu bytes "
+		    "compressed%s", app.n_entries, (unsigned long long)app.tar_size,
+		    (unsigned long long)app.size, app_reused ? " (unchanged: reused)" : "");
 		struct pcb_event ev = { .type = PCB_EVENT_LOG, .level = "info", .message = msg };
 		emit(ctx, &ev);
 		free(msg);
@@ -1897,6 +1932,7 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	if ((rc = pcb_store_put(ctx->store, text, config_size, PCB_MT_OCI_CONFIG, config_digest,
 	    err)) != 0)
 		goto out;
+	pin(ctx->store, &pins, config_digest);
 
 	emit_phase(ctx, "manifest", "writing the image manifest");
 	manifest = json_object_new_object();
@@ -1918,6 +1954,7 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	if ((rc = pcb_store_put(ctx->store, text, manifest_size, PCB_MT_OCI_MANIFEST,
 	    manifest_digest, err)) != 0)
 		goto out;
+	pin(ctx->store, &pins, manifest_digest);
 
 	emit_phase(ctx, "tag", p.tags.v[0]);
 	for (size_t i = 0; i < p.tags.n; i++)
@@ -1993,7 +2030,11 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 		json_object_object_add(l, "reused", json_object_new_boolean(deps.v[i].reused));
 		json_object_array_add(layers, l);
 	}
-	json_object_array_add(layers, layer_json("app", &app));
+	{
+		json_object *al = layer_json("app", &app);
+		json_object_object_add(al, "reused", json_object_new_boolean(app_reused));
+		json_object_array_add(layers, al);
+	}
 	json_object_object_add(result, "layers", layers);
 	json_object_object_add(result, "dependencies", deps.info != NULL ?
 	    json_object_get(deps.info) : NULL);
@@ -2027,6 +2068,7 @@ out:
 	json_object_put(config);
 	json_object_put(manifest);
 	pcb_layer_list_free(&list);
+	unpin_all(ctx->store, &pins);
 	pcb_deps_result_free(&deps);
 	base_free(&base);
 	plan_free(&p);

@@ -28,6 +28,7 @@
 #include "build.h"
 #include "deps.h"
 #include "jsonx.h"
+#include "lcache.h"
 #include "lockfile.h"
 #include "pep508.h"
 #include "toml.h"
@@ -1002,7 +1003,7 @@ pack_staging(const struct pcb_build_ctx *ctx, const struct pcb_deps_target *t,
 	opts.cancel = ctx->cancel;
 	opts.progress = on_progress;
 	opts.progress_ud = &pu;
-	rc = pcb_layer_pack(ctx->store, &list, &opts, res, err);
+	rc = pcb_lcache_pack(ctx->store, &list, &opts, DEPS_LAYOUT_VERSION, res, NULL, err);
 out:
 	pcb_layer_list_free(&list);
 	if (rc != 0)
@@ -1388,6 +1389,7 @@ venv_layers(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	struct pcb_layer_result res;
 	struct progress_ud pu = { ctx, "deps:venv" };
 	char *site = NULL, *staging = NULL, *dst = NULL, descr[96];
+	bool reused = false;
 	int rc;
 
 	pcb_layer_list_init(&list);
@@ -1430,11 +1432,13 @@ venv_layers(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	opts.cancel = ctx->cancel;
 	opts.progress = on_progress;
 	opts.progress_ud = &pu;
-	if ((rc = pcb_layer_pack(ctx->store, &list, &opts, &res, err)) != 0) {
+	/* A venv that did not change since the last build is not read again (lcache.h). */
+	if ((rc = pcb_lcache_pack(ctx->store, &list, &opts, DEPS_LAYOUT_VERSION, &res, &reused,
+	    err)) != 0) {
 		pcb_err_prefix(err, "packing the venv %s", ds->venv);
 		goto out;
 	}
-	layer_add(out, "deps:venv", &res, false);
+	layer_add(out, "deps:venv", &res, reused);
 	pcb_strv_push(&out->v[out->n - 1].contents, ds->venv);
 out:
 	if (staging != NULL)

@@ -17,6 +17,7 @@
 #include "jobs.h"
 #include "listen.h"
 #include "build.h"
+#include "lcache.h"
 #include "log.h"
 #include "routes.h"
 #include "api.h"
@@ -444,6 +445,7 @@ out:
 	pcb_jobs_destroy(a.d.jobs);
 	if (a.d.store != NULL)
 		pcb_store_destroy(a.d.store);
+	pcb_lcache_shutdown();
 	for (size_t i = 0; i < nls; i++)
 		pcb_listen_free(&ls[i]);
 	free(ls);

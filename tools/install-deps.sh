@@ -11,8 +11,8 @@ set -eu
 # markupsafe with its C extension, click, itsdangerous, blinker); tests/integration/test-wheelfix.c
 # checks the index with pip (python3-pip, python3-venv).
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libuv1-dev
-libsqlite3-dev libssl-dev zlib1g-dev check libsubunit-dev
-skopeo umoci runc docker-registry valgrind curl python3 ca-certificates
+libsqlite3-dev libssl-dev zlib1g-dev libdeflate-dev libzstd-dev check libsubunit-dev
+skopeo umoci runc docker-registry valgrind curl python3 ca-certificates pigz
 golang-github-burntsushi-toml-dev
 apache2-utils openssl python3-cryptography
 python3-pip python3-venv python3-flask"
