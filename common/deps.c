@@ -1209,65 +1209,50 @@ elf_machine_for(const char *arch)
 	return 0;
 }
 
-struct venv_scan {
-	const struct pcb_deps_target *t;
-	const char *site;
-	struct pcb_buf *bad;
-	size_t n_bad;
-	int depth;
-};
-
 /* Native modules that cannot load in the image: another CPU (ELF e_machine) or another
- * CPython (the cpython-3XY tag in the file name). */
-static void
-venv_scan_dir(struct venv_scan *vs, const char *dir, const char *rel)
+ * CPython (the cpython-3XY tag in the file name). Judged on the layer list already walked
+ * (no second walk of a tree of tens of thousands of files): only *.so files are opened, for
+ * their 20-byte ELF header. */
+static size_t
+venv_check_natives(const struct pcb_layer_list *l, const struct pcb_deps_target *t,
+    size_t prefix_len, struct pcb_buf *bad)
 {
-	DIR *d;
-	struct dirent *de;
+	char want[16];
+	size_t n_bad = 0;
 
-	if (vs->depth > 32 || (d = opendir(dir)) == NULL)
-		return;
-	vs->depth++;
-	while ((de = readdir(d)) != NULL) {
-		char *path, *r;
-		struct stat st;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+	snprintf(want, sizeof want, ".cpython-%d%d", t->py.py_major, t->py.py_minor);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pcb_layer_entry *e = &l->v[i];
+		const char *base = strrchr(e->path, '/'), *cp, *rel;
+		unsigned char h[20];
+		int fd;
+
+		if (e->type != PCB_ENTRY_FILE || e->src == NULL)
 			continue;
-		path = pcb_path_join(dir, de->d_name);
-		r = rel[0] ? pcb_xasprintf("%s/%s", rel, de->d_name) : pcb_xstrdup(de->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			venv_scan_dir(vs, path, r);
-		} else if (S_ISREG(st.st_mode) && (pcb_str_has_suffix(de->d_name, ".so") ||
-		    strstr(de->d_name, ".so.") != NULL)) {
-			unsigned char h[20];
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
-			const char *cp = strstr(de->d_name, ".cpython-");
-			char want[16];
-			snprintf(want, sizeof want, ".cpython-%d%d", vs->t->py.py_major,
-			    vs->t->py.py_minor);
-			if (fd >= 0 && read(fd, h, sizeof h) == (ssize_t)sizeof h &&
-			    memcmp(h, "\177ELF", 4) == 0) {
+		base = base != NULL ? base + 1 : e->path;
+		if (!pcb_str_has_suffix(base, ".so") && strstr(base, ".so.") == NULL)
+			continue;
+		rel = strlen(e->path) > prefix_len ? e->path + prefix_len : e->path;
+		if ((fd = open(e->src, O_RDONLY | O_CLOEXEC)) >= 0) {
+			if (read(fd, h, sizeof h) == (ssize_t)sizeof h && memcmp(h, "\177ELF", 4) == 0) {
 				uint16_t m = h[5] == 1 ? (uint16_t)(h[18] | h[19] << 8) :
 				    (uint16_t)(h[18] << 8 | h[19]);
-				if (m != elf_machine_for(vs->t->py.arch)) {
-					(void)pcb_buf_appendf(vs->bad, "\n  - %s: machine code for another "
-					    "CPU (ELF machine %u; the image is %s)", r, m, vs->t->py.arch);
-					vs->n_bad++;
+				if (m != elf_machine_for(t->py.arch)) {
+					(void)pcb_buf_appendf(bad, "\n  - %s: machine code for another CPU "
+					    "(ELF machine %u; the image is %s)", rel, m, t->py.arch);
+					n_bad++;
 				}
 			}
-			if (fd >= 0)
-				close(fd);
-			if (cp != NULL && !pcb_str_has_prefix(cp, want)) {
-				(void)pcb_buf_appendf(vs->bad, "\n  - %s: built for another CPython (the "
-				    "image has %d.%d)", r, vs->t->py.py_major, vs->t->py.py_minor);
-				vs->n_bad++;
-			}
+			close(fd);
 		}
-		free(path);
-		free(r);
+		cp = strstr(base, ".cpython-");
+		if (cp != NULL && !pcb_str_has_prefix(cp, want)) {
+			(void)pcb_buf_appendf(bad, "\n  - %s: built for another CPython (the image has "
+			    "%d.%d)", rel, t->py.py_major, t->py.py_minor);
+			n_bad++;
+		}
 	}
-	vs->depth--;
-	closedir(d);
+	return n_bad;
 }
 
 /* The site-packages folder of a venv: lib/python3.*\/site-packages, exactly one. */
@@ -1383,7 +1368,7 @@ venv_layers(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
     const struct pcb_build_ctx *ctx, struct pcb_deps_result *out, struct pcb_err *err)
 {
 	struct pcb_buf bad;
-	struct venv_scan vs;
+	size_t n_bad;
 	struct pcb_layer_list list;
 	struct pcb_layer_opts opts;
 	struct pcb_layer_result res;
@@ -1396,20 +1381,6 @@ venv_layers(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	pcb_buf_init(&bad, 64 * 1024);
 	if ((rc = venv_site(ds->venv, t, &site, err)) != 0)
 		goto out;
-	memset(&vs, 0, sizeof vs);
-	vs.t = t;
-	vs.site = site;
-	vs.bad = &bad;
-	venv_scan_dir(&vs, site, "");
-	if (vs.n_bad > 0) {
-		pcb_pytarget_describe(&t->py, descr);
-		rc = pcb_err_set(err, PCB_EINVAL, "--deps-from-venv %s holds %zu native module%s "
-		    "that cannot run in the image (%s):%s\nInstall the dependencies for the image's "
-		    "platform instead (a lock file or requirements.txt: the daemon fetches wheels for "
-		    "the target), or build for the venv's platform", ds->venv, vs.n_bad,
-		    vs.n_bad == 1 ? "" : "s", descr, bad.data);
-		goto out;
-	}
 	if ((staging = staging_new(ctx->store, "venv-copy", err)) == NULL) {
 		rc = PCB_EIO;
 		goto out;
@@ -1423,6 +1394,15 @@ venv_layers(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	    err)) != 0)
 		goto out;
 	pcb_layer_list_finish(&list);
+	if ((n_bad = venv_check_natives(&list, t, strlen(dst) + 1, &bad)) > 0) {
+		pcb_pytarget_describe(&t->py, descr);
+		rc = pcb_err_set(err, PCB_EINVAL, "--deps-from-venv %s holds %zu native module%s "
+		    "that cannot run in the image (%s):%s\nInstall the dependencies for the image's "
+		    "platform instead (a lock file or requirements.txt: the daemon fetches wheels for "
+		    "the target), or build for the venv's platform", ds->venv, n_bad,
+		    n_bad == 1 ? "" : "s", descr, bad.data);
+		goto out;
+	}
 	memset(&opts, 0, sizeof opts);
 	memset(&res, 0, sizeof res);
 	opts.mtime = t->mtime;

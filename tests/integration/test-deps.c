@@ -510,6 +510,20 @@ START_TEST(flask_from_venv_runs)
 	    "-t flaskapp:venv", venv, layout);
 	job = build_ok(dir, app, args);
 	ck_assert_str_eq(jstr(job, "result.dependencies.source"), "venv");
+	/* The same venv for linux/arm64: its x86_64 native module is refused, by name. */
+	{
+		char *a2 = pcb_xasprintf("--platform linux/arm64 --base-image scratch --python "
+		    "/usr/local/bin/python3.11 --deps-from-venv '%s'", venv), *err = NULL;
+		bool ok;
+		json_object *bad = build(dir, app, a2, &ok, &err);
+		ck_assert(!ok);
+		ck_assert_msg(strstr(jstr(bad, "error.message"), "markupsafe/_speedups") != NULL &&
+		    strstr(jstr(bad, "error.message"), "another CPU") != NULL, "%s",
+		    jstr(bad, "error.message"));
+		json_object_put(bad);
+		free(err);
+		free(a2);
+	}
 	if (can_run) {
 		int port = pcb_test_free_port();
 		body = run_image(dir, layout, "venv", NULL, port, "/");
