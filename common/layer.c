@@ -1,6 +1,7 @@
 /* layer.c — the layer packer: walks the build context into a list of entries, then streams
- * them as a deterministic POSIX tar through SHA-256 (diff_id), gzip and SHA-256 again (digest)
- * into a blob writer, one pass, a bounded chunk at a time. */
+ * them as a deterministic POSIX tar through SHA-256 (diff_id), gzip (libdeflate, parallel
+ * chunks) or zstd (libzstd, multi-threaded) and SHA-256 again (digest) into a blob writer,
+ * one pass, a bounded number of chunks at a time. */
 #include "layer.h"
 
 #include <dirent.h>
@@ -12,14 +13,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
+#include <libdeflate.h>
 #include <openssl/evp.h>
-#include <zlib.h>
+/* For the shared thread pool (ZSTD_createThreadPool): in libzstd's "experimental" section,
+ * exported by the shared library since 1.5. */
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
 
 #define LIST_MAX_ENTRIES 1000000
 #define WALK_MAX_DEPTH 256
 #define IMAGE_PATH_MAX 4096
-#define READ_CHUNK ((size_t)256 << 10)
-#define ZOUT_SIZE ((size_t)256 << 10)
 #define PROGRESS_STEP ((uint64_t)64 << 10)
 #define TAR_BLOCK 512
 /* Largest value an 11-digit octal ustar field holds (8 GiB - 1; also year 2242 for mtime). */
@@ -454,62 +459,471 @@ pcb_layer_list_finish(struct pcb_layer_list *l)
 
 /* ---- packing ---- */
 
+/*
+ * Why chunks, and which level. The tar stream is cut at fixed offsets (PCB_LAYER_CHUNK) and
+ * every chunk becomes one complete gzip member (RFC 1952 allows members to be concatenated;
+ * gzip, zlib's inflate in a loop, Go's compress/gzip as used by containerd, umoci and skopeo
+ * all read them). Members are independent, so threads compress them in any order and the
+ * bytes still depend only on the tar and the level. libdeflate compresses a whole buffer at
+ * about 2.4x the speed of zlib at the same ratio.
+ *
+ * Measured on the pyenv site-packages tree (38,534 files, 386 MB of tar), libdeflate, one
+ * thread, 1 MiB chunks (ratio = compressed / tar; zlib -6 for reference: 10.5 s, 0.272):
+ *     level 1: 148 MB/s  0.294      level 6:  86-95 MB/s  0.270
+ *     level 4: 128 MB/s  0.278      level 9:  15 MB/s     0.266
+ * Chunk size at level 6: 256 KiB 0.272, 1 MiB 0.270, 4 MiB 0.269; 1 MiB keeps the ratio and
+ * bounds memory (2 x workers chunks in flight). The whole pack (tar walk and read, both
+ * hashes, two workers; on a shared 2-core machine, so +-20%; peak RSS about 30 MB):
+ *     gzip 1: 1.4 s 0.295   gzip 4: 2.0 s 0.279   gzip 5: 2.2 s 0.274
+ *     gzip 6: 2.5-2.7 s 0.271 (one worker: 4.1 s)   gzip 9: 8.5 s 0.268
+ *     `tar | sha256sum | pigz -p2 -6 | sha256sum` in the same runs: 6.0-9.2 s
+ *     zstd 1: 1.0 s 0.283   zstd 3: 1.1 s 0.250   zstd 6: 2.4 s 0.228
+ * Level 6 is the gzip default: the best ratio that still leaves time to spare (level 4 is
+ * only just under a 0.28 ratio). zstd defaults to 3.
+ */
+
+#define POOL_MAX_THREADS 16
+/* libzstd's job size, set rather than left to its level-dependent default (8 MiB at level 3)
+ * so the bytes do not move with a libzstd default, and to bound memory: at level 3 on the
+ * tree above, 4 MiB jobs gave ratio 0.2498 and 59 MB peak RSS; 8 MiB 0.2493 and 86 MB. Part
+ * of the output format, like PCB_LAYER_CHUNK. */
+#define ZSTD_JOB_SIZE (4 << 20)
+#define GZ_HEADER 10
+#define GZ_TRAILER 8
+#define SMALL_BUF 4096
+
+/* One chunk of tar and, once a worker is done with it, its gzip member. */
+struct slot {
+	unsigned char *in;        /* PCB_LAYER_CHUNK bytes */
+	size_t len;
+	unsigned char *out;       /* allocated by the first worker that compresses into it */
+	size_t out_cap;
+	size_t out_len;           /* 0 after compression = failure */
+	bool done;                /* guarded by pool.mu */
+};
+
 struct packer {
+	/* Chunk ring, shared with the pool under pool.mu. Chunks are numbered in tar order;
+	 * chunk k lives in slots[k % nslots]. head <= take <= submitted, and
+	 * submitted - head <= nslots: [head, take) are being compressed or done, [take,
+	 * submitted) wait for a worker. */
+	struct packer *next, *prev;   /* in the pool's list while registered */
+	bool registered;
+	struct slot *slots;
+	size_t nslots;
+	uint64_t head;                /* next chunk to write (only the packing thread moves it) */
+	uint64_t take;                /* next chunk a worker takes */
+	uint64_t submitted;           /* chunks handed to the pool */
+	int running;                  /* workers busy with chunks of this pack */
+	int cap;                      /* at most this many at once */
+	int level;
+	pthread_cond_t cond;          /* the packing thread waits here for its chunks */
+	bool cond_ready;
+
+	/* The packing thread's own state. */
 	const struct pcb_layer_opts *opts;
+	struct slot *cur;             /* chunk being filled, NULL between chunks */
+	ZSTD_CCtx *zc;                /* zstd only: libzstd runs its own jobs */
+	unsigned char *zout;
+	size_t zout_cap;
 	struct pcb_blob_writer *w;
 	EVP_MD_CTX *tar_md;
-	EVP_MD_CTX *gz_md;
-	z_stream z;
-	bool z_ready;
-	unsigned char *zout;
-	unsigned char *rbuf;
+	EVP_MD_CTX *file_md;          /* only when opts->file_digest is set */
+	unsigned char small[SMALL_BUF];
 	uint64_t tar_size;
-	uint64_t gz_size;
+	uint64_t out_size;
 	uint64_t done;
 	uint64_t total;
 	uint64_t last_progress;
 	struct pcb_err *err;
 };
 
-static int
-gz_run(struct packer *p, int flush)
+/* The process-wide compression pool: threads start with the first gzip pack, one per online
+ * CPU (capped), and serve every pack in round robin, so concurrent builds share the cores
+ * instead of each starting its own threads. zstd packs hand their jobs to one shared libzstd
+ * pool of the same size. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t work;          /* idle workers wait here */
+	pthread_t threads[POOL_MAX_THREADS];
+	int nthreads;
+	bool stop;
+	struct packer *first, *last;
+	ZSTD_threadPool *zpool;
+} pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER };
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void
+pool_prefork(void)
 {
-	int zr, rc;
+	pthread_mutex_lock(&pool.mu);
+}
 
-	do {
-		size_t have;
+static void
+pool_postfork_parent(void)
+{
+	pthread_mutex_unlock(&pool.mu);
+}
 
-		p->z.next_out = p->zout;
-		p->z.avail_out = (uInt)ZOUT_SIZE;
-		zr = deflate(&p->z, flush);
-		if (zr == Z_STREAM_ERROR)
-			return pcb_err_set(p->err, PCB_EINTERNAL, "gzip: deflate failed");
-		have = ZOUT_SIZE - p->z.avail_out;
-		if (have > 0) {
-			if (EVP_DigestUpdate(p->gz_md, p->zout, have) != 1)
-				return pcb_err_set(p->err, PCB_EINTERNAL, "SHA-256 update failed");
-			if ((rc = pcb_blob_writer_write(p->w, p->zout, have, p->err)) != 0)
-				return rc;
-			p->gz_size += have;
+/* A forked child has none of the pool's threads: forget them (and libzstd's pool, which
+ * cannot be freed without its threads) so the next pack starts afresh. */
+static void
+pool_postfork_child(void)
+{
+	pool.nthreads = 0;
+	pool.stop = false;
+	pool.first = pool.last = NULL;
+	pool.zpool = NULL;
+	pthread_cond_init(&pool.work, NULL);
+	pthread_mutex_unlock(&pool.mu);
+}
+
+static void
+pool_once_init(void)
+{
+	pthread_atfork(pool_prefork, pool_postfork_parent, pool_postfork_child);
+}
+
+static int
+pool_size(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	return n > POOL_MAX_THREADS ? POOL_MAX_THREADS : (int)n;
+}
+
+static void
+put_le32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+/* One complete gzip member: fixed header (no name, mtime 0, XFL 0, OS 255), raw deflate,
+ * CRC-32 and size. Runs on a pool thread; the slot is the worker's until done is set. */
+static void
+gzip_member(struct libdeflate_compressor *c, struct slot *s)
+{
+	static const unsigned char hdr[GZ_HEADER] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255 };
+	size_t n;
+
+	if (s->out == NULL) {
+		s->out_cap = GZ_HEADER + libdeflate_deflate_compress_bound(c, PCB_LAYER_CHUNK) +
+		    GZ_TRAILER;
+		s->out = pcb_xmalloc(s->out_cap);
+	}
+	memcpy(s->out, hdr, GZ_HEADER);
+	n = libdeflate_deflate_compress(c, s->in, s->len, s->out + GZ_HEADER,
+	    s->out_cap - GZ_HEADER - GZ_TRAILER);
+	if (n == 0) {
+		s->out_len = 0;
+		return;
+	}
+	put_le32(s->out + GZ_HEADER + n, libdeflate_crc32(0, s->in, s->len));
+	put_le32(s->out + GZ_HEADER + n + 4, (uint32_t)s->len);
+	s->out_len = GZ_HEADER + n + GZ_TRAILER;
+}
+
+static void
+pool_unlink(struct packer *p)
+{
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		pool.first = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	else
+		pool.last = p->prev;
+	p->next = p->prev = NULL;
+}
+
+static void
+pool_append(struct packer *p)
+{
+	p->prev = pool.last;
+	p->next = NULL;
+	if (pool.last != NULL)
+		pool.last->next = p;
+	else
+		pool.first = p;
+	pool.last = p;
+}
+
+static void *
+pool_worker(void *arg)
+{
+	/* One compressor per level this thread has been asked for (libdeflate compressors are
+	 * not shared between threads). */
+	struct libdeflate_compressor *comp[13] = { NULL };
+
+	(void)arg;
+	pthread_mutex_lock(&pool.mu);
+	for (;;) {
+		struct packer *p;
+		struct slot *s;
+		int level;
+
+		if (pool.stop)
+			break;
+		for (p = pool.first; p != NULL; p = p->next)
+			if (p->take < p->submitted && p->running < p->cap)
+				break;
+		if (p == NULL) {
+			pthread_cond_wait(&pool.work, &pool.mu);
+			continue;
 		}
-	} while (p->z.avail_out == 0);
-	if (flush == Z_FINISH && zr != Z_STREAM_END)
-		return pcb_err_set(p->err, PCB_EINTERNAL, "gzip: stream did not end");
+		s = &p->slots[p->take++ % p->nslots];
+		p->running++;
+		level = p->level;
+		/* Round robin: the pack just served goes to the back of the line. */
+		pool_unlink(p);
+		pool_append(p);
+		pthread_mutex_unlock(&pool.mu);
+		if (comp[level] == NULL && (comp[level] = libdeflate_alloc_compressor(level)) == NULL)
+			abort();   /* allocation failure aborts (DESIGN.md) */
+		gzip_member(comp[level], s);
+		pthread_mutex_lock(&pool.mu);
+		s->done = true;
+		p->running--;
+		pthread_cond_signal(&p->cond);
+	}
+	pthread_mutex_unlock(&pool.mu);
+	for (size_t i = 0; i < PCB_ARRAY_LEN(comp); i++)
+		libdeflate_free_compressor(comp[i]);
+	return NULL;
+}
+
+/* Starts the threads if none run. Called with pool.mu held. */
+static int
+pool_start_locked(struct pcb_err *err)
+{
+	int want = pool_size(), rc;
+
+	if (pool.nthreads > 0)
+		return 0;
+	pool.stop = false;
+	for (int i = 0; i < want; i++) {
+		if ((rc = pthread_create(&pool.threads[i], NULL, pool_worker, NULL)) != 0) {
+			if (i > 0)
+				break;   /* fewer threads than CPUs still works */
+			return pcb_err_errno(err, rc, "starting compression threads");
+		}
+		pool.nthreads = i + 1;
+	}
 	return 0;
 }
 
-/* Feeds tar bytes (at most READ_CHUNK at a time) into the hash and the compressor. */
+void
+pcb_layer_pool_shutdown(void)
+{
+	int n;
+
+	pthread_mutex_lock(&pool.mu);
+	pool.stop = true;
+	pthread_cond_broadcast(&pool.work);
+	n = pool.nthreads;
+	pthread_mutex_unlock(&pool.mu);
+	for (int i = 0; i < n; i++)
+		pthread_join(pool.threads[i], NULL);
+	pthread_mutex_lock(&pool.mu);
+	pool.nthreads = 0;
+	pool.stop = false;
+	ZSTD_freeThreadPool(pool.zpool);
+	pool.zpool = NULL;
+	pthread_mutex_unlock(&pool.mu);
+}
+
+/* Registers a gzip pack with the pool (starting it if needed) and sizes its ring. */
+static int
+pool_join(struct packer *p, struct pcb_err *err)
+{
+	int rc;
+
+	pthread_once(&pool_once, pool_once_init);
+	pthread_mutex_lock(&pool.mu);
+	if ((rc = pool_start_locked(err)) == 0) {
+		if (p->cap <= 0 || p->cap > pool.nthreads)
+			p->cap = pool.nthreads;
+		pool_append(p);
+		p->registered = true;
+	}
+	pthread_mutex_unlock(&pool.mu);
+	return rc;
+}
+
+/* Unregisters the pack and waits until no worker touches its slots any more. */
+static void
+pool_leave(struct packer *p)
+{
+	if (!p->registered)
+		return;
+	pthread_mutex_lock(&pool.mu);
+	pool_unlink(p);
+	p->registered = false;
+	while (p->running > 0)
+		pthread_cond_wait(&p->cond, &pool.mu);
+	pthread_mutex_unlock(&pool.mu);
+}
+
+static ZSTD_threadPool *
+zstd_pool(void)
+{
+	ZSTD_threadPool *zp;
+
+	pthread_once(&pool_once, pool_once_init);
+	pthread_mutex_lock(&pool.mu);
+	if (pool.zpool == NULL)
+		pool.zpool = ZSTD_createThreadPool((size_t)pool_size());
+	zp = pool.zpool;
+	pthread_mutex_unlock(&pool.mu);
+	return zp;
+}
+
+/* Hands compressed bytes to the store writer, which hashes them (the layer digest). */
+static int
+write_out(struct packer *p, const void *data, size_t n)
+{
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if ((rc = pcb_blob_writer_write(p->w, data, n, p->err)) != 0)
+		return rc;
+	p->out_size += n;
+	return 0;
+}
+
+static int
+zstd_feed(struct packer *p, const void *data, size_t n, ZSTD_EndDirective end)
+{
+	ZSTD_inBuffer in = { data, n, 0 };
+	int rc;
+
+	for (;;) {
+		ZSTD_outBuffer out = { p->zout, p->zout_cap, 0 };
+		size_t left = ZSTD_compressStream2(p->zc, &out, &in, end);
+
+		if (ZSTD_isError(left))
+			return pcb_err_set(p->err, PCB_EINTERNAL, "zstd: %s", ZSTD_getErrorName(left));
+		if ((rc = write_out(p, p->zout, out.pos)) != 0)
+			return rc;
+		if (end == ZSTD_e_end ? left == 0 : in.pos == in.size)
+			return 0;
+	}
+}
+
+/* Writes the head chunk's gzip member. The slot is done: no worker touches it. */
+static int
+write_head(struct packer *p, struct slot *s)
+{
+	if (s->out_len == 0)
+		return pcb_err_set(p->err, PCB_EINTERNAL, "gzip: compression of a chunk failed");
+	return write_out(p, s->out, s->out_len);
+}
+
+/* Writes finished chunks in order; with `all`, waits for every submitted chunk, else only
+ * until a slot is free for the next one. */
+static int
+drain(struct packer *p, bool all)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&pool.mu);
+	for (;;) {
+		struct slot *h = &p->slots[p->head % p->nslots];
+
+		if (p->head < p->submitted && h->done) {
+			pthread_mutex_unlock(&pool.mu);
+			rc = write_head(p, h);
+			pthread_mutex_lock(&pool.mu);
+			h->done = false;
+			p->head++;
+			if (rc != 0)
+				break;
+			continue;
+		}
+		if (all ? p->head == p->submitted : p->submitted - p->head < p->nslots)
+			break;
+		pthread_cond_wait(&p->cond, &pool.mu);
+	}
+	pthread_mutex_unlock(&pool.mu);
+	return rc;
+}
+
+/* The current chunk is complete (full, or the end of the tar): hash it and pass it on. */
+static int
+submit(struct packer *p)
+{
+	struct slot *s = p->cur;
+	int rc;
+
+	if (s == NULL || s->len == 0)
+		return 0;
+	if (EVP_DigestUpdate(p->tar_md, s->in, s->len) != 1)
+		return pcb_err_set(p->err, PCB_EINTERNAL, "SHA-256 update failed");
+	p->tar_size += s->len;
+	if (p->zc != NULL) {
+		rc = zstd_feed(p, s->in, s->len, ZSTD_e_continue);
+		s->len = 0;   /* zstd copied it: the one slot is free again */
+		return rc;
+	}
+	pthread_mutex_lock(&pool.mu);
+	s->done = false;
+	p->submitted++;
+	pthread_cond_signal(&pool.work);
+	pthread_mutex_unlock(&pool.mu);
+	p->cur = NULL;
+	return 0;
+}
+
+/* Room in the current chunk for more tar: *ptr, *avail (> 0). Submits a full chunk and
+ * waits for a free slot as needed. */
+static int
+chunk_space(struct packer *p, unsigned char **ptr, size_t *avail)
+{
+	int rc;
+
+	if (p->cur != NULL && p->cur->len == PCB_LAYER_CHUNK && (rc = submit(p)) != 0)
+		return rc;
+	if (p->cur == NULL) {
+		if ((rc = drain(p, false)) != 0)
+			return rc;
+		p->cur = &p->slots[p->submitted % p->nslots];
+		p->cur->len = 0;
+	}
+	if (p->cur->in == NULL)
+		p->cur->in = pcb_xmalloc(PCB_LAYER_CHUNK);
+	*ptr = p->cur->in + p->cur->len;
+	*avail = PCB_LAYER_CHUNK - p->cur->len;
+	return 0;
+}
+
+/* Appends tar bytes. */
 static int
 emit(struct packer *p, const void *data, size_t n)
 {
-	if (n == 0)
-		return 0;
-	if (EVP_DigestUpdate(p->tar_md, data, n) != 1)
-		return pcb_err_set(p->err, PCB_EINTERNAL, "SHA-256 update failed");
-	p->tar_size += n;
-	p->z.next_in = (Bytef *)(uintptr_t)data;
-	p->z.avail_in = (uInt)n;
-	return gz_run(p, Z_NO_FLUSH);
+	const unsigned char *d = data;
+	int rc;
+
+	while (n > 0) {
+		unsigned char *ptr;
+		size_t avail;
+
+		if ((rc = chunk_space(p, &ptr, &avail)) != 0)
+			return rc;
+		if (avail > n)
+			avail = n;
+		memcpy(ptr, d, avail);
+		p->cur->len += avail;
+		d += avail;
+		n -= avail;
+	}
+	return 0;
 }
 
 static int
@@ -668,9 +1082,13 @@ progress(struct packer *p, bool final)
 	}
 }
 
+
 static int
-pack_file(struct packer *p, const struct pcb_layer_entry *e)
+pack_file(struct packer *p, const struct pcb_layer_entry *e, size_t index)
 {
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	bool want_digest = p->opts->file_digest != NULL;
 	uint64_t left = e->size;
 	struct stat st;
 	int fd, rc = 0;
@@ -696,14 +1114,24 @@ pack_file(struct packer *p, const struct pcb_layer_entry *e)
 		    (unsigned long long)e->size, (unsigned long long)st.st_size);
 		goto out;
 	}
+	if (want_digest && EVP_DigestInit_ex(p->file_md, EVP_sha256(), NULL) != 1) {
+		rc = pcb_err_set(p->err, PCB_EINTERNAL, "cannot initialise SHA-256");
+		goto out;
+	}
 	if ((rc = write_header(p, e->path, NULL, '0', e->mode, e->size)) != 0)
 		goto out;
+	/* File data is read straight into the chunk being filled: no copy. */
 	while (left > 0) {
+		unsigned char *ptr;
+		size_t avail;
+
 		if (cancelled(p)) {
 			rc = pcb_err_set(p->err, PCB_ECANCELED, "cancelled");
 			goto out;
 		}
-		n = read(fd, p->rbuf, left < READ_CHUNK ? (size_t)left : READ_CHUNK);
+		if ((rc = chunk_space(p, &ptr, &avail)) != 0)
+			goto out;
+		n = read(fd, ptr, left < avail ? (size_t)left : avail);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -715,20 +1143,30 @@ pack_file(struct packer *p, const struct pcb_layer_entry *e)
 			    "(%llu bytes listed)", e->src, (unsigned long long)e->size);
 			goto out;
 		}
-		if ((rc = emit(p, p->rbuf, (size_t)n)) != 0)
+		if (want_digest && EVP_DigestUpdate(p->file_md, ptr, (size_t)n) != 1) {
+			rc = pcb_err_set(p->err, PCB_EINTERNAL, "SHA-256 update failed");
 			goto out;
+		}
+		p->cur->len += (size_t)n;
 		left -= (uint64_t)n;
 		p->done += (uint64_t)n;
 		progress(p, false);
 	}
 	/* One more read tells a file that grew from one that did not. */
 	do
-		n = read(fd, p->rbuf, 1);
+		n = read(fd, p->small, 1);
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		rc = pcb_err_set(p->err, PCB_EINVAL, "%s grew while the layer was being built "
 		    "(%llu bytes listed)", e->src, (unsigned long long)e->size);
 		goto out;
+	}
+	if (want_digest) {
+		if (EVP_DigestFinal_ex(p->file_md, md, &mdlen) != 1 || mdlen != 32) {
+			rc = pcb_err_set(p->err, PCB_EINTERNAL, "SHA-256 final failed");
+			goto out;
+		}
+		p->opts->file_digest(p->opts->file_digest_ud, index, md);
 	}
 	rc = emit_pad(p, e->size);
 out:
@@ -737,7 +1175,7 @@ out:
 }
 
 static int
-pack_entry(struct packer *p, const struct pcb_layer_entry *e)
+pack_entry(struct packer *p, const struct pcb_layer_entry *e, size_t index)
 {
 	char *name;
 	int rc;
@@ -746,7 +1184,7 @@ pack_entry(struct packer *p, const struct pcb_layer_entry *e)
 		return pcb_err_set(p->err, PCB_ECANCELED, "cancelled");
 	switch (e->type) {
 	case PCB_ENTRY_FILE:
-		return pack_file(p, e);
+		return pack_file(p, e, index);
 	case PCB_ENTRY_DIR:
 		name = pcb_xasprintf("%s/", e->path);
 		rc = write_header(p, name, NULL, '5', e->mode, 0);
@@ -786,11 +1224,34 @@ pcb_layer_media_type(enum pcb_compression c)
 	return c == PCB_COMPRESS_ZSTD ? PCB_MT_LAYER_ZSTD : PCB_MT_LAYER_GZIP;
 }
 
-/* Transitional: the single-threaded zlib packer keeps no pool (the parallel packer, which
- * needs libdeflate and libzstd on the link line, replaces it). */
-void
-pcb_layer_pool_shutdown(void)
+/* libzstd in multi-threaded mode (nbWorkers >= 1) cuts the input into jobs of a fixed size,
+ * so its output is the same for any worker count (test-layer-parallel checks 1, 2, 4, 8);
+ * nbWorkers 0 would give other bytes, so it is never used. */
+static int
+zstd_setup(struct packer *p, int level, int workers)
 {
+	ZSTD_threadPool *zp = zstd_pool();
+	size_t r;
+
+	if (zp == NULL)
+		return pcb_err_set(p->err, PCB_EINTERNAL, "zstd: cannot start its thread pool");
+	if (workers <= 0 || workers > pool_size())
+		workers = pool_size();
+	p->zc = ZSTD_createCCtx();
+	if (p->zc == NULL)
+		abort();
+	if (ZSTD_isError(r = ZSTD_CCtx_setParameter(p->zc, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(r = ZSTD_CCtx_setParameter(p->zc, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(r = ZSTD_CCtx_setParameter(p->zc, ZSTD_c_nbWorkers, workers)) ||
+	    ZSTD_isError(r = ZSTD_CCtx_setParameter(p->zc, ZSTD_c_jobSize, ZSTD_JOB_SIZE)) ||
+	    ZSTD_isError(r = ZSTD_CCtx_refThreadPool(p->zc, zp)))
+		return pcb_err_set(p->err, PCB_EINTERNAL, "zstd: %s (libzstd without threads?)",
+		    ZSTD_getErrorName(r));
+	p->zout_cap = ZSTD_CStreamOutSize();
+	p->zout = pcb_xmalloc(p->zout_cap);
+	p->nslots = 1;
+	p->slots = pcb_xcalloc(1, sizeof *p->slots);
+	return 0;
 }
 
 int
@@ -800,26 +1261,29 @@ pcb_layer_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 	static const struct pcb_layer_opts defaults;
 	static const unsigned char trailer[2 * TAR_BLOCK];
 	struct packer p;
-	gz_header gzh;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	char digest[PCB_DIGEST_BUFSZ], diff_id[PCB_DIGEST_BUFSZ];
+	const char *mt;
 	uint64_t size = 0;
-	int level, rc;
+	int rc;
 
 	memset(&p, 0, sizeof p);
 	p.opts = opts != NULL ? opts : &defaults;
 	p.err = err;
-	level = p.opts->gzip_level == 0 ? PCB_LAYER_GZIP_DEFAULT : p.opts->gzip_level;
-	if (p.opts->compression != PCB_COMPRESS_GZIP) {
-		rc = pcb_err_set(err, PCB_EUNSUPPORTED, "zstd layers need the parallel packer "
-		    "(not built yet)");
+	mt = pcb_layer_media_type(p.opts->compression);
+	if (p.opts->compression != PCB_COMPRESS_GZIP && p.opts->compression != PCB_COMPRESS_ZSTD) {
+		rc = pcb_err_set(err, PCB_EINVAL, "unknown layer compression %d",
+		    (int)p.opts->compression);
 		goto out;
 	}
-	if (p.opts->gzip_level > 9)
-		level = 9;   /* zlib stops at 9; libdeflate's 10..12 come with the new packer */
 	if (p.opts->gzip_level < 0 || p.opts->gzip_level > 12) {
 		rc = pcb_err_set(err, PCB_EINVAL, "gzip level %d is not in 1..12", p.opts->gzip_level);
+		goto out;
+	}
+	if (p.opts->zstd_level < 0 || p.opts->zstd_level > 19) {
+		rc = pcb_err_set(err, PCB_EINVAL, "zstd level %d is not in 1..19",
+		    p.opts->zstd_level);
 		goto out;
 	}
 	if (p.opts->mtime < 0 || (uint64_t)p.opts->mtime > USTAR_OCTAL11_MAX) {
@@ -833,37 +1297,44 @@ pcb_layer_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 		if (l->v[i].type == PCB_ENTRY_FILE)
 			p.total += l->v[i].size;
 
+	pthread_cond_init(&p.cond, NULL);
+	p.cond_ready = true;
 	p.tar_md = EVP_MD_CTX_new();
-	p.gz_md = EVP_MD_CTX_new();
-	if (p.tar_md == NULL || p.gz_md == NULL ||
-	    EVP_DigestInit_ex(p.tar_md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestInit_ex(p.gz_md, EVP_sha256(), NULL) != 1) {
+	if (p.opts->file_digest != NULL)
+		p.file_md = EVP_MD_CTX_new();
+	if (p.tar_md == NULL || (p.opts->file_digest != NULL && p.file_md == NULL) ||
+	    EVP_DigestInit_ex(p.tar_md, EVP_sha256(), NULL) != 1) {
 		rc = pcb_err_set(err, PCB_EINTERNAL, "cannot initialise SHA-256");
 		goto out;
 	}
-	/* windowBits 15+16: gzip wrapper; the header is fixed so the bytes depend only on the
-	 * tar stream and the level. */
-	if (deflateInit2(&p.z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-		rc = pcb_err_set(err, PCB_EINTERNAL, "gzip: deflateInit2 failed");
-		goto out;
+	if (p.opts->compression == PCB_COMPRESS_ZSTD) {
+		rc = zstd_setup(&p, p.opts->zstd_level != 0 ? p.opts->zstd_level :
+		    PCB_LAYER_ZSTD_DEFAULT, p.opts->workers);
+		if (rc != 0)
+			goto out;
+	} else {
+		p.level = p.opts->gzip_level != 0 ? p.opts->gzip_level : PCB_LAYER_GZIP_DEFAULT;
+		p.cap = p.opts->workers;
+		if ((rc = pool_join(&p, err)) != 0)
+			goto out;
+		/* Two chunks per worker: one being compressed, one filled or waiting to be
+		 * written; more would only cost memory. */
+		p.nslots = 2 * (size_t)p.cap;
+		p.slots = pcb_xcalloc(p.nslots, sizeof *p.slots);
 	}
-	p.z_ready = true;
-	memset(&gzh, 0, sizeof gzh);
-	gzh.time = 0;
-	gzh.os = 255;
-	if (deflateSetHeader(&p.z, &gzh) != Z_OK) {
-		rc = pcb_err_set(err, PCB_EINTERNAL, "gzip: deflateSetHeader failed");
-		goto out;
-	}
-	p.zout = pcb_xmalloc(ZOUT_SIZE);
-	p.rbuf = pcb_xmalloc(READ_CHUNK);
 	if ((rc = pcb_store_writer_create(store, &p.w, err)) != 0)
 		goto out;
 
 	for (size_t i = 0; i < l->n; i++)
-		if ((rc = pack_entry(&p, &l->v[i])) != 0)
+		if ((rc = pack_entry(&p, &l->v[i], i)) != 0)
 			goto out;
-	if ((rc = emit(&p, trailer, sizeof trailer)) != 0 || (rc = gz_run(&p, Z_FINISH)) != 0)
+	if ((rc = emit(&p, trailer, sizeof trailer)) != 0 || (rc = submit(&p)) != 0)
+		goto out;
+	if (p.zc != NULL)
+		rc = zstd_feed(&p, NULL, 0, ZSTD_e_end);
+	else
+		rc = drain(&p, true);
+	if (rc != 0)
 		goto out;
 	progress(&p, true);
 
@@ -872,33 +1343,39 @@ pcb_layer_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 		goto out;
 	}
 	pcb_sha256_digest_str(md, diff_id);
-	if (EVP_DigestFinal_ex(p.gz_md, md, &mdlen) != 1 || mdlen != 32) {
-		rc = pcb_err_set(err, PCB_EINTERNAL, "SHA-256 final failed");
-		goto out;
-	}
-	pcb_sha256_digest_str(md, digest);
-	/* The store hashes what it receives; passing our digest as the expected one checks
-	 * that every compressed byte reached it. */
-	rc = pcb_blob_writer_commit(p.w, PCB_MT_LAYER_GZIP, digest, NULL, &size, err);
+	/* The store hashes the compressed bytes as they arrive: that is the digest. */
+	rc = pcb_blob_writer_commit(p.w, mt, NULL, digest, &size, err);
 	p.w = NULL;
 	if (rc != 0)
 		goto out;
+	if (size != p.out_size) {
+		rc = pcb_err_set(err, PCB_EINTERNAL, "the store got %llu bytes of %llu",
+		    (unsigned long long)size, (unsigned long long)p.out_size);
+		goto out;
+	}
 	memset(res, 0, sizeof *res);
 	memcpy(res->digest, digest, sizeof digest);
 	memcpy(res->diff_id, diff_id, sizeof diff_id);
 	res->size = size;
 	res->tar_size = p.tar_size;
-	res->media_type = PCB_MT_LAYER_GZIP;
+	res->media_type = mt;
 	res->n_entries = l->n;
 out:
+	/* Workers first: they may still be compressing into the slots. */
+	pool_leave(&p);
 	if (p.w != NULL)
 		pcb_blob_writer_abort(p.w);
-	if (p.z_ready)
-		deflateEnd(&p.z);
-	EVP_MD_CTX_free(p.tar_md);
-	EVP_MD_CTX_free(p.gz_md);
+	ZSTD_freeCCtx(p.zc);
+	for (size_t i = 0; i < p.nslots; i++) {
+		free(p.slots[i].in);
+		free(p.slots[i].out);
+	}
+	free(p.slots);
 	free(p.zout);
-	free(p.rbuf);
+	EVP_MD_CTX_free(p.tar_md);
+	EVP_MD_CTX_free(p.file_md);
+	if (p.cond_ready)
+		pthread_cond_destroy(&p.cond);
 	if (rc != 0)
 		pcb_err_prefix(err, "packing layer");
 	return rc;

@@ -32,6 +32,7 @@ teardown(void)
 	pcb_test_store_free(store, tdir);
 	store = NULL;
 	tdir = NULL;
+	pcb_layer_pool_shutdown();   /* joins the compression threads: nothing left at exit */
 }
 
 /* Lists ctx under prefix, finishes and packs. Returns the pack result code. */
