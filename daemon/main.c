@@ -17,6 +17,7 @@
 #include "jobs.h"
 #include "listen.h"
 #include "build.h"
+#include "layer.h"
 #include "lcache.h"
 #include "log.h"
 #include "routes.h"
@@ -446,6 +447,7 @@ out:
 	if (a.d.store != NULL)
 		pcb_store_destroy(a.d.store);
 	pcb_lcache_shutdown();
+	pcb_layer_pool_shutdown();
 	for (size_t i = 0; i < nls; i++)
 		pcb_listen_free(&ls[i]);
 	free(ls);

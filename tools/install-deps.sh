@@ -12,7 +12,7 @@ set -eu
 # checks the index with pip (python3-pip, python3-venv).
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libuv1-dev
 libsqlite3-dev libssl-dev zlib1g-dev libdeflate-dev libzstd-dev check libsubunit-dev
-skopeo umoci runc docker-registry valgrind curl python3 ca-certificates pigz
+skopeo umoci runc docker-registry valgrind curl python3 ca-certificates pigz zstd
 golang-github-burntsushi-toml-dev
 apache2-utils openssl python3-cryptography
 python3-pip python3-venv python3-flask"

@@ -77,6 +77,55 @@ pcb_build(const char *ctx, const char *out, const char *tag, const char *extra, 
 	return b;
 }
 
+/* --compression zstd: our layer is tar+zstd (the layout check decompresses it and compares
+ * the diff_id), a level changes the bytes, and skopeo copies the image with the layer
+ * decompressed to the same tar. */
+START_TEST(zstd_layers)
+{
+	char *dir = pcb_test_tmpdir(), *text = NULL;
+	char *ctx = pcb_path_join(dir, "ctx"), *out = pcb_path_join(dir, "out");
+	char *out9 = pcb_path_join(dir, "out9"), *d1, *d9;
+	json_object *b, *b9, *config = NULL;
+
+	write_project(ctx);
+	b = pcb_build(ctx, out, "greeter:z", "--compression zstd", 0);
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(b, "result.layers.0.mediaType")),
+	    "application/vnd.oci.image.layer.v1.tar+zstd");
+	d1 = pcb_test_check_layout(out, "z", &config);
+	b9 = pcb_build(ctx, out9, "greeter:z9", "--compression zstd --compression-level 9", 0);
+	d9 = pcb_test_check_layout(out9, "z9", NULL);
+	ck_assert_str_ne(d1, d9);
+	/* Same tar either way: the diff_ids agree. */
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(b, "result.layers.0.diff_id")),
+	    json_object_get_string(pcb_test_jget(b9, "result.layers.0.diff_id")));
+	if (pcb_test_have("skopeo")) {
+		int rc = pcb_test_runf(&text, "skopeo copy -q --dest-decompress oci:%s:z dir:%s/plain "
+		    "2>&1", out, dir);
+		ck_assert_msg(rc == 0, "skopeo: %s", text);
+		free(text);
+	}
+	/* Bad values are refused by the client before anything is sent. */
+	{
+		char *cmd = pcb_xasprintf("%s/pcb -H %s build %s --compression lz4 2>&1",
+		    pcb_test_build_dir(), daemon_.host, ctx);
+		ck_assert_int_eq(pcb_test_run(cmd, false, &text), 2);
+		ck_assert_msg(strstr(text, "--compression") != NULL, "%s", text);
+		free(text);
+		free(cmd);
+	}
+	json_object_put(config);
+	json_object_put(b);
+	json_object_put(b9);
+	free(d1);
+	free(d9);
+	free(out9);
+	free(out);
+	free(ctx);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(build_verify_skopeo_umoci)
 {
 	char *dir = pcb_test_tmpdir();
@@ -297,6 +346,7 @@ main(void)
 	tcase_add_test(tc, reproducible_across_dirs_and_mtimes);
 	tcase_add_test(tc, layout_keeps_other_tags);
 	tcase_add_test(tc, user_overrides);
+	tcase_add_test(tc, zstd_layers);
 	suite_add_tcase(s, tc);
 	return pcb_test_run_suite(s);
 }
