@@ -119,28 +119,99 @@ pcb_layer_list_add_entry(struct pcb_layer_list *l, const struct pcb_layer_entry 
 	list_push(l, &c);
 }
 
+/*
+ * The walk. A directory is read whole, its names sorted, and only then are its children
+ * looked at, through the directory's descriptor (fstatat, readlinkat, openat: one path
+ * component per lookup instead of the whole path each time). readdir's d_type spares the
+ * lstat of directories and symlinks; regular files still get one, since their size, mode and
+ * identity go into the entry (and from there into lcache's stat key, which then needs no
+ * lstat of its own).
+ *
+ * Siblings are visited in the byte order of their image paths: a directory's own entry sorts
+ * by its name, its contents by its name plus '/' (so "b.txt" and "b-x" come between the
+ * directory "b" and "b/c"). A walk therefore adds its entries already sorted, and
+ * pcb_layer_list_finish has little left to do.
+ */
+
+/* A growable path; s is NUL-terminated. */
+struct pbuf {
+	char *s;
+	size_t len;
+	size_t cap;
+};
+
+static void
+pbuf_set(struct pbuf *b, const char *s, size_t n)
+{
+	if (n + 1 > b->cap) {
+		b->cap = n + 1 > 256 ? n + 1 : 256;
+		b->s = pcb_xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s, s, n);
+	b->s[n] = '\0';
+	b->len = n;
+}
+
+/* Appends one name with a '/' between (none after an empty path or after a lone "/", as
+ * pcb_path_join does). Returns the old length, for pbuf_cut. */
+static size_t
+pbuf_push(struct pbuf *b, const char *name, size_t n)
+{
+	size_t old = b->len, need = old + 1 + n + 1;
+	bool slash = old > 0 && !(old == 1 && b->s[0] == '/');
+
+	if (need > b->cap) {
+		while (b->cap < need)
+			b->cap = b->cap ? b->cap * 2 : 256;
+		b->s = pcb_xrealloc(b->s, b->cap);
+	}
+	if (slash)
+		b->s[b->len++] = '/';
+	memcpy(b->s + b->len, name, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return old;
+}
+
+static void
+pbuf_cut(struct pbuf *b, size_t len)
+{
+	b->len = len;
+	b->s[len] = '\0';
+}
+
+static void
+pbuf_free(struct pbuf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}
+
 struct walk {
 	struct pcb_layer_list *l;
 	pcb_layer_filter_fn filter;
 	void *ud;
 	struct pcb_err *err;
+	/* The current directory's paths, grown and cut back in place as the walk goes. */
+	struct pbuf host, rel, img;
+	char *dents;      /* DENTS_BUF bytes for getdents64, shared by every directory */
 };
 
-static int walk_node(struct walk *w, const char *host, const char *rel, const char *img,
-    const struct stat *st, int depth);
 
-/* Reads a symlink target of any length up to PATH_MAX without following it. */
+/* Reads the target of symlink name in dirfd (AT_FDCWD: name is a path), of any length up to
+ * 64 KiB, without following it. host names it in messages. */
 static int
-read_link(const char *host, const struct stat *st, char **out, struct pcb_err *err)
+read_link(int dirfd, const char *name, const char *host, char **out, struct pcb_err *err)
 {
-	size_t cap = st->st_size > 0 && st->st_size < 4096 ? (size_t)st->st_size + 1 : 4096;
-	char *buf = NULL;
+	char small[4096], *buf = small;
+	size_t cap = sizeof small;
 	ssize_t n;
 	int rc = 0;
 
+	*out = NULL;
 	for (;;) {
-		buf = pcb_xrealloc(buf, cap);
-		n = readlink(host, buf, cap);
+		n = readlinkat(dirfd, name, buf, cap);
 		if (n < 0) {
 			rc = pcb_err_errno(err, errno, "reading symlink %s", host);
 			goto out;
@@ -153,120 +224,366 @@ read_link(const char *host, const struct stat *st, char **out, struct pcb_err *e
 			goto out;
 		}
 		cap *= 2;
+		buf = pcb_xrealloc(buf == small ? NULL : buf, cap);
 	}
-	buf[n] = '\0';
+	*out = pcb_xstrndup(buf, (size_t)n);
 out:
-	if (rc != 0) {
+	if (buf != small)
 		free(buf);
-		buf = NULL;
-	}
-	*out = buf;
 	return rc;
 }
 
+/* Room for one more entry, and a path in the image ustar/PAX can take. */
 static int
-walk_dir(struct walk *w, const char *host, const char *rel, const char *img, int depth)
+check_room(struct walk *w, const char *host, size_t img_len)
 {
-	struct pcb_strv names;
-	struct dirent *de;
-	DIR *d;
-	int rc = 0;
-
-	if (depth >= WALK_MAX_DEPTH)
-		return pcb_err_set(w->err, PCB_ETOOBIG, "%s: directories nested deeper than %d",
-		    host, WALK_MAX_DEPTH);
-	d = opendir(host);
-	if (d == NULL)
-		return pcb_err_errno(w->err, errno, "opening directory %s", host);
-	/* Names first, then recurse: only one directory stream is open at a time whatever the
-	 * depth. The order of the walk does not matter (finish sorts). */
-	pcb_strv_init(&names);
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		pcb_strv_push(&names, de->d_name);
-		errno = 0;
-	}
-	if (errno != 0)
-		rc = pcb_err_errno(w->err, errno, "reading directory %s", host);
-	closedir(d);
-	for (size_t i = 0; rc == 0 && i < names.n; i++) {
-		char *chost = pcb_path_join(host, names.v[i]);
-		char *crel = join_rel(rel, names.v[i]);
-		char *cimg = join_rel(img, names.v[i]);
-		struct stat st;
-
-		if (lstat(chost, &st) != 0) {
-			rc = pcb_err_errno(w->err, errno, "reading %s", chost);
-		} else if (w->filter == NULL || w->filter(w->ud, crel, S_ISDIR(st.st_mode))) {
-			rc = walk_node(w, chost, crel, cimg, &st, depth + 1);
-		}
-		free(chost);
-		free(crel);
-		free(cimg);
-	}
-	pcb_strv_free(&names);
-	return rc;
-}
-
-static int
-walk_node(struct walk *w, const char *host, const char *rel, const char *img,
-    const struct stat *st, int depth)
-{
-	struct pcb_layer_entry e;
-	int rc = 0;
-
 	if (w->l->n >= LIST_MAX_ENTRIES)
 		return pcb_err_set(w->err, PCB_ETOOBIG, "more than %d files in one layer",
 		    LIST_MAX_ENTRIES);
-	if (strlen(img) > IMAGE_PATH_MAX)
+	if (img_len > IMAGE_PATH_MAX)
 		return pcb_err_set(w->err, PCB_ETOOBIG, "%s: path in the image is longer than %d "
 		    "bytes", host, IMAGE_PATH_MAX);
+	return 0;
+}
+
+/* The entry of a regular file from its lstat. */
+static void
+file_entry(struct pcb_layer_entry *e, const struct stat *st)
+{
+	e->type = PCB_ENTRY_FILE;
+	e->mode = (st->st_mode & 0111) ? 0755 : 0644;
+	e->size = (uint64_t)st->st_size;
+	e->dev = st->st_dev;
+	e->ino = st->st_ino;
+	e->nlink = (uint32_t)st->st_nlink;
+	e->have_stat = true;
+	e->host_mode = st->st_mode;
+	e->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	e->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+/* What the walk does with a child. */
+enum child_kind {
+	CK_SKIP = 0,      /* a socket, fifo or device, or filtered out */
+	CK_FILE,
+	CK_DIR,           /* the directory's own entry */
+	CK_DESCEND,       /* its contents: sorts as name + '/' */
+	CK_SYMLINK,
+};
+
+struct child {
+	const char *name;         /* in the directory's name arena */
+	size_t off;               /* offset of name there, while the arena may still move */
+	size_t len;
+	unsigned char d_type;
+	enum child_kind kind;
+	struct stat st;           /* CK_FILE */
+	char *link;               /* CK_SYMLINK, owned until the entry takes it */
+};
+
+/* Byte order of name, or of name + '/' for CK_DESCEND. */
+static int
+cmp_child(const void *a, const void *b)
+{
+	const struct child *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int r = memcmp(x->name, y->name, n);
+	unsigned cx, cy;
+
+	if (r != 0)
+		return r;
+	cx = x->len > n ? (unsigned char)x->name[n] : x->kind == CK_DESCEND ? '/' : 0;
+	cy = y->len > n ? (unsigned char)y->name[n] : y->kind == CK_DESCEND ? '/' : 0;
+	if (cx != cy)
+		return cx < cy ? -1 : 1;
+	/* Same name: the directory's entry before its contents. */
+	return (x->kind == CK_DESCEND) - (y->kind == CK_DESCEND);
+}
+
+/* Directories deeper than this give up their descriptor while their subdirectories are
+ * walked (which are then opened by path), so one walk holds at most this many open. */
+#define WALK_FD_DEPTH 32
+#define DENTS_BUF ((size_t)32 << 10)
+
+static int walk_dir(struct walk *w, int fd, int depth);
+
+/* Reads every name of the directory open as fd (but "." and ".."), in no particular order,
+ * into one arena of names. getdents64 straight into the walk's buffer: a DIR stream per
+ * directory would cost an allocation and two fcntl calls each, on thousands of directories. */
+static int
+read_names(struct walk *w, int fd, struct child **out, size_t *nout, char **arena_out)
+{
+	struct child *v = NULL;
+	size_t n = 0, cap = 0, alen = 0, acap = 0;
+	char *arena = NULL;
+	ssize_t got;
+	int rc = 0;
+
+	if (w->dents == NULL)
+		w->dents = pcb_xmalloc(DENTS_BUF);
+	while ((got = getdents64(fd, w->dents, DENTS_BUF)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = pcb_err_errno(w->err, errno, "reading directory %s", w->host.s);
+			break;
+		}
+		for (size_t o = 0; o < (size_t)got; ) {
+			const struct dirent64 *de = (const struct dirent64 *)(w->dents + o);
+			size_t len = strlen(de->d_name);
+
+			o += de->d_reclen;
+			if (de->d_name[0] == '.' && (len == 1 || (len == 2 && de->d_name[1] == '.')))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 32;
+				v = pcb_xrealloc(v, cap * sizeof *v);
+			}
+			if (alen + len + 1 > acap) {
+				while (alen + len + 1 > acap)
+					acap = acap ? acap * 2 : 4096;
+				arena = pcb_xrealloc(arena, acap);
+			}
+			memcpy(arena + alen, de->d_name, len + 1);
+			memset(&v[n], 0, sizeof v[n]);
+			v[n].off = alen;
+			v[n].len = len;
+			v[n].d_type = de->d_type;
+			n++;
+			alen += len + 1;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i].name = arena + v[i].off;
+	*out = v;
+	*nout = n;
+	*arena_out = arena;
+	return rc;
+}
+
+/* Classifies one child (looking at it through the directory's descriptor) and applies the
+ * filter. May add a CK_DESCEND twin at *extra. */
+static int
+classify(struct walk *w, int dfd, struct child *c, bool *extra)
+{
+	size_t h, r;
+	bool is_dir;
+	int rc = 0;
+
+	*extra = false;
+	c->kind = CK_SKIP;
+	h = pbuf_push(&w->host, c->name, c->len);
+	if (c->d_type == DT_DIR) {
+		c->kind = CK_DIR;
+	} else if (c->d_type == DT_LNK) {
+		c->kind = CK_SYMLINK;
+	} else if (c->d_type == DT_REG || c->d_type == DT_UNKNOWN) {
+		if (fstatat(dfd, c->name, &c->st, AT_SYMLINK_NOFOLLOW) != 0) {
+			rc = pcb_err_errno(w->err, errno, "reading %s", w->host.s);
+			goto out;
+		}
+		if (S_ISREG(c->st.st_mode))
+			c->kind = CK_FILE;
+		else if (S_ISDIR(c->st.st_mode))
+			c->kind = CK_DIR;
+		else if (S_ISLNK(c->st.st_mode))
+			c->kind = CK_SYMLINK;
+	}
+	/* Sockets, fifos and devices have no place in an image layer: skipped. */
+	if (c->kind == CK_SKIP)
+		goto out;
+	is_dir = c->kind == CK_DIR;
+	if (w->filter != NULL) {
+		r = pbuf_push(&w->rel, c->name, c->len);
+		if (!w->filter(w->ud, w->rel.s, is_dir))
+			c->kind = CK_SKIP;
+		pbuf_cut(&w->rel, r);
+		if (c->kind == CK_SKIP)
+			goto out;
+	}
+	if (c->kind == CK_SYMLINK && (rc = read_link(dfd, c->name, w->host.s, &c->link,
+	    w->err)) != 0) {
+		c->kind = CK_SKIP;
+		goto out;
+	}
+	*extra = is_dir;
+out:
+	pbuf_cut(&w->host, h);
+	return rc;
+}
+
+/* Adds the entry of one child (the current host/img paths already name it). */
+static int
+push_child(struct walk *w, struct child *c)
+{
+	struct pcb_layer_entry e;
+	int rc;
+
+	if ((rc = check_room(w, w->host.s, w->img.len)) != 0)
+		return rc;
+	memset(&e, 0, sizeof e);
+	switch (c->kind) {
+	case CK_FILE:
+		file_entry(&e, &c->st);
+		break;
+	case CK_DIR:
+		e.type = PCB_ENTRY_DIR;
+		e.mode = 0755;
+		break;
+	case CK_SYMLINK:
+		e.type = PCB_ENTRY_SYMLINK;
+		e.mode = 0777;
+		e.link = c->link;
+		c->link = NULL;
+		break;
+	default:
+		return 0;
+	}
+	e.path = pcb_xstrndup(w->img.s, w->img.len);
+	e.src = pcb_xstrndup(w->host.s, w->host.len);
+	list_push(w->l, &e);
+	return 0;
+}
+
+/* Walks the directory open as fd (taken: closed here), whose paths are in w->host/rel/img
+ * and which is depth levels below the walk's root. */
+static int
+walk_dir(struct walk *w, int fd, int depth)
+{
+	struct child *v = NULL;
+	size_t n = 0, nv = 0;
+	char *arena = NULL;
+	int rc = 0;
+
+	if (depth >= WALK_MAX_DEPTH) {
+		rc = pcb_err_set(w->err, PCB_ETOOBIG, "%s: directories nested deeper than %d",
+		    w->host.s, WALK_MAX_DEPTH);
+		goto out;
+	}
+	rc = read_names(w, fd, &v, &n, &arena);
+	nv = n;
+	if (rc != 0)
+		goto out;
+	/* Look at every child first; a directory gets a second record for its contents. */
+	for (size_t i = 0; i < n; i++) {
+		bool extra;
+		if ((rc = classify(w, fd, &v[i], &extra)) != 0)
+			goto out;
+		if (extra) {
+			if (nv == n) {
+				/* Room for a twin of every child at most. */
+				v = pcb_xrealloc(v, 2 * n * sizeof *v);
+			}
+			v[nv] = v[i];
+			v[nv].kind = CK_DESCEND;
+			nv++;
+		}
+	}
+	qsort(v, nv, sizeof *v, cmp_child);
+	if (depth + 1 >= WALK_FD_DEPTH) {
+		close(fd);
+		fd = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < nv; i++) {
+		struct child *c = &v[i];
+		size_t h, r, m;
+		int cfd;
+
+		if (c->kind == CK_SKIP)
+			continue;
+		h = pbuf_push(&w->host, c->name, c->len);
+		r = pbuf_push(&w->rel, c->name, c->len);
+		m = pbuf_push(&w->img, c->name, c->len);
+		if (c->kind != CK_DESCEND) {
+			rc = push_child(w, c);
+		} else {
+			/* O_NOFOLLOW: a directory swapped for a symlink since it was read is not
+			 * followed. */
+			cfd = fd >= 0 ? openat(fd, c->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC) : open(w->host.s, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+			if (cfd < 0)
+				rc = pcb_err_errno(w->err, errno, "opening directory %s", w->host.s);
+			else
+				rc = walk_dir(w, cfd, depth + 1);
+		}
+		pbuf_cut(&w->host, h);
+		pbuf_cut(&w->rel, r);
+		pbuf_cut(&w->img, m);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < nv; i++)
+		free(v[i].link);
+	free(v);
+	free(arena);
+	return rc;
+}
+
+/* The root of one pcb_layer_list_add: a file, a symlink or a directory, with its stat
+ * (lstat unless the context root itself was followed: then it is not the identity of what
+ * the packer will open, and the entry does not carry it). */
+static int
+walk_root(struct walk *w, const struct stat *st, bool is_lstat)
+{
+	struct pcb_layer_entry e;
+	int fd, rc;
+
+	if ((rc = check_room(w, w->host.s, w->img.len)) != 0)
+		return rc;
 	memset(&e, 0, sizeof e);
 	if (S_ISREG(st->st_mode)) {
-		e.type = PCB_ENTRY_FILE;
-		e.mode = (st->st_mode & 0111) ? 0755 : 0644;
-		e.size = (uint64_t)st->st_size;
-		e.dev = st->st_dev;
-		e.ino = st->st_ino;
-		e.nlink = (uint32_t)st->st_nlink;
-		e.path = pcb_xstrdup(img);
-		e.src = pcb_xstrdup(host);
-		list_push(w->l, &e);
+		file_entry(&e, st);
+		e.have_stat = is_lstat;
 	} else if (S_ISDIR(st->st_mode)) {
 		/* The image root itself ("" when adding the context at "/") has no entry. */
-		if (img[0] != '\0') {
+		if (w->img.len > 0) {
 			e.type = PCB_ENTRY_DIR;
 			e.mode = 0755;
-			e.path = pcb_xstrdup(img);
-			e.src = pcb_xstrdup(host);
+		}
+		fd = open(w->host.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (is_lstat ? O_NOFOLLOW : 0));
+		if (fd < 0)
+			return pcb_err_errno(w->err, errno, "opening directory %s", w->host.s);
+		if (w->img.len > 0) {
+			e.path = pcb_xstrndup(w->img.s, w->img.len);
+			e.src = pcb_xstrndup(w->host.s, w->host.len);
 			list_push(w->l, &e);
 		}
-		rc = walk_dir(w, host, rel, img, depth);
+		/* Its children are named as pcb_path_join would: no doubled '/'. */
+		while (w->host.len > 1 && w->host.s[w->host.len - 1] == '/')
+			pbuf_cut(&w->host, w->host.len - 1);
+		return walk_dir(w, fd, 0);
 	} else if (S_ISLNK(st->st_mode)) {
-		if ((rc = read_link(host, st, &e.link, w->err)) != 0)
+		if ((rc = read_link(AT_FDCWD, w->host.s, w->host.s, &e.link, w->err)) != 0)
 			return rc;
 		e.type = PCB_ENTRY_SYMLINK;
 		e.mode = 0777;
-		e.path = pcb_xstrdup(img);
-		e.src = pcb_xstrdup(host);
-		list_push(w->l, &e);
+	} else {
+		/* Sockets, fifos and devices have no place in an image layer: skipped. */
+		return 0;
 	}
-	/* Sockets, fifos and devices have no place in an image layer: skipped. */
-	return rc;
+	e.path = pcb_xstrndup(w->img.s, w->img.len);
+	e.src = pcb_xstrndup(w->host.s, w->host.len);
+	list_push(w->l, &e);
+	return 0;
 }
 
 int
 pcb_layer_list_add(struct pcb_layer_list *l, const char *context_root, const char *rel,
     const char *dst_prefix, pcb_layer_filter_fn filter, void *ud, struct pcb_err *err)
 {
-	struct walk w = { .l = l, .filter = filter, .ud = ud, .err = err };
+	struct walk w;
 	char *nrel, *nprefix, *host = NULL, *img = NULL;
 	bool dd1, dd2;
 	struct stat st;
 	int rc = 0;
 
+	memset(&w, 0, sizeof w);
+	w.l = l;
+	w.filter = filter;
+	w.ud = ud;
+	w.err = err;
 	nrel = norm_path(rel != NULL ? rel : "", &dd1);
 	nprefix = norm_path(dst_prefix != NULL ? dst_prefix : "", &dd2);
 	if (dd1 || dd2) {
@@ -308,8 +625,15 @@ pcb_layer_list_add(struct pcb_layer_list *l, const char *context_root, const cha
 	}
 	if (nrel[0] != '\0' && filter != NULL && !filter(ud, nrel, S_ISDIR(st.st_mode)))
 		goto out;
-	rc = walk_node(&w, host, nrel, img, &st, 0);
+	pbuf_set(&w.host, host, strlen(host));
+	pbuf_set(&w.rel, nrel, strlen(nrel));
+	pbuf_set(&w.img, img, strlen(img));
+	rc = walk_root(&w, &st, nrel[0] != '\0');
 out:
+	free(w.dents);
+	pbuf_free(&w.host);
+	pbuf_free(&w.rel);
+	pbuf_free(&w.img);
 	free(nrel);
 	free(nprefix);
 	free(host);
@@ -317,18 +641,59 @@ out:
 	return rc;
 }
 
-/* Sorting pointers into l->v: ties (same path) keep their original order, which is address
- * order, so "first wins" holds for duplicates. */
-static int
-cmp_entry_ptr(const void *a, const void *b)
-{
-	const struct pcb_layer_entry *ea = *(const struct pcb_layer_entry *const *)a;
-	const struct pcb_layer_entry *eb = *(const struct pcb_layer_entry *const *)b;
-	int r = strcmp(ea->path, eb->path);
+/* ---- finishing: sort, parents, duplicates, hard links ---- */
 
-	if (r != 0)
-		return r;
-	return ea < eb ? -1 : ea > eb;
+static int
+cmp_path(const struct pcb_layer_entry *a, const struct pcb_layer_entry *b)
+{
+	return strcmp(a->path, b->path);
+}
+
+/* Stable natural merge sort of pointers by path: the runs a list already has (one per walk,
+ * each sorted) are found in one pass and merged, so a sorted list costs n comparisons and a
+ * list of k walks about n log k. Stability keeps equal paths in list order ("first wins"). */
+static void
+sort_ptrs(struct pcb_layer_entry **a, size_t n)
+{
+	struct pcb_layer_entry **b = pcb_xmalloc(n * sizeof *b), **src = a, **dst = b, **t;
+	size_t *runs = pcb_xmalloc((n + 1) * sizeof *runs), nr = 0;
+
+	/* runs[k] is where run k starts; runs[nr] == n. */
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || cmp_path(a[i - 1], a[i]) > 0)
+			runs[nr++] = i;
+	runs[nr] = n;
+	while (nr > 1) {
+		size_t w = 0;
+
+		for (size_t k = 0; k < nr; k += 2) {
+			size_t lo = runs[k], mid = runs[k + 1], hi = k + 2 <= nr ? runs[k + 2] : n;
+			size_t i = lo, j = mid, o = lo;
+
+			if (k + 1 >= nr) {
+				/* An odd run out: copied as it is. */
+				memcpy(dst + lo, src + lo, (mid - lo) * sizeof *dst);
+				runs[w++] = lo;
+				continue;
+			}
+			while (i < mid && j < hi)
+				dst[o++] = cmp_path(src[j], src[i]) < 0 ? src[j++] : src[i++];
+			while (i < mid)
+				dst[o++] = src[i++];
+			while (j < hi)
+				dst[o++] = src[j++];
+			runs[w++] = lo;
+		}
+		runs[w] = n;
+		nr = w;
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof *a);
+	free(b);
+	free(runs);
 }
 
 static void
@@ -336,13 +701,16 @@ sort_dedupe(struct pcb_layer_list *l)
 {
 	struct pcb_layer_entry **ptrs, *nv;
 	size_t n = 0;
+	bool sorted = true;
 
-	if (l->n == 0)
-		return;
+	for (size_t i = 1; sorted && i < l->n; i++)
+		sorted = cmp_path(&l->v[i - 1], &l->v[i]) < 0;
+	if (sorted)
+		return;   /* sorted and without duplicates: nothing to do */
 	ptrs = pcb_xmalloc(l->n * sizeof *ptrs);
 	for (size_t i = 0; i < l->n; i++)
 		ptrs[i] = &l->v[i];
-	qsort(ptrs, l->n, sizeof *ptrs, cmp_entry_ptr);
+	sort_ptrs(ptrs, l->n);
 	nv = pcb_xmalloc(l->n * sizeof *nv);
 	for (size_t i = 0; i < l->n; i++) {
 		if (n > 0 && strcmp(nv[n - 1].path, ptrs[i]->path) == 0)
@@ -370,45 +738,63 @@ is_ancestor(const char *a, size_t la, const char *p)
 	return strncmp(p, a, la) == 0 && p[la] == '/';
 }
 
+/* Adds a directory entry for every missing ancestor of every path; the list is sorted and
+ * unique. */
 static void
 add_parents(struct pcb_layer_list *l)
 {
 	size_t n0 = l->n;
-	/* Made-up directories that are ancestors of the entry being looked at. The list is
-	 * sorted, so everything under one directory is contiguous: each missing directory is
-	 * added once. */
-	struct pcb_strv stack;
+	/* Ancestors of the entry being looked at that are known to be in the list (given or
+	 * made up), outermost first. The list is sorted, so everything under one path is
+	 * contiguous and follows it: most entries find all their ancestors here and need no
+	 * search. The strings are the entries' own, which do not move when l->v grows. */
+	struct anc {
+		const char *p;
+		size_t len;
+	} *stack = NULL;
+	size_t sn = 0, scap = 0;
 
-	pcb_strv_init(&stack);
 	for (size_t i = 0; i < n0; i++) {
-		char *p = pcb_xstrdup(l->v[i].path);
+		const char *p = l->v[i].path;
+		size_t from;
 
-		while (stack.n > 0 && !is_ancestor(stack.v[stack.n - 1],
-		    strlen(stack.v[stack.n - 1]), p)) {
-			free(stack.v[--stack.n]);
-			stack.v[stack.n] = NULL;
-		}
-		for (char *s = strchr(p, '/'); s != NULL; s = strchr(s + 1, '/')) {
-			bool have = false;
-			size_t la = (size_t)(s - p);
+		while (sn > 0 && !is_ancestor(stack[sn - 1].p, stack[sn - 1].len, p))
+			sn--;
+		from = sn > 0 ? stack[sn - 1].len + 1 : 0;
+		for (const char *s = strchr(p + from, '/'); ; s = strchr(s + 1, '/')) {
+			size_t la = s != NULL ? (size_t)(s - p) : strlen(p);
+			const char *known = p;
 
-			*s = '\0';
-			for (size_t k = 0; k < stack.n && !have; k++)
-				have = strlen(stack.v[k]) == la;
-			if (!have && bsearch(p, l->v, n0, sizeof *l->v, cmp_path_key) == NULL) {
-				struct pcb_layer_entry e;
-				memset(&e, 0, sizeof e);
-				e.type = PCB_ENTRY_DIR;
-				e.mode = 0755;
-				e.path = pcb_xstrdup(p);
-				list_push(l, &e);
-				pcb_strv_push(&stack, p);
+			if (s != NULL) {
+				char *pre = pcb_xstrndup(p, la);
+				const struct pcb_layer_entry *f = bsearch(pre, l->v, n0, sizeof *l->v,
+				    cmp_path_key);
+
+				if (f != NULL) {
+					known = f->path;
+					free(pre);
+				} else {
+					struct pcb_layer_entry e;
+					memset(&e, 0, sizeof e);
+					e.type = PCB_ENTRY_DIR;
+					e.mode = 0755;
+					e.path = pre;
+					known = pre;
+					list_push(l, &e);
+				}
 			}
-			*s = '/';
+			if (sn == scap) {
+				scap = scap ? scap * 2 : 32;
+				stack = pcb_xrealloc(stack, scap * sizeof *stack);
+			}
+			stack[sn].p = known;
+			stack[sn].len = la;
+			sn++;
+			if (s == NULL)
+				break;
 		}
-		free(p);
 	}
-	pcb_strv_free(&stack);
+	free(stack);
 }
 
 static int
@@ -451,9 +837,14 @@ link_hardlinks(struct pcb_layer_list *l)
 void
 pcb_layer_list_finish(struct pcb_layer_list *l)
 {
+	size_t n;
+
 	sort_dedupe(l);
+	n = l->n;
 	add_parents(l);
-	sort_dedupe(l);
+	/* Made-up parents were appended: one more sorted run to merge in. */
+	if (l->n != n)
+		sort_dedupe(l);
 	link_hardlinks(l);
 }
 

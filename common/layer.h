@@ -43,6 +43,13 @@ struct pcb_layer_entry {
 	dev_t dev;      /* for hard-link detection */
 	ino_t ino;
 	uint32_t nlink;
+	/* The host file's lstat as the walk saw it (regular files added by pcb_layer_list_add:
+	 * have_stat is true). lcache builds its stat key from these instead of a second lstat.
+	 * Whoever points an entry at another src must clear have_stat (or fill these in). */
+	bool have_stat;
+	mode_t host_mode;   /* st_mode, file type bits included */
+	int64_t mtime_ns;
+	int64_t ctime_ns;
 };
 
 struct pcb_layer_list {
@@ -66,11 +73,14 @@ typedef bool (*pcb_layer_filter_fn)(void *ud, const char *relpath, bool is_dir);
 int pcb_layer_list_add(struct pcb_layer_list *l, const char *context_root, const char *rel,
     const char *dst_prefix, pcb_layer_filter_fn filter, void *ud, struct pcb_err *err);
 
-/* Adds one entry explicitly (path in image, host source). Used by tests and by later issues. */
+/* Adds one entry explicitly (path in image, host source), copying it (have_stat and the stat
+ * fields too: leave have_stat false unless they describe src). Used by tests and by later
+ * issues. */
 void pcb_layer_list_add_entry(struct pcb_layer_list *l, const struct pcb_layer_entry *e);
 
 /* Sorts, adds missing parent directories, drops exact duplicates (same path: first wins), and
- * turns second and later paths of one inode into hard links to the first. Idempotent. */
+ * turns second and later paths of one inode into hard links to the first. Idempotent. Each
+ * pcb_layer_list_add leaves its entries sorted, so this is about linear in the list. */
 void pcb_layer_list_finish(struct pcb_layer_list *l);
 
 /* Compression of the layer blob. The numbers are part of the API (zero = gzip). */

@@ -44,7 +44,7 @@
 #define WAIT_SLICE_MS 100
 
 static atomic_uint_fast64_t n_stat_hits, n_content_hits, n_misses, n_waits, n_hashed,
-    n_bytes_read, n_fp_resets;
+    n_bytes_read, n_fp_resets, n_lstats;
 
 void
 pcb_lcache_stats(struct pcb_lcache_stats *out)
@@ -56,6 +56,7 @@ pcb_lcache_stats(struct pcb_lcache_stats *out)
 	out->files_hashed = atomic_load(&n_hashed);
 	out->bytes_read = atomic_load(&n_bytes_read);
 	out->fp_resets = atomic_load(&n_fp_resets);
+	out->files_lstat = atomic_load(&n_lstats);
 }
 
 /* ---- per-file records ---- */
@@ -96,6 +97,18 @@ frec_from_stat(struct frec *r, const struct stat *st)
 	r->mtime_ns = ts_ns(&st->st_mtim);
 	r->ctime_ns = ts_ns(&st->st_ctim);
 	r->mode = (uint32_t)st->st_mode;
+}
+
+/* The walk's lstat, carried by the entry (have_stat). */
+static void
+frec_from_entry(struct frec *r, const struct pcb_layer_entry *e)
+{
+	r->dev = (uint64_t)e->dev;
+	r->ino = (uint64_t)e->ino;
+	r->size = e->size;
+	r->mtime_ns = e->mtime_ns;
+	r->ctime_ns = e->ctime_ns;
+	r->mode = (uint32_t)e->host_mode;
 }
 
 static bool
@@ -885,8 +898,13 @@ pack_and_digest(struct pcb_store *store, const struct pcb_layer_list *l,
 
 /* ---- the entry point ---- */
 
-/* lstat of every file entry; false when the list is not cacheable as it stands (a file gone,
- * no longer regular, resized, a path too long): packing then reports what is wrong. */
+/* The identity of every file entry: the walk's lstat when the entry carries it (have_stat),
+ * else an lstat now. The walk's is as good as a fresh one: the stat key then names the files
+ * as they were listed, and a file changed since cannot be packed unseen (the packer checks
+ * sizes, the fingerprints and the post-pack check compare identities, and mark_racy's clock
+ * is read after every one of these lstats). False when the list is not cacheable as it
+ * stands (a file gone, no longer regular, resized, a path too long): packing then reports
+ * what is wrong. */
 static bool
 scan(const struct pcb_layer_list *l, struct frec *r, bool *want, const char *tmp_prefix,
     const struct pcb_layer_opts *o)
@@ -903,11 +921,17 @@ scan(const struct pcb_layer_list *l, struct frec *r, bool *want, const char *tmp
 			continue;
 		if ((i & 1023) == 0 && cancelled(o))
 			return false;
-		if (e->src == NULL || strnlen(e->src, PATH_MAX) >= PATH_MAX ||
-		    lstat(e->src, &st) != 0 || !S_ISREG(st.st_mode) ||
-		    (uint64_t)st.st_size != e->size)
+		if (e->src == NULL || strnlen(e->src, PATH_MAX) >= PATH_MAX)
 			return false;
-		frec_from_stat(&r[i], &st);
+		if (e->have_stat && S_ISREG(e->host_mode)) {
+			frec_from_entry(&r[i], e);
+		} else {
+			atomic_fetch_add(&n_lstats, 1);
+			if (lstat(e->src, &st) != 0 || !S_ISREG(st.st_mode) ||
+			    (uint64_t)st.st_size != e->size)
+				return false;
+			frec_from_stat(&r[i], &st);
+		}
 		r[i].no_fp = strncmp(e->src, tmp_prefix, tmp_len) == 0;
 		want[i] = !r[i].no_fp;
 	}

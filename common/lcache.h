@@ -6,7 +6,9 @@
  *   stat key    "s:sha256:…"  every entry of the list (type, image path, mode, size, link) and,
  *               for each regular file, its host path and lstat identity (dev, inode, size,
  *               mtime_ns, ctime_ns, mode), plus every packing option that changes the bytes and
- *               the caller's salt. A hit reads no file content at all.
+ *               the caller's salt. A hit reads no file content at all. The identity is the
+ *               one pcb_layer_list_add saw (pcb_layer_entry.have_stat): no second lstat;
+ *               entries without it are lstat'ed here.
  *   content key "c:sha256:…"  the same entries with each file's content SHA-256 instead of its
  *               lstat identity. Content digests come from the fingerprint index
  *               (<store root>/fingerprints.db: host path + lstat identity → SHA-256), so only
@@ -55,6 +57,8 @@ struct pcb_lcache_stats {
 	uint64_t files_hashed;    /* files read by the cache itself to learn their digest */
 	uint64_t bytes_read;      /* bytes of those files */
 	uint64_t fp_resets;       /* fingerprints.db found unusable and recreated */
+	uint64_t files_lstat;     /* file entries the cache lstat'ed to key them: those without
+	                           * the walk's stat (pcb_layer_entry.have_stat) */
 };
 void pcb_lcache_stats(struct pcb_lcache_stats *out);
 
