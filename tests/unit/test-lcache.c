@@ -696,6 +696,84 @@ START_TEST(test_unlistable_list_reports_error)
 }
 END_TEST
 
+/* The walk's lstat keys the layer: a no-op pack lstats nothing; a list whose entries do not
+ * carry one (pcb_layer_list_add_entry without have_stat) is lstat'ed file by file and gets the
+ * same stat key (a stat hit). */
+START_TEST(test_walk_stat_used_no_lstat)
+{
+	struct pcb_layer_list l, m;
+	struct pcb_layer_opts o = { .mtime = MTIME, .gzip_level = 6 };
+	struct pcb_layer_result a, b, c;
+	struct pcb_lcache_stats s0, s1, s2, s3;
+	struct pcb_err e;
+	bool reused = false;
+	size_t files = 0;
+
+	settle();
+	make_list(ctx, &l);
+	for (size_t i = 0; i < l.n; i++)
+		if (l.v[i].type == PCB_ENTRY_FILE) {
+			ck_assert(l.v[i].have_stat);
+			files++;
+		}
+	ck_assert_uint_eq(files, 5);
+	s0 = stats();
+	ck_assert_int_eq(pcb_lcache_pack(store, &l, &o, NULL, &a, &reused, &e), 0);
+	ck_assert(!reused);
+	s1 = stats();
+	ck_assert_uint_eq(s1.files_lstat, s0.files_lstat);
+	ck_assert_int_eq(pcb_lcache_pack(store, &l, &o, NULL, &b, &reused, &e), 0);
+	ck_assert(reused);
+	s2 = stats();
+	ck_assert_uint_eq(s2.files_lstat, s1.files_lstat);
+	ck_assert_uint_eq(s2.stat_hits - s1.stat_hits, 1);
+	same_result(&a, &b);
+
+	/* The same entries without the walk's stat. */
+	pcb_layer_list_init(&m);
+	for (size_t i = 0; i < l.n; i++) {
+		struct pcb_layer_entry x = l.v[i];
+		x.have_stat = false;
+		x.mtime_ns = x.ctime_ns = 0;
+		x.host_mode = 0;
+		pcb_layer_list_add_entry(&m, &x);
+	}
+	pcb_layer_list_finish(&m);
+	ck_assert_int_eq(pcb_lcache_pack(store, &m, &o, NULL, &c, &reused, &e), 0);
+	s3 = stats();
+	ck_assert(reused);
+	ck_assert_uint_eq(s3.files_lstat - s2.files_lstat, files);
+	ck_assert_uint_eq(s3.stat_hits - s2.stat_hits, 1);
+	same_result(&a, &c);
+	pcb_layer_list_free(&l);
+	pcb_layer_list_free(&m);
+}
+END_TEST
+
+/* An entry whose carried stat says "not a regular file" (a symlink's, say, left on an entry
+ * turned into a file) is not trusted: the cache lstats it. */
+START_TEST(test_foreign_stat_not_trusted)
+{
+	struct pcb_layer_list l;
+	struct pcb_layer_opts o = { .mtime = MTIME, .gzip_level = 6 };
+	struct pcb_layer_result a;
+	struct pcb_lcache_stats s0, s1;
+	struct pcb_err e;
+	bool reused = false;
+
+	settle();
+	make_list(ctx, &l);
+	for (size_t i = 0; i < l.n; i++)
+		if (l.v[i].type == PCB_ENTRY_FILE && strcmp(l.v[i].path, "app/main.py") == 0)
+			l.v[i].host_mode = S_IFLNK | 0777;
+	s0 = stats();
+	ck_assert_int_eq(pcb_lcache_pack(store, &l, &o, NULL, &a, &reused, &e), 0);
+	s1 = stats();
+	ck_assert_uint_eq(s1.files_lstat - s0.files_lstat, 1);
+	pcb_layer_list_free(&l);
+}
+END_TEST
+
 static Suite *
 lcache_suite(void)
 {
@@ -720,6 +798,8 @@ lcache_suite(void)
 	tcase_add_test(tc, test_corrupt_db_in_use);
 	tcase_add_test(tc, test_racy_files_not_trusted);
 	tcase_add_test(tc, test_unlistable_list_reports_error);
+	tcase_add_test(tc, test_walk_stat_used_no_lstat);
+	tcase_add_test(tc, test_foreign_stat_not_trusted);
 	suite_add_tcase(s, tc);
 	return s;
 }
