@@ -479,7 +479,8 @@ walk_dir(struct walk *w, int fd, int depth)
 			nv++;
 		}
 	}
-	qsort(v, nv, sizeof *v, cmp_child);
+	if (nv > 1)
+		qsort(v, nv, sizeof *v, cmp_child);
 	if (depth + 1 >= WALK_FD_DEPTH) {
 		close(fd);
 		fd = -1;
