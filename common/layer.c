@@ -367,39 +367,55 @@ static int
 classify(struct walk *w, int dfd, struct child *c, bool *extra)
 {
 	size_t h, r;
-	bool is_dir;
+	bool is_dir, statted = false, keep;
 	int rc = 0;
 
 	*extra = false;
 	c->kind = CK_SKIP;
 	h = pbuf_push(&w->host, c->name, c->len);
-	if (c->d_type == DT_DIR) {
+	/* d_type decides for the filter; only an unknown type costs an lstat up front. Files
+	 * get theirs after the filter, so what it leaves out is never looked at. */
+	if (c->d_type == DT_DIR)
 		c->kind = CK_DIR;
-	} else if (c->d_type == DT_LNK) {
+	else if (c->d_type == DT_LNK)
 		c->kind = CK_SYMLINK;
-	} else if (c->d_type == DT_REG || c->d_type == DT_UNKNOWN) {
+	else if (c->d_type == DT_REG)
+		c->kind = CK_FILE;
+	for (;;) {
+		if (c->kind == CK_SKIP && !statted && c->d_type == DT_UNKNOWN) {
+			if (fstatat(dfd, c->name, &c->st, AT_SYMLINK_NOFOLLOW) != 0) {
+				rc = pcb_err_errno(w->err, errno, "reading %s", w->host.s);
+				goto out;
+			}
+			statted = true;
+			c->kind = S_ISREG(c->st.st_mode) ? CK_FILE : S_ISDIR(c->st.st_mode) ? CK_DIR :
+			    S_ISLNK(c->st.st_mode) ? CK_SYMLINK : CK_SKIP;
+		}
+		/* Sockets, fifos and devices have no place in an image layer: skipped. */
+		if (c->kind == CK_SKIP)
+			goto out;
+		is_dir = c->kind == CK_DIR;
+		if (w->filter != NULL) {
+			r = pbuf_push(&w->rel, c->name, c->len);
+			keep = w->filter(w->ud, w->rel.s, is_dir);
+			pbuf_cut(&w->rel, r);
+			if (!keep) {
+				c->kind = CK_SKIP;
+				goto out;
+			}
+		}
+		if (c->kind != CK_FILE || statted)
+			break;
 		if (fstatat(dfd, c->name, &c->st, AT_SYMLINK_NOFOLLOW) != 0) {
 			rc = pcb_err_errno(w->err, errno, "reading %s", w->host.s);
 			goto out;
 		}
+		statted = true;
 		if (S_ISREG(c->st.st_mode))
-			c->kind = CK_FILE;
-		else if (S_ISDIR(c->st.st_mode))
-			c->kind = CK_DIR;
-		else if (S_ISLNK(c->st.st_mode))
-			c->kind = CK_SYMLINK;
-	}
-	/* Sockets, fifos and devices have no place in an image layer: skipped. */
-	if (c->kind == CK_SKIP)
-		goto out;
-	is_dir = c->kind == CK_DIR;
-	if (w->filter != NULL) {
-		r = pbuf_push(&w->rel, c->name, c->len);
-		if (!w->filter(w->ud, w->rel.s, is_dir))
-			c->kind = CK_SKIP;
-		pbuf_cut(&w->rel, r);
-		if (c->kind == CK_SKIP)
-			goto out;
+			break;
+		/* Replaced since readdir: judge it again as what it is now. */
+		c->kind = S_ISDIR(c->st.st_mode) ? CK_DIR : S_ISLNK(c->st.st_mode) ? CK_SYMLINK :
+		    CK_SKIP;
 	}
 	if (c->kind == CK_SYMLINK && (rc = read_link(dfd, c->name, w->host.s, &c->link,
 	    w->err)) != 0) {
