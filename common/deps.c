@@ -983,7 +983,8 @@ on_progress(void *ud, uint64_t done, uint64_t total)
 /* Packs staging/<venv without its leading '/'> as one layer. */
 static int
 pack_staging(const struct pcb_build_ctx *ctx, const struct pcb_deps_target *t,
-    const char *staging, const char *name, struct pcb_layer_result *res, struct pcb_err *err)
+    const char *staging, const char *name, struct pcb_layer_result *res, bool *reused,
+    struct pcb_err *err)
 {
 	struct pcb_layer_list list;
 	struct pcb_layer_opts opts;
@@ -1003,7 +1004,7 @@ pack_staging(const struct pcb_build_ctx *ctx, const struct pcb_deps_target *t,
 	opts.cancel = ctx->cancel;
 	opts.progress = on_progress;
 	opts.progress_ud = &pu;
-	rc = pcb_lcache_pack(ctx->store, &list, &opts, DEPS_LAYOUT_VERSION, res, NULL, err);
+	rc = pcb_lcache_pack(ctx->store, &list, &opts, DEPS_LAYOUT_VERSION, res, reused, err);
 out:
 	pcb_layer_list_free(&list);
 	if (rc != 0)
@@ -1034,6 +1035,7 @@ venv_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 	char *staging = NULL, *bin = NULL, *cfg = NULL, *home = NULL, *text = NULL, *p;
 	char *lib = NULL;
 	struct pcb_layer_result res;
+	bool reused = false;
 	const char *links[3];
 	char pyxy[16];
 	int rc;
@@ -1067,9 +1069,9 @@ venv_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 		}
 		free(lp);
 	}
-	if ((rc = pack_staging(ctx, t, staging, "venv", &res, err)) != 0)
+	if ((rc = pack_staging(ctx, t, staging, "venv", &res, &reused, err)) != 0)
 		goto out;
-	layer_add(out, "venv", &res, false);
+	layer_add(out, "venv", &res, reused);
 out:
 	if (staging != NULL)
 		(void)pcb_rm_rf(staging, NULL);
@@ -1166,7 +1168,7 @@ deps_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 			goto out;
 		}
 	}
-	if ((rc = pack_staging(ctx, t, staging, lp->name, &res, err)) != 0)
+	if ((rc = pack_staging(ctx, t, staging, lp->name, &res, NULL, err)) != 0)
 		goto out;
 	cache_store(ctx->store, kd, &res);
 done:
@@ -1346,8 +1348,17 @@ venv_scripts(const char *venv, const char *staging, const struct pcb_deps_target
 		    memmem(text, (size_t)(nl - text), "python", 6) != NULL) {
 			out_text = pcb_xasprintf("#!%s/bin/python%.*s", t->venv,
 			    (int)(len - (size_t)(nl - text)), nl);
+			/* The staging directory is new: a plain exclusive create, no rename. */
 			op = pcb_path_join(dst, de->d_name);
-			rc = pcb_write_file_atomic(op, out_text, strlen(out_text), 0755, err);
+			int fd = open(op, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755), w = 0;
+			if (fd < 0 || fchmod(fd, 0755) != 0)
+				w = -errno;
+			else
+				w = pcb_write_all(fd, out_text, strlen(out_text));
+			if (fd >= 0 && close(fd) != 0 && w == 0)
+				w = -errno;
+			if (w != 0)
+				rc = pcb_err_errno(err, -w, "writing %s", op);
 			free(op);
 			free(out_text);
 		}
