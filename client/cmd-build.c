@@ -38,7 +38,7 @@ static const char usage[] =
     "      --user USER[:GROUP]   the user the image runs as (default: config, else the base's)\n"
     "      --compression gzip|zstd  our layers' compression (default gzip; zstd for runtimes\n"
     "                            that take it: containerd >= 1.5, podman, docker >= 23)\n"
-    "      --compression-level N gzip 1..12 (default 6), zstd 1..19 (default 3)\n"
+    "      --compression-level N gzip 1..12 (default 5), zstd 1..19 (default 3)\n"
     "      --port PORT           the port the app listens on (EXPOSE + PORT; default: config,\n"
     "                            else the framework's)\n"
     "\n"

@@ -94,7 +94,7 @@ enum pcb_compression {
  * gzip layer digest. */
 #define PCB_LAYER_CHUNK ((size_t)1 << 20)
 /* Default gzip level (libdeflate), chosen by measurement: see the table in layer.c. */
-#define PCB_LAYER_GZIP_DEFAULT 6
+#define PCB_LAYER_GZIP_DEFAULT 5
 #define PCB_LAYER_ZSTD_DEFAULT 3
 
 struct pcb_layer_opts {

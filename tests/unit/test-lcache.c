@@ -369,7 +369,7 @@ END_TEST
 START_TEST(test_other_options)
 {
 	struct pcb_layer_list l;
-	struct pcb_layer_opts o = { .mtime = MTIME, .gzip_level = 6 };
+	struct pcb_layer_opts o = { .mtime = MTIME, .gzip_level = PCB_LAYER_GZIP_DEFAULT };
 	struct pcb_layer_result a, b;
 	struct pcb_err e;
 	bool reused = false;
@@ -387,7 +387,7 @@ START_TEST(test_other_options)
 	ck_assert(!reused);
 	ck_assert_str_eq(a.diff_id, b.diff_id);
 	ck_assert_str_ne(a.digest, b.digest);
-	/* 0 means the default level, 6. */
+	/* 0 means the default level. */
 	o.gzip_level = 0;
 	ck_assert_int_eq(pcb_lcache_pack(store, &l, &o, NULL, &b, &reused, &e), 0);
 	ck_assert(reused);
