@@ -907,6 +907,8 @@ def section_big(b):
 
 # Each section returns (title, rows) or (title, rows, a note printed under the table).
 SECTIONS = [section_small, section_big, section_push]
+# PCB_BENCH_SECTIONS=big,push (names: small, big, push) runs only those sections.
+SECTION_NAMES = {"small": section_small, "big": section_big, "push": section_push}
 
 
 def env_note(b):
@@ -955,8 +957,16 @@ def main():
         for tool in ("skopeo", "/usr/bin/docker-registry"):
             if shutil.which(tool) is None:
                 raise BenchError("%s is missing: make deps installs it" % tool)
+        sections = SECTIONS
+        wanted = os.environ.get("PCB_BENCH_SECTIONS", "").strip()
+        if wanted:
+            unknown = [w for w in wanted.split(",") if w not in SECTION_NAMES]
+            if unknown:
+                raise BenchError("PCB_BENCH_SECTIONS: unknown section %s (known: %s)" % (
+                    ", ".join(unknown), ", ".join(SECTION_NAMES)))
+            sections = [SECTION_NAMES[w] for w in wanted.split(",")]
         b.start_daemon()
-        tables = [section(b) for section in SECTIONS]
+        tables = [section(b) for section in sections]
         print("\npycontainerd benchmark — %s" % env_note(b))
         print("Push fixture: an app layer of 150 MiB of random bytes plus 2 .py files, built "
               "once in %s (not a measurement)." % fmt_seconds(b.image["build_seconds"])
