@@ -156,6 +156,12 @@ pcb_deps_spec_from_json(json_object *j, struct pcb_deps_spec *s, struct pcb_err 
 			rc = spec_list(v, key, &s->extras, err);
 		} else if (strcmp(key, "groups") == 0) {
 			rc = spec_list(v, key, &s->groups, err);
+		} else if (strcmp(key, "refresh") == 0) {
+			if (!json_object_is_type(v, json_type_boolean))
+				rc = pcb_err_set(err, PCB_EINVAL, "dependencies.refresh: expected a "
+				    "boolean, got %s", pcb_json_type_name(v));
+			else
+				s->refresh = json_object_get_boolean(v);
 		} else {
 			rc = pcb_err_set(err, PCB_EINVAL, "dependencies: unknown field '%.100s'", key);
 		}
@@ -207,6 +213,8 @@ pcb_deps_spec_to_json(const struct pcb_deps_spec *s)
 		json_object_object_add(j, "extras", strv_json(&s->extras));
 	if (s->groups.n > 0)
 		json_object_object_add(j, "groups", strv_json(&s->groups));
+	if (s->refresh)
+		json_object_object_add(j, "refresh", json_object_new_boolean(true));
 	if (json_object_object_length(j) == 0) {
 		json_object_put(j);
 		return NULL;
@@ -761,6 +769,408 @@ out:
 	free(dl);
 	free(cache);
 	pcb_strv_free(&argv);
+	return rc;
+}
+
+/* ---- the resolution cache ------------------------------------------------------------
+ *
+ * `pip download` takes a second or more even when nothing changed, so its answer (which wheel
+ * of which distribution) is remembered under a key made of everything that can change it: the
+ * requirement files' bytes (and those they include with -r / -c), the indexes and find-links
+ * (a local find-links folder by its listing), extras and groups, the target and the pip
+ * interpreter. Reuse is safe when every distribution pip picked is pinned with == in those
+ * files (pip-compile's output, or a hand-pinned list): then the same files give the same
+ * versions. An answer with unpinned distributions is reused for the daemon's
+ * --resolve-max-age (default 1 h) only, since an index may publish newer versions.
+ * spec.dependencies.refresh resolves again. Requirement files naming local paths, editable
+ * installs, direct URLs or environment variables are never cached: their inputs are not all
+ * in the key. The answer lives in the store's layer_cache (key "r:…") anchored on a small
+ * JSON blob; a missing wheel blob makes the entry useless, and pip runs. */
+
+#define MT_RESOLUTION "application/vnd.pycontainerd.resolution.v1+json"
+#define RESOLVE_INCLUDE_DEPTH 8
+
+static _Atomic int64_t resolve_max_age_ms = 3600 * 1000;
+
+void
+pcb_deps_set_resolve_max_age(int64_t ms)
+{
+	resolve_max_age_ms = ms < 0 ? 0 : ms;
+}
+
+static void
+rtrim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+}
+
+static const char *
+jfield(json_object *o, const char *name)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, name, &v) && json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : NULL;
+}
+
+struct rkey {
+	struct pcb_buf in;          /* what the key hashes */
+	struct pcb_strv pinned;     /* normalised names pinned with == / === */
+	bool cacheable;
+	const char *why;            /* when not cacheable */
+};
+
+static void
+rkey_uncacheable(struct rkey *k, const char *why)
+{
+	if (k->cacheable)
+		k->why = why;
+	k->cacheable = false;
+}
+
+/* A requirement line (pip's per-requirement options and comments already cut off). */
+static void
+rkey_requirement(struct rkey *k, const char *line)
+{
+	struct pcb_requirement r;
+	const char *s;
+
+	if (strchr(line, '/') != NULL || strchr(line, '@') != NULL || line[0] == '.') {
+		rkey_uncacheable(k, "a requirement names a path or URL");
+		return;
+	}
+	if (pcb_requirement_parse(line, &r, NULL) != 0) {
+		rkey_uncacheable(k, "a requirement line pip may read differently");
+		return;
+	}
+	s = r.specifier;
+	while (*s == ' ')
+		s++;
+	if (strncmp(s, "==", 2) == 0 && strchr(s, '*') == NULL && strchr(s, ',') == NULL)
+		pcb_strv_push(&k->pinned, r.name);
+	pcb_requirement_free(&r);
+}
+
+static void rkey_file(struct rkey *k, const char *path, int depth);
+
+/* The argument of an option line ("-r x", "-rx", "--requirement=x", "--requirement x"). */
+static const char *
+opt_arg(const char *line, const char *sopt, const char *lopt)
+{
+	size_t n = strlen(lopt);
+
+	if (strncmp(line, lopt, n) == 0 && (line[n] == '=' || line[n] == ' ' || line[n] == '\t'))
+		line += n + 1;
+	else if (strncmp(line, sopt, 2) == 0)
+		line += 2;
+	else
+		return NULL;
+	while (*line == ' ' || *line == '\t' || *line == '=')
+		line++;
+	return *line != '\0' ? line : NULL;
+}
+
+static void
+rkey_line(struct rkey *k, const char *dir, char *line, int depth)
+{
+	const char *arg;
+	char *p;
+
+	if (strstr(line, "${") != NULL) {
+		rkey_uncacheable(k, "a requirement file uses environment variables");
+		return;
+	}
+	if (line[0] != '-') {
+		/* Options after the requirement (--hash=…, --config-settings …) change nothing pip
+		 * picks, and their bytes are in the key anyway. */
+		if ((p = strstr(line, " --")) != NULL || (p = strstr(line, "\t--")) != NULL)
+			*p = '\0';
+		rtrim(line);
+		rkey_requirement(k, line);
+		return;
+	}
+	if ((arg = opt_arg(line, "-r", "--requirement")) != NULL ||
+	    (arg = opt_arg(line, "-c", "--constraint")) != NULL) {
+		char *inc;
+		if (strstr(arg, "://") != NULL) {
+			rkey_uncacheable(k, "a requirement file includes a URL");
+			return;
+		}
+		inc = arg[0] == '/' ? pcb_xstrdup(arg) : pcb_path_join(dir, arg);
+		rkey_file(k, inc, depth + 1);
+		free(inc);
+		return;
+	}
+	if (opt_arg(line, "-e", "--editable") != NULL) {
+		rkey_uncacheable(k, "an editable requirement");
+		return;
+	}
+	if ((arg = opt_arg(line, "-f", "--find-links")) != NULL && strstr(arg, "://") == NULL)
+		rkey_uncacheable(k, "a requirement file names a local --find-links folder");
+	/* Any other option (an index URL, --pre, --only-binary …) is in the key as bytes. */
+}
+
+static void
+rkey_file(struct rkey *k, const char *path, int depth)
+{
+	char *text = NULL, *dir, *slash, *p, *line;
+	size_t len = 0;
+
+	if (!k->cacheable)
+		return;
+	if (depth > RESOLVE_INCLUDE_DEPTH) {
+		rkey_uncacheable(k, "requirement files include each other too deeply");
+		return;
+	}
+	if (pcb_read_file(path, 4 << 20, &text, &len, NULL) != 0 || memchr(text, '\0', len)) {
+		rkey_uncacheable(k, "a requirement file cannot be read");
+		free(text);
+		return;
+	}
+	(void)pcb_buf_appendf(&k->in, "file %zu\n", len);
+	(void)pcb_buf_append(&k->in, text, len);
+	dir = pcb_xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		strcpy(dir, ".");
+	/* Logical lines: "\" at the end continues a line; "#" at the start or after a blank
+	 * starts a comment. */
+	for (p = text; p != NULL && *p != '\0' && k->cacheable;) {
+		char *nl;
+		struct pcb_buf lb;
+		pcb_buf_init(&lb, len + 1);
+		for (;;) {
+			size_t n;
+			nl = strchr(p, '\n');
+			n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+			if (n > 0 && p[n - 1] == '\r')
+				n--;
+			if (n > 0 && p[n - 1] == '\\') {
+				(void)pcb_buf_append(&lb, p, n - 1);
+				p = nl != NULL ? nl + 1 : p + strlen(p);
+				if (nl == NULL)
+					break;
+				continue;
+			}
+			(void)pcb_buf_append(&lb, p, n);
+			p = nl != NULL ? nl + 1 : NULL;
+			break;
+		}
+		(void)pcb_buf_append(&lb, "", 1);
+		line = lb.data;
+		for (char *c = line; *c != '\0'; c++)
+			if (*c == '#' && (c == line || c[-1] == ' ' || c[-1] == '\t')) {
+				*c = '\0';
+				break;
+			}
+		while (*line == ' ' || *line == '\t')
+			line++;
+		rtrim(line);
+		if (*line != '\0')
+			rkey_line(k, dir, line, depth);
+		pcb_buf_free(&lb);
+	}
+	free(dir);
+	free(text);
+}
+
+/* A local find-links folder: its listing (names, sizes, mtimes) stands for its content. */
+static void
+rkey_folder(struct rkey *k, const char *dir)
+{
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, alphasort);
+
+	if (n < 0) {
+		rkey_uncacheable(k, "a --find-links folder cannot be read");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		char *p = pcb_path_join(dir, names[i]->d_name);
+		if (names[i]->d_name[0] != '.' && stat(p, &st) == 0)
+			(void)pcb_buf_appendf(&k->in, "fl %s %lld %lld.%09ld\n", names[i]->d_name,
+			    (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		free(p);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* The key of a pip resolution, or false (with k->why) when it must not be cached. */
+static bool
+resolution_key(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
+    const struct pcb_strv *req_files, struct rkey *k, char key[PCB_DIGEST_BUFSZ + 2])
+{
+	char d[PCB_DIGEST_BUFSZ];
+
+	(void)pcb_buf_appendf(&k->in, "pcb-resolve-v1\npip %s\ncp %d.%d libc %d %d.%d %s\n",
+	    t->pip_python != NULL ? t->pip_python : "python3", t->py.py_major, t->py.py_minor,
+	    (int)t->py.libc, t->py.libc_major, t->py.libc_minor, t->py.arch);
+	(void)pcb_buf_appendf(&k->in, "index %s\n", ds->index_url != NULL ? ds->index_url : "-");
+	for (size_t i = 0; i < ds->extra_index_urls.n; i++)
+		(void)pcb_buf_appendf(&k->in, "extra %s\n", ds->extra_index_urls.v[i]);
+	for (size_t i = 0; i < ds->extras.n; i++)
+		(void)pcb_buf_appendf(&k->in, "x %s\n", ds->extras.v[i]);
+	for (size_t i = 0; i < ds->groups.n; i++)
+		(void)pcb_buf_appendf(&k->in, "g %s\n", ds->groups.v[i]);
+	for (size_t i = 0; i < ds->find_links.n; i++) {
+		const char *fl = ds->find_links.v[i];
+		(void)pcb_buf_appendf(&k->in, "find-links %s\n", fl);
+		if (strstr(fl, "://") == NULL)
+			rkey_folder(k, strncmp(fl, "file:", 5) == 0 ? fl + 5 : fl);
+	}
+	for (size_t i = 0; i < req_files->n && k->cacheable; i++)
+		rkey_file(k, req_files->v[i], 0);
+	if (!k->cacheable || k->in.data == NULL)
+		return false;
+	pcb_sha256_buf(k->in.data, k->in.len, d);
+	snprintf(key, PCB_DIGEST_BUFSZ + 2, "r:%s", d + 7);
+	return true;
+}
+
+/* A remembered resolution, if it may be used now. */
+static bool
+resolution_lookup(const struct pcb_build_ctx *ctx, const char *key, struct wheels *out,
+    bool *pinned, int64_t *resolved_ms)
+{
+	json_object *j = NULL, *a, *v;
+	char *text = NULL;
+	bool ok = false;
+	size_t n;
+
+	if (pcb_store_cache_get(ctx->store, key, &text, NULL) != 0)
+		return false;
+	j = json_tokener_parse(text);
+	free(text);
+	if (j == NULL || !json_object_object_get_ex(j, "wheels", &a) ||
+	    !json_object_is_type(a, json_type_array))
+		goto out;
+	*pinned = json_object_object_get_ex(j, "pinned", &v) && json_object_get_boolean(v);
+	*resolved_ms = json_object_object_get_ex(j, "resolved_ms", &v) ? json_object_get_int64(v) :
+	    0;
+	if (!*pinned && pcb_now_ms() - *resolved_ms > resolve_max_age_ms)
+		goto out;
+	n = json_object_array_length(a);
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		const char *name = jfield(e, "name"), *ver = jfield(e, "version"),
+		    *fn = jfield(e, "filename"), *sha = jfield(e, "sha256");
+		char digest[PCB_DIGEST_BUFSZ];
+		struct wheel *w;
+		if (name == NULL || ver == NULL || fn == NULL || sha == NULL || strlen(sha) != 64)
+			goto out;
+		snprintf(digest, sizeof digest, "sha256:%s", sha);
+		/* A wheel evicted since is not fetched back from here: pip runs instead. The touch
+		 * also keeps it from a collection while this build runs. */
+		if (!pcb_digest_valid(digest) || pcb_store_touch(ctx->store, digest, NULL) != 0)
+			goto out;
+		w = wheels_add(out);
+		w->name = pcb_xstrdup(name);
+		w->version = pcb_xstrdup(ver);
+		w->filename = pcb_xstrdup(fn);
+		snprintf(w->sha256, sizeof w->sha256, "%s", sha);
+		w->size = json_object_object_get_ex(e, "size", &v) ?
+		    (uint64_t)json_object_get_int64(v) : 0;
+	}
+	ok = true;
+out:
+	if (!ok)
+		wheels_free(out);
+	json_object_put(j);
+	return ok;
+}
+
+static bool
+all_pinned(const struct wheels *ws, const struct pcb_strv *pinned)
+{
+	for (size_t i = 0; i < ws->n; i++) {
+		bool found = false;
+		for (size_t k = 0; k < pinned->n && !found; k++)
+			found = strcmp(pinned->v[k], ws->v[i].name) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static void
+resolution_store(const struct pcb_build_ctx *ctx, const char *key, const struct wheels *ws,
+    bool pinned)
+{
+	json_object *j = json_object_new_object(), *a = json_object_new_array();
+	char digest[PCB_DIGEST_BUFSZ];
+	const char *text;
+
+	for (size_t i = 0; i < ws->n; i++) {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "name", json_object_new_string(ws->v[i].name));
+		json_object_object_add(e, "version", json_object_new_string(ws->v[i].version));
+		json_object_object_add(e, "filename", json_object_new_string(ws->v[i].filename));
+		json_object_object_add(e, "sha256", json_object_new_string(ws->v[i].sha256));
+		json_object_object_add(e, "size", json_object_new_int64((int64_t)ws->v[i].size));
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(j, "wheels", a);
+	json_object_object_add(j, "pinned", json_object_new_boolean(pinned));
+	json_object_object_add(j, "resolved_ms", json_object_new_int64(pcb_now_ms()));
+	text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+	/* A failure to remember costs a pip run next time, not this build. */
+	if (pcb_store_put(ctx->store, text, strlen(text), MT_RESOLUTION, digest, NULL) == 0)
+		(void)pcb_store_cache_set(ctx->store, key, digest, text, NULL);
+	json_object_put(j);
+}
+
+/* pip download, or a remembered answer of it (see above). *info (caller puts) says which. */
+static int
+resolve(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
+    const struct pcb_build_ctx *ctx, const struct pcb_strv *reqs, const char *tmpdir,
+    struct wheels *ws, json_object **info, struct pcb_err *err)
+{
+	struct rkey k;
+	char key[PCB_DIGEST_BUFSZ + 2], ts[32];
+	bool keyed, pinned = false, reused = false;
+	int64_t when = 0;
+	int rc = 0;
+
+	memset(&k, 0, sizeof k);
+	pcb_buf_init(&k.in, 64 << 20);
+	pcb_strv_init(&k.pinned);
+	k.cacheable = true;
+	keyed = resolution_key(ds, t, reqs, &k, key);
+	if (keyed && !ds->refresh && resolution_lookup(ctx, key, ws, &pinned, &when)) {
+		reused = true;
+		pcb_time_rfc3339_ms(when, ts);
+		log_info(ctx, "reusing the resolution of %s: %zu wheel%s, %s", ts, ws->n,
+		    ws->n == 1 ? "" : "s", pinned ? "every distribution pinned with ==" :
+		    "not all pinned with == (resolved again after --resolve-max-age, or with "
+		    "--refresh-deps)");
+	} else {
+		if ((rc = pip_download(ds, t, ctx, reqs, tmpdir, ws, err)) != 0)
+			goto out;
+		when = pcb_now_ms();
+		if (keyed) {
+			pinned = all_pinned(ws, &k.pinned);
+			resolution_store(ctx, key, ws, pinned);
+		} else {
+			log_info(ctx, "this resolution is not remembered: %s", k.why);
+		}
+	}
+	*info = json_object_new_object();
+	json_object_object_add(*info, "reused", json_object_new_boolean(reused));
+	json_object_object_add(*info, "cached", json_object_new_boolean(keyed));
+	json_object_object_add(*info, "pinned", json_object_new_boolean(pinned));
+	pcb_time_rfc3339_ms(when, ts);
+	json_object_object_add(*info, "resolved_at", json_object_new_string(ts));
+	if (!keyed)
+		json_object_object_add(*info, "not_cached_because", json_object_new_string(k.why));
+out:
+	pcb_buf_free(&k.in);
+	pcb_strv_free(&k.pinned);
 	return rc;
 }
 
@@ -1577,6 +1987,7 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 	size_t nlp = 0;
 	enum src src;
 	char *file = NULL, *tmpdir = NULL;
+	json_object *resolution = NULL;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -1662,7 +2073,7 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 		} else {
 			log_info(ctx, "dependencies from %s", reqs.v[0]);
 		}
-		if ((rc = pip_download(ds, t, ctx, &reqs, tmpdir, &ws, err)) != 0)
+		if ((rc = resolve(ds, t, ctx, &reqs, tmpdir, &ws, &resolution, err)) != 0)
 			goto out;
 	}
 	if (ws.n > 0)
@@ -1674,6 +2085,10 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 			    ws.v[i].filename);
 			goto out;
 		}
+	if (resolution != NULL) {
+		json_object_object_add(out->info, "resolution", resolution);
+		resolution = NULL;
+	}
 	if ((rc = guard(&ws, t, err)) != 0)
 		goto out;
 	if (ws.n == 0) {
@@ -1695,6 +2110,7 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 out:
 	if (tmpdir != NULL)
 		(void)pcb_rm_rf(tmpdir, NULL);
+	json_object_put(resolution);
 	free(tmpdir);
 	free(file);
 	layer_plans_free(lp, nlp);

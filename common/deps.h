@@ -32,6 +32,7 @@ struct pcb_deps_spec {
 	struct pcb_strv find_links;
 	struct pcb_strv extras;
 	struct pcb_strv groups;
+	bool refresh;                  /* resolve requirements again (no remembered answer) */
 };
 void pcb_deps_spec_init(struct pcb_deps_spec *s);
 void pcb_deps_spec_free(struct pcb_deps_spec *s);
@@ -39,6 +40,11 @@ void pcb_deps_spec_free(struct pcb_deps_spec *s);
 int pcb_deps_spec_from_json(json_object *j, struct pcb_deps_spec *s, struct pcb_err *err);
 /* NULL when the spec is all defaults. Caller puts. */
 json_object *pcb_deps_spec_to_json(const struct pcb_deps_spec *s);
+
+/* How long a pip resolution with unpinned distributions is reused (ms; 0 = never). One
+ * with every distribution pinned with == is reused while its inputs stay the same. Process
+ * wide (pycontainerd --resolve-max-age); default one hour. */
+void pcb_deps_set_resolve_max_age(int64_t ms);
 
 /* Where the dependencies go and for what. */
 struct pcb_deps_target {

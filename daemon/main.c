@@ -17,6 +17,7 @@
 #include "jobs.h"
 #include "listen.h"
 #include "build.h"
+#include "deps.h"
 #include "layer.h"
 #include "lcache.h"
 #include "log.h"
@@ -54,7 +55,7 @@ usage(FILE *f)
 	    "                    [--log-level error|warn|info|debug] [--shutdown-timeout SECONDS]\n"
 	    "                    [--base-registry HOST[:PORT][/PATH]] [--default-base REF|scratch]\n"
 	    "                    [--cache-max-size SIZE] [--cache-min-free SIZE]\n"
-	    "                    [--cache-keep DURATION]\n"
+	    "                    [--cache-keep DURATION] [--resolve-max-age DURATION]\n"
 	    "                    [--version] [--help] [--print-routes]\n"
 	    "\n"
 	    "Builds OCI images of Python projects; serves the REST API described in\n"
@@ -65,7 +66,13 @@ usage(FILE *f)
 	    "least recently used blobs no tag reaches go first, tagged images never):\n"
 	    "  --cache-max-size SIZE     store size limit, K/M/G/T suffixes, 0 = none (20G)\n"
 	    "  --cache-min-free SIZE     free space to keep on the store's filesystem, 0 = none (2G)\n"
-	    "  --cache-keep DURATION     never evict blobs used this recently, s/m/h/d (1h)\n", f);
+	    "  --cache-keep DURATION     never evict blobs used this recently, s/m/h/d (1h)\n"
+	    "\n"
+	    "Dependencies:\n"
+	    "  --resolve-max-age DURATION  reuse a pip resolution that has unpinned distributions\n"
+	    "                            this long, 0 = resolve every build (1h); one with every\n"
+	    "                            distribution pinned with == is reused while the\n"
+	    "                            requirement files and options stay the same\n", f);
 }
 
 static char *
@@ -126,6 +133,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "cache-max-size", required_argument, NULL, 'M' },
 		{ "cache-min-free", required_argument, NULL, 'F' },
 		{ "cache-keep", required_argument, NULL, 'K' },
+		{ "resolve-max-age", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long v;
@@ -204,6 +212,18 @@ parse_opts(int argc, char **argv, struct opts *o)
 				fprintf(stderr, "pycontainerd: --cache-keep: %s\n", e.msg);
 				return 1;
 			}
+			break;
+		}
+		case 'A': {
+			/* Process-wide, like --default-base: how long an answer of pip download with
+			 * unpinned distributions is reused (deps.c, the resolution cache). */
+			struct pcb_err e;
+			int64_t ms;
+			if (pcb_store_parse_duration(optarg, &ms, &e) != 0) {
+				fprintf(stderr, "pycontainerd: --resolve-max-age: %s\n", e.msg);
+				return 1;
+			}
+			pcb_deps_set_resolve_max_age(ms);
 			break;
 		}
 		case 'V':

@@ -252,6 +252,143 @@ done:
 /* The Flask fixture from requirements.txt (pip download for the target from the loopback
  * index), on a base from the registry: runs, answers HTTP with MarkupSafe's C speedups
  * loaded, and a dependency's console script runs in the image. */
+/* pip's answer is remembered: the same requirements again run no pip (the index sees no
+ * request) and give the same image; --refresh-deps asks pip again; pinned requirements are
+ * reused even where unpinned ones are not (--resolve-max-age 0); requirements naming a local
+ * file are never remembered. */
+static json_object *
+resolve_build(const char *dir, const char *ctx, const char *host, const char *reqs,
+    const char *extra, int *index_requests)
+{
+	char *pcb = pcb_bin(), *out = NULL, *errf = pcb_path_join(dir, "resolve.err");
+	int before = pcb_test_wheelidx_count(&idx, "GET", "/simple"), rc;
+	json_object *j;
+
+	rc = pcb_test_runf(&out, "SOURCE_DATE_EPOCH=1700000000 %s -H %s build '%s' --json "
+	    "--base-image scratch --requirements '%s' --index-url %s %s 2>'%s'", pcb, host, ctx,
+	    reqs, idx.simple, extra, errf);
+	j = json_tokener_parse(out);
+	ck_assert_msg(rc == 0 && j != NULL, "pcb build %s failed (%d): %s / %s", extra, rc, out,
+	    pcb_test_read(errf, NULL));
+	*index_requests = pcb_test_wheelidx_count(&idx, "GET", "/simple") - before;
+	free(errf);
+	free(out);
+	free(pcb);
+	return j;
+}
+
+static bool
+jbool(json_object *j, const char *path)
+{
+	json_object *v = pcb_test_jget(j, path);
+	ck_assert_msg(v != NULL, "%s missing in %s", path, pcb_json_str(j));
+	return json_object_get_boolean(v);
+}
+
+START_TEST(resolution_remembered)
+{
+	char *dir, *app, *reqs, *pinned, *local, *blinker, *text;
+	json_object *a, *b, *c, *pkgs;
+	struct pcb_test_daemon d0;
+	struct pcb_buf pb;
+	int n;
+
+	if (!ready) {
+		ck_assert_msg(setup_error == NULL, "suite setup: %s", setup_error);
+		return;
+	}
+	dir = pcb_test_tmpdir();
+	app = fixture_copy(dir);
+	reqs = pcb_path_join(dir, "req-unpinned.txt");
+	/* The comment makes these bytes this test's own (the suite's daemon is shared). */
+	pcb_test_write(dir, "req-unpinned.txt", "# resolution_remembered\nflask\n", 0644);
+
+	a = resolve_build(dir, app, dmn.host, reqs, "", &n);
+	ck_assert_int_gt(n, 0);
+	ck_assert(!jbool(a, "result.dependencies.resolution.reused"));
+	ck_assert(jbool(a, "result.dependencies.resolution.cached"));
+	ck_assert(!jbool(a, "result.dependencies.resolution.pinned"));
+	b = resolve_build(dir, app, dmn.host, reqs, "", &n);
+	ck_assert_int_eq(n, 0);
+	ck_assert(jbool(b, "result.dependencies.resolution.reused"));
+	ck_assert_str_eq(jstr(a, "result.manifest.digest"), jstr(b, "result.manifest.digest"));
+	ck_assert_str_eq(pcb_json_str(pcb_test_jget(a, "result.dependencies.packages")),
+	    pcb_json_str(pcb_test_jget(b, "result.dependencies.packages")));
+	json_object_put(b);
+	b = resolve_build(dir, app, dmn.host, reqs, "--refresh-deps", &n);
+	ck_assert_int_gt(n, 0);
+	ck_assert(!jbool(b, "result.dependencies.resolution.reused"));
+	ck_assert_str_eq(jstr(a, "result.manifest.digest"), jstr(b, "result.manifest.digest"));
+	json_object_put(b);
+	/* A changed requirement file is a new question. */
+	pcb_test_write(dir, "req-unpinned.txt", "# resolution_remembered\nflask\nblinker\n", 0644);
+	b = resolve_build(dir, app, dmn.host, reqs, "", &n);
+	ck_assert_int_gt(n, 0);
+	ck_assert(!jbool(b, "result.dependencies.resolution.reused"));
+	json_object_put(b);
+
+	/* Every distribution pinned (from what pip picked), through an included file. */
+	pcb_buf_init(&pb, 1 << 16);
+	pkgs = pcb_test_jget(a, "result.dependencies.packages");
+	for (size_t i = 0; i < json_object_array_length(pkgs); i++) {
+		json_object *p = json_object_array_get_idx(pkgs, i);
+		(void)pcb_buf_appendf(&pb, "%s==%s \\\n    --hash=sha256:%s\n",
+		    json_object_get_string(json_object_object_get(p, "name")),
+		    json_object_get_string(json_object_object_get(p, "version")),
+		    json_object_get_string(json_object_object_get(p, "sha256")));
+	}
+	(void)pcb_buf_append(&pb, "", 1);
+	pcb_test_write(dir, "pins.txt", pb.data, 0644);
+	pcb_buf_free(&pb);
+	pcb_test_write(dir, "req-pinned.txt", "-r pins.txt  # every one pinned\n", 0644);
+	pinned = pcb_path_join(dir, "req-pinned.txt");
+
+	/* A daemon that never reuses unpinned answers still reuses pinned ones. */
+	pcb_test_daemon_start(&d0, NULL, "--resolve-max-age 0");
+	c = resolve_build(dir, app, d0.host, pinned, "", &n);
+	ck_assert_int_gt(n, 0);
+	ck_assert(jbool(c, "result.dependencies.resolution.pinned"));
+	ck_assert_str_eq(jstr(a, "result.manifest.digest"), jstr(c, "result.manifest.digest"));
+	json_object_put(c);
+	c = resolve_build(dir, app, d0.host, pinned, "", &n);
+	ck_assert_int_eq(n, 0);
+	ck_assert(jbool(c, "result.dependencies.resolution.reused"));
+	json_object_put(c);
+	c = resolve_build(dir, app, d0.host, reqs, "", &n);
+	json_object_put(c);
+	c = resolve_build(dir, app, d0.host, reqs, "", &n);
+	ck_assert_int_gt(n, 0);
+	ck_assert(!jbool(c, "result.dependencies.resolution.reused"));
+	json_object_put(c);
+
+	/* A requirement naming a local file: its bytes are not in the key, so never reused. */
+	blinker = pcb_test_wheels_find(wheels, "blinker");
+	text = pcb_xasprintf("%s\n", blinker);
+	pcb_test_write(dir, "req-local.txt", text, 0644);
+	local = pcb_path_join(dir, "req-local.txt");
+	for (int i = 0; i < 2; i++) {
+		c = resolve_build(dir, app, d0.host, local, "", &n);
+		ck_assert(!jbool(c, "result.dependencies.resolution.cached"));
+		ck_assert(!jbool(c, "result.dependencies.resolution.reused"));
+		ck_assert_ptr_nonnull(strstr(jstr(c, "result.dependencies.resolution.not_cached_because"),
+		    "path"));
+		json_object_put(c);
+	}
+	ck_assert_int_eq(pcb_test_daemon_stop(&d0), 0);
+	pcb_test_daemon_free(&d0, true);
+
+	json_object_put(a);
+	free(text);
+	free(blinker);
+	free(local);
+	free(pinned);
+	free(reqs);
+	free(app);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(flask_from_requirements_runs)
 {
 	char *dir, *app, *layout, *args, *body;
@@ -673,6 +810,7 @@ main(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, flask_from_requirements_runs);
 	tcase_add_test(tc, pylock_layers_reuse);
+	tcase_add_test(tc, resolution_remembered);
 	tcase_add_test(tc, uvlock_same_layers_as_pylock);
 	tcase_add_test(tc, flask_from_venv_runs);
 	tcase_add_test(tc, arm64_native_wheel_refused);
