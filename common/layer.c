@@ -1578,7 +1578,12 @@ pack_file(struct packer *p, const struct pcb_layer_entry *e, size_t index)
 			rc = pcb_err_set(p->err, PCB_EINTERNAL, "SHA-256 final failed");
 			goto out;
 		}
-		p->opts->file_digest(p->opts->file_digest_ud, index, md);
+		/* After the last read: a change made before or during the read shows here. */
+		if (fstat(fd, &st) != 0) {
+			rc = pcb_err_errno(p->err, errno, "reading %s", e->src);
+			goto out;
+		}
+		p->opts->file_digest(p->opts->file_digest_ud, index, md, &st);
 	}
 	rc = emit_pad(p, e->size);
 out:

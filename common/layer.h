@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -111,10 +112,13 @@ struct pcb_layer_opts {
 	 * 0 = all of them. The output bytes never depend on it. */
 	int workers;
 	/* Called from the packing thread for every regular file entry l->v[index] (not hard
-	 * links, not directories) with the SHA-256 of its content as packed, in list order.
-	 * Costs one more SHA-256 pass over file data, so it is only computed when set. May be
-	 * NULL. */
-	void (*file_digest)(void *ud, size_t index, const unsigned char sha256[32]);
+	 * links, not directories) with the SHA-256 of its content as packed, in list order,
+	 * and the file's fstat taken after its last byte was read (what the content belongs
+	 * to: a caller compares it with the listing's lstat to know the file did not change
+	 * before or while it was read). Costs one more SHA-256 pass over file data, so it is
+	 * only computed when set. May be NULL. */
+	void (*file_digest)(void *ud, size_t index, const unsigned char sha256[32],
+	    const struct stat *st);
 	void *file_digest_ud;
 };
 

@@ -71,6 +71,7 @@ struct frec {
 	bool stale_day;    /* known, but its used_day needs refreshing */
 	bool racy;         /* ctime not older than the clock when read: trust for this build only */
 	bool no_fp;        /* never fingerprinted (a staging tree under the store's tmp/) */
+	bool read_same;    /* the packer read it with this identity (its fstat after reading) */
 };
 
 static int64_t
@@ -844,7 +845,7 @@ unchanged(const struct pcb_layer_list *l, const struct frec *r)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		struct stat st;
-		if (l->v[i].type == PCB_ENTRY_FILE &&
+		if (l->v[i].type == PCB_ENTRY_FILE && !r[i].read_same &&
 		    (lstat(l->v[i].src, &st) != 0 || !frec_same(&r[i], &st)))
 			return false;
 	}
@@ -861,11 +862,14 @@ struct digest_sink {
 /* The packer's digest of what it packed wins over a fingerprint: if they differ, the file
  * changed unseen (within a clock tick) and the row is rewritten. */
 static void
-on_file_digest(void *ud, size_t index, const unsigned char sha256[32])
+on_file_digest(void *ud, size_t index, const unsigned char sha256[32], const struct stat *st)
 {
 	struct digest_sink *d = ud;
 
 	if (index < d->n) {
+		/* The identity the content was read with, taken on the open file after reading,
+		 * vouches for it as a fresh lstat after the pack would (unchanged() skips it). */
+		d->r[index].read_same = frec_same(&d->r[index], st);
 		if (d->r[index].have_sha && memcmp(d->r[index].sha, sha256, 32) != 0) {
 			d->r[index].known = false;
 			d->differs = true;
@@ -874,7 +878,7 @@ on_file_digest(void *ud, size_t index, const unsigned char sha256[32])
 		d->r[index].have_sha = true;
 	}
 	if (d->caller->file_digest != NULL)
-		d->caller->file_digest(d->caller->file_digest_ud, index, sha256);
+		d->caller->file_digest(d->caller->file_digest_ud, index, sha256, st);
 }
 
 /* Packs and learns every file's digest: from the packer's file_digest callback, and for any

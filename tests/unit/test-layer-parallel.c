@@ -361,10 +361,12 @@ struct fd_log {
 };
 
 static void
-record_digest(void *ud, size_t index, const unsigned char sha[32])
+record_digest(void *ud, size_t index, const unsigned char sha[32], const struct stat *st)
 {
 	struct fd_log *fl = ud;
 
+	ck_assert_ptr_nonnull(st);
+	ck_assert(S_ISREG(st->st_mode));
 	ck_assert_uint_lt(fl->n, PCB_ARRAY_LEN(fl->idx));
 	fl->idx[fl->n] = index;
 	pcb_hex(sha, 32, fl->hex[fl->n]);
