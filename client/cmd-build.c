@@ -52,6 +52,8 @@ static const char usage[] =
     "      --index-url URL, --extra-index-url URL (repeatable), --find-links URL|DIR\n"
     "                            (repeatable): passed to pip download\n"
     "      --extra NAME, --group NAME   extras / dependency groups to include (repeatable)\n"
+    "      --no-compile          no bytecode (.pyc) in the dependency layers (default: compiled\n"
+    "                            by the host's pythonX.Y, as pip install does)\n"
     "      --refresh-deps        resolve requirements again with pip (a resolution is\n"
     "                            otherwise reused while the requirement files and options\n"
     "                            stay the same: always when every distribution is pinned\n"
@@ -84,7 +86,7 @@ enum {
 	OPT_DRY_RUN, OPT_JSON, OPT_PUSH, OPT_BASE_IMAGE, OPT_BASE_REGISTRY, OPT_USER, OPT_PORT,
 	OPT_LOCK, OPT_REQUIREMENTS, OPT_VENV, OPT_NO_DEPS, OPT_INDEX_URL, OPT_EXTRA_INDEX_URL,
 	OPT_FIND_LINKS, OPT_EXTRA, OPT_GROUP, OPT_PYTHON, OPT_COMPRESSION, OPT_COMPRESSION_LEVEL,
-	OPT_REFRESH_DEPS,
+	OPT_REFRESH_DEPS, OPT_NO_COMPILE,
 };
 
 struct build_opts {
@@ -106,6 +108,7 @@ struct build_opts {
 	const char *venv;
 	bool no_deps;
 	bool refresh_deps;
+	bool no_compile;
 	const char *index_url;
 	struct pcb_strv extra_index_urls;
 	struct pcb_strv find_links;
@@ -666,6 +669,8 @@ deps_spec(const struct build_opts *o, json_object *spec)
 		json_object_object_add(d, "groups", str_array(&o->groups));
 	if (o->refresh_deps)
 		json_object_object_add(d, "refresh", json_object_new_boolean(true));
+	if (o->no_compile)
+		json_object_object_add(d, "compile", json_object_new_boolean(false));
 	if (json_object_object_length(d) > 0)
 		json_object_object_add(spec, "dependencies", d);
 	else
@@ -696,6 +701,7 @@ run(struct pcb_http *h, int argc, char **argv)
 		{ "deps-from-venv", required_argument, NULL, OPT_VENV },
 		{ "no-deps", no_argument, NULL, OPT_NO_DEPS },
 		{ "refresh-deps", no_argument, NULL, OPT_REFRESH_DEPS },
+		{ "no-compile", no_argument, NULL, OPT_NO_COMPILE },
 		{ "index-url", required_argument, NULL, OPT_INDEX_URL },
 		{ "extra-index-url", required_argument, NULL, OPT_EXTRA_INDEX_URL },
 		{ "find-links", required_argument, NULL, OPT_FIND_LINKS },
@@ -797,6 +803,9 @@ run(struct pcb_http *h, int argc, char **argv)
 			break;
 		case OPT_REFRESH_DEPS:
 			o.refresh_deps = true;
+			break;
+		case OPT_NO_COMPILE:
+			o.no_compile = true;
 			break;
 		case OPT_INDEX_URL:
 			o.index_url = optarg;

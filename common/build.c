@@ -1790,6 +1790,7 @@ deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 		t.zstd_level = lo.zstd_level;
 	}
 	t.pip_python = getenv("PCB_PIP_PYTHON");
+	t.compile = !s->deps.no_compile;
 	emit_phase(ctx, "deps", "resolving dependencies");
 	rc = pcb_deps_build(&s->deps, &p->proj, &t, ctx, deps, err);
 	if (rc == 0 && deps->n > 0) {

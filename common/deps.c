@@ -156,6 +156,12 @@ pcb_deps_spec_from_json(json_object *j, struct pcb_deps_spec *s, struct pcb_err 
 			rc = spec_list(v, key, &s->extras, err);
 		} else if (strcmp(key, "groups") == 0) {
 			rc = spec_list(v, key, &s->groups, err);
+		} else if (strcmp(key, "compile") == 0) {
+			if (!json_object_is_type(v, json_type_boolean))
+				rc = pcb_err_set(err, PCB_EINVAL, "dependencies.compile: expected a "
+				    "boolean, got %s", pcb_json_type_name(v));
+			else
+				s->no_compile = !json_object_get_boolean(v);
 		} else if (strcmp(key, "refresh") == 0) {
 			if (!json_object_is_type(v, json_type_boolean))
 				rc = pcb_err_set(err, PCB_EINVAL, "dependencies.refresh: expected a "
@@ -215,6 +221,8 @@ pcb_deps_spec_to_json(const struct pcb_deps_spec *s)
 		json_object_object_add(j, "groups", strv_json(&s->groups));
 	if (s->refresh)
 		json_object_object_add(j, "refresh", json_object_new_boolean(true));
+	if (s->no_compile)
+		json_object_object_add(j, "compile", json_object_new_boolean(false));
 	if (json_object_object_length(j) == 0) {
 		json_object_put(j);
 		return NULL;
@@ -584,6 +592,7 @@ run_logged(const struct pcb_build_ctx *ctx, char *const argv[], const char *log_
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int status = 0, rc;
+	long wait_ns = 1000 * 1000;
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -604,8 +613,11 @@ run_logged(const struct pcb_build_ctx *ctx, char *const argv[], const char *log_
 			(void)waitpid(pid, &status, 0);
 			return pcb_err_set(err, PCB_ECANCELED, "build cancelled");
 		}
-		/* A child that runs for seconds: checking ten times a second costs nothing. */
-		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+		/* Children run from tens of milliseconds (compileall of a small layer) to seconds
+		 * (pip): look again after 1 ms, doubling up to ten times a second. */
+		nanosleep(&(struct timespec){ 0, wait_ns }, NULL);
+		if (wait_ns < 100 * 1000 * 1000)
+			wait_ns = wait_ns * 2 > 100 * 1000 * 1000 ? 100 * 1000 * 1000 : wait_ns * 2;
 	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
@@ -1516,6 +1528,77 @@ install_opts(const struct pcb_deps_target *t, const char *staging,
 	o->installer = "pycontainerd";
 }
 
+/* ---- bytecode ------------------------------------------------------------------------
+ *
+ * pip compiles what it installs, so an image made with `pip install` starts without compiling
+ * its dependencies; ours would compile them at every container start (PYTHONDONTWRITEBYTECODE
+ * keeps the result from being written). So each dependency layer carries __pycache__ .pyc files,
+ * made by a host interpreter of the target's X.Y (bytecode is specific to X.Y) with
+ * compileall: --invalidation-mode checked-hash (the pyc holds a hash of its source, not an
+ * mtime our normalised tar mtimes would contradict; Python checks it with a cheap hash at
+ * import, so an edited source is still noticed), source paths as they are in the image, and
+ * PYTHONHASHSEED=0 so constant sets are written in one order: the same wheels give the same
+ * bytes. Files that do not compile (Python 2 leftovers some wheels ship) are skipped, as pip
+ * does. With no host pythonX.Y the layer has no bytecode and the build log says so; the
+ * layer key names the compiler (its path, size and mtime), so an upgraded interpreter makes
+ * new layers. spec.dependencies.compile = false (pcb build --no-compile) turns it off. */
+
+/* The host interpreter that compiles for the target, or NULL: pythonX.Y in /usr/local/bin,
+ * /usr/bin, /bin, then on PATH (the system's first: a PATH may hold version-manager shims).
+ * Caller frees. *ident gets what names it in a layer key. */
+static char *
+bytecode_compiler(const struct pcb_deps_target *t, char **ident)
+{
+	const char *env_path = getenv("PATH");
+	char name[32], *path = pcb_xasprintf("/usr/local/bin:/usr/bin:/bin:%s",
+	    env_path != NULL ? env_path : "");
+	char *save = NULL, *found = NULL;
+
+	*ident = NULL;
+	snprintf(name, sizeof name, "python%d.%d", t->py.py_major, t->py.py_minor);
+	for (char *dir = strtok_r(path, ":", &save); dir != NULL && found == NULL;
+	    dir = strtok_r(NULL, ":", &save)) {
+		char *cand = pcb_path_join(dir[0] != '\0' ? dir : ".", name), *real;
+		struct stat st;
+		if (dir[0] == '/' && access(cand, X_OK) == 0 && (real = realpath(cand, NULL)) != NULL) {
+			if (stat(real, &st) == 0 && S_ISREG(st.st_mode)) {
+				found = cand;
+				cand = NULL;
+				*ident = pcb_xasprintf("%s %lld %lld.%09ld", real, (long long)st.st_size,
+				    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+			}
+			free(real);
+		}
+		free(cand);
+	}
+	free(path);
+	return found;
+}
+
+static void
+compile_bytecode(const struct pcb_build_ctx *ctx, const char *compiler, const char *staging,
+    const char *purelib, const char *layer)
+{
+	char *dir = pcb_path_join(staging, purelib), *log = pcb_xasprintf("%s.compile.log", staging);
+	char *strip = pcb_xstrdup(staging);
+	char *const argv[] = { "env", "PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=", (char *)compiler,
+	    "-m", "compileall", "-q", "-q", "-j", "0", "--invalidation-mode", "checked-hash",
+	    "-s", strip, "-p", "/", dir, NULL };
+	struct pcb_err e;
+	int rc;
+
+	pcb_err_clear(&e);
+	rc = run_logged(ctx, argv, log, &e);
+	/* Status 1: some file did not compile; the others did. */
+	if (rc < 0 || rc > 1)
+		log_info(ctx, "%s: bytecode not compiled (%s exited with %d%s%s)", layer, compiler,
+		    rc, e.msg[0] ? ": " : "", e.msg);
+	(void)unlink(log);
+	free(log);
+	free(strip);
+	free(dir);
+}
+
 /* One dependency layer: from the cache, or installed into a staging tree and packed. */
 static int
 deps_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
@@ -1527,12 +1610,21 @@ deps_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 	struct pcb_wheel_install_opts o;
 	char kd[PCB_DIGEST_BUFSZ], *staging = NULL, *links = NULL;
 	char *purelib = NULL, *scripts = NULL, *headers = NULL, *interp = NULL;
+	char *compiler = NULL, *compiler_id = NULL;
 	bool reused = false;
 	int rc = 0;
 
 	memset(&res, 0, sizeof res);
 	pcb_buf_init(&key, 1 << 20);
 	describe_target(t, &key);
+	if (t->compile) {
+		compiler = bytecode_compiler(t, &compiler_id);
+		if (compiler == NULL)
+			log_info(ctx, "%s: no python%d.%d on the daemon's host to compile bytecode with: "
+			    "the image compiles its dependencies at each start", lp->name,
+			    t->py.py_major, t->py.py_minor);
+	}
+	(void)pcb_buf_appendf(&key, "bytecode %s\n", compiler_id != NULL ? compiler_id : "none");
 	for (size_t i = 0; i < lp->n; i++)
 		(void)pcb_buf_appendf(&key, "wheel %s %s\n", ws->v[lp->idx[i]].sha256,
 		    ws->v[lp->idx[i]].filename);
@@ -1578,6 +1670,8 @@ deps_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 			goto out;
 		}
 	}
+	if (compiler != NULL)
+		compile_bytecode(ctx, compiler, staging, purelib, lp->name);
 	if ((rc = pack_staging(ctx, t, staging, lp->name, &res, NULL, err)) != 0)
 		goto out;
 	cache_store(ctx->store, kd, &res);
@@ -1602,6 +1696,8 @@ out:
 	free(scripts);
 	free(headers);
 	free(interp);
+	free(compiler);
+	free(compiler_id);
 	pcb_buf_free(&key);
 	return rc;
 }

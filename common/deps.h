@@ -33,6 +33,7 @@ struct pcb_deps_spec {
 	struct pcb_strv extras;
 	struct pcb_strv groups;
 	bool refresh;                  /* resolve requirements again (no remembered answer) */
+	bool no_compile;               /* "compile": false — no bytecode in dependency layers */
 };
 void pcb_deps_spec_init(struct pcb_deps_spec *s);
 void pcb_deps_spec_free(struct pcb_deps_spec *s);
@@ -56,6 +57,7 @@ struct pcb_deps_target {
 	int gzip_level;          /* 0 = layer.h's default */
 	int zstd_level;
 	const char *pip_python;  /* host interpreter that runs `-m pip download`; NULL = "python3" */
+	bool compile;            /* put .pyc files in dependency layers (deps.c "bytecode") */
 };
 
 struct pcb_deps_layer {

@@ -389,6 +389,144 @@ START_TEST(resolution_remembered)
 }
 END_TEST
 
+/* Dependency layers carry bytecode as pip install leaves it: a .pyc beside every module,
+ * hash-checked (valid for its source as shipped, whatever the tar's mtimes), naming the
+ * source by its path in the image; the same wheels give the same bytes on another daemon;
+ * --no-compile leaves it out. */
+static void
+extract_deps_layers(const char *layout, json_object *job, const char *root)
+{
+	json_object *ls = pcb_test_jget(job, "result.layers");
+	char *out = NULL;
+
+	ck_assert_int_eq(mkdir(root, 0755), 0);
+	for (size_t i = 0; i < json_object_array_length(ls); i++) {
+		json_object *l = json_object_array_get_idx(ls, i);
+		const char *name = json_object_get_string(json_object_object_get(l, "name"));
+		const char *digest = json_object_get_string(json_object_object_get(l, "digest"));
+		if (!pcb_str_has_prefix(name, "deps:"))
+			continue;
+		ck_assert_msg(pcb_test_runf(&out, "tar -xzf '%s/blobs/sha256/%s' -C '%s' 2>&1", layout,
+		    digest + 7, root) == 0, "tar: %s", out);
+		free(out);
+		out = NULL;
+	}
+}
+
+static const char pyc_check[] =
+    "import importlib.util, marshal, os, sys\n"
+    "root, site = sys.argv[1], sys.argv[2]\n"
+    "n = 0\n"
+    "for d, _, fs in os.walk(root + site):\n"
+    "    for f in fs:\n"
+    "        if not f.endswith('.pyc'):\n"
+    "            continue\n"
+    "        pyc = os.path.join(d, f)\n"
+    "        src = os.path.join(os.path.dirname(d), f.split('.')[0] + '.py')\n"
+    "        data = open(pyc, 'rb').read()\n"
+    "        assert data[:4] == importlib.util.MAGIC_NUMBER, pyc\n"
+    "        assert int.from_bytes(data[4:8], 'little') == 3, pyc + ': not checked-hash'\n"
+    "        assert data[8:16] == importlib.util.source_hash(open(src, 'rb').read()), pyc\n"
+    "        code = marshal.loads(data[16:])\n"
+    "        assert code.co_filename == src[len(root):], (code.co_filename, src)\n"
+    "        n += 1\n"
+    "print('valid', n)\n";
+
+START_TEST(bytecode_in_layers)
+{
+	char *dir, *app, *args, *layout, *layout2, *layout3, *root, *root3, *script, *out = NULL;
+	const char *site = "/opt/venv/lib/python3.11/site-packages";
+	json_object *a, *b, *c;
+	struct pcb_strv la, lb, lc;
+	struct pcb_test_daemon d2;
+	int valid = 0;
+
+	if (!ready) {
+		ck_assert_msg(setup_error == NULL, "suite setup: %s", setup_error);
+		return;
+	}
+	if (access("/usr/bin/python3.11", X_OK) != 0)
+		return;   /* the wheels are cp311: a host without python3.11 has no compiler */
+	dir = pcb_test_tmpdir();
+	app = fixture_copy(dir);
+	layout = pcb_path_join(dir, "pyc");
+	layout2 = pcb_path_join(dir, "pyc2");
+	layout3 = pcb_path_join(dir, "nopyc");
+	args = pcb_xasprintf("--base-image scratch --index-url %s --output '%s'", idx.simple, layout);
+	a = build_ok(dir, app, args);
+	free(args);
+	root = pcb_path_join(dir, "root");
+	extract_deps_layers(layout, a, root);
+	script = pcb_path_join(dir, "pyc_check.py");
+	pcb_test_write(dir, "pyc_check.py", pyc_check, 0644);
+	ck_assert_msg(pcb_test_runf(&out, "/usr/bin/python3.11 '%s' '%s' '%s' 2>&1", script, root,
+	    site) == 0, "%s", out);
+	ck_assert_msg(sscanf(out, "valid %d", &valid) == 1 && valid > 50, "%s", out);
+	free(out);
+	out = NULL;
+	/* Python takes them: importing flask from the layers writes nothing and reads them. */
+	ck_assert_msg(pcb_test_runf(&out, "cd / && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH='%s%s' "
+	    "/usr/bin/python3.11 -S -v -c 'import flask' 2>&1 | grep -c 'matches %s%s/flask/'",
+	    root, site, root, site) == 0 && atoi(out) > 0, "no pyc of flask used: %s", out);
+	free(out);
+	out = NULL;
+
+	/* Another daemon, another state dir: the same layers, byte for byte. */
+	pcb_test_daemon_start(&d2, NULL, NULL);
+	args = pcb_xasprintf("SOURCE_DATE_EPOCH=1700000000 %s/pcb -H %s build '%s' --json "
+	    "--base-image scratch --index-url %s --output '%s' 2>/dev/null", pcb_test_build_dir(),
+	    d2.host, app, idx.simple, layout2);
+	ck_assert_int_eq(pcb_test_runf(&out, "%s", args), 0);
+	b = json_tokener_parse(out);
+	ck_assert_ptr_nonnull(b);
+	free(out);
+	out = NULL;
+	free(args);
+	ck_assert_int_eq(pcb_test_daemon_stop(&d2), 0);
+	pcb_test_daemon_free(&d2, true);
+	pcb_strv_init(&la);
+	pcb_strv_init(&lb);
+	pcb_strv_init(&lc);
+	layers_named(a, "deps:", &la);
+	layers_named(b, "deps:", &lb);
+	ck_assert_int_gt(la.n, 0);
+	ck_assert_int_eq(la.n, lb.n);
+	for (size_t i = 0; i < la.n; i++)
+		ck_assert_str_eq(la.v[i], lb.v[i]);
+
+	/* --no-compile: no bytecode, other layers. */
+	args = pcb_xasprintf("--base-image scratch --index-url %s --no-compile --output '%s'",
+	    idx.simple, layout3);
+	c = build_ok(dir, app, args);
+	free(args);
+	root3 = pcb_path_join(dir, "root3");
+	extract_deps_layers(layout3, c, root3);
+	ck_assert_int_eq(pcb_test_runf(&out, "find '%s' -name '*.pyc' | wc -l", root3), 0);
+	ck_assert_int_eq(atoi(out), 0);
+	free(out);
+	layers_named(c, "deps:", &lc);
+	ck_assert_int_eq(la.n, lc.n);
+	for (size_t i = 0; i < la.n; i++)
+		ck_assert_str_ne(la.v[i], lc.v[i]);
+
+	pcb_strv_free(&la);
+	pcb_strv_free(&lb);
+	pcb_strv_free(&lc);
+	json_object_put(a);
+	json_object_put(b);
+	json_object_put(c);
+	free(script);
+	free(root);
+	free(root3);
+	free(layout);
+	free(layout2);
+	free(layout3);
+	free(app);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(flask_from_requirements_runs)
 {
 	char *dir, *app, *layout, *args, *body;
@@ -811,6 +949,7 @@ main(void)
 	tcase_add_test(tc, flask_from_requirements_runs);
 	tcase_add_test(tc, pylock_layers_reuse);
 	tcase_add_test(tc, resolution_remembered);
+	tcase_add_test(tc, bytecode_in_layers);
 	tcase_add_test(tc, uvlock_same_layers_as_pylock);
 	tcase_add_test(tc, flask_from_venv_runs);
 	tcase_add_test(tc, arm64_native_wheel_refused);
