@@ -1575,70 +1575,105 @@ bytecode_compiler(const struct pcb_deps_target *t, char **ident)
 	return found;
 }
 
-static void
-compile_bytecode(const struct pcb_build_ctx *ctx, const char *compiler, const char *staging,
-    const char *purelib, const char *layer)
-{
-	char *dir = pcb_path_join(staging, purelib), *log = pcb_xasprintf("%s.compile.log", staging);
-	char *strip = pcb_xstrdup(staging);
-	char *const argv[] = { "env", "PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=", (char *)compiler,
-	    "-m", "compileall", "-q", "-q", "-j", "0", "--invalidation-mode", "checked-hash",
-	    "-s", strip, "-p", "/", dir, NULL };
-	struct pcb_err e;
-	int rc;
+/* One layer being made: its key, and either the cached result (reused) or the staging tree
+ * its wheels were installed into. */
+struct dlayer {
+	char kd[PCB_DIGEST_BUFSZ];
+	struct pcb_layer_result res;
+	bool reused;
+	char *staging, *links;
+};
 
-	pcb_err_clear(&e);
-	rc = run_logged(ctx, argv, log, &e);
-	/* Status 1: some file did not compile; the others did. */
-	if (rc < 0 || rc > 1)
-		log_info(ctx, "%s: bytecode not compiled (%s exited with %d%s%s)", layer, compiler,
-		    rc, e.msg[0] ? ": " : "", e.msg);
-	(void)unlink(log);
-	free(log);
-	free(strip);
-	free(dir);
+static void
+dlayer_free(struct dlayer *d)
+{
+	if (d->staging != NULL)
+		(void)pcb_rm_rf(d->staging, NULL);
+	if (d->links != NULL)
+		(void)pcb_rm_rf(d->links, NULL);
+	free(d->staging);
+	free(d->links);
+	memset(d, 0, sizeof *d);
 }
 
-/* One dependency layer: from the cache, or installed into a staging tree and packed. */
+/* The bytecode of every staging tree in one compileall run (a process pool starts once):
+ * -d names each file by its path in the image, every tree's site-packages being the image's
+ * one. */
+static void
+compile_bytecode(const struct pcb_build_ctx *ctx, const struct pcb_deps_target *t,
+    const char *compiler, const struct dlayer *dl, size_t n, const char *purelib)
+{
+	struct pcb_strv argv;
+	char *log = NULL;
+	struct pcb_err e;
+	size_t dirs = 0;
+	int rc;
+
+	pcb_strv_init(&argv);
+	pcb_strv_push(&argv, "env");
+	pcb_strv_push(&argv, "PYTHONHASHSEED=0");
+	pcb_strv_push(&argv, "PYTHONDONTWRITEBYTECODE=");
+	pcb_strv_push(&argv, compiler);
+	pcb_strv_push(&argv, "-m");
+	pcb_strv_push(&argv, "compileall");
+	pcb_strv_push(&argv, "-q");
+	pcb_strv_push(&argv, "-q");
+	pcb_strv_push(&argv, "-j");
+	pcb_strv_push(&argv, "0");
+	pcb_strv_push(&argv, "--invalidation-mode");
+	pcb_strv_push(&argv, "checked-hash");
+	pcb_strv_push(&argv, "-d");
+	pcb_strv_push_owned(&argv, pcb_xasprintf("/%s", purelib));
+	for (size_t i = 0; i < n; i++)
+		if (!dl[i].reused && dl[i].staging != NULL) {
+			pcb_strv_push_owned(&argv, pcb_path_join(dl[i].staging, purelib));
+			if (log == NULL)
+				log = pcb_xasprintf("%s.compile.log", dl[i].staging);
+			dirs++;
+		}
+	pcb_strv_push_owned(&argv, NULL);
+	argv.n--;
+	if (dirs > 0) {
+		pcb_err_clear(&e);
+		rc = run_logged(ctx, argv.v, log, &e);
+		/* Status 1: some file did not compile (as pip, go on); the others did. */
+		if (rc < 0 || rc > 1)
+			log_info(ctx, "bytecode not compiled for Python %d.%d (%s exited with %d%s%s)",
+			    t->py.py_major, t->py.py_minor, compiler, rc, e.msg[0] ? ": " : "", e.msg);
+		(void)unlink(log);
+	}
+	free(log);
+	pcb_strv_free(&argv);
+}
+
+/* A dependency layer's key, then the layer from the cache, or its wheels installed into a
+ * staging tree (packed by dlayer_finish, after the bytecode of every such tree is made). */
 static int
-deps_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
-    struct wheels *ws, const struct layer_plan *lp, struct pcb_deps_result *out,
+dlayer_prepare(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
+    struct wheels *ws, const struct layer_plan *lp, const char *compiler_id, struct dlayer *d,
     struct pcb_err *err)
 {
 	struct pcb_buf key;
-	struct pcb_layer_result res;
 	struct pcb_wheel_install_opts o;
-	char kd[PCB_DIGEST_BUFSZ], *staging = NULL, *links = NULL;
 	char *purelib = NULL, *scripts = NULL, *headers = NULL, *interp = NULL;
-	char *compiler = NULL, *compiler_id = NULL;
-	bool reused = false;
 	int rc = 0;
 
-	memset(&res, 0, sizeof res);
 	pcb_buf_init(&key, 1 << 20);
 	describe_target(t, &key);
-	if (t->compile) {
-		compiler = bytecode_compiler(t, &compiler_id);
-		if (compiler == NULL)
-			log_info(ctx, "%s: no python%d.%d on the daemon's host to compile bytecode with: "
-			    "the image compiles its dependencies at each start", lp->name,
-			    t->py.py_major, t->py.py_minor);
-	}
 	(void)pcb_buf_appendf(&key, "bytecode %s\n", compiler_id != NULL ? compiler_id : "none");
 	for (size_t i = 0; i < lp->n; i++)
 		(void)pcb_buf_appendf(&key, "wheel %s %s\n", ws->v[lp->idx[i]].sha256,
 		    ws->v[lp->idx[i]].filename);
-	pcb_sha256_buf(key.data, key.len, kd);
-	if (cache_lookup(ctx->store, kd, &res) == 0) {
-		reused = true;
-		goto done;
+	pcb_sha256_buf(key.data, key.len, d->kd);
+	pcb_buf_free(&key);
+	if (cache_lookup(ctx->store, d->kd, &d->res) == 0) {
+		d->reused = true;
+		return 0;
 	}
-	if ((staging = staging_new(ctx->store, "deps", err)) == NULL ||
-	    (links = staging_new(ctx->store, "wheels", err)) == NULL) {
-		rc = PCB_EIO;
-		goto out;
-	}
-	install_opts(t, staging, &o, &purelib, &scripts, &headers, &interp);
+	if ((d->staging = staging_new(ctx->store, "deps", err)) == NULL ||
+	    (d->links = staging_new(ctx->store, "wheels", err)) == NULL)
+		return PCB_EIO;
+	install_opts(t, d->staging, &o, &purelib, &scripts, &headers, &interp);
 	for (size_t i = 0; i < lp->n; i++) {
 		struct wheel *w = &ws->v[lp->idx[i]];
 		struct pcb_wheel_install_result ir;
@@ -1651,7 +1686,7 @@ deps_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 			goto out;
 		/* The installer judges a wheel by its file name too: give it one. */
 		{
-			char *named = pcb_path_join(links, w->filename);
+			char *named = pcb_path_join(d->links, w->filename);
 			if (strchr(w->filename, '/') != NULL || symlink(path, named) != 0) {
 				rc = pcb_err_errno(err, errno, "linking %s", named);
 				free(named);
@@ -1670,13 +1705,28 @@ deps_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 			goto out;
 		}
 	}
-	if (compiler != NULL)
-		compile_bytecode(ctx, compiler, staging, purelib, lp->name);
-	if ((rc = pack_staging(ctx, t, staging, lp->name, &res, NULL, err)) != 0)
-		goto out;
-	cache_store(ctx->store, kd, &res);
-done:
-	layer_add(out, lp->name, &res, reused);
+out:
+	free(purelib);
+	free(scripts);
+	free(headers);
+	free(interp);
+	return rc;
+}
+
+/* Packs a prepared layer (unless reused) and adds it to out. */
+static int
+dlayer_finish(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
+    struct wheels *ws, const struct layer_plan *lp, struct dlayer *d,
+    struct pcb_deps_result *out, struct pcb_err *err)
+{
+	int rc;
+
+	if (!d->reused) {
+		if ((rc = pack_staging(ctx, t, d->staging, lp->name, &d->res, NULL, err)) != 0)
+			return rc;
+		cache_store(ctx->store, d->kd, &d->res);
+	}
+	layer_add(out, lp->name, &d->res, d->reused);
 	for (size_t i = 0; i < lp->n; i++) {
 		struct wheel *w = &ws->v[lp->idx[i]];
 		pcb_strv_push_owned(&out->v[out->n - 1].contents, pcb_xasprintf("%s %s", w->name,
@@ -1684,21 +1734,54 @@ done:
 		w->layer = out->v[out->n - 1].name;
 	}
 	log_info(ctx, "%s: %zu distribution%s, %s", lp->name, lp->n, lp->n == 1 ? "" : "s",
-	    reused ? "reused from the layer cache" : "packed");
+	    d->reused ? "reused from the layer cache" : "packed");
+	return 0;
+}
+
+/* Every dependency layer: keys and cache lookups, the missing ones installed, their bytecode
+ * made in one go, then packed in order. */
+static int
+deps_layers(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
+    struct wheels *ws, const struct layer_plan *lp, size_t nlp, struct pcb_deps_result *out,
+    struct pcb_err *err)
+{
+	struct dlayer *dl = pcb_xcalloc(nlp ? nlp : 1, sizeof *dl);
+	char *compiler = NULL, *compiler_id = NULL, *purelib;
+	size_t missing = 0;
+	int rc = 0;
+
+	purelib = pcb_xasprintf("%s/lib/python%d.%d/site-packages", t->venv + 1, t->py.py_major,
+	    t->py.py_minor);
+	if (t->compile && (compiler = bytecode_compiler(t, &compiler_id)) == NULL)
+		log_info(ctx, "no python%d.%d on the daemon's host to compile bytecode with: the "
+		    "image compiles its dependencies at each start", t->py.py_major, t->py.py_minor);
+	for (size_t i = 0; i < nlp; i++) {
+		if (cancelled(ctx)) {
+			rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
+			goto out;
+		}
+		if ((rc = dlayer_prepare(t, ctx, ws, &lp[i], compiler_id, &dl[i], err)) != 0)
+			goto out;
+		missing += !dl[i].reused;
+	}
+	if (compiler != NULL && missing > 0)
+		compile_bytecode(ctx, t, compiler, dl, nlp, purelib);
+	for (size_t i = 0; i < nlp; i++) {
+		if (cancelled(ctx)) {
+			rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
+			goto out;
+		}
+		if ((rc = dlayer_finish(t, ctx, ws, &lp[i], &dl[i], out, err)) != 0)
+			goto out;
+		dlayer_free(&dl[i]);
+	}
 out:
-	if (staging != NULL)
-		(void)pcb_rm_rf(staging, NULL);
-	if (links != NULL)
-		(void)pcb_rm_rf(links, NULL);
-	free(staging);
-	free(links);
+	for (size_t i = 0; i < nlp; i++)
+		dlayer_free(&dl[i]);
+	free(dl);
 	free(purelib);
-	free(scripts);
-	free(headers);
-	free(interp);
 	free(compiler);
 	free(compiler_id);
-	pcb_buf_free(&key);
 	return rc;
 }
 
@@ -2194,14 +2277,8 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 	if ((rc = venv_layer(t, ctx, out, err)) != 0)
 		goto out;
 	plan_layers(&ws, &lp, &nlp);
-	for (size_t i = 0; i < nlp; i++) {
-		if (cancelled(ctx)) {
-			rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
-			goto out;
-		}
-		if ((rc = deps_layer(t, ctx, &ws, &lp[i], out, err)) != 0)
-			goto out;
-	}
+	if ((rc = deps_layers(t, ctx, &ws, lp, nlp, out, err)) != 0)
+		goto out;
 	json_object_object_add(out->info, "packages", packages_json(&ws));
 out:
 	if (tmpdir != NULL)
