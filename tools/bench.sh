@@ -13,7 +13,7 @@
 # (their rows say so when not). The big-app section copies the site-packages of
 # $PCB_BENCH_PYTHON (default /root/.pyenv/versions/3.11.7/bin/python3) and is skipped, with a
 # note, when that interpreter is absent. Needs ~1 GB free in $TMPDIR.
-# PCB_BENCH_SECTIONS=small,big,push (any subset, comma-separated) runs only those sections.
+# PCB_BENCH_SECTIONS=small,big,reqs,push (any subset, comma-separated) runs only those sections.
 set -eu
 
 if [ $# -ne 2 ]; then

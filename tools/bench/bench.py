@@ -173,6 +173,9 @@ class Bench:
             f.write('{"auths": {}}\n')
         env["PCB_HOST"] = "unix://" + os.path.join(self.tmp, "pycontainerd.sock")
         env["SOURCE_DATE_EPOCH"] = "0"
+        # The daemon's pip is the baseline's pip: Debian's (a python3 on PATH may be a
+        # version manager's shim, which alone adds ~0.3 s per run here).
+        env.setdefault("PCB_PIP_PYTHON", "/usr/bin/python3")
         return env
 
     # --- processes -------------------------------------------------------------------------
@@ -905,10 +908,112 @@ def section_big(b):
     return title, [pigz, umoci, layer_pigz, noop, touch, rss], note
 
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FLASK_DISTS = ["flask", "werkzeug", "jinja2", "markupsafe", "click", "itsdangerous", "blinker"]
+
+
+def wheel_index(b):
+    """Outside timing: wheels re-made from the machine's Flask family (tests/lib/wheelfix.py,
+    as the tests do: PyPI is out of reach) served as a PEP 503 index on 127.0.0.1. Returns
+    (index URL, server process), or (None, reason) when the machine has no Flask to re-make."""
+    fix = os.path.join(REPO, "tests", "lib", "wheelfix.py")
+    wheels = os.path.join(b.tmp, "wheels")
+    r = subprocess.run(["/usr/bin/python3", fix, "make-wheels", "--out", wheels] + FLASK_DISTS,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, env=b.env)
+    if r.returncode != 0:
+        return None, "no Flask family to make wheels from: %s" % r.stdout.decode(
+            errors="replace").strip().splitlines()[-1:]
+    port_file = os.path.join(b.tmp, "wheel-index.port")
+    proc = b.spawn(["/usr/bin/python3", fix, "serve", "--root", wheels, "--port-file",
+                    port_file], os.path.join(b.tmp, "wheel-index.log"))
+    deadline = time.monotonic() + START_DEADLINE_S
+    while not (os.path.exists(port_file) and read_text(port_file).strip()):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            b.stop(proc)
+            raise BenchError("the wheel index did not start: %s" % read_text(
+                os.path.join(b.tmp, "wheel-index.log")))
+        time.sleep(0.02)
+    return "http://127.0.0.1:%s/simple" % read_text(port_file).strip(), proc
+
+
+def section_reqs(b):
+    """A Flask app from requirements.txt ("flask", unpinned), resolved by pip against a
+    loopback index: cold build on a fresh daemon (pip download, install, bytecode, pack),
+    rebuild with nothing changed (pip's answer remembered), rebuild with --refresh-deps (pip
+    again, layers reused); against `pip install --target` (what a Dockerfile's RUN pip
+    install does, without packing anything) and `pip download` (the resolution alone: what
+    every rebuild paid before the answer was remembered)."""
+    title = "Build: Flask app from requirements.txt (pip, wheels, bytecode)"
+    url, proc = wheel_index(b)
+    if url is None:
+        return title, [], "skipped: %s" % proc
+    try:
+        ctx = os.path.join(b.tmp, "flaskapp")
+        shutil.copytree(os.path.join(REPO, "tests", "fixtures", "flaskapp"), ctx)
+        req = os.path.join(ctx, "requirements.txt")
+        pip = ["/usr/bin/python3", "-m", "pip", "--disable-pip-version-check", "--no-input"]
+        cold = Row("cold build (client to result)", "pip install --target (fresh cache)")
+        noop = Row("rebuild, nothing changed", "pip download (warm cache)")
+        refresh = Row("rebuild with --refresh-deps", "pip download (warm cache)")
+        extra = ["--index-url", url]
+        info = {"pyc": [], "reused": []}
+
+        def ours(i):
+            d = Daemon(b, "reqs-%d" % i)
+            try:
+                secs, job = d.build(ctx, "flask:1", extra, "pcb build (flask, cold)")
+                cold.ours.append(secs)
+                secs, job = d.build(ctx, "flask:1", extra, "pcb build (flask, no-op)")
+                noop.ours.append(secs)
+                info["reused"].append(bool(((job["result"].get("dependencies") or {})
+                                            .get("resolution") or {}).get("reused")))
+                secs, job = d.build(ctx, "flask:1", extra + ["--refresh-deps"],
+                                    "pcb build (flask, --refresh-deps)")
+                refresh.ours.append(secs)
+            finally:
+                d.close()
+
+        def baseline(i):
+            tgt = os.path.join(b.tmp, "pip-target-%d" % i)
+            cache = os.path.join(b.tmp, "pip-cache-%d" % i)
+            secs, _ = b.run(pip + ["install", "--quiet", "--only-binary=:all:", "--cache-dir",
+                                   cache, "--target", tgt, "--index-url", url, "-r", req],
+                            "pip install --target")
+            cold.baseline.append(secs)
+            info["pyc"].append(sum(1 for _, _, fs in os.walk(tgt) for f in fs
+                                   if f.endswith(".pyc")))
+            for row in (noop, refresh):
+                dl = os.path.join(b.tmp, "pip-dl-%d" % i)
+                secs, _ = b.run(pip + ["download", "--quiet", "--only-binary=:all:",
+                                       "--cache-dir", cache, "--dest", dl, "--index-url", url,
+                                       "-r", req], "pip download")
+                row.baseline.append(secs)
+                shutil.rmtree(dl, ignore_errors=True)
+            shutil.rmtree(tgt, ignore_errors=True)
+
+        for i in range(b.runs):
+            for f in rotated([ours, baseline], i):
+                f(i)
+            progress("flask app run %d/%d: cold %s, no-op %s, --refresh-deps %s" % (
+                i + 1, b.runs, fmt_seconds(cold.ours[-1]), fmt_seconds(noop.ours[-1]),
+                fmt_seconds(refresh.ours[-1])))
+        cold.note("fresh daemon and state dir per run: pip download, install, bytecode "
+                  "compiled, layers packed; pip install compiled %d .pyc" % median(info["pyc"]))
+        noop.note("resolution reused in %d of %d runs; no pip run" % (
+            sum(info["reused"]), len(info["reused"])))
+        refresh.note("pip runs again; every layer reused")
+        cold.note("both sides use %s -m pip" % b.env["PCB_PIP_PYTHON"])
+    finally:
+        b.stop(proc)
+    return title, [cold, noop, refresh]
+
+
 # Each section returns (title, rows) or (title, rows, a note printed under the table).
-SECTIONS = [section_small, section_big, section_push]
-# PCB_BENCH_SECTIONS=big,push (names: small, big, push) runs only those sections.
-SECTION_NAMES = {"small": section_small, "big": section_big, "push": section_push}
+SECTIONS = [section_small, section_big, section_reqs, section_push]
+# PCB_BENCH_SECTIONS=big,push (names: small, big, reqs, push) runs only those sections.
+SECTION_NAMES = {"small": section_small, "big": section_big, "reqs": section_reqs,
+                 "push": section_push}
 
 
 def env_note(b):
