@@ -1846,6 +1846,8 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	int rc;
 
 	pcb_layer_list_init(&list);
+	/* pcb_project_filter only reads the project: safe from the walk's threads. */
+	list.parallel_walk = true;
 	memset(&app, 0, sizeof app);
 	memset(&deps, 0, sizeof deps);
 	pcb_strv_init(&pins);

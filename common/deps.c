@@ -1978,6 +1978,7 @@ venv_layers(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	int rc;
 
 	pcb_layer_list_init(&list);
+	list.parallel_walk = true;   /* venv_filter keeps no state */
 	pcb_buf_init(&bad, 64 * 1024);
 	if ((rc = venv_site(ds->venv, t, &site, err)) != 0)
 		goto out;

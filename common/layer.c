@@ -37,6 +37,7 @@ pcb_layer_list_init(struct pcb_layer_list *l)
 	l->v = NULL;
 	l->n = 0;
 	l->cap = 0;
+	l->parallel_walk = false;
 }
 
 static void
@@ -50,10 +51,13 @@ entry_free(struct pcb_layer_entry *e)
 void
 pcb_layer_list_free(struct pcb_layer_list *l)
 {
+	bool parallel = l->parallel_walk;
+
 	for (size_t i = 0; i < l->n; i++)
 		entry_free(&l->v[i]);
 	free(l->v);
 	pcb_layer_list_init(l);
+	l->parallel_walk = parallel;
 }
 
 /* Appends e, taking ownership of its strings. */
@@ -461,6 +465,173 @@ push_child(struct walk *w, struct child *c)
 	return 0;
 }
 
+/* ---- the parallel walk ----
+ *
+ * At the top directory of a pcb_layer_list_add (list->parallel_walk), the subdirectories are
+ * walked by a few threads at once, each into a list of its own, taking the next one in
+ * sorted order as it becomes free; the calling thread then appends the files of the top
+ * directory and those lists in the order a single walk would have made. The walk is mostly
+ * the kernel's work (getdents64, fstatat path lookups), which runs on every core. */
+
+#define WALK_THREADS_MAX 4
+
+struct pjob {
+	const char *name;             /* the subdirectory, in the parent's arena */
+	char *host, *rel, *img;       /* its paths */
+	struct pcb_layer_list sub;
+	struct pcb_err err;
+	int rc;
+	bool done;
+};
+
+struct pwalk {
+	struct pjob *jobs;
+	size_t n;
+	atomic_size_t next;
+	atomic_int failed;
+	int dfd;                      /* the top directory: openat from any thread */
+	pcb_layer_filter_fn filter;
+	void *ud;
+};
+
+static void *
+pwalk_worker(void *arg)
+{
+	struct pwalk *pw = arg;
+	size_t i;
+
+	while (!atomic_load(&pw->failed) && (i = atomic_fetch_add(&pw->next, 1)) < pw->n) {
+		struct pjob *j = &pw->jobs[i];
+		struct walk w;
+		int cfd;
+
+		memset(&w, 0, sizeof w);
+		w.l = &j->sub;
+		w.filter = pw->filter;
+		w.ud = pw->ud;
+		w.err = &j->err;
+		pbuf_set(&w.host, j->host, strlen(j->host));
+		pbuf_set(&w.rel, j->rel, strlen(j->rel));
+		pbuf_set(&w.img, j->img, strlen(j->img));
+		cfd = openat(pw->dfd, j->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cfd < 0)
+			j->rc = pcb_err_errno(&j->err, errno, "opening directory %s", j->host);
+		else
+			j->rc = walk_dir(&w, cfd, 1);
+		free(w.dents);
+		pbuf_free(&w.host);
+		pbuf_free(&w.rel);
+		pbuf_free(&w.img);
+		j->done = true;
+		if (j->rc != 0)
+			atomic_store(&pw->failed, 1);
+	}
+	return NULL;
+}
+
+static unsigned
+walk_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > WALK_THREADS_MAX ? WALK_THREADS_MAX : (unsigned)n;
+}
+
+/* The subdirectories among v[0..nv) (sorted, classified) walked in parallel; then every
+ * child's entries appended in order. */
+static int
+walk_top_parallel(struct walk *w, int fd, struct child *v, size_t nv, size_t ndesc)
+{
+	struct pwalk pw;
+	pthread_t th[WALK_THREADS_MAX];
+	unsigned nth = walk_threads(), started = 0;
+	size_t k = 0;
+	int rc = 0;
+
+	memset(&pw, 0, sizeof pw);
+	pw.jobs = pcb_xcalloc(ndesc, sizeof *pw.jobs);
+	pw.n = ndesc;
+	atomic_init(&pw.next, 0);
+	atomic_init(&pw.failed, 0);
+	pw.dfd = fd;
+	pw.filter = w->filter;
+	pw.ud = w->ud;
+	for (size_t i = 0; i < nv; i++) {
+		struct child *c = &v[i];
+		size_t h, r, m;
+		if (c->kind != CK_DESCEND)
+			continue;
+		h = pbuf_push(&w->host, c->name, c->len);
+		r = pbuf_push(&w->rel, c->name, c->len);
+		m = pbuf_push(&w->img, c->name, c->len);
+		pw.jobs[k].name = c->name;
+		pw.jobs[k].host = pcb_xstrndup(w->host.s, w->host.len);
+		pw.jobs[k].rel = pcb_xstrndup(w->rel.s, w->rel.len);
+		pw.jobs[k].img = pcb_xstrndup(w->img.s, w->img.len);
+		pcb_layer_list_init(&pw.jobs[k].sub);
+		pcb_err_clear(&pw.jobs[k].err);
+		k++;
+		pbuf_cut(&w->host, h);
+		pbuf_cut(&w->rel, r);
+		pbuf_cut(&w->img, m);
+	}
+	for (unsigned t = 1; t < nth && t <= ndesc; t++) {
+		if (pthread_create(&th[started], NULL, pwalk_worker, &pw) != 0)
+			break;
+		started++;
+	}
+	(void)pwalk_worker(&pw);
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+
+	/* In the order one thread would have made them; the first failure in that order is
+	 * the one reported. */
+	k = 0;
+	for (size_t i = 0; rc == 0 && i < nv; i++) {
+		struct child *c = &v[i];
+		size_t h, r, m;
+		if (c->kind == CK_SKIP)
+			continue;
+		if (c->kind == CK_DESCEND) {
+			struct pjob *j = &pw.jobs[k++];
+			if (!j->done) {
+				/* Not started: an earlier subdirectory failed and that is reported. */
+				continue;
+			}
+			if (j->rc != 0) {
+				rc = j->rc;
+				*w->err = j->err;
+				break;
+			}
+			if (w->l->n + j->sub.n > LIST_MAX_ENTRIES) {
+				rc = pcb_err_set(w->err, PCB_ETOOBIG, "more than %d files in one layer",
+				    LIST_MAX_ENTRIES);
+				break;
+			}
+			for (size_t e = 0; e < j->sub.n; e++)
+				list_push(w->l, &j->sub.v[e]);
+			free(j->sub.v);
+			pcb_layer_list_init(&j->sub);
+			continue;
+		}
+		h = pbuf_push(&w->host, c->name, c->len);
+		r = pbuf_push(&w->rel, c->name, c->len);
+		m = pbuf_push(&w->img, c->name, c->len);
+		rc = push_child(w, c);
+		pbuf_cut(&w->host, h);
+		pbuf_cut(&w->rel, r);
+		pbuf_cut(&w->img, m);
+	}
+	for (size_t i = 0; i < ndesc; i++) {
+		pcb_layer_list_free(&pw.jobs[i].sub);
+		free(pw.jobs[i].host);
+		free(pw.jobs[i].rel);
+		free(pw.jobs[i].img);
+	}
+	free(pw.jobs);
+	return rc;
+}
+
 /* Walks the directory open as fd (taken: closed here), whose paths are in w->host/rel/img
  * and which is depth levels below the walk's root. */
 static int
@@ -497,6 +668,10 @@ walk_dir(struct walk *w, int fd, int depth)
 	}
 	if (nv > 1)
 		qsort(v, nv, sizeof *v, cmp_child);
+	if (depth == 0 && w->l->parallel_walk && nv - n >= 2 && walk_threads() > 1) {
+		rc = walk_top_parallel(w, fd, v, nv, nv - n);
+		goto out;
+	}
 	if (depth + 1 >= WALK_FD_DEPTH) {
 		close(fd);
 		fd = -1;

@@ -57,6 +57,11 @@ struct pcb_layer_list {
 	struct pcb_layer_entry *v;
 	size_t n;
 	size_t cap;
+	/* pcb_layer_list_add walks the subdirectories of what it adds on several threads (up to
+	 * the CPUs online, at most 4); the entries and their order are the same as on one. The
+	 * filter is then called from those threads at once, so it must be thread-safe. Off by
+	 * default (pcb_layer_list_init). */
+	bool parallel_walk;
 };
 
 void pcb_layer_list_init(struct pcb_layer_list *l);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "layer.h"
@@ -17,6 +18,13 @@
 #include "util.h"
 
 static char *tdir;
+
+/* The walk tests run twice (loop index _i): on one thread, then with parallel_walk (the
+ * subdirectories of the top directory walked on several threads): same results. */
+#define LIST_INIT(l) do {                                                                     \
+	pcb_layer_list_init(l);                                                                 \
+	(l)->parallel_walk = _i == 1;                                                           \
+} while (0)
 
 static void
 setup(void)
@@ -175,7 +183,7 @@ START_TEST(test_walk_matches_reference_sorted)
 	struct ref root = { 0 };
 	int fds = count_fds();
 
-	pcb_layer_list_init(&l);
+	LIST_INIT(&l);
 	ck_assert_msg(pcb_layer_list_add(&l, ctx, ".", "app", NULL, NULL, &e) == 0, "%s", e.msg);
 	ck_assert_int_eq(count_fds(), fds);
 	/* Already in byte order before finish. */
@@ -232,8 +240,8 @@ END_TEST
 static bool
 skip_b(void *ud, const char *rel, bool is_dir)
 {
-	int *calls = ud;
-	(*calls)++;
+	atomic_int *calls = ud;
+	atomic_fetch_add(calls, 1);
 	/* The directory b (not descended) and every *.py. */
 	if (is_dir && strcmp(rel, "b") == 0)
 		return false;
@@ -245,13 +253,13 @@ START_TEST(test_filter_and_parts)
 	struct pcb_layer_list l;
 	struct pcb_err e;
 	char *ctx = make_tree();
-	int calls = 0;
+	atomic_int calls = 0;
 	const char *want[] = { "opt", "opt/B", "opt/a b", "opt/b-x", "opt/b-x/y", "opt/b.txt", "opt/b0",
 	    "opt/empty", "opt/ln", "opt/sub", "opt/sub/deep", "opt/sub/deep.d", "opt/sub/deep.d/g",
 	    "opt/sub/deep/er", "opt/sub/deep/er/f", "opt/sub/dirlink", "opt/\xc3\xa9",
 	    "opt/\xc3\xa9/x" };
 
-	pcb_layer_list_init(&l);
+	LIST_INIT(&l);
 	ck_assert_msg(pcb_layer_list_add(&l, ctx, "", "/opt/", skip_b, &calls, &e) == 0, "%s",
 	    e.msg);
 	ck_assert_int_gt(calls, 0);
@@ -264,7 +272,7 @@ START_TEST(test_filter_and_parts)
 	/* One file, one subtree, a context root given with trailing slashes. */
 	{
 		char *slashed = pcb_xasprintf("%s//", ctx), *want_src;
-		pcb_layer_list_init(&l);
+		LIST_INIT(&l);
 		ck_assert_int_eq(pcb_layer_list_add(&l, slashed, "sub/deep", "x", NULL, NULL, &e), 0);
 		ck_assert_int_eq(pcb_layer_list_add(&l, slashed, "b.txt", "y", NULL, NULL, &e), 0);
 		pcb_layer_list_finish(&l);
@@ -288,7 +296,7 @@ START_TEST(test_entries_carry_lstat)
 	char *ctx = make_tree(), *lnk, *real;
 	size_t files = 0;
 
-	pcb_layer_list_init(&l);
+	LIST_INIT(&l);
 	ck_assert_int_eq(pcb_layer_list_add(&l, ctx, ".", "app", NULL, NULL, &e), 0);
 	ck_assert_int_eq(pcb_layer_list_add(&l, ctx, "b0", "single", NULL, NULL, &e), 0);
 	pcb_layer_list_finish(&l);
@@ -369,7 +377,7 @@ START_TEST(test_deep_tree)
 	int fds = count_fds();
 	size_t dirs = 0, files = 0;
 
-	pcb_layer_list_init(&l);
+	LIST_INIT(&l);
 	ck_assert_msg(pcb_layer_list_add(&l, ctx, ".", "", NULL, NULL, &e) == 0, "%s", e.msg);
 	ck_assert_int_eq(count_fds(), fds);
 	assert_sorted(&l);
@@ -401,7 +409,7 @@ START_TEST(test_too_deep_is_refused_without_leaks)
 	char *ctx = make_deep(300);
 	int fds = count_fds();
 
-	pcb_layer_list_init(&l);
+	LIST_INIT(&l);
 	ck_assert_int_eq(pcb_layer_list_add(&l, ctx, ".", "", NULL, NULL, &e), PCB_ETOOBIG);
 	ck_assert_msg(strstr(e.msg, "deeper than") != NULL, "%s", e.msg);
 	ck_assert_int_eq(count_fds(), fds);
@@ -422,7 +430,7 @@ START_TEST(test_errors_inside_the_walk)
 	prefix = pcb_xmalloc(4090);
 	memset(prefix, 'p', 4089);
 	prefix[4089] = '\0';
-	pcb_layer_list_init(&l);
+	LIST_INIT(&l);
 	ck_assert_int_eq(pcb_layer_list_add(&l, ctx, ".", prefix, NULL, NULL, &e), PCB_ETOOBIG);
 	ck_assert_msg(strstr(e.msg, "longer than") != NULL && strstr(e.msg, ctx) != NULL, "%s",
 	    e.msg);
@@ -434,7 +442,7 @@ START_TEST(test_errors_inside_the_walk)
 	if (geteuid() != 0) {
 		char *locked = pcb_path_join(ctx, "sub/deep");
 		ck_assert_int_eq(chmod(locked, 0), 0);
-		pcb_layer_list_init(&l);
+		LIST_INIT(&l);
 		ck_assert_int_ne(pcb_layer_list_add(&l, ctx, ".", "app", NULL, NULL, &e), 0);
 		ck_assert_msg(strstr(e.msg, "sub/deep") != NULL, "%s", e.msg);
 		ck_assert_int_eq(count_fds(), fds);
@@ -442,6 +450,73 @@ START_TEST(test_errors_inside_the_walk)
 		pcb_layer_list_free(&l);
 		free(locked);
 	}
+	free(ctx);
+}
+END_TEST
+
+/* A wider tree on several threads: every entry (stat fields too) as one thread lists it; a
+ * subdirectory nested too deep fails the whole walk with its message and no descriptor left
+ * open, whichever thread met it. */
+START_TEST(test_parallel_same_as_serial)
+{
+	struct pcb_layer_list a, b;
+	struct pcb_err e;
+	char *ctx = pcb_path_join(tdir, "wide"), *deep;
+	int fds;
+
+	for (int d = 0; d < 40; d++)
+		for (int f = 0; f < 12; f++) {
+			char rel[64], body[32];
+			snprintf(rel, sizeof rel, "d%02d%s/s%d/f%02d%s", d, d % 3 ? "" : "-x", f % 3, f,
+			    f % 4 ? ".py" : "");
+			snprintf(body, sizeof body, "%d.%d\n", d, f);
+			pcb_test_write(ctx, rel, body, f % 5 ? 0644 : 0755);
+		}
+	pcb_test_write(ctx, "top.txt", "top\n", 0644);
+	pcb_test_write(ctx, "d05.txt", "sorts between d05 and d05/\n", 0644);
+	fds = count_fds();
+	pcb_layer_list_init(&a);
+	pcb_layer_list_init(&b);
+	b.parallel_walk = true;
+	ck_assert_msg(pcb_layer_list_add(&a, ctx, "", "app", NULL, NULL, &e) == 0, "%s", e.msg);
+	ck_assert_msg(pcb_layer_list_add(&b, ctx, "", "app", NULL, NULL, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_uint_eq(a.n, b.n);
+	ck_assert_uint_gt(a.n, 40 * 12);
+	for (size_t i = 0; i < a.n; i++) {
+		ck_assert_str_eq(a.v[i].path, b.v[i].path);
+		ck_assert_str_eq(a.v[i].src, b.v[i].src);
+		ck_assert_int_eq(a.v[i].type, b.v[i].type);
+		ck_assert_int_eq(a.v[i].mode, b.v[i].mode);
+		ck_assert_uint_eq(a.v[i].size, b.v[i].size);
+		ck_assert_uint_eq(a.v[i].ino, b.v[i].ino);
+		ck_assert_int_eq(a.v[i].have_stat, b.v[i].have_stat);
+		ck_assert(a.v[i].mtime_ns == b.v[i].mtime_ns && a.v[i].ctime_ns == b.v[i].ctime_ns);
+	}
+	assert_sorted(&b);
+	pcb_layer_list_free(&a);
+	pcb_layer_list_free(&b);
+
+	/* One subdirectory too deep, among others. */
+	deep = pcb_path_join(ctx, "d20");
+	{
+		char *p = pcb_xstrdup(deep);
+		for (int i = 0; i < 300; i++) {
+			char *q = pcb_path_join(p, "n");
+			ck_assert_int_eq(mkdir(q, 0755), 0);
+			free(p);
+			p = q;
+		}
+		free(p);
+	}
+	pcb_layer_list_init(&b);
+	b.parallel_walk = true;
+	ck_assert_int_eq(pcb_layer_list_add(&b, ctx, "", "app", NULL, NULL, &e), PCB_ETOOBIG);
+	ck_assert_msg(strstr(e.msg, "deeper than") != NULL && strstr(e.msg, "d20/n") != NULL,
+	    "%s", e.msg);
+	ck_assert_int_eq(count_fds(), fds);
+	pcb_layer_list_free(&b);
+	free(deep);
 	free(ctx);
 }
 END_TEST
@@ -587,12 +662,13 @@ walk_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_walk_matches_reference_sorted);
-	tcase_add_test(tc, test_filter_and_parts);
-	tcase_add_test(tc, test_entries_carry_lstat);
-	tcase_add_test(tc, test_deep_tree);
-	tcase_add_test(tc, test_too_deep_is_refused_without_leaks);
-	tcase_add_test(tc, test_errors_inside_the_walk);
+	tcase_add_loop_test(tc, test_walk_matches_reference_sorted, 0, 2);
+	tcase_add_loop_test(tc, test_filter_and_parts, 0, 2);
+	tcase_add_loop_test(tc, test_entries_carry_lstat, 0, 2);
+	tcase_add_loop_test(tc, test_deep_tree, 0, 2);
+	tcase_add_loop_test(tc, test_too_deep_is_refused_without_leaks, 0, 2);
+	tcase_add_loop_test(tc, test_errors_inside_the_walk, 0, 2);
+	tcase_add_test(tc, test_parallel_same_as_serial);
 	tcase_add_test(tc, test_finish_matches_naive);
 	suite_add_tcase(s, tc);
 	return s;
