@@ -354,6 +354,11 @@ START_TEST(bad_flags)
 	ck_assert_int_eq(rc, 2);
 	ck_assert_msg(strstr(out, "--cache-keep") != NULL, "%s", out);
 	free(out);
+	rc = pcb_test_runf(&out, "%s/pycontainerd --resolve-max-age soon 2>&1",
+	    pcb_test_build_dir());
+	ck_assert_int_eq(rc, 2);
+	ck_assert_msg(strstr(out, "--resolve-max-age") != NULL, "%s", out);
+	free(out);
 	rc = pcb_test_runf(&out, "%s/pcb cache prune --all --max-size 1G 2>&1",
 	    pcb_test_build_dir());
 	ck_assert_int_eq(rc, 2);

@@ -156,6 +156,36 @@ START_TEST(spec_strict)
 	spec_bad("{\"context\":\"/x\",\"source_date_epoch\":-1}", "source_date_epoch");
 	spec_bad("{\"context\":\"/x\",\"source_date_epoch\":\"1\"}", "source_date_epoch");
 	spec_bad("{\"context\":\"/x\",\"entrypoint\":\"python\"}", "entrypoint: expected an array");
+	spec_bad("{\"context\":\"/x\",\"dependencies\":{\"refresh\":\"yes\"}}",
+	    "dependencies.refresh: expected a boolean");
+	spec_bad("{\"context\":\"/x\",\"dependencies\":{\"compile\":0}}",
+	    "dependencies.compile: expected a boolean");
+}
+END_TEST
+
+/* dependencies.refresh and .compile survive a round trip; their defaults are not written. */
+START_TEST(spec_deps_flags)
+{
+	struct pcb_build_spec s;
+	struct pcb_err e;
+	json_object *back;
+
+	ck_assert_int_eq(parse("{\"context\":\"/x\",\"dependencies\":{\"refresh\":true,"
+	    "\"compile\":false}}", &s, &e), 0);
+	ck_assert(s.deps.refresh);
+	ck_assert(s.deps.no_compile);
+	back = pcb_build_spec_to_json(&s);
+	ck_assert_str_eq(pcb_json_str(json_object_object_get(back, "dependencies")),
+	    "{\"refresh\":true,\"compile\":false}");
+	json_object_put(back);
+	pcb_build_spec_free(&s);
+	ck_assert_int_eq(parse("{\"context\":\"/x\",\"dependencies\":{\"refresh\":false,"
+	    "\"compile\":true}}", &s, &e), 0);
+	ck_assert(!s.deps.refresh && !s.deps.no_compile);
+	back = pcb_build_spec_to_json(&s);
+	ck_assert_ptr_null(json_object_object_get(back, "dependencies"));
+	json_object_put(back);
+	pcb_build_spec_free(&s);
 }
 END_TEST
 
@@ -211,6 +241,7 @@ main(void)
 	tcase_add_test(tc, refs);
 	tcase_add_test(tc, spec_roundtrip);
 	tcase_add_test(tc, spec_strict);
+	tcase_add_test(tc, spec_deps_flags);
 	tcase_add_test(tc, spec_check);
 	suite_add_tcase(s, tc);
 	return pcb_test_run_suite(s);
