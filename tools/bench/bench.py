@@ -922,8 +922,9 @@ def wheel_index(b):
                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, env=b.env)
     if r.returncode != 0:
-        return None, "no Flask family to make wheels from: %s" % r.stdout.decode(
-            errors="replace").strip().splitlines()[-1:]
+        lines = r.stdout.decode(errors="replace").strip().splitlines()
+        return None, "no Flask family to make wheels from (%s)" % (
+            lines[-1] if lines else "wheelfix.py make-wheels exited with %d" % r.returncode)
     port_file = os.path.join(b.tmp, "wheel-index.port")
     proc = b.spawn(["/usr/bin/python3", fix, "serve", "--root", wheels, "--port-file",
                     port_file], os.path.join(b.tmp, "wheel-index.log"))
