@@ -84,6 +84,16 @@ spec_str(json_object *v, const char *field, char **out, struct pcb_err *err)
 }
 
 static int
+spec_bool(json_object *v, const char *field, bool *out, struct pcb_err *err)
+{
+	if (!json_object_is_type(v, json_type_boolean))
+		return pcb_err_set(err, PCB_EINVAL, "dependencies.%s: expected a boolean, got %s",
+		    field, pcb_json_type_name(v));
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+static int
 spec_list(json_object *v, const char *field, struct pcb_strv *out, struct pcb_err *err)
 {
 	size_t n;
@@ -157,17 +167,11 @@ pcb_deps_spec_from_json(json_object *j, struct pcb_deps_spec *s, struct pcb_err 
 		} else if (strcmp(key, "groups") == 0) {
 			rc = spec_list(v, key, &s->groups, err);
 		} else if (strcmp(key, "compile") == 0) {
-			if (!json_object_is_type(v, json_type_boolean))
-				rc = pcb_err_set(err, PCB_EINVAL, "dependencies.compile: expected a "
-				    "boolean, got %s", pcb_json_type_name(v));
-			else
-				s->no_compile = !json_object_get_boolean(v);
+			bool compile = true;
+			rc = spec_bool(v, key, &compile, err);
+			s->no_compile = !compile;
 		} else if (strcmp(key, "refresh") == 0) {
-			if (!json_object_is_type(v, json_type_boolean))
-				rc = pcb_err_set(err, PCB_EINVAL, "dependencies.refresh: expected a "
-				    "boolean, got %s", pcb_json_type_name(v));
-			else
-				s->refresh = json_object_get_boolean(v);
+			rc = spec_bool(v, key, &s->refresh, err);
 		} else {
 			rc = pcb_err_set(err, PCB_EINVAL, "dependencies: unknown field '%.100s'", key);
 		}
@@ -843,6 +847,22 @@ rkey_uncacheable(struct rkey *k, const char *why)
 	k->cacheable = false;
 }
 
+/* One field of the key, length-prefixed so no two different inputs read the same; a key the
+ * buffer cannot hold whole is no key. */
+static void
+rkey_put(struct rkey *k, const char *tag, const char *s, size_t len)
+{
+	if (k->cacheable && (pcb_buf_appendf(&k->in, "%s %zu:", tag, len) != 0 ||
+	    pcb_buf_append(&k->in, s, len) != 0 || pcb_buf_append(&k->in, "\n", 1) != 0))
+		rkey_uncacheable(k, "the requirement files are too large to remember");
+}
+
+static void
+rkey_str(struct rkey *k, const char *tag, const char *s)
+{
+	rkey_put(k, tag, s, strlen(s));
+}
+
 /* A requirement line (pip's per-requirement options and comments already cut off). */
 static void
 rkey_requirement(struct rkey *k, const char *line)
@@ -942,8 +962,7 @@ rkey_file(struct rkey *k, const char *path, int depth)
 		free(text);
 		return;
 	}
-	(void)pcb_buf_appendf(&k->in, "file %zu\n", len);
-	(void)pcb_buf_append(&k->in, text, len);
+	rkey_put(k, "file", text, len);
 	dir = pcb_xstrdup(path);
 	if ((slash = strrchr(dir, '/')) != NULL)
 		*(slash == dir ? slash + 1 : slash) = '\0';
@@ -1003,10 +1022,13 @@ rkey_folder(struct rkey *k, const char *dir)
 	}
 	for (int i = 0; i < n; i++) {
 		struct stat st;
-		char *p = pcb_path_join(dir, names[i]->d_name);
-		if (names[i]->d_name[0] != '.' && stat(p, &st) == 0)
-			(void)pcb_buf_appendf(&k->in, "fl %s %lld %lld.%09ld\n", names[i]->d_name,
+		char *p = pcb_path_join(dir, names[i]->d_name), *id;
+		if (names[i]->d_name[0] != '.' && stat(p, &st) == 0) {
+			id = pcb_xasprintf("%s %lld %lld.%09ld", names[i]->d_name,
 			    (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+			rkey_str(k, "fl", id);
+			free(id);
+		}
 		free(p);
 		free(names[i]);
 	}
@@ -1018,27 +1040,30 @@ static bool
 resolution_key(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
     const struct pcb_strv *req_files, struct rkey *k, char key[PCB_DIGEST_BUFSZ + 2])
 {
-	char d[PCB_DIGEST_BUFSZ];
+	char d[PCB_DIGEST_BUFSZ], *target;
 
-	(void)pcb_buf_appendf(&k->in, "pcb-resolve-v1\npip %s\ncp %d.%d libc %d %d.%d %s\n",
-	    t->pip_python != NULL ? t->pip_python : "python3", t->py.py_major, t->py.py_minor,
+	target = pcb_xasprintf("cp %d.%d libc %d %d.%d %s", t->py.py_major, t->py.py_minor,
 	    (int)t->py.libc, t->py.libc_major, t->py.libc_minor, t->py.arch);
-	(void)pcb_buf_appendf(&k->in, "index %s\n", ds->index_url != NULL ? ds->index_url : "-");
+	rkey_str(k, "pcb-resolve", "2");
+	rkey_str(k, "pip", t->pip_python != NULL ? t->pip_python : "python3");
+	rkey_str(k, "target", target);
+	free(target);
+	rkey_str(k, "index", ds->index_url != NULL ? ds->index_url : "");
 	for (size_t i = 0; i < ds->extra_index_urls.n; i++)
-		(void)pcb_buf_appendf(&k->in, "extra %s\n", ds->extra_index_urls.v[i]);
+		rkey_str(k, "extra-index", ds->extra_index_urls.v[i]);
 	for (size_t i = 0; i < ds->extras.n; i++)
-		(void)pcb_buf_appendf(&k->in, "x %s\n", ds->extras.v[i]);
+		rkey_str(k, "extra", ds->extras.v[i]);
 	for (size_t i = 0; i < ds->groups.n; i++)
-		(void)pcb_buf_appendf(&k->in, "g %s\n", ds->groups.v[i]);
+		rkey_str(k, "group", ds->groups.v[i]);
 	for (size_t i = 0; i < ds->find_links.n; i++) {
 		const char *fl = ds->find_links.v[i];
-		(void)pcb_buf_appendf(&k->in, "find-links %s\n", fl);
+		rkey_str(k, "find-links", fl);
 		if (strstr(fl, "://") == NULL)
 			rkey_folder(k, strncmp(fl, "file:", 5) == 0 ? fl + 5 : fl);
 	}
 	for (size_t i = 0; i < req_files->n && k->cacheable; i++)
 		rkey_file(k, req_files->v[i], 0);
-	if (!k->cacheable || k->in.data == NULL)
+	if (!k->cacheable)
 		return false;
 	pcb_sha256_buf(k->in.data, k->in.len, d);
 	snprintf(key, PCB_DIGEST_BUFSZ + 2, "r:%s", d + 7);
@@ -1506,14 +1531,21 @@ out:
 	return rc;
 }
 
+/* The venv's site-packages relative to the image root: "opt/venv/lib/python3.11/site-packages". */
+static char *
+venv_site_rel(const struct pcb_deps_target *t)
+{
+	return pcb_xasprintf("%s/lib/python%d.%d/site-packages", t->venv + 1, t->py.py_major,
+	    t->py.py_minor);
+}
+
 static void
 install_opts(const struct pcb_deps_target *t, const char *staging,
     struct pcb_wheel_install_opts *o, char **purelib, char **scripts, char **headers,
     char **interp)
 {
 	memset(o, 0, sizeof *o);
-	*purelib = pcb_xasprintf("%s/lib/python%d.%d/site-packages", t->venv + 1, t->py.py_major,
-	    t->py.py_minor);
+	*purelib = venv_site_rel(t);
 	*scripts = pcb_xasprintf("%s/bin", t->venv + 1);
 	*headers = pcb_xasprintf("%s/include/site/python%d.%d", t->venv + 1, t->py.py_major,
 	    t->py.py_minor);
@@ -1558,9 +1590,12 @@ bytecode_compiler(const struct pcb_deps_target *t, char **ident)
 	snprintf(name, sizeof name, "python%d.%d", t->py.py_major, t->py.py_minor);
 	for (char *dir = strtok_r(path, ":", &save); dir != NULL && found == NULL;
 	    dir = strtok_r(NULL, ":", &save)) {
-		char *cand = pcb_path_join(dir[0] != '\0' ? dir : ".", name), *real;
+		char *cand, *real;
 		struct stat st;
-		if (dir[0] == '/' && access(cand, X_OK) == 0 && (real = realpath(cand, NULL)) != NULL) {
+		if (dir[0] != '/')
+			continue;   /* a relative PATH entry depends on the daemon's cwd */
+		cand = pcb_path_join(dir, name);
+		if (access(cand, X_OK) == 0 && (real = realpath(cand, NULL)) != NULL) {
 			if (stat(real, &st) == 0 && S_ISREG(st.st_mode)) {
 				found = cand;
 				cand = NULL;
@@ -1603,6 +1638,8 @@ static void
 compile_bytecode(const struct pcb_build_ctx *ctx, const struct pcb_deps_target *t,
     const char *compiler, const struct dlayer *dl, size_t n, const char *purelib)
 {
+	static const char *const opts[] = { "-m", "compileall", "-q", "-q", "-j", "0",
+	    "--invalidation-mode", "checked-hash", "-d" };
 	struct pcb_strv argv;
 	char *log = NULL;
 	struct pcb_err e;
@@ -1614,15 +1651,8 @@ compile_bytecode(const struct pcb_build_ctx *ctx, const struct pcb_deps_target *
 	pcb_strv_push(&argv, "PYTHONHASHSEED=0");
 	pcb_strv_push(&argv, "PYTHONDONTWRITEBYTECODE=");
 	pcb_strv_push(&argv, compiler);
-	pcb_strv_push(&argv, "-m");
-	pcb_strv_push(&argv, "compileall");
-	pcb_strv_push(&argv, "-q");
-	pcb_strv_push(&argv, "-q");
-	pcb_strv_push(&argv, "-j");
-	pcb_strv_push(&argv, "0");
-	pcb_strv_push(&argv, "--invalidation-mode");
-	pcb_strv_push(&argv, "checked-hash");
-	pcb_strv_push(&argv, "-d");
+	for (size_t i = 0; i < PCB_ARRAY_LEN(opts); i++)
+		pcb_strv_push(&argv, opts[i]);
 	pcb_strv_push_owned(&argv, pcb_xasprintf("/%s", purelib));
 	for (size_t i = 0; i < n; i++)
 		if (!dl[i].reused && dl[i].staging != NULL) {
@@ -1750,8 +1780,7 @@ deps_layers(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 	size_t missing = 0;
 	int rc = 0;
 
-	purelib = pcb_xasprintf("%s/lib/python%d.%d/site-packages", t->venv + 1, t->py.py_major,
-	    t->py.py_minor);
+	purelib = venv_site_rel(t);
 	if (t->compile && (compiler = bytecode_compiler(t, &compiler_id)) == NULL)
 		log_info(ctx, "no python%d.%d on the daemon's host to compile bytecode with: the "
 		    "image compiles its dependencies at each start", t->py.py_major, t->py.py_minor);
@@ -1988,8 +2017,7 @@ venv_layers(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	}
 	if ((rc = venv_scripts(ds->venv, staging, t, err)) != 0)
 		goto out;
-	dst = pcb_xasprintf("%s/lib/python%d.%d/site-packages", t->venv + 1, t->py.py_major,
-	    t->py.py_minor);
+	dst = venv_site_rel(t);
 	if ((rc = pcb_layer_list_add(&list, site, "", dst, venv_filter, NULL, err)) != 0 ||
 	    (rc = pcb_layer_list_add(&list, staging, t->venv + 1, "", NULL, NULL,
 	    err)) != 0)

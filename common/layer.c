@@ -202,6 +202,31 @@ struct walk {
 	char *dents;      /* DENTS_BUF bytes for getdents64, shared by every directory */
 };
 
+/* The walk's three paths extended by one child's name (walk_enter), and cut back to where
+ * they were (walk_leave). */
+struct wmark {
+	size_t host, rel, img;
+};
+
+static struct wmark
+walk_enter(struct walk *w, const char *name, size_t len)
+{
+	struct wmark m;
+
+	m.host = pbuf_push(&w->host, name, len);
+	m.rel = pbuf_push(&w->rel, name, len);
+	m.img = pbuf_push(&w->img, name, len);
+	return m;
+}
+
+static void
+walk_leave(struct walk *w, struct wmark m)
+{
+	pbuf_cut(&w->host, m.host);
+	pbuf_cut(&w->rel, m.rel);
+	pbuf_cut(&w->img, m.img);
+}
+
 
 /* Reads the target of symlink name in dirfd (AT_FDCWD: name is a path), of any length up to
  * 64 KiB, without following it. host names it in messages. */
@@ -481,7 +506,6 @@ struct pjob {
 	struct pcb_layer_list sub;
 	struct pcb_err err;
 	int rc;
-	bool done;
 };
 
 struct pwalk {
@@ -522,7 +546,6 @@ pwalk_worker(void *arg)
 		pbuf_free(&w.host);
 		pbuf_free(&w.rel);
 		pbuf_free(&w.img);
-		j->done = true;
 		if (j->rc != 0)
 			atomic_store(&pw->failed, 1);
 	}
@@ -558,12 +581,10 @@ walk_top_parallel(struct walk *w, int fd, struct child *v, size_t nv, size_t nde
 	pw.ud = w->ud;
 	for (size_t i = 0; i < nv; i++) {
 		struct child *c = &v[i];
-		size_t h, r, m;
+		struct wmark m;
 		if (c->kind != CK_DESCEND)
 			continue;
-		h = pbuf_push(&w->host, c->name, c->len);
-		r = pbuf_push(&w->rel, c->name, c->len);
-		m = pbuf_push(&w->img, c->name, c->len);
+		m = walk_enter(w, c->name, c->len);
 		pw.jobs[k].name = c->name;
 		pw.jobs[k].host = pcb_xstrndup(w->host.s, w->host.len);
 		pw.jobs[k].rel = pcb_xstrndup(w->rel.s, w->rel.len);
@@ -571,9 +592,7 @@ walk_top_parallel(struct walk *w, int fd, struct child *v, size_t nv, size_t nde
 		pcb_layer_list_init(&pw.jobs[k].sub);
 		pcb_err_clear(&pw.jobs[k].err);
 		k++;
-		pbuf_cut(&w->host, h);
-		pbuf_cut(&w->rel, r);
-		pbuf_cut(&w->img, m);
+		walk_leave(w, m);
 	}
 	for (unsigned t = 1; t < nth && t <= ndesc; t++) {
 		if (pthread_create(&th[started], NULL, pwalk_worker, &pw) != 0)
@@ -589,15 +608,13 @@ walk_top_parallel(struct walk *w, int fd, struct child *v, size_t nv, size_t nde
 	k = 0;
 	for (size_t i = 0; rc == 0 && i < nv; i++) {
 		struct child *c = &v[i];
-		size_t h, r, m;
+		struct wmark m;
 		if (c->kind == CK_SKIP)
 			continue;
 		if (c->kind == CK_DESCEND) {
+			/* Jobs start in this order and stop only after a failure, so a job that never
+			 * ran comes after a failed one, where this loop has already stopped. */
 			struct pjob *j = &pw.jobs[k++];
-			if (!j->done) {
-				/* Not started: an earlier subdirectory failed and that is reported. */
-				continue;
-			}
 			if (j->rc != 0) {
 				rc = j->rc;
 				*w->err = j->err;
@@ -614,13 +631,9 @@ walk_top_parallel(struct walk *w, int fd, struct child *v, size_t nv, size_t nde
 			pcb_layer_list_init(&j->sub);
 			continue;
 		}
-		h = pbuf_push(&w->host, c->name, c->len);
-		r = pbuf_push(&w->rel, c->name, c->len);
-		m = pbuf_push(&w->img, c->name, c->len);
+		m = walk_enter(w, c->name, c->len);
 		rc = push_child(w, c);
-		pbuf_cut(&w->host, h);
-		pbuf_cut(&w->rel, r);
-		pbuf_cut(&w->img, m);
+		walk_leave(w, m);
 	}
 	for (size_t i = 0; i < ndesc; i++) {
 		pcb_layer_list_free(&pw.jobs[i].sub);
@@ -678,14 +691,12 @@ walk_dir(struct walk *w, int fd, int depth)
 	}
 	for (size_t i = 0; rc == 0 && i < nv; i++) {
 		struct child *c = &v[i];
-		size_t h, r, m;
+		struct wmark m;
 		int cfd;
 
 		if (c->kind == CK_SKIP)
 			continue;
-		h = pbuf_push(&w->host, c->name, c->len);
-		r = pbuf_push(&w->rel, c->name, c->len);
-		m = pbuf_push(&w->img, c->name, c->len);
+		m = walk_enter(w, c->name, c->len);
 		if (c->kind != CK_DESCEND) {
 			rc = push_child(w, c);
 		} else {
@@ -699,9 +710,7 @@ walk_dir(struct walk *w, int fd, int depth)
 			else
 				rc = walk_dir(w, cfd, depth + 1);
 		}
-		pbuf_cut(&w->host, h);
-		pbuf_cut(&w->rel, r);
-		pbuf_cut(&w->img, m);
+		walk_leave(w, m);
 	}
 out:
 	if (fd >= 0)
