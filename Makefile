@@ -33,7 +33,7 @@ LDFLAGS  += -fsanitize=address,undefined
 BUILD    := build-san
 endif
 
-COMMON_SRC := $(sort $(wildcard common/*.c))
+COMMON_SRC := $(sort $(wildcard common/*.c common/*/*.c))
 DAEMON_SRC := $(sort $(wildcard daemon/*.c))
 CLIENT_SRC := $(sort $(wildcard client/*.c))
 TESTLIB_SRC := $(sort $(wildcard tests/lib/*.c))

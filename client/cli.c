@@ -1,8 +1,8 @@
 /* cli.c — helpers every command uses: usage and option errors that name the bad flag,
  * reporting request failures with the right exit code, and tolerant JSON lookups (the client
  * must not crash on an answer from a newer or older daemon). */
-#include "pcb.h"
 #include "creds.h"
+#include "pcb.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * tails it (job.c). With --push the spec asks the daemon to push the image to the registry each
  * tag names, and carries the credentials resolved here for those registries. With --dry-run it
  * asks for the plan instead (POST /v1/plan) and builds nothing. */
-#include "pcb.h"
 #include "creds.h"
+#include "pcb.h"
 
 #include <errno.h>
 #include <getopt.h>

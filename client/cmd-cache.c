@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "image/store.h"
 
 static const char usage[] =
     "Usage: pcb cache du [--json]\n"

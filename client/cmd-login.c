@@ -2,8 +2,8 @@
  * config.json format (or through the credential helper it names), so pcb, docker, podman and
  * skopeo share one login. Neither talks to the daemon; `pcb login --verify` checks the
  * credentials against the registry itself first (GET /v2/, as docker login does). */
-#include "pcb.h"
 #include "creds.h"
+#include "pcb.h"
 
 #include <curl/curl.h>
 #include <errno.h>

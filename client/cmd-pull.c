@@ -1,8 +1,8 @@
 /* cmd-pull.c — `pcb pull REF`: has the daemon pull an image from its registry into its store
  * (POST /v1/pulls), e.g. to fill the cache for offline work, with credentials resolved here for
  * that registry, and tails the pull job like a build. */
-#include "pcb.h"
 #include "creds.h"
+#include "pcb.h"
 
 #include <getopt.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * tag, a succeeded build's id, or a manifest digest) to one or more registry references
  * (POST /v1/pushes), with credentials resolved here for the targets' registries, and tails the
  * push job like a build. */
-#include "pcb.h"
 #include "creds.h"
+#include "pcb.h"
 
 #include <getopt.h>
 #include <stdlib.h>

@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
-#include "err.h"
-#include "registry.h"
-#include "util.h"
+#include "base/err.h"
+#include "base/util.h"
+#include "registry/registry.h"
 
 /* Largest config.json / auth.json read, and largest answer read from a credential helper. */
 #define PCB_CREDS_FILE_MAX ((size_t)1 << 20)

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "sse.h"
 
 /* Largest JSON answer accepted (a list of 1000 builds with their results fits easily). */

@@ -3,8 +3,8 @@
  * keeps tailing until the daemon says it ended; twice quits at once), then fetch the final
  * resource and exit by its state. Builds are addressed under /v1/builds (so this works with a
  * daemon that predates /v1/jobs), pushes and pulls under /v1/jobs. */
-#include "pcb.h"
 #include "creds.h"
+#include "pcb.h"
 
 #include <signal.h>
 #include <stdlib.h>

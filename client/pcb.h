@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
-#include "err.h"
+#include "base/err.h"
+#include "base/util.h"
 #include "http.h"
 #include "sse.h"
-#include "util.h"
 
 /* Exit codes, documented in man/pcb.1. */
 enum {

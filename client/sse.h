@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* One dispatched event. All pointers are borrowed and valid only during the callback. */
 struct pcb_sse_event {

@@ -3,7 +3,7 @@
  * outputs, reporting progress through the caller's emit callback and stopping when the
  * cancel flag is raised. */
 #include "build.h"
-#include "lcache.h"
+#include "image/lcache.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,22 +16,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jsonx.h"
-#include "layer.h"
-#include "oci.h"
-#include "project.h"
-#include "registry.h"
+#include "base/jsonx.h"
+#include "image/layer.h"
+#include "image/oci.h"
+#include "python/project.h"
+#include "registry/registry.h"
 
 #define SPEC_MAX_LIST 256
 #define SPEC_MAX_STR 4096
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-const char *
-pcb_json_str(json_object *j)
-{
-	return json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-}
 
 void
 pcb_build_spec_init(struct pcb_build_spec *s)

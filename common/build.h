@@ -12,11 +12,12 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "deps.h"
-#include "err.h"
-#include "store.h"
-#include "transfer.h"
-#include "util.h"
+#include "base/err.h"
+#include "image/events.h"
+#include "base/util.h"
+#include "image/store.h"
+#include "python/deps.h"
+#include "registry/transfer.h"
 
 /* One requested output. */
 enum pcb_output_type {
@@ -84,36 +85,6 @@ int pcb_build_set_base_registry(const char *prefix, struct pcb_err *err);
  * NULL restores the built-in "python:{python}-slim". Same start-up rule as above. */
 int pcb_build_set_default_base(const char *tmpl, struct pcb_err *err);
 
-/* Progress events, emitted from the worker. The engine owns every pointer; the callee copies
- * what it keeps. */
-enum pcb_event_type {
-	PCB_EVENT_PHASE = 0,   /* phase = "plan" | "pack" | "config" | "manifest" | "export" | "tag" */
-	PCB_EVENT_PROGRESS,    /* layer = layer name, done/total bytes */
-	PCB_EVENT_LOG,         /* level = "info"|"warn", message */
-	PCB_EVENT_LAYER,       /* a finished layer: data = {name, digest, diff_id, size, …} */
-	PCB_EVENT_BLOB,        /* a blob transfer: digest, action, done/total bytes */
-};
-
-struct pcb_event {
-	enum pcb_event_type type;
-	const char *phase;
-	const char *layer;
-	uint64_t done;
-	uint64_t total;
-	const char *level;
-	const char *message;
-	json_object *data;    /* borrowed; may be NULL */
-	const char *digest;   /* BLOB: the blob */
-	const char *action;   /* BLOB: "upload" | "skip" | "mount" | "download" */
-};
-
-struct pcb_build_ctx {
-	struct pcb_store *store;
-	atomic_int *cancel;                     /* non-zero → stop at the next chunk */
-	void (*emit)(void *ud, const struct pcb_event *ev);   /* may be NULL */
-	void *emit_ud;
-};
-
 /* The plan: what discovery found and what would be built, as JSON (name, version,
  * python_version, base_image, entrypoint, cmd, workdir, include, env, labels, platform,
  * outputs, tags, sources of each value). Does not write anything. Caller puts *plan_out. */
@@ -134,9 +105,5 @@ int pcb_build_plan(const struct pcb_build_spec *s, json_object **plan_out, struc
  * On cancel returns PCB_ECANCELED. */
 int pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
     json_object **result_out, struct pcb_err *err);
-
-/* Serialises JSON the way every blob and API body is written (plain, no slash escaping,
- * keys in insertion order). Returns a borrowed string valid until j changes or is put. */
-const char *pcb_json_str(json_object *j);
 
 #endif

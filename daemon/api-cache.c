@@ -13,9 +13,9 @@
 #include <json-c/json.h>
 
 #include "api.h"
-#include "lcache.h"
+#include "image/lcache.h"
+#include "image/store.h"
 #include "log.h"
-#include "store.h"
 
 #define ENTRIES_DEFAULT 100
 #define ENTRIES_MAX 10000

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "image/store.h"
 #include "jobs.h"
-#include "store.h"
 
 struct pcb_daemon {
 	uv_loop_t *loop;

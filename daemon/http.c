@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "base/jsonx.h"
 #include "log.h"
 
 /* Idle keep-alive connections are closed after this; suspended ones (event streams waiting

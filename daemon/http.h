@@ -10,10 +10,10 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 
+#include "base/err.h"
+#include "base/util.h"
 #include "daemon.h"
-#include "err.h"
 #include "routes.h"
-#include "util.h"
 
 #define PCB_HTTP_MAX_BODY ((size_t)1 << 20)
 

@@ -16,8 +16,9 @@
 
 #include <sqlite3.h>
 
+#include "base/jsonx.h"
+#include "base/util.h"
 #include "log.h"
-#include "util.h"
 
 #define ID_LEN 18                        /* "b-" + 16 hex */
 #define SUB_MAX_BUFFER ((size_t)64 << 20) /* a reader that far behind is dropped */

@@ -12,11 +12,11 @@
 #include <json-c/json.h>
 #include <uv.h>
 
+#include "base/err.h"
 #include "build.h"
-#include "err.h"
-#include "hostbase.h"
-#include "store.h"
-#include "transfer.h"
+#include "image/store.h"
+#include "python/hostbase.h"
+#include "registry/transfer.h"
 
 struct pcb_jobs;
 struct pcb_sub;

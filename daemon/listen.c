@@ -13,7 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 #define BACKLOG 128
 

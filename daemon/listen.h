@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "err.h"
+#include "base/err.h"
 
 struct pcb_listen {
 	int fd;             /* bound, listening, non-blocking */

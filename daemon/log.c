@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 static enum pcb_log_level log_level = PCB_LOG_INFO;
 static const char *const level_names[] = { "error", "warn", "info", "debug" };

@@ -12,19 +12,19 @@
 
 #include <uv.h>
 
+#include "api.h"
+#include "base/util.h"
+#include "build.h"
 #include "daemon.h"
 #include "http.h"
+#include "image/layer.h"
+#include "image/lcache.h"
+#include "image/store.h"
 #include "jobs.h"
 #include "listen.h"
-#include "build.h"
-#include "deps.h"
-#include "layer.h"
-#include "lcache.h"
 #include "log.h"
+#include "python/deps.h"
 #include "routes.h"
-#include "api.h"
-#include "store.h"
-#include "util.h"
 
 /* How long stopped event streams get to flush their last bytes at shutdown. */
 #define STREAM_DRAIN_MS 2000

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 static const struct pcb_route *const tables[] = {
 	pcb_api_version_routes,

@@ -57,7 +57,7 @@ echo "fuzz: building $out/fuzz-toml"
 clang -g -O1 -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Werror \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer -Icommon $(pkg-config --cflags json-c openssl) \
-	tests/fuzz/fuzz-toml.c common/toml.c common/util.c common/err.c \
+	tests/fuzz/fuzz-toml.c common/python/toml.c common/base/util.c common/base/err.c \
 	$(pkg-config --libs json-c openssl) -lpthread -lm -o "$out/fuzz-toml"
 
 # Seeds. Files are named after their path so that cases with the same base name all survive;

@@ -13,8 +13,8 @@
 
 #include <json-c/json.h>
 
-#include "toml.h"
-#include "util.h"
+#include "base/util.h"
+#include "python/toml.h"
 
 int
 main(void)

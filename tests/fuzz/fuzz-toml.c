@@ -12,7 +12,7 @@
 
 #include <json-c/json.h>
 
-#include "toml.h"
+#include "python/toml.h"
 
 /* Walks the tree; with locs, looks up the position of every key and element (path[0..depth)
  * is the way here) and traps when one is missing. */

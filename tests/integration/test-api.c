@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
 
 #define BIG_FILE_BYTES 150000000
 

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
 
 static char *
 pcb_bin(void)

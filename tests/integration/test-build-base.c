@@ -11,14 +11,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "layer.h"
+#include "base/util.h"
+#include "image/layer.h"
+#include "image/oci.h"
+#include "image/store.h"
 #include "ocicheck.h"
-#include "oci.h"
 #include "regfix.h"
-#include "registry.h"
-#include "store.h"
+#include "registry/registry.h"
 #include "testutil.h"
-#include "util.h"
 
 struct fake_base {
 	char manifest[PCB_DIGEST_BUFSZ];

@@ -13,8 +13,8 @@
 
 #include <json-c/json.h>
 
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
 
 static char *
 pcb_bin(void)

@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "regfix.h"
 #include "testutil.h"
-#include "util.h"
 
 static char *
 pcb_bin(void)

@@ -19,11 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/jsonx.h"
+#include "base/util.h"
 #include "build.h"
 #include "ocicheck.h"
 #include "regfix.h"
 #include "testutil.h"
-#include "util.h"
 #include "wheelfix.h"
 
 /* Suite-wide, made once by the unchecked fixture (forked tests inherit them). */

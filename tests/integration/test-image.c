@@ -7,9 +7,9 @@
 #include <unistd.h>
 #include <utime.h>
 
+#include "base/util.h"
 #include "ocicheck.h"
 #include "testutil.h"
-#include "util.h"
 
 static struct pcb_test_daemon daemon_;
 

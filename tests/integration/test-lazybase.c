@@ -14,11 +14,11 @@
 #include <time.h>
 
 #include "build.h"
+#include "image/store.h"
 #include "regfix.h"
-#include "registry.h"
-#include "store.h"
+#include "registry/registry.h"
+#include "registry/transfer.h"
 #include "testutil.h"
-#include "transfer.h"
 
 #define MT_LAYER "application/vnd.oci.image.layer.v1.tar+gzip"
 

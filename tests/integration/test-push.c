@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "regfix.h"
 #include "testutil.h"
-#include "util.h"
 
 static json_object *
 parse(const char *s)

@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "ocicheck.h"
 #include "regfix.h"
 #include "testutil.h"
-#include "util.h"
 
 static char *tmp;
 

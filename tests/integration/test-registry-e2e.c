@@ -15,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "ocicheck.h"
 #include "regfix.h"
 #include "testutil.h"
-#include "util.h"
 
 enum setup {
 	SETUP_PLAIN,

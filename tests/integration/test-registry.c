@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "regfix.h"
-#include "registry.h"
+#include "registry/registry.h"
 #include "testutil.h"
 
 #define MT_LAYER "application/vnd.oci.image.layer.v1.tar+gzip"

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/util.h"
 #include "ocicheck.h"
 #include "testutil.h"
-#include "util.h"
 
 static void
 write_app(const char *dir)

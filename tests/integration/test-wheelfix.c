@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
 #include "wheelfix.h"
 
 /* pip with nothing from this machine's configuration (the environment may point it at a

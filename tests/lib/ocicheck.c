@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
 
 json_object *
 pcb_test_json(const char *text, const char *what)

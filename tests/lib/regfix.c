@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
 
 /* Debian's interpreter on purpose: the python found on PATH may be a pyenv build without
  * python3-cryptography, and a fresh Debian machine has only this one. */

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store.h"
-#include "util.h"
+#include "base/util.h"
+#include "image/store.h"
 
 int
 pcb_test_run_suite(Suite *s)

@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
 
 /* Debian's interpreter runs the script: it needs only the standard library, and a fresh
  * Debian machine has no other. */

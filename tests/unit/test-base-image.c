@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "build.h"
-#include "layer.h"
-#include "oci.h"
+#include "image/layer.h"
+#include "image/oci.h"
 #include "ocicheck.h"
 #include "testutil.h"
 

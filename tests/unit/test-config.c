@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonx.h"
 #include "build.h"
-#include "config.h"
 #include "ocicheck.h"
-#include "project.h"
+#include "python/config.h"
+#include "python/project.h"
 #include "testutil.h"
 
 static char *tmp;

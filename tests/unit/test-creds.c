@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
 
 #include "../../client/creds.c"
 #include "../../client/regopts.c"

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "framework.h"
-#include "pyscan.h"
+#include "python/framework.h"
+#include "python/pyscan.h"
 #include "testutil.h"
 
 static char *tmp;

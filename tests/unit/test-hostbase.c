@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hostbase.h"
-#include "oci.h"
+#include "image/oci.h"
+#include "python/hostbase.h"
 #include "testutil.h"
 
 /* ---- spec ---- */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "project.h"
+#include "python/project.h"
 #include "testutil.h"
 
 struct match_case {

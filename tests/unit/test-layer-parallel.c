@@ -13,10 +13,10 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "layer.h"
-#include "store.h"
+#include "base/util.h"
+#include "image/layer.h"
+#include "image/store.h"
 #include "testutil.h"
-#include "util.h"
 
 #define MTIME 1700000000
 #define CHUNK PCB_LAYER_CHUNK

@@ -13,9 +13,9 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-#include "layer.h"
+#include "base/util.h"
+#include "image/layer.h"
 #include "testutil.h"
-#include "util.h"
 
 static char *tdir;
 

@@ -10,10 +10,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "layer.h"
-#include "store.h"
+#include "base/util.h"
+#include "image/layer.h"
+#include "image/store.h"
 #include "testutil.h"
-#include "util.h"
 
 #define MTIME 1700000000   /* 2023-11-14 22:13:20 UTC */
 

@@ -14,11 +14,11 @@
 
 #include <sqlite3.h>
 
-#include "layer.h"
-#include "lcache.h"
-#include "store.h"
+#include "base/util.h"
+#include "image/layer.h"
+#include "image/lcache.h"
+#include "image/store.h"
 #include "testutil.h"
-#include "util.h"
 
 #define MTIME 1700000000
 #define NTHREADS 4

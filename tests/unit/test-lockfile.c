@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lockfile.h"
+#include "python/lockfile.h"
+#include "python/wheel.h"
 #include "testutil.h"
-#include "wheel.h"
 
 #define HEX(c2) c2 c2 c2 c2 c2 c2 c2 c2 c2 c2 c2 c2 c2 c2 c2 c2 \
 	c2 c2 c2 c2 c2 c2 c2 c2 c2 c2 c2 c2 c2 c2 c2 c2

@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonx.h"
 #include "build.h"
-#include "oci.h"
+#include "image/oci.h"
 #include "testutil.h"
 
 START_TEST(platform_parse)

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
 
 /* "METHOD PATH OPID" lines from the yaml's paths section, sorted. */
 static void

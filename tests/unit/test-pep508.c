@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pep508.h"
+#include "python/pep508.h"
+#include "python/wheel.h"
 #include "testutil.h"
-#include "wheel.h"
 
 /* ---- versions ------------------------------------------------------------------------------- */
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "project.h"
+#include "python/project.h"
 #include "testutil.h"
 
 static char *tmp;

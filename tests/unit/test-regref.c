@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "regauth.h"
-#include "registry.h"
+#include "registry/regauth.h"
+#include "registry/registry.h"
 #include "testutil.h"
 
 static void

@@ -15,9 +15,9 @@
 
 #include <sqlite3.h>
 
-#include "store.h"
+#include "base/util.h"
+#include "image/store.h"
 #include "testutil.h"
-#include "util.h"
 
 #define HOUR_MS ((int64_t)3600 * 1000)
 

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "base/util.h"
+#include "image/store.h"
 #include "testutil.h"
-#include "util.h"
 
 static char *tdir;
 static struct pcb_store *store;

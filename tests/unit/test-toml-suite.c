@@ -19,9 +19,9 @@
 
 #include <json-c/json.h>
 
+#include "base/util.h"
+#include "python/toml.h"
 #include "testutil.h"
-#include "toml.h"
-#include "util.h"
 
 #define SUITE_DIR \
 	"/usr/share/gocode/src/github.com/BurntSushi/toml/internal/toml-test/tests"

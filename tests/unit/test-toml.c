@@ -14,9 +14,9 @@
 
 #include <json-c/json.h>
 
+#include "base/util.h"
+#include "python/toml.h"
 #include "testutil.h"
-#include "toml.h"
-#include "util.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "python/wheel.h"
 #include "testutil.h"
-#include "wheel.h"
 
 #define PY "/usr/bin/python3"
 #define PURELIB "opt/venv/lib/python3.11/site-packages"

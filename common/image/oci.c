@@ -1,0 +1,360 @@
+/* oci.c — platforms, descriptors, image references and the OCI image layout writer. */
+#include "image/oci.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+static bool
+platform_word_ok(const char *s, size_t n)
+{
+	if (n == 0 || n >= 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_' ||
+		    s[i] == '-'))
+			return false;
+	return true;
+}
+
+static void
+normalise_arch(struct pcb_platform *p)
+{
+	if (strcmp(p->arch, "x86_64") == 0 || strcmp(p->arch, "x86-64") == 0)
+		strcpy(p->arch, "amd64");
+	else if (strcmp(p->arch, "aarch64") == 0)
+		strcpy(p->arch, "arm64");
+	else if (strcmp(p->arch, "i386") == 0 || strcmp(p->arch, "i686") == 0)
+		strcpy(p->arch, "386");
+	else if (strcmp(p->arch, "armhf") == 0 || strcmp(p->arch, "armv7l") == 0) {
+		strcpy(p->arch, "arm");
+		if (p->variant[0] == '\0')
+			strcpy(p->variant, "v7");
+	}
+	/* linux/arm64/v8 is the same platform as linux/arm64 (image-spec, platform variants). */
+	if (strcmp(p->arch, "arm64") == 0 && strcmp(p->variant, "v8") == 0)
+		p->variant[0] = '\0';
+}
+
+int
+pcb_platform_parse(const char *s, struct pcb_platform *p, struct pcb_err *err)
+{
+	const char *parts[3] = { NULL, NULL, NULL };
+	size_t lens[3] = { 0, 0, 0 };
+	size_t n = 0;
+	const char *c = s;
+
+	memset(p, 0, sizeof *p);
+	if (s == NULL || *s == '\0')
+		return pcb_err_set(err, PCB_EINVAL, "empty platform: expected OS/ARCH[/VARIANT]");
+	while (n < 3) {
+		const char *slash = strchr(c, '/');
+		parts[n] = c;
+		lens[n] = slash ? (size_t)(slash - c) : strlen(c);
+		n++;
+		if (slash == NULL)
+			break;
+		c = slash + 1;
+	}
+	if (n < 2 || strchr(parts[n - 1], '/') != NULL)
+		return pcb_err_set(err, PCB_EINVAL,
+		    "platform '%s': expected OS/ARCH[/VARIANT], e.g. linux/amd64", s);
+	for (size_t i = 0; i < n; i++)
+		if (!platform_word_ok(parts[i], lens[i]))
+			return pcb_err_set(err, PCB_EINVAL,
+			    "platform '%s': '%.*s' is not a valid platform component "
+			    "(lowercase letters, digits, '-' and '_')", s, (int)(lens[i] < 64 ? lens[i] : 64),
+			    parts[i]);
+	memcpy(p->os, parts[0], lens[0]);
+	memcpy(p->arch, parts[1], lens[1]);
+	if (n == 3)
+		memcpy(p->variant, parts[2], lens[2]);
+	normalise_arch(p);
+	return 0;
+}
+
+void
+pcb_platform_host(struct pcb_platform *p)
+{
+	struct utsname u;
+
+	memset(p, 0, sizeof *p);
+	strcpy(p->os, "linux");
+	if (uname(&u) == 0 && strlen(u.machine) < sizeof p->arch)
+		strcpy(p->arch, u.machine);
+	else
+		strcpy(p->arch, "amd64");
+	normalise_arch(p);
+}
+
+const char *
+pcb_platform_variant(const char *arch, const char *variant)
+{
+	if (variant != NULL && variant[0] != '\0')
+		return variant;
+	if (strcmp(arch, "arm64") == 0)
+		return "v8";
+	if (strcmp(arch, "arm") == 0)
+		return "v7";
+	return "";
+}
+
+void
+pcb_platform_format(const struct pcb_platform *p, char out[100])
+{
+	if (p->variant[0] != '\0')
+		snprintf(out, 100, "%s/%s/%s", p->os, p->arch, p->variant);
+	else
+		snprintf(out, 100, "%s/%s", p->os, p->arch);
+}
+
+json_object *
+pcb_oci_descriptor(const char *media_type, const char *digest, uint64_t size)
+{
+	json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "mediaType", json_object_new_string(media_type));
+	json_object_object_add(d, "digest", json_object_new_string(digest));
+	json_object_object_add(d, "size", json_object_new_int64((int64_t)size));
+	return d;
+}
+
+/* One path component: [a-z0-9]+ joined by '.', '_', '__' or runs of '-'. */
+bool
+pcb_ref_path_component_ok(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0)
+		return false;
+	while (i < n) {
+		size_t run = 0;
+		while (i < n && (islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]))) {
+			i++;
+			run++;
+		}
+		if (run == 0)
+			return false;   /* leading, trailing or doubled separator */
+		if (i == n)
+			break;
+		if (s[i] == '.')
+			i++;
+		else if (s[i] == '_')
+			i += (i + 1 < n && s[i + 1] == '_') ? 2 : 1;
+		else if (s[i] == '-')
+			while (i < n && s[i] == '-')
+				i++;
+		else
+			return false;
+		if (i == n)
+			return false;
+	}
+	return true;
+}
+
+/* host[:port]: letters, digits, '-' and '.' (or a bracketed IPv6 literal), port 1..65535. */
+bool
+pcb_ref_host_ok(const char *s, size_t n)
+{
+	size_t i = 0, hostlen;
+
+	if (n == 0)
+		return false;
+	if (s[0] == '[') {
+		while (i < n && s[i] != ']') {
+			if (!(isxdigit((unsigned char)s[i]) || s[i] == ':' || s[i] == '[' || s[i] == '.'))
+				return false;
+			i++;
+		}
+		if (i == n)
+			return false;
+		i++;
+	} else {
+		while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '.'))
+			i++;
+	}
+	hostlen = i;
+	if (hostlen == 0 || s[0] == '.' || s[0] == '-')
+		return false;
+	if (i == n)
+		return true;
+	if (s[i] != ':' || i + 1 == n || n - i - 1 > 5)
+		return false;
+	{
+		long port = 0;
+		for (i++; i < n; i++) {
+			if (!isdigit((unsigned char)s[i]))
+				return false;
+			port = port * 10 + (s[i] - '0');
+		}
+		return port >= 1 && port <= 65535;
+	}
+}
+
+int
+pcb_ref_parse(const char *ref, char **repo_out, char **tag_out, struct pcb_err *err)
+{
+	const char *last_slash, *colon, *c;
+	size_t repo_len;
+	char *tag = NULL;
+	bool first = true;
+
+	if (ref == NULL || *ref == '\0')
+		return pcb_err_set(err, PCB_EINVAL, "empty image reference");
+	if (strlen(ref) > 255 + 128)
+		return pcb_err_set(err, PCB_EINVAL, "image reference '%.40s…' is too long", ref);
+	if (strchr(ref, '@') != NULL)
+		return pcb_err_set(err, PCB_EINVAL,
+		    "image reference '%s': digests cannot be used as build tags", ref);
+	last_slash = strrchr(ref, '/');
+	colon = strrchr(last_slash ? last_slash : ref, ':');
+	repo_len = colon ? (size_t)(colon - ref) : strlen(ref);
+	if (colon != NULL) {
+		const char *t = colon + 1;
+		size_t tl = strlen(t);
+		if (tl == 0 || tl > 128 || !(isalnum((unsigned char)t[0]) || t[0] == '_'))
+			return pcb_err_set(err, PCB_EINVAL,
+			    "image reference '%s': invalid tag '%s' (letters, digits, '_', '.', '-'; at most "
+			    "128; not starting with '.' or '-')", ref, t);
+		for (size_t i = 0; i < tl; i++)
+			if (!(isalnum((unsigned char)t[i]) || t[i] == '_' || t[i] == '.' || t[i] == '-'))
+				return pcb_err_set(err, PCB_EINVAL,
+				    "image reference '%s': invalid character '%c' in tag", ref, t[i]);
+		tag = pcb_xstrdup(t);
+	}
+	if (repo_len == 0 || repo_len > 255) {
+		free(tag);
+		return pcb_err_set(err, PCB_EINVAL, "image reference '%s': bad repository name length",
+		    ref);
+	}
+	c = ref;
+	while (c < ref + repo_len) {
+		const char *end = memchr(c, '/', (size_t)(ref + repo_len - c));
+		size_t n = end ? (size_t)(end - c) : (size_t)(ref + repo_len - c);
+		bool is_host = first && end != NULL &&
+		    (memchr(c, '.', n) || memchr(c, ':', n) || (n == 9 && !memcmp(c, "localhost", 9)));
+		if (!(is_host ? pcb_ref_host_ok(c, n) : pcb_ref_path_component_ok(c, n))) {
+			free(tag);
+			return pcb_err_set(err, PCB_EINVAL,
+			    "image reference '%s': invalid repository component '%.*s' (lowercase letters, "
+			    "digits and separators . _ __ -)", ref, (int)(n < 64 ? n : 64), c);
+		}
+		first = false;
+		c += n + (end ? 1 : 0);
+		if (end != NULL && c == ref + repo_len) {
+			free(tag);
+			return pcb_err_set(err, PCB_EINVAL, "image reference '%s': ends with '/'", ref);
+		}
+	}
+	*repo_out = pcb_xstrndup(ref, repo_len);
+	*tag_out = tag ? tag : pcb_xstrdup("latest");
+	return 0;
+}
+
+static int
+export_blob(struct pcb_store *store, const char *dir, const char *digest, struct pcb_err *err)
+{
+	char *dst = pcb_xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
+	int rc = pcb_store_export(store, digest, dst, err);
+	free(dst);
+	return rc;
+}
+
+/* Reads the existing index.json (if any) and keeps descriptors whose ref name is not replaced. */
+static int
+load_index(const char *path, const struct pcb_strv *ref_names, json_object *manifests,
+    struct pcb_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	json_object *idx = NULL, *arr;
+	int rc = 0;
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? 0 : pcb_err_errno(err, errno, "reading %s", path);
+	rc = pcb_read_file(path, 16u << 20, &text, &len, err);
+	if (rc != 0)
+		return rc;
+	idx = json_tokener_parse(text);
+	if (idx == NULL || !json_object_object_get_ex(idx, "manifests", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		rc = pcb_err_set(err, PCB_EINVAL,
+		    "%s exists but is not an OCI index: refusing to overwrite it", path);
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *d = json_object_array_get_idx(arr, i), *ann, *rn;
+		const char *name = NULL;
+		if (json_object_object_get_ex(d, "annotations", &ann) &&
+		    json_object_object_get_ex(ann, PCB_ANN_REF_NAME, &rn))
+			name = json_object_get_string(rn);
+		if (name != NULL && pcb_strv_contains(ref_names, name))
+			continue;
+		json_object_array_add(manifests, json_object_get(d));
+	}
+out:
+	json_object_put(idx);
+	free(text);
+	return rc;
+}
+
+int
+pcb_oci_layout_write(struct pcb_store *store, const char *dir, const char *manifest_digest,
+    uint64_t manifest_size, const struct pcb_strv *blobs, const struct pcb_strv *ref_names,
+    const struct pcb_platform *platform, struct pcb_err *err)
+{
+	char *blobdir = pcb_xasprintf("%s/blobs/sha256", dir);
+	char *layout_path = pcb_path_join(dir, "oci-layout");
+	char *index_path = pcb_path_join(dir, "index.json");
+	json_object *index = NULL, *manifests = json_object_new_array();
+	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+	const char *text;
+	int rc;
+
+	if ((rc = pcb_mkdir_p(blobdir, 0755, err)) != 0)
+		goto out;
+	for (size_t i = 0; i < blobs->n; i++)
+		if ((rc = export_blob(store, dir, blobs->v[i], err)) != 0)
+			goto out;
+	if ((rc = export_blob(store, dir, manifest_digest, err)) != 0)
+		goto out;
+	if ((rc = pcb_write_file_atomic(layout_path, layout, sizeof layout - 1, 0644, err)) != 0)
+		goto out;
+	if ((rc = load_index(index_path, ref_names, manifests, err)) != 0)
+		goto out;
+	for (size_t i = 0; i < ref_names->n; i++) {
+		json_object *d = pcb_oci_descriptor(PCB_MT_OCI_MANIFEST, manifest_digest, manifest_size);
+		json_object *ann = json_object_new_object(), *plat = json_object_new_object();
+		json_object_object_add(plat, "architecture", json_object_new_string(platform->arch));
+		json_object_object_add(plat, "os", json_object_new_string(platform->os));
+		if (platform->variant[0] != '\0')
+			json_object_object_add(plat, "variant",
+			    json_object_new_string(platform->variant));
+		json_object_object_add(d, "platform", plat);
+		json_object_object_add(ann, PCB_ANN_REF_NAME, json_object_new_string(ref_names->v[i]));
+		json_object_object_add(d, "annotations", ann);
+		json_object_array_add(manifests, d);
+	}
+	index = json_object_new_object();
+	json_object_object_add(index, "schemaVersion", json_object_new_int(2));
+	json_object_object_add(index, "mediaType", json_object_new_string(PCB_MT_OCI_INDEX));
+	json_object_object_add(index, "manifests", manifests);
+	manifests = NULL;
+	text = json_object_to_json_string_ext(index, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	rc = pcb_write_file_atomic(index_path, text, strlen(text), 0644, err);
+out:
+	if (rc != 0)
+		pcb_err_prefix(err, "writing OCI layout %s", dir);
+	json_object_put(manifests);
+	json_object_put(index);
+	free(blobdir);
+	free(layout_path);
+	free(index_path);
+	return rc;
+}

@@ -1,0 +1,63 @@
+/* oci.h — OCI image-spec pieces: media types, platforms, descriptors, image references, and
+ * the OCI image layout writer (oci-layout, index.json, blobs/ exported from the store).
+ *
+ * Thread-safety: reentrant; nothing shared. */
+#ifndef PCB_OCI_H
+#define PCB_OCI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "base/err.h"
+#include "base/util.h"
+#include "image/store.h"
+
+#define PCB_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define PCB_MT_OCI_INDEX    "application/vnd.oci.image.index.v1+json"
+#define PCB_MT_OCI_CONFIG   "application/vnd.oci.image.config.v1+json"
+#define PCB_ANN_REF_NAME    "org.opencontainers.image.ref.name"
+
+struct pcb_platform {
+	char os[32];
+	char arch[32];
+	char variant[32];   /* "" when none */
+};
+
+/* Parses "os/arch[/variant]" (lowercase letters, digits, '_' and '-' only). Normalises
+ * "linux/arm64/v8" to "linux/arm64" and "x86_64"/"aarch64" to "amd64"/"arm64". */
+int pcb_platform_parse(const char *s, struct pcb_platform *p, struct pcb_err *err);
+/* The platform this process runs on, in OCI naming. */
+void pcb_platform_host(struct pcb_platform *p);
+/* The variant an unset one stands for (image-spec platform notes): arm64 is v8, arm is v7;
+ * else the variant given, or "". Borrowed/static string. */
+const char *pcb_platform_variant(const char *arch, const char *variant);
+/* "os/arch[/variant]". out needs 100 bytes. */
+void pcb_platform_format(const struct pcb_platform *p, char out[100]);
+
+/* {"mediaType": mt, "digest": digest, "size": size}. Caller puts. */
+json_object *pcb_oci_descriptor(const char *media_type, const char *digest, uint64_t size);
+
+/* Image references: "name[:tag]" with a lowercase repository path (components of [a-z0-9] and
+ * separators . _ __ -, joined by '/', optional registry host[:port] first) and a tag of
+ * [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. Fills *repo_out (caller frees) and *tag_out ("latest"
+ * when none; caller frees). Digest references are not accepted here yet. */
+int pcb_ref_parse(const char *ref, char **repo_out, char **tag_out, struct pcb_err *err);
+/* The reference grammar's pieces, shared with the registry client's parser: one repository
+ * path component ([a-z0-9]+ joined by '.', '_', '__' or runs of '-') and a registry
+ * host[:port] (letters, digits, '-', '.', or a bracketed IPv6 literal; port 1..65535). */
+bool pcb_ref_path_component_ok(const char *s, size_t n);
+bool pcb_ref_host_ok(const char *s, size_t n);
+
+/* Writes or updates an OCI image layout in dir: oci-layout, the blobs (exported from the store:
+ * hard links where possible), and index.json with one manifest descriptor per ref name (the
+ * tag, as `skopeo inspect oci:DIR:TAG` expects). Existing entries with other ref names are kept;
+ * entries with the same ref name are replaced. index.json is replaced atomically, after every
+ * blob is in place, so a reader never sees a manifest whose blobs are missing.
+ * blobs: digests of every blob the manifest needs (config, layers) — the manifest itself is
+ * exported too. */
+int pcb_oci_layout_write(struct pcb_store *store, const char *dir, const char *manifest_digest,
+    uint64_t manifest_size, const struct pcb_strv *blobs, const struct pcb_strv *ref_names,
+    const struct pcb_platform *platform, struct pcb_err *err);
+
+#endif

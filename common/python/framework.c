@@ -1,0 +1,739 @@
+/* framework.c — web framework detection (see framework.h). The project's modules (the import
+ * package, top-level modules, an app/ folder) are scanned with pyscan; a framework counts only
+ * when a module really imports it and binds an app object from its class (aliases resolved), or
+ * for Django when manage.py sets DJANGO_SETTINGS_MODULE. Declared dependencies decide the server
+ * (gunicorn or not) and turn "imports the framework but has no app" into an error a user can
+ * act on instead of an image that cannot start. */
+#include "python/framework.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "python/pyscan.h"
+
+/* Bounds on what is scanned: a project this big keeps the first modules in sorted order. */
+#define FW_FILES_MAX 2000
+#define FW_BYTES_MAX (64 * 1024 * 1024)
+#define FW_DEPTH_MAX 8
+#define FW_DIR_ENTRIES_MAX 10000
+#define FW_SEARCHED_LIST_MAX 480
+
+struct pymod {
+	char *rel;                 /* context-relative path: "src/pkg/main.py" */
+	char *name;                /* import name relative to its root: "pkg.main" */
+	struct pcb_pyscan scan;
+};
+
+struct modset {
+	const struct pcb_framework_input *in;
+	struct pymod *v;
+	size_t n;
+	size_t cap;
+	size_t bytes;              /* file bytes scanned so far */
+};
+
+/* A web framework found by an app object bound from one of its classes. */
+struct fwdef {
+	const char *name;          /* "fastapi": the framework name and its top import package */
+	const char *classes[3];    /* fully qualified class names, NULL-terminated */
+};
+
+static const struct fwdef fw_fastapi = {
+	"fastapi", { "fastapi.FastAPI", "fastapi.applications.FastAPI", NULL },
+};
+static const struct fwdef fw_starlette = {
+	"starlette", { "starlette.applications.Starlette", "starlette.Starlette", NULL },
+};
+static const struct fwdef fw_flask = {
+	"flask", { "flask.Flask", "flask.app.Flask", NULL },
+};
+
+/* Where an app usually lives: preferred among several candidates. */
+static const char *const preferred_modules[] = { "main", "app", "api", "asgi", "wsgi" };
+
+/* ---- names ---- */
+
+static bool
+is_identifier(const char *s, size_t n)
+{
+	if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c >= 0x80))
+			return false;
+	}
+	return true;
+}
+
+static bool
+is_dotted_identifier(const char *s)
+{
+	const char *dot;
+
+	for (;;) {
+		dot = strchr(s, '.');
+		if (!is_identifier(s, dot ? (size_t)(dot - s) : strlen(s)))
+			return false;
+		if (dot == NULL)
+			return true;
+		s = dot + 1;
+	}
+}
+
+/* The import name of a context-relative .py path, relative to its import root (src/ for a
+ * src-layout package, else the context): "src/pkg/__init__.py" → "pkg", "app/main.py" →
+ * "app.main" (a namespace package needs no __init__.py). NULL when not importable. */
+static char *
+module_name(const struct pcb_framework_input *in, const char *rel)
+{
+	const char *r = rel;
+	char *name;
+	size_t n;
+
+	if (in->package_in_src && pcb_str_has_prefix(rel, "src/"))
+		r += 4;
+	if (!pcb_str_has_suffix(r, ".py"))
+		return NULL;
+	name = pcb_xstrndup(r, strlen(r) - 3);
+	for (char *c = name; *c != '\0'; c++)
+		if (*c == '/')
+			*c = '.';
+	n = strlen(name);
+	if (strcmp(name, "__init__") == 0) {
+		name[0] = '\0';
+	} else if (pcb_str_has_suffix(name, ".__init__")) {
+		name[n - strlen(".__init__")] = '\0';
+	}
+	if (!is_dotted_identifier(name)) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+/* PEP 503 form of a requirement's name, whatever else was written after it. */
+static char *
+normalise_dep(const char *s)
+{
+	struct pcb_buf b;
+	bool sep = false;
+
+	pcb_buf_init(&b, 256);
+	for (; *s != '\0'; s++) {
+		char c = *s;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c == '-' || c == '_' || c == '.') {
+			sep = true;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			break;
+		if ((sep && b.len > 0 && pcb_buf_append(&b, "-", 1) != 0) ||
+		    pcb_buf_append(&b, &c, 1) != 0)
+			break;
+		sep = false;
+	}
+	return pcb_buf_steal(&b, NULL);
+}
+
+static bool
+dep_has(const struct pcb_framework_input *in, const char *name)
+{
+	bool found = false;
+
+	if (in->dependencies == NULL)
+		return false;
+	for (size_t i = 0; i < in->dependencies->n && !found; i++) {
+		char *d = normalise_dep(in->dependencies->v[i]);
+
+		found = strcmp(d, name) == 0;
+		free(d);
+	}
+	return found;
+}
+
+/* ---- collecting modules ---- */
+
+static bool
+lstat_type(const char *context, const char *rel, mode_t type, off_t *size)
+{
+	char *path = pcb_path_join(context, rel);
+	struct stat st;
+	bool ok = lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == type;
+
+	if (ok && size != NULL)
+		*size = st.st_size;
+	free(path);
+	return ok;
+}
+
+static struct pymod *
+find_module(const struct modset *ms, const char *rel)
+{
+	for (size_t i = 0; i < ms->n; i++)
+		if (strcmp(ms->v[i].rel, rel) == 0)
+			return &ms->v[i];
+	return NULL;
+}
+
+/* Scans one file into the set. Files that cannot be imported, read or lexed are left out: they
+ * cannot hold an app a server could load either. */
+static void
+add_file(struct modset *ms, const char *rel)
+{
+	struct pymod m = { 0 };
+	char *path = NULL;
+	off_t size = 0;
+
+	if (ms->n >= FW_FILES_MAX || find_module(ms, rel) != NULL)
+		return;
+	if (!lstat_type(ms->in->context, rel, S_IFREG, &size) || size > PCB_PYSCAN_FILE_MAX ||
+	    ms->bytes + (size_t)size > FW_BYTES_MAX)
+		return;
+	if ((m.name = module_name(ms->in, rel)) == NULL)
+		return;
+	path = pcb_path_join(ms->in->context, rel);
+	if (pcb_pyscan_file(path, &m.scan, NULL) != 0) {
+		free(m.name);
+		goto out;
+	}
+	ms->bytes += (size_t)size;
+	m.rel = pcb_xstrdup(rel);
+	if (ms->n == ms->cap) {
+		ms->cap = ms->cap ? ms->cap * 2 : 16;
+		ms->v = pcb_xrealloc(ms->v, ms->cap * sizeof *ms->v);
+	}
+	ms->v[ms->n++] = m;
+out:
+	free(path);
+}
+
+/* Sorted names in context/rel (no dot entries); empty when unreadable. */
+static void
+list_sorted(const char *context, const char *rel, struct pcb_strv *out)
+{
+	char *path = rel[0] != '\0' ? pcb_path_join(context, rel) : pcb_xstrdup(context);
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL && out->n < FW_DIR_ENTRIES_MAX)
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+				pcb_strv_push(out, de->d_name);
+		closedir(d);
+	}
+	pcb_strv_sort(out);
+	free(path);
+}
+
+/* Every importable .py under rel (a package or namespace folder), depth-first in name order.
+ * Symlinks are not followed; hidden folders and caches are skipped. */
+static void
+walk(struct modset *ms, const char *rel, int depth)
+{
+	struct pcb_strv ents;
+
+	pcb_strv_init(&ents);
+	list_sorted(ms->in->context, rel, &ents);
+	for (size_t i = 0; i < ents.n && ms->n < FW_FILES_MAX; i++) {
+		const char *e = ents.v[i];
+		char *child = pcb_path_join(rel, e);
+
+		if (pcb_str_has_suffix(e, ".py"))
+			add_file(ms, child);
+		else if (depth < FW_DEPTH_MAX && is_identifier(e, strlen(e)) &&
+		    strcmp(e, "__pycache__") != 0 &&
+		    lstat_type(ms->in->context, child, S_IFDIR, NULL))
+			walk(ms, child, depth + 1);
+		free(child);
+	}
+	pcb_strv_free(&ents);
+}
+
+static void
+collect(struct modset *ms)
+{
+	const struct pcb_framework_input *in = ms->in;
+	struct pcb_strv top;
+
+	pcb_strv_init(&top);
+	if (in->package != NULL) {
+		char *dir = in->package_in_src ? pcb_path_join("src", in->package) :
+		    pcb_xstrdup(in->package);
+
+		if (lstat_type(in->context, dir, S_IFDIR, NULL))
+			walk(ms, dir, 0);
+		free(dir);
+	}
+	/* Top-level modules: those packed, or all of them when the caller has no include list. */
+	if (in->include != NULL) {
+		for (size_t i = 0; i < in->include->n; i++)
+			pcb_strv_push(&top, in->include->v[i]);
+		pcb_strv_sort(&top);
+	} else {
+		list_sorted(in->context, "", &top);
+	}
+	for (size_t i = 0; i < top.n; i++)
+		if (strchr(top.v[i], '/') == NULL && pcb_str_has_suffix(top.v[i], ".py"))
+			add_file(ms, top.v[i]);
+	if ((in->include == NULL || pcb_strv_contains(in->include, "app")) &&
+	    lstat_type(in->context, "app", S_IFDIR, NULL))
+		walk(ms, "app", 0);
+	pcb_strv_free(&top);
+}
+
+static void
+modset_free(struct modset *ms)
+{
+	for (size_t i = 0; i < ms->n; i++) {
+		free(ms->v[i].rel);
+		free(ms->v[i].name);
+		pcb_pyscan_free(&ms->v[i].scan);
+	}
+	free(ms->v);
+	memset(ms, 0, sizeof *ms);
+}
+
+/* ---- what a module says ---- */
+
+/* Does the module import pkg (or a submodule of it) at module scope? */
+static bool
+imports(const struct pymod *m, const char *pkg, bool any_scope)
+{
+	size_t n = strlen(pkg);
+
+	for (size_t i = 0; i < m->scan.n; i++) {
+		const struct pcb_pystmt *st = &m->scan.v[i];
+
+		if ((st->kind != PCB_PYSTMT_IMPORT && st->kind != PCB_PYSTMT_FROM) ||
+		    (!st->module_scope && !any_scope))
+			continue;
+		if (strncmp(st->module, pkg, n) == 0 && (st->module[n] == '\0' || st->module[n] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/* What the dotted name means at statement `upto` after the module-scope imports before it:
+ * "F" → "fastapi.FastAPI" after `from fastapi import FastAPI as F`, "fa.FastAPI" →
+ * "fastapi.FastAPI" after `import fastapi as fa`. NULL when its first name was not imported
+ * (relative imports are not followed). Caller frees. */
+static char *
+resolve(const struct pymod *m, size_t upto, const char *dotted)
+{
+	size_t head = strcspn(dotted, ".");
+	char *target = NULL;
+
+	for (size_t i = 0; i < upto && i < m->scan.n; i++) {
+		const struct pcb_pystmt *st = &m->scan.v[i];
+		const char *local;
+		size_t local_len;
+		char *t;
+
+		if (!st->module_scope || (st->kind != PCB_PYSTMT_IMPORT &&
+		    st->kind != PCB_PYSTMT_FROM) || st->module[0] == '.')
+			continue;
+		if (st->kind == PCB_PYSTMT_IMPORT) {
+			local = st->alias != NULL ? st->alias : st->module;
+			local_len = st->alias != NULL ? strlen(local) : strcspn(local, ".");
+			t = st->alias != NULL ? pcb_xstrdup(st->module) :
+			    pcb_xstrndup(st->module, local_len);
+		} else if (st->kind == PCB_PYSTMT_FROM && strcmp(st->name, "*") != 0) {
+			local = st->alias != NULL ? st->alias : st->name;
+			local_len = strlen(local);
+			t = pcb_xasprintf("%s.%s", st->module, st->name);
+		} else {
+			continue;
+		}
+		if (local_len == head && strncmp(local, dotted, head) == 0) {
+			free(target);
+			target = t;
+		} else {
+			free(t);
+		}
+	}
+	if (target != NULL && dotted[head] != '\0') {
+		char *full = pcb_xasprintf("%s%s", target, dotted + head);
+
+		free(target);
+		target = full;
+	}
+	return target;
+}
+
+static bool
+is_app_class(const struct fwdef *fd, const char *qualified)
+{
+	for (size_t i = 0; fd->classes[i] != NULL; i++)
+		if (strcmp(fd->classes[i], qualified) == 0)
+			return true;
+	return false;
+}
+
+/* ---- choosing among candidates ---- */
+
+struct cand {
+	const struct pymod *m;
+	const struct pcb_pystmt *st;
+};
+
+static bool
+preferred_module(const char *name)
+{
+	const char *last = strrchr(name, '.');
+
+	last = last != NULL ? last + 1 : name;
+	for (size_t i = 0; i < PCB_ARRAY_LEN(preferred_modules); i++)
+		if (strcmp(last, preferred_modules[i]) == 0)
+			return true;
+	return false;
+}
+
+static size_t
+dots(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == '.';
+	return n;
+}
+
+/* Negative when a is the better app: the variable (or factory) with the preferred name, then
+ * a module named main/app/api/asgi/wsgi, then the shallowest, then by name and line. */
+static int
+cand_cmp(const struct cand *a, const struct cand *b, const char *best_name)
+{
+	int pa = strcmp(a->st->name, best_name) != 0, pb = strcmp(b->st->name, best_name) != 0;
+	size_t da, db;
+	int c;
+
+	if (pa != pb)
+		return pa - pb;
+	pa = !preferred_module(a->m->name);
+	pb = !preferred_module(b->m->name);
+	if (pa != pb)
+		return pa - pb;
+	da = dots(a->m->name);
+	db = dots(b->m->name);
+	if (da != db)
+		return da < db ? -1 : 1;
+	if ((c = strcmp(a->m->name, b->m->name)) != 0)
+		return c;
+	return a->st->line - b->st->line;
+}
+
+/* The best module-scope `X = <framework class>(…)` in the set, if any. */
+static bool
+find_app(const struct modset *ms, const struct fwdef *fd, struct cand *best)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < ms->n; i++) {
+		const struct pymod *m = &ms->v[i];
+
+		if (!imports(m, fd->name, false))
+			continue;
+		for (size_t k = 0; k < m->scan.n; k++) {
+			const struct pcb_pystmt *st = &m->scan.v[k];
+			struct cand c = { m, st };
+			char *q;
+			bool hit;
+
+			if (st->kind != PCB_PYSTMT_CALL_ASSIGN || !st->module_scope)
+				continue;
+			q = resolve(m, k, st->callee);
+			hit = q != NULL && is_app_class(fd, q);
+			free(q);
+			if (hit && (!found || cand_cmp(&c, best, "app") < 0)) {
+				*best = c;
+				found = true;
+			}
+		}
+	}
+	return found;
+}
+
+/* The best module-scope `def create_app(` / `def make_app(` in a module that imports flask. */
+static bool
+find_factory(const struct modset *ms, struct cand *best)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < ms->n; i++) {
+		const struct pymod *m = &ms->v[i];
+
+		if (!imports(m, "flask", false))
+			continue;
+		for (size_t k = 0; k < m->scan.n; k++) {
+			const struct pcb_pystmt *st = &m->scan.v[k];
+			struct cand c = { m, st };
+
+			if (st->kind != PCB_PYSTMT_DEF || !st->module_scope ||
+			    (strcmp(st->name, "create_app") != 0 && strcmp(st->name, "make_app") != 0))
+				continue;
+			if (!found || cand_cmp(&c, best, "create_app") < 0) {
+				*best = c;
+				found = true;
+			}
+		}
+	}
+	return found;
+}
+
+/* ---- results ---- */
+
+static void
+push_env_port(struct pcb_framework *r)
+{
+	pcb_strv_push_owned(&r->env, pcb_xasprintf("PORT=%d", r->port));
+}
+
+static char *
+cand_source(const struct cand *c, const char *note)
+{
+	return pcb_xasprintf("%s:%d: %s%s", c->m->rel, c->st->line, c->st->text,
+	    note != NULL ? note : "");
+}
+
+static void
+result_asgi(const struct pcb_framework_input *in, const struct fwdef *fd, const struct cand *c,
+    struct pcb_framework *r)
+{
+	const char *note = NULL;
+
+	r->name = pcb_xstrdup(fd->name);
+	r->app_module = pcb_xstrdup(c->m->name);
+	r->app_object = pcb_xstrdup(c->st->name);
+	r->port = 8000;
+	pcb_strv_push(&r->cmd, "uvicorn");
+	pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, r->app_object));
+	pcb_strv_push(&r->cmd, "--host");
+	pcb_strv_push(&r->cmd, "0.0.0.0");
+	pcb_strv_push(&r->cmd, "--port");
+	pcb_strv_push(&r->cmd, "8000");
+	push_env_port(r);
+	if (!dep_has(in, "uvicorn"))
+		note = fd == &fw_fastapi ?
+		    " (uvicorn is not a declared dependency; it comes with fastapi[standard])" :
+		    " (uvicorn is not a declared dependency; add it)";
+	r->source = cand_source(c, note);
+}
+
+static void
+result_flask(const struct pcb_framework_input *in, const struct cand *c, bool factory,
+    struct pcb_framework *r)
+{
+	r->name = pcb_xstrdup("flask");
+	r->app_module = pcb_xstrdup(c->m->name);
+	r->app_object = factory ? pcb_xasprintf("%s()", c->st->name) : pcb_xstrdup(c->st->name);
+	if (dep_has(in, "gunicorn")) {
+		r->port = 8000;
+		pcb_strv_push(&r->cmd, "gunicorn");
+		pcb_strv_push(&r->cmd, "--bind");
+		pcb_strv_push(&r->cmd, "0.0.0.0:8000");
+		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, r->app_object));
+	} else {
+		r->port = 5000;
+		pcb_strv_push(&r->cmd, "flask");
+		pcb_strv_push(&r->cmd, "--app");
+		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, c->st->name));
+		pcb_strv_push(&r->cmd, "run");
+		pcb_strv_push(&r->cmd, "--host");
+		pcb_strv_push(&r->cmd, "0.0.0.0");
+		pcb_strv_push(&r->cmd, "--port");
+		pcb_strv_push(&r->cmd, "5000");
+	}
+	push_env_port(r);
+	r->source = cand_source(c, NULL);
+}
+
+/* The DJANGO_SETTINGS_MODULE default a module sets (any scope: manage.py sets it in main()). */
+static const struct pcb_pystmt *
+settings_stmt(const struct pymod *m)
+{
+	for (size_t i = 0; i < m->scan.n; i++) {
+		const struct pcb_pystmt *st = &m->scan.v[i];
+
+		if (st->kind == PCB_PYSTMT_ENV_DEFAULT &&
+		    strcmp(st->name, "DJANGO_SETTINGS_MODULE") == 0 && is_dotted_identifier(st->value))
+			return st;
+	}
+	return NULL;
+}
+
+static void
+result_django(const struct pcb_framework_input *in, const struct pymod *m,
+    const struct pcb_pystmt *st, bool have_manage, struct pcb_framework *r)
+{
+	char *wsgi_rel, *wsgi_src_rel;
+	bool wsgi;
+	const char *note = NULL;
+
+	r->name = pcb_xstrdup("django");
+	r->settings_module = pcb_xstrdup(st->value);
+	r->app_module = pcb_xstrndup(st->value, strcspn(st->value, "."));
+	wsgi_rel = pcb_xasprintf("%s/wsgi.py", r->app_module);
+	wsgi_src_rel = pcb_xasprintf("src/%s/wsgi.py", r->app_module);
+	wsgi = lstat_type(in->context, wsgi_rel, S_IFREG, NULL) ||
+	    (in->package_in_src && lstat_type(in->context, wsgi_src_rel, S_IFREG, NULL));
+	r->port = 8000;
+	if (dep_has(in, "gunicorn") && wsgi) {
+		r->app_object = pcb_xstrdup("application");
+		pcb_strv_push(&r->cmd, "gunicorn");
+		pcb_strv_push(&r->cmd, "--bind");
+		pcb_strv_push(&r->cmd, "0.0.0.0:8000");
+		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s.wsgi:application", r->app_module));
+	} else {
+		if (dep_has(in, "gunicorn"))
+			note = " (gunicorn is a dependency but there is no wsgi.py in the project "
+			    "module)";
+		pcb_strv_push(&r->cmd, "python");
+		if (have_manage) {
+			pcb_strv_push(&r->cmd, "manage.py");
+		} else {
+			pcb_strv_push(&r->cmd, "-m");
+			pcb_strv_push(&r->cmd, "django");
+		}
+		pcb_strv_push(&r->cmd, "runserver");
+		pcb_strv_push(&r->cmd, "0.0.0.0:8000");
+	}
+	pcb_strv_push_owned(&r->env, pcb_xasprintf("DJANGO_SETTINGS_MODULE=%s", st->value));
+	push_env_port(r);
+	r->source = pcb_xasprintf("%s:%d: %s%s", m->rel, st->line, st->text, note ? note : "");
+	free(wsgi_rel);
+	free(wsgi_src_rel);
+}
+
+/* "a.py, b.py, …" of what was searched, bounded. */
+static char *
+searched_list(const struct modset *ms)
+{
+	struct pcb_buf b;
+
+	pcb_buf_init(&b, FW_SEARCHED_LIST_MAX + 64);
+	for (size_t i = 0; i < ms->n; i++) {
+		if (b.len + strlen(ms->v[i].rel) + 2 > FW_SEARCHED_LIST_MAX) {
+			pcb_buf_appendf(&b, "%s… (%zu more)", i > 0 ? ", " : "", ms->n - i);
+			break;
+		}
+		pcb_buf_appendf(&b, "%s%s", i > 0 ? ", " : "", ms->v[i].rel);
+	}
+	return pcb_buf_steal(&b, NULL);
+}
+
+/* A declared and imported framework without an app object: the user must say what to run. */
+static int
+no_app_error(const struct modset *ms, const char *pkg, const char *wanted, struct pcb_err *err)
+{
+	const struct pymod *first = NULL;
+	char *list;
+	int rc;
+
+	if (!dep_has(ms->in, pkg))
+		return 0;
+	for (size_t i = 0; i < ms->n && first == NULL; i++)
+		if (imports(&ms->v[i], pkg, false))
+			first = &ms->v[i];
+	if (first == NULL)
+		return 0;
+	list = searched_list(ms);
+	rc = pcb_err_set(err, PCB_EINVAL, "imports %s in %s but no %s found (searched %s); "
+	    "pass --entrypoint", pkg, first->rel, wanted, list);
+	free(list);
+	return rc;
+}
+
+/* ---- API ---- */
+
+void
+pcb_framework_free(struct pcb_framework *fw)
+{
+	if (fw == NULL)
+		return;
+	free(fw->name);
+	free(fw->app_module);
+	free(fw->app_object);
+	free(fw->settings_module);
+	pcb_strv_free(&fw->cmd);
+	pcb_strv_free(&fw->env);
+	free(fw->source);
+	memset(fw, 0, sizeof *fw);
+}
+
+int
+pcb_framework_detect(const struct pcb_framework_input *in, struct pcb_framework *fw,
+    struct pcb_err *err)
+{
+	struct modset ms = { .in = in };
+	struct pcb_framework r;
+	struct pymod *manage;
+	const struct pcb_pystmt *st = NULL;
+	struct cand c;
+	int rc = 0;
+
+	memset(&r, 0, sizeof r);
+	pcb_strv_init(&r.cmd);
+	pcb_strv_init(&r.env);
+	collect(&ms);
+
+	/* Django first: a manage.py that names its settings says what the project is. */
+	/* (collect() picked it up when it is packed: one that is not could not run.) */
+	manage = find_module(&ms, "manage.py");
+	if (manage != NULL && (st = settings_stmt(manage)) != NULL) {
+		result_django(in, manage, st, true, &r);
+		goto out;
+	}
+	if (find_app(&ms, &fw_fastapi, &c)) {
+		result_asgi(in, &fw_fastapi, &c, &r);
+		goto out;
+	}
+	if (find_app(&ms, &fw_starlette, &c)) {
+		result_asgi(in, &fw_starlette, &c, &r);
+		goto out;
+	}
+	if (find_app(&ms, &fw_flask, &c)) {
+		result_flask(in, &c, false, &r);
+		goto out;
+	}
+	if (find_factory(&ms, &c)) {
+		result_flask(in, &c, true, &r);
+		goto out;
+	}
+	/* Django without manage.py: a module importing django that sets the settings default
+	 * (the project's wsgi.py or asgi.py). */
+	for (size_t i = 0; i < ms.n; i++) {
+		if (imports(&ms.v[i], "django", false) && (st = settings_stmt(&ms.v[i])) != NULL) {
+			result_django(in, &ms.v[i], st, false, &r);
+			goto out;
+		}
+	}
+	if (manage != NULL && dep_has(in, "django") && imports(manage, "django", true)) {
+		rc = pcb_err_set(err, PCB_EINVAL, "manage.py imports django but sets no "
+		    "DJANGO_SETTINGS_MODULE (os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", "
+		    "\"<project>.settings\")); pass --entrypoint");
+		goto out;
+	}
+	if ((rc = no_app_error(&ms, "fastapi", "`app = FastAPI()`", err)) != 0 ||
+	    (rc = no_app_error(&ms, "starlette", "`app = Starlette()`", err)) != 0 ||
+	    (rc = no_app_error(&ms, "flask", "`app = Flask(__name__)` or `def create_app()`",
+	    err)) != 0 ||
+	    (rc = no_app_error(&ms, "django", "manage.py setting DJANGO_SETTINGS_MODULE", err)) != 0)
+		goto out;
+out:
+	modset_free(&ms);
+	/* Not a web app (or an error): nothing allocated is handed out, so a caller that only
+	 * frees results with a name leaks nothing. */
+	if (rc != 0 || r.name == NULL)
+		pcb_framework_free(&r);
+	*fw = r;
+	return rc;
+}
