@@ -5,8 +5,8 @@
  * request carries ("credentials", "insecure_registries", "ca_certs"). Nothing here prints or
  * logs a secret: error messages name files, keys and hosts, never values.
  *
- * The credential structs are common/registry.h's (struct pcb_credential), so the daemon and the
- * client mean the same thing by them.
+ * The credential structs are common/registry/registry.h's (struct pcb_credential), so the
+ * daemon and the client mean the same thing by them.
  *
  * Thread-safety: client code, single-threaded. Reads the environment (HOME, DOCKER_CONFIG,
  * REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, XDG_CONFIG_HOME, PATH) at each call. */

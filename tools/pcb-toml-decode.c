@@ -1,4 +1,4 @@
-/* pcb-toml-decode — the toml-test "decoder" protocol for common/toml.c.
+/* pcb-toml-decode — the toml-test "decoder" protocol for common/python/toml.c.
  *
  * Reads TOML on stdin and writes the toml-test tagged JSON on stdout: every leaf becomes
  * {"type": "<string|integer|float|bool|datetime|datetime-local|date-local|time-local>",

@@ -1,6 +1,6 @@
 /* regauth.h — the registry client's authentication internals: WWW-Authenticate challenge
  * parsing, bearer token fetches (GET with Basic/anonymous, or the OAuth2 refresh-token POST)
- * and the per-registry token cache. Internal to common/registry*.c and their tests.
+ * and the per-registry token cache. Internal to common/registry/ and its tests.
  *
  * Thread-safety: challenge and token parsing are reentrant; a struct pcb_regauth (token cache)
  * may be used from several threads at once (it holds its own mutex); pcb_regauth_fetch uses

@@ -1,4 +1,4 @@
-/* fuzz-toml.c — libFuzzer harness for the TOML reader (common/toml.c).
+/* fuzz-toml.c — libFuzzer harness for the TOML reader (common/python/toml.c).
  *
  * Feeds arbitrary bytes to pcb_toml_parse(); on success walks the tree (tags, serialisation,
  * tagged deep copy, the toml-test tagged form) so ASan/UBSan see every path, and parses again

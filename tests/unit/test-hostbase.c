@@ -1,5 +1,5 @@
-/* test-hostbase.c — the base image made from the host's Python (common/hostbase.c): the spec
- * parser's strictness; a base from Debian's /usr/bin/python3 exported as an OCI layout,
+/* test-hostbase.c — the base image made from the host's Python (common/python/hostbase.c):
+ * the spec parser's strictness; a base from Debian's /usr/bin/python3 exported as an OCI layout,
  * unpacked with umoci and run with chroot (ssl, json, sqlite3, zlib, encodings, ctypes import);
  * the same digest when created twice; the python3 found on PATH (pyenv here) too; refusals. */
 #include <check.h>

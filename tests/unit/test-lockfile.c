@@ -1,5 +1,5 @@
-/* test-lockfile.c — pylock.toml and uv.lock selection (common/lockfile.c) for linux/x86_64 and
- * linux/arm64 images: markers on packages and on edges, extras and dependency groups, the
+/* test-lockfile.c — pylock.toml and uv.lock selection (common/python/lockfile.c) for
+ * linux/x86_64 and linux/arm64 images: markers on packages and on edges, extras and dependency groups, the
  * best-fitting wheel among several, relative paths, uv's forked packages and workspaces, every
  * package without a fitting wheel listed in one error, and bad files named with their line. */
 #include <check.h>

@@ -1,4 +1,5 @@
-/* test-toml-suite.c — the TOML reader (common/toml.c) against the toml-test conformance suite.
+/* test-toml-suite.c — the TOML reader (common/python/toml.c) against the toml-test
+ * conformance suite.
  *
  * The suite ships in the Debian package golang-github-burntsushi-toml-dev (`make deps` installs
  * it): valid/X.toml must parse to the tagged JSON in valid/X.json, invalid/X.toml must be

@@ -1,8 +1,8 @@
-/* test-toml.c — the TOML 1.0.0 reader (common/toml.c) against the examples of the TOML 1.0.0
- * specification, one invalid document for each rule the spec states (each checked for failure
- * and for the line the message names), real pyproject.toml files, the limits, the date/time
- * tags, the toml-test decoder binary (build/pcb-toml-decode), source positions, and a replay
- * of the inputs in tests/fuzz/regressions/toml/. */
+/* test-toml.c — the TOML 1.0.0 reader (common/python/toml.c) against the examples of the
+ * TOML 1.0.0 specification, one invalid document for each rule the spec states (each checked
+ * for failure and for the line the message names), real pyproject.toml files, the limits, the
+ * date/time tags, the toml-test decoder binary (build/pcb-toml-decode), source positions, and
+ * a replay of the inputs in tests/fuzz/regressions/toml/. */
 #include <check.h>
 #include <dirent.h>
 #include <math.h>
