@@ -52,7 +52,7 @@ create_build(struct pcb_request *r)
 		pcb_http_reply_err(r, &err);
 		return;
 	}
-	if (pcb_jobs_submit(r->d->jobs, &spec, &b, &err) != 0) {
+	if (pcb_jobs_submit(r->d->jobs, PCB_JOB_BUILD, &spec, &b, &err) != 0) {
 		pcb_build_spec_free(&spec);
 		pcb_http_reply_err(r, &err);
 		return;

@@ -66,7 +66,7 @@ time_json(int64_t ms)
 	return json_object_new_string(ts);
 }
 
-/* Hit rates of the derived-layer cache (common/lcache.c), since the daemon started. */
+/* Hit rates of the derived-layer cache (common/image/lcache.c), since the daemon started. */
 static json_object *
 hit_rates_json(void)
 {
@@ -527,13 +527,13 @@ verify(struct pcb_request *r)
 	static const char *const members[] = { "repair", NULL };
 	json_object *j = NULL, *job = NULL;
 	struct pcb_err err;
-	bool repair = true;
+	struct pcb_verify_spec spec = { .repair = true };
 
 	pcb_err_clear(&err);
 	if (refuse_if_stopping(r))
 		return;
-	if (read_body(r, members, &j, &err) != 0 || get_bool(j, "repair", &repair, &err) != 0 ||
-	    pcb_jobs_submit_verify(r->d->jobs, repair, &job, &err) != 0) {
+	if (read_body(r, members, &j, &err) != 0 || get_bool(j, "repair", &spec.repair, &err) != 0 ||
+	    pcb_jobs_submit(r->d->jobs, PCB_JOB_VERIFY, &spec, &job, &err) != 0) {
 		json_object_put(j);
 		pcb_http_reply_err(r, &err);
 		return;

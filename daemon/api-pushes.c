@@ -33,7 +33,7 @@ create_push(struct pcb_request *r)
 			pcb_err_prefix(&err, "source");
 	}
 	if (rc == 0)
-		rc = pcb_jobs_submit_push(r->d->jobs, &spec, &job, &err);
+		rc = pcb_jobs_submit(r->d->jobs, PCB_JOB_PUSH, &spec, &job, &err);
 	pcb_push_spec_free(&spec);
 	if (rc != 0)
 		pcb_http_reply_err(r, &err);

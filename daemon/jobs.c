@@ -40,13 +40,9 @@ struct job {
 	char id[ID_LEN + 1];
 	struct pcb_jobs *jobs;
 	enum pcb_job_kind kind;
-	/* The spec of the job's kind; the others stay initialised-empty. Immutable after
-	 * submit. Freed (credentials wiped) with the job, when it ends. */
-	struct pcb_build_spec spec;
-	struct pcb_push_spec push;
-	struct pcb_pull_spec pull;
-	struct pcb_hostbase_spec base;
-	bool verify_repair;       /* PCB_JOB_VERIFY */
+	/* The spec of the job's kind (kinds[kind].spec_size bytes). Immutable after submit.
+	 * Freed (credentials wiped) with the job, when it ends. */
+	void *spec;
 	atomic_int cancel;
 
 	/* Loop thread. */
@@ -121,20 +117,207 @@ struct pcb_jobs {
 
 static const char *const interrupted_msg = "the daemon stopped while this build was running";
 
-static const char *const kind_names[] = { "build", "push", "pull", "base", "verify" };
-static const char kind_prefix[] = { 'b', 'p', 'l', 'h', 'v' };
+/* --- the kinds of job ------------------------------------------------------------------ */
+
+/* What differs between kinds of job; records, events, cancellation and workers are shared.
+ * Adding a kind is one row here (and its value in enum pcb_job_kind). */
+struct job_kind {
+	const char *name;         /* the `kind` column and field, log lines */
+	char prefix;              /* ids are "<prefix>-<16 hex>" */
+	bool adds_blobs;          /* its end may push the store over its limits (finish hook) */
+	size_t spec_size;
+	void (*spec_init)(void *spec);
+	void (*spec_free)(void *spec);
+	/* The spec as stored with the job and shown in its resource: never credentials. */
+	json_object *(*spec_to_json)(const void *spec);
+	/* The "queued (…)" part of the log line (caller frees). */
+	char *(*describe)(const void *spec);
+	/* Runs on a worker thread. */
+	int (*run)(const void *spec, const struct pcb_build_ctx *ctx, json_object **result_out,
+	    struct pcb_err *err);
+};
+
+/* The verify job: re-hash the store, each problem as a log event too. */
+static void
+verify_spec_init(struct pcb_verify_spec *s)
+{
+	s->repair = false;
+}
+
+static void
+verify_spec_free(struct pcb_verify_spec *s)
+{
+	(void)s;
+}
+
+static json_object *
+verify_spec_to_json(const struct pcb_verify_spec *s)
+{
+	json_object *sj = json_object_new_object();
+
+	json_object_object_add(sj, "repair", json_object_new_boolean(s->repair));
+	return sj;
+}
+
+static void
+verify_emit(const struct pcb_build_ctx *ctx, const struct pcb_event *ev)
+{
+	if (ctx->emit != NULL)
+		ctx->emit(ctx->emit_ud, ev);
+}
+
+static void
+verify_progress(void *ud, uint64_t done, uint64_t total)
+{
+	struct pcb_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = PCB_EVENT_PROGRESS;
+	ev.layer = "verify";
+	ev.done = done;
+	ev.total = total;
+	verify_emit(ud, &ev);
+}
+
+static void
+verify_phase(const struct pcb_build_ctx *ctx, const char *msg)
+{
+	struct pcb_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = PCB_EVENT_PHASE;
+	ev.phase = "verify";
+	ev.message = msg;
+	verify_emit(ctx, &ev);
+}
+
+static int
+verify_store(const struct pcb_verify_spec *s, const struct pcb_build_ctx *ctx,
+    json_object **result_out, struct pcb_err *err)
+{
+	struct pcb_store_verify_report r;
+	json_object *res, *bad;
+	char *msg;
+	int rc;
+
+	verify_phase(ctx, s->repair ? "re-hashing every blob, repairing what is damaged" :
+	    "re-hashing every blob");
+	rc = pcb_store_verify(ctx->store, s->repair, ctx->cancel, verify_progress, (void *)ctx,
+	    &r, err);
+	if (rc != 0)
+		goto out;
+	res = json_object_new_object();
+	bad = json_object_new_array();
+	for (size_t i = 0; i < r.n_bad; i++) {
+		const struct pcb_store_problem *p = &r.bad[i];
+		json_object *b = json_object_new_object();
+		struct pcb_event ev;
+
+		json_object_object_add(b, "digest", json_object_new_string(p->digest));
+		json_object_object_add(b, "problem", json_object_new_string(p->problem));
+		json_object_object_add(b, "indexed_size", json_object_new_int64(
+		    (int64_t)p->indexed_size));
+		json_object_object_add(b, "file_size", json_object_new_int64((int64_t)p->file_size));
+		json_object_object_add(b, "repaired", json_object_new_boolean(p->repaired));
+		json_object_array_add(bad, b);
+		msg = pcb_xasprintf("%s: %s%s", p->digest, p->problem, p->repaired ? ", repaired" :
+		    "");
+		memset(&ev, 0, sizeof ev);
+		ev.type = PCB_EVENT_LOG;
+		ev.level = "warn";
+		ev.message = msg;
+		verify_emit(ctx, &ev);
+		free(msg);
+	}
+	json_object_object_add(res, "checked", json_object_new_int64((int64_t)r.checked));
+	json_object_object_add(res, "bytes", json_object_new_int64((int64_t)r.bytes));
+	json_object_object_add(res, "bad", bad);
+	json_object_object_add(res, "repaired", json_object_new_int64((int64_t)r.repaired));
+	json_object_object_add(res, "layer_cache_removed",
+	    json_object_new_int64((int64_t)r.layer_cache_removed));
+	*result_out = res;
+out:
+	pcb_store_verify_report_free(&r);
+	return rc;
+}
+
+/* The typed engine functions behind a row's untyped slots. */
+#define JOB_KIND_ADAPTERS(k, T, init_fn, free_fn, json_fn, run_fn)                         \
+	static void k##_init(void *s) { init_fn((T *)s); }                                  \
+	static void k##_free(void *s) { free_fn((T *)s); }                                  \
+	static json_object *k##_json(const void *s) { return json_fn((const T *)s); }       \
+	static int k##_run(const void *s, const struct pcb_build_ctx *ctx,                  \
+	    json_object **result_out, struct pcb_err *err)                                  \
+	{ return run_fn((const T *)s, ctx, result_out, err); }
+
+JOB_KIND_ADAPTERS(build, struct pcb_build_spec, pcb_build_spec_init, pcb_build_spec_free,
+    pcb_build_spec_to_json, pcb_build_run)
+JOB_KIND_ADAPTERS(push, struct pcb_push_spec, pcb_push_spec_init, pcb_push_spec_free,
+    pcb_push_spec_to_json, pcb_push_run)
+JOB_KIND_ADAPTERS(pull, struct pcb_pull_spec, pcb_pull_spec_init, pcb_pull_spec_free,
+    pcb_pull_spec_to_json, pcb_pull_run)
+JOB_KIND_ADAPTERS(base, struct pcb_hostbase_spec, pcb_hostbase_spec_init,
+    pcb_hostbase_spec_free, pcb_hostbase_spec_to_json, pcb_hostbase_run)
+JOB_KIND_ADAPTERS(verify, struct pcb_verify_spec, verify_spec_init, verify_spec_free,
+    verify_spec_to_json, verify_store)
+
+static char *
+build_describe(const void *s)
+{
+	return pcb_xasprintf("context %s", ((const struct pcb_build_spec *)s)->context);
+}
+
+static char *
+push_describe(const void *s)
+{
+	return pcb_xasprintf("source %.200s", ((const struct pcb_push_spec *)s)->source);
+}
+
+static char *
+pull_describe(const void *s)
+{
+	return pcb_xasprintf("ref %.200s", ((const struct pcb_pull_spec *)s)->ref);
+}
+
+static char *
+base_describe(const void *s)
+{
+	const struct pcb_hostbase_spec *b = s;
+
+	return pcb_xasprintf("python %.200s, tag %.200s", b->python ? b->python :
+	    "python3 on PATH", b->tag);
+}
+
+static char *
+verify_describe(const void *s)
+{
+	return pcb_xstrdup(((const struct pcb_verify_spec *)s)->repair ?
+	    "verify and repair the store" : "verify the store");
+}
+
+#define JOB_KIND(k, name, prefix, adds_blobs, T)                                            \
+	{ name, prefix, adds_blobs, sizeof(T), k##_init, k##_free, k##_json, k##_describe,   \
+	  k##_run }
+
+static const struct job_kind kinds[] = {
+	[PCB_JOB_BUILD] = JOB_KIND(build, "build", 'b', true, struct pcb_build_spec),
+	[PCB_JOB_PUSH] = JOB_KIND(push, "push", 'p', false, struct pcb_push_spec),
+	[PCB_JOB_PULL] = JOB_KIND(pull, "pull", 'l', true, struct pcb_pull_spec),
+	[PCB_JOB_BASE] = JOB_KIND(base, "base", 'h', true, struct pcb_hostbase_spec),
+	[PCB_JOB_VERIFY] = JOB_KIND(verify, "verify", 'v', false, struct pcb_verify_spec),
+};
 
 const char *
 pcb_jobs_kind_name(enum pcb_job_kind k)
 {
-	return kind_names[k];
+	return kinds[k].name;
 }
 
 int
 pcb_jobs_kind_parse(const char *s, enum pcb_job_kind *out)
 {
-	for (size_t i = 0; i < PCB_ARRAY_LEN(kind_names); i++)
-		if (strcmp(s, kind_names[i]) == 0) {
+	for (size_t i = 0; i < PCB_ARRAY_LEN(kinds); i++)
+		if (strcmp(s, kinds[i].name) == 0) {
 			*out = (enum pcb_job_kind)i;
 			return 0;
 		}
@@ -423,10 +606,10 @@ job_free(struct job *jb)
 	free(jb->events);
 	for (size_t i = 0; i < PROGRESS_SLOTS; i++)
 		free(jb->progress[i].layer);
-	pcb_build_spec_free(&jb->spec);
-	pcb_push_spec_free(&jb->push);
-	pcb_pull_spec_free(&jb->pull);
-	pcb_hostbase_spec_free(&jb->base);
+	if (jb->spec != NULL) {
+		kinds[jb->kind].spec_free(jb->spec);
+		free(jb->spec);
+	}
 	free(jb);
 }
 
@@ -484,13 +667,12 @@ job_finish(struct job *jb, const char *state, json_object *result, json_object *
 	json_object_object_add(end, "state", json_object_new_string(state));
 	json_object_object_add(end, "error", error);
 	job_event(jb, "end", now, end);
-	pcb_log_info("%s %s %s", kind_names[jb->kind], jb->id, state);
+	pcb_log_info("%s %s %s", kinds[jb->kind].name, jb->id, state);
 	kind = jb->kind;
 	live_remove(j, jb);
 	job_free(jb);
 	/* Jobs that add blobs may have pushed the store over its limits. */
-	if (j->finish_hook != NULL && !j->stopping && (kind == PCB_JOB_BUILD ||
-	    kind == PCB_JOB_PULL || kind == PCB_JOB_BASE))
+	if (j->finish_hook != NULL && !j->stopping && kinds[kind].adds_blobs)
 		j->finish_hook(j->finish_ud, kind);
 	maybe_done(j);
 }
@@ -620,81 +802,6 @@ worker_emit(void *ud, const struct pcb_event *ev)
 }
 
 static void
-verify_progress(void *ud, uint64_t done, uint64_t total)
-{
-	struct pcb_event ev;
-
-	memset(&ev, 0, sizeof ev);
-	ev.type = PCB_EVENT_PROGRESS;
-	ev.layer = "verify";
-	ev.done = done;
-	ev.total = total;
-	worker_emit(ud, &ev);
-}
-
-static void
-verify_phase(struct job *jb, const char *msg)
-{
-	struct pcb_event ev;
-
-	memset(&ev, 0, sizeof ev);
-	ev.type = PCB_EVENT_PHASE;
-	ev.phase = "verify";
-	ev.message = msg;
-	worker_emit(jb, &ev);
-}
-
-/* The verify job (worker thread): re-hash the store, each problem as a log event too. */
-static int
-run_verify(struct job *jb, json_object **result_out, struct pcb_err *err)
-{
-	struct pcb_store_verify_report r;
-	json_object *res, *bad;
-	char *msg;
-	int rc;
-
-	verify_phase(jb, jb->verify_repair ? "re-hashing every blob, repairing what is damaged" :
-	    "re-hashing every blob");
-	rc = pcb_store_verify(jb->jobs->store, jb->verify_repair, &jb->cancel, verify_progress, jb,
-	    &r, err);
-	if (rc != 0)
-		goto out;
-	res = json_object_new_object();
-	bad = json_object_new_array();
-	for (size_t i = 0; i < r.n_bad; i++) {
-		const struct pcb_store_problem *p = &r.bad[i];
-		json_object *b = json_object_new_object();
-		struct pcb_event ev;
-
-		json_object_object_add(b, "digest", json_object_new_string(p->digest));
-		json_object_object_add(b, "problem", json_object_new_string(p->problem));
-		json_object_object_add(b, "indexed_size", json_object_new_int64(
-		    (int64_t)p->indexed_size));
-		json_object_object_add(b, "file_size", json_object_new_int64((int64_t)p->file_size));
-		json_object_object_add(b, "repaired", json_object_new_boolean(p->repaired));
-		json_object_array_add(bad, b);
-		msg = pcb_xasprintf("%s: %s%s", p->digest, p->problem, p->repaired ? ", repaired" :
-		    "");
-		memset(&ev, 0, sizeof ev);
-		ev.type = PCB_EVENT_LOG;
-		ev.level = "warn";
-		ev.message = msg;
-		worker_emit(jb, &ev);
-		free(msg);
-	}
-	json_object_object_add(res, "checked", json_object_new_int64((int64_t)r.checked));
-	json_object_object_add(res, "bytes", json_object_new_int64((int64_t)r.bytes));
-	json_object_object_add(res, "bad", bad);
-	json_object_object_add(res, "repaired", json_object_new_int64((int64_t)r.repaired));
-	json_object_object_add(res, "layer_cache_removed",
-	    json_object_new_int64((int64_t)r.layer_cache_removed));
-	*result_out = res;
-out:
-	pcb_store_verify_report_free(&r);
-	return rc;
-}
-
-static void
 run_job(struct pcb_jobs *j, struct job *jb)
 {
 	struct pcb_build_ctx ctx = { j->store, &jb->cancel, worker_emit, jb };
@@ -705,23 +812,7 @@ run_job(struct pcb_jobs *j, struct job *jb)
 
 	post_msg(j, new_msg(MSG_START, jb));
 	pcb_err_clear(&err);
-	switch (jb->kind) {
-	case PCB_JOB_PUSH:
-		rc = pcb_push_run(&jb->push, &ctx, &result, &err);
-		break;
-	case PCB_JOB_PULL:
-		rc = pcb_pull_run(&jb->pull, &ctx, &result, &err);
-		break;
-	case PCB_JOB_BASE:
-		rc = pcb_hostbase_run(&jb->base, &ctx, &result, &err);
-		break;
-	case PCB_JOB_VERIFY:
-		rc = run_verify(jb, &result, &err);
-		break;
-	default:
-		rc = pcb_build_run(&jb->spec, &ctx, &result, &err);
-		break;
-	}
+	rc = kinds[jb->kind].run(jb->spec, &ctx, &result, &err);
 	m = new_msg(MSG_DONE, jb);
 	m->rc = rc;
 	m->result = rc == 0 ? result : NULL;
@@ -783,7 +874,7 @@ handle_msg(struct pcb_jobs *j, struct msg *m)
 			pcb_log_error("recording the start of %s: %s", jb->id, e.msg);
 		json_object_object_add(f, "state", json_object_new_string("running"));
 		job_event(jb, "state", m->time_ms, f);
-		pcb_log_info("%s %s running", kind_names[jb->kind], jb->id);
+		pcb_log_info("%s %s running", kinds[jb->kind].name, jb->id);
 		break;
 	}
 	case MSG_EVENT:
@@ -798,7 +889,7 @@ handle_msg(struct pcb_jobs *j, struct msg *m)
 			job_finish(jb, "cancelled", NULL, error_json("cancelled",
 			    j->stopping ? "cancelled: the daemon shut down" : "cancelled on request"));
 		} else {
-			pcb_log_warn("%s %s failed: %s", kind_names[jb->kind], jb->id, m->errmsg);
+			pcb_log_warn("%s %s failed: %s", kinds[jb->kind].name, jb->id, m->errmsg);
 			job_finish(jb, "failed", NULL, error_json(pcb_err_code_name(m->rc),
 			    m->errmsg));
 		}
@@ -1001,7 +1092,7 @@ on_shutdown_timer(uv_timer_t *t)
 	struct pcb_jobs *j = t->data;
 
 	for (struct job *jb = j->live; jb != NULL; jb = jb->next_live) {
-		pcb_log_info("shutdown: cancelling %s %s", kind_names[jb->kind], jb->id);
+		pcb_log_info("shutdown: cancelling %s %s", kinds[jb->kind].name, jb->id);
 		atomic_store(&jb->cancel, 1);
 	}
 }
@@ -1098,28 +1189,31 @@ job_new(struct pcb_jobs *j, enum pcb_job_kind kind)
 	char hex[17];
 
 	pcb_random_hex(hex, 8);
-	snprintf(jb->id, sizeof jb->id, "%c-%s", kind_prefix[kind], hex);
+	snprintf(jb->id, sizeof jb->id, "%c-%s", kinds[kind].prefix, hex);
 	jb->jobs = j;
 	jb->kind = kind;
-	pcb_build_spec_init(&jb->spec);
-	pcb_push_spec_init(&jb->push);
-	pcb_pull_spec_init(&jb->pull);
-	pcb_hostbase_spec_init(&jb->base);
 	atomic_init(&jb->cancel, 0);
 	snprintf(jb->state, sizeof jb->state, "queued");
 	return jb;
 }
 
-/* Records and queues a job whose spec is in place. sj (taken) is the spec as stored: the
- * *_to_json functions never include credentials. Frees jb on failure. */
-static int
-submit(struct pcb_jobs *j, struct job *jb, json_object *sj, const char *what_msg,
-    json_object **build_out, struct pcb_err *err)
+int
+pcb_jobs_submit(struct pcb_jobs *j, enum pcb_job_kind kind, void *spec, json_object **job_out,
+    struct pcb_err *err)
 {
-	json_object *f;
+	const struct job_kind *k = &kinds[kind];
+	struct job *jb = job_new(j, kind);
+	json_object *f, *sj;
 	int64_t now = pcb_now_ms();
 	sqlite3_stmt *st;
+	char *what_msg;
 	int rc;
+
+	jb->spec = pcb_xmalloc(k->spec_size);
+	memcpy(jb->spec, spec, k->spec_size);
+	k->spec_init(spec);
+	sj = k->spec_to_json(jb->spec);
+	what_msg = k->describe(jb->spec);
 
 	rc = db_exec(j, "BEGIN", err);
 	if (rc != 0)
@@ -1129,7 +1223,7 @@ submit(struct pcb_jobs *j, struct job *jb, json_object *sj, const char *what_msg
 	sqlite3_bind_text(st, 1, jb->id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_text(st, 3, pcb_json_str(sj), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, kind_names[jb->kind], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, k->name, -1, SQLITE_STATIC);
 	rc = db_step_done(j, st, err);
 	if (rc != 0) {
 		db_exec(j, "ROLLBACK", NULL);
@@ -1155,96 +1249,16 @@ submit(struct pcb_jobs *j, struct job *jb, json_object *sj, const char *what_msg
 	j->q_tail = jb;
 	pthread_cond_signal(&j->cond);
 	pthread_mutex_unlock(&j->mu);
-	pcb_log_info("%s %s queued (%s)", kind_names[jb->kind], jb->id, what_msg);
+	pcb_log_info("%s %s queued (%s)", k->name, jb->id, what_msg);
+	free(what_msg);
 	json_object_put(sj);
-	return pcb_jobs_get(j, jb->id, NULL, build_out, err);
+	return pcb_jobs_get(j, jb->id, NULL, job_out, err);
 fail:
+	free(what_msg);
 	json_object_put(sj);
 	job_free(jb);
-	*build_out = NULL;
+	*job_out = NULL;
 	return rc;
-}
-
-int
-pcb_jobs_submit(struct pcb_jobs *j, struct pcb_build_spec *spec, json_object **build_out,
-    struct pcb_err *err)
-{
-	struct job *jb = job_new(j, PCB_JOB_BUILD);
-	char *msg;
-	int rc;
-
-	pcb_build_spec_free(&jb->spec);   /* job_new initialised it */
-	jb->spec = *spec;
-	pcb_build_spec_init(spec);
-	msg = pcb_xasprintf("context %s", jb->spec.context);
-	rc = submit(j, jb, pcb_build_spec_to_json(&jb->spec), msg, build_out, err);
-	free(msg);
-	return rc;
-}
-
-int
-pcb_jobs_submit_push(struct pcb_jobs *j, struct pcb_push_spec *spec, json_object **job_out,
-    struct pcb_err *err)
-{
-	struct job *jb = job_new(j, PCB_JOB_PUSH);
-	char *msg;
-	int rc;
-
-	pcb_push_spec_free(&jb->push);
-	jb->push = *spec;
-	pcb_push_spec_init(spec);
-	msg = pcb_xasprintf("source %.200s", jb->push.source);
-	rc = submit(j, jb, pcb_push_spec_to_json(&jb->push), msg, job_out, err);
-	free(msg);
-	return rc;
-}
-
-int
-pcb_jobs_submit_pull(struct pcb_jobs *j, struct pcb_pull_spec *spec, json_object **job_out,
-    struct pcb_err *err)
-{
-	struct job *jb = job_new(j, PCB_JOB_PULL);
-	char *msg;
-	int rc;
-
-	pcb_pull_spec_free(&jb->pull);
-	jb->pull = *spec;
-	pcb_pull_spec_init(spec);
-	msg = pcb_xasprintf("ref %.200s", jb->pull.ref);
-	rc = submit(j, jb, pcb_pull_spec_to_json(&jb->pull), msg, job_out, err);
-	free(msg);
-	return rc;
-}
-
-int
-pcb_jobs_submit_base(struct pcb_jobs *j, struct pcb_hostbase_spec *spec, json_object **job_out,
-    struct pcb_err *err)
-{
-	struct job *jb = job_new(j, PCB_JOB_BASE);
-	char *msg;
-	int rc;
-
-	pcb_hostbase_spec_free(&jb->base);
-	jb->base = *spec;
-	pcb_hostbase_spec_init(spec);
-	msg = pcb_xasprintf("python %.200s, tag %.200s", jb->base.python ? jb->base.python :
-	    "python3 on PATH", jb->base.tag);
-	rc = submit(j, jb, pcb_hostbase_spec_to_json(&jb->base), msg, job_out, err);
-	free(msg);
-	return rc;
-}
-
-int
-pcb_jobs_submit_verify(struct pcb_jobs *j, bool repair, json_object **job_out,
-    struct pcb_err *err)
-{
-	struct job *jb = job_new(j, PCB_JOB_VERIFY);
-	json_object *sj = json_object_new_object();
-
-	jb->verify_repair = repair;
-	json_object_object_add(sj, "repair", json_object_new_boolean(repair));
-	return submit(j, jb, sj, repair ? "verify and repair the store" : "verify the store",
-	    job_out, err);
 }
 
 void
@@ -1333,7 +1347,7 @@ pcb_jobs_cancel(struct pcb_jobs *j, const char *id, const char *kind, json_objec
 	json_object *b = NULL;
 	int rc;
 
-	if (jb != NULL && kind != NULL && strcmp(kind, kind_names[jb->kind]) != 0)
+	if (jb != NULL && kind != NULL && strcmp(kind, kinds[jb->kind].name) != 0)
 		jb = NULL;   /* answered as not found by pcb_jobs_get below */
 	if (jb == NULL) {
 		rc = pcb_jobs_get(j, id, kind, &b, err);
@@ -1348,7 +1362,7 @@ pcb_jobs_cancel(struct pcb_jobs *j, const char *id, const char *kind, json_objec
 		goto out;
 	}
 	if (dequeue(j, jb)) {
-		pcb_log_info("%s %s cancelled before it started", kind_names[jb->kind], id);
+		pcb_log_info("%s %s cancelled before it started", kinds[jb->kind].name, id);
 		job_finish(jb, "cancelled", NULL, error_json("cancelled", "cancelled on request"));
 	} else {
 		sqlite3_stmt *st = db_prep(j, "UPDATE builds SET cancel_requested = 1 WHERE id = ?");
@@ -1357,7 +1371,7 @@ pcb_jobs_cancel(struct pcb_jobs *j, const char *id, const char *kind, json_objec
 		if (rc != 0)
 			goto out;
 		atomic_store(&jb->cancel, 1);
-		pcb_log_info("%s %s: cancel requested", kind_names[jb->kind], id);
+		pcb_log_info("%s %s: cancel requested", kinds[jb->kind].name, id);
 	}
 	rc = pcb_jobs_get(j, id, NULL, &b, err);
 out:
@@ -1419,7 +1433,7 @@ pcb_jobs_subscribe(struct pcb_jobs *j, const char *id, const char *kind, int64_t
 	struct job *jb = live_find(j, id);
 	int rc = 0;
 
-	if (jb != NULL && kind != NULL && strcmp(kind, kind_names[jb->kind]) != 0) {
+	if (jb != NULL && kind != NULL && strcmp(kind, kinds[jb->kind].name) != 0) {
 		rc = pcb_err_set(err, PCB_ENOENT, "no %s with id %.100s", what(kind), id);
 		free(s);
 		s = NULL;

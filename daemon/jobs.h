@@ -41,23 +41,23 @@ void pcb_jobs_destroy(struct pcb_jobs *j);
 /* uv_close()s the module's handles; run the loop afterwards to let them close. */
 void pcb_jobs_close_handles(struct pcb_jobs *j);
 
-/* Records a new build and queues it. Takes ownership of *spec (leaves it initialised-empty).
- * *build_out (caller puts) is the Build resource. */
-int pcb_jobs_submit(struct pcb_jobs *j, struct pcb_build_spec *spec, json_object **build_out,
-    struct pcb_err *err);
-/* The same for a push / pull; the spec's credentials live in memory only, for the job's
- * lifetime, and are wiped when it ends. */
-int pcb_jobs_submit_push(struct pcb_jobs *j, struct pcb_push_spec *spec, json_object **job_out,
-    struct pcb_err *err);
-int pcb_jobs_submit_pull(struct pcb_jobs *j, struct pcb_pull_spec *spec, json_object **job_out,
-    struct pcb_err *err);
-int pcb_jobs_submit_base(struct pcb_jobs *j, struct pcb_hostbase_spec *spec,
+/* The spec of a verification of every blob in the store; repair: fix what it finds
+ * (store.h). Its result is {checked, bytes, bad: [{digest, problem, indexed_size, file_size,
+ * repaired}], repaired, layer_cache_removed}. */
+struct pcb_verify_spec {
+	bool repair;
+};
+
+/* Records a new job of `kind` and queues it. spec points at the kind's spec:
+ *   PCB_JOB_BUILD  struct pcb_build_spec      PCB_JOB_PUSH    struct pcb_push_spec
+ *   PCB_JOB_PULL   struct pcb_pull_spec       PCB_JOB_BASE    struct pcb_hostbase_spec
+ *   PCB_JOB_VERIFY struct pcb_verify_spec
+ * The job takes ownership of what the spec holds and leaves *spec initialised-empty, whatever
+ * the outcome (freeing it afterwards is harmless). Credentials in a spec live in memory only,
+ * for the job's lifetime, and are wiped when it ends. *job_out (caller puts) is the job's
+ * resource. */
+int pcb_jobs_submit(struct pcb_jobs *j, enum pcb_job_kind kind, void *spec,
     json_object **job_out, struct pcb_err *err);
-/* A verification of every blob in the store; repair: fix what it finds (store.h). Its result
- * is {checked, bytes, bad: [{digest, problem, indexed_size, file_size, repaired}], repaired,
- * layer_cache_removed}. */
-int pcb_jobs_submit_verify(struct pcb_jobs *j, bool repair, json_object **job_out,
-    struct pcb_err *err);
 /* Called on the loop after each job of a kind that adds blobs (build, pull, base) ends,
  * whatever its state: the daemon runs its cache collection from there. */
 void pcb_jobs_set_finish_hook(struct pcb_jobs *j, void (*fn)(void *ud, enum pcb_job_kind k),
