@@ -716,13 +716,9 @@ retarget_port(struct pcb_strv *argv, int from, int to)
 	}
 }
 
-static int
-plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
+static void
+plan_init(struct plan *p)
 {
-	const struct pcb_project_config *cf;
-	const char *platform;
-	int rc;
-
 	memset(p, 0, sizeof *p);
 	pcb_strv_init(&p->entrypoint);
 	pcb_strv_init(&p->cmd);
@@ -732,16 +728,16 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 	pcb_strv_init(&p->label_sources);
 	pcb_strv_init(&p->tags);
 	pcb_strv_init(&p->ref_names);
+}
 
-	if ((rc = pcb_build_spec_check(s, err)) != 0)
-		return rc;
-	if ((rc = pcb_project_discover(s->context, &p->proj, err)) != 0) {
-		memset(&p->proj, 0, sizeof p->proj);   /* discover left it freed */
-		return rc;
-	}
-	cf = &p->proj.config;
+/* Where and when the image runs: platform, working directory, timestamps, Python version. */
+static int
+plan_runtime(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
+{
+	const struct pcb_project_config *cf = &p->proj.config;
+	const char *platform;
+	int rc;
 
-	/* Each value: spec (CLI flag) > config file > discovered default. */
 	platform = s->platform != NULL ? s->platform : cf->platform.value;
 	if (platform != NULL) {
 		if ((rc = pcb_platform_parse(platform, &p->platform, err)) != 0)
@@ -769,6 +765,16 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 	    p->proj.python_version;
 	p->python_version_source = cf->python_version.value != NULL ? cf->python_version.source :
 	    p->proj.python_version_source;
+	return 0;
+}
+
+/* The image to build on and the registry a short base name is pulled from. */
+static int
+plan_base(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
+{
+	const struct pcb_project_config *cf = &p->proj.config;
+	int rc;
+
 	if (s->base_image != NULL) {
 		p->base_image = s->base_image;
 		p->base_image_source = "CLI --base-image";
@@ -793,6 +799,15 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 		p->base_registry = default_base_registry;
 		p->base_registry_source = "daemon default";
 	}
+	return 0;
+}
+
+/* The user the image runs as and the port it listens on. */
+static void
+plan_user_port(const struct pcb_build_spec *s, struct plan *p)
+{
+	const struct pcb_project_config *cf = &p->proj.config;
+
 	if (s->user != NULL) {
 		p->user = s->user;
 		p->user_source = "CLI --user";
@@ -812,6 +827,14 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 	}
 	if (p->port > 0)
 		snprintf(p->exposed_port, sizeof p->exposed_port, "%d/tcp", p->port);
+}
+
+/* Entrypoint and cmd. Runs after plan_user_port: a discovered server command is moved to the
+ * chosen port. */
+static int
+plan_command(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
+{
+	const struct pcb_project_config *cf = &p->proj.config;
 
 	if (s->has_entrypoint) {
 		push_all(&p->entrypoint, &s->entrypoint);
@@ -837,9 +860,16 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 	/* On a base image, having neither means inheriting the base's (docker's rule). */
 	if (p->entrypoint.n == 0 && p->cmd.n == 0 && strcmp(p->base_image, "scratch") == 0)
 		return pcb_err_set(err, PCB_EINVAL, PCB_PROJECT_NO_CMD_HINT, p->proj.context);
+	return 0;
+}
 
-	/* Env: defaults, then what the framework needs, then the config files, then the user's
-	 * flags (same key replaced in place, keeping its position). */
+/* Env: defaults, then what the framework needs, then the config files, then the user's
+ * flags (same key replaced in place, keeping its position). */
+static void
+plan_env(const struct pcb_build_spec *s, struct plan *p)
+{
+	const struct pcb_project_config *cf = &p->proj.config;
+
 	kv_set2(&p->env, &p->env_sources, "PATH", DEFAULT_PATH, "default");
 	kv_set2(&p->env, &p->env_sources, "PYTHONUNBUFFERED", "1", "default");
 	kv_set2(&p->env, &p->env_sources, "PYTHONDONTWRITEBYTECODE", "1", "default");
@@ -861,6 +891,14 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 		kv_set_src(&p->env, &p->env_sources, cf->env.kv.v[i], cf->env.sources.v[i]);
 	for (size_t i = 0; i < s->env.n; i++)
 		kv_set_src(&p->env, &p->env_sources, s->env.v[i], "CLI --env");
+}
+
+/* Labels: the OCI annotations the project's metadata gives, then the config files, then the
+ * user's flags. */
+static void
+plan_labels(const struct pcb_build_spec *s, struct plan *p)
+{
+	const struct pcb_project_config *cf = &p->proj.config;
 
 	kv_set2(&p->labels, &p->label_sources, "org.opencontainers.image.title", p->proj.name,
 	    p->proj.name_source ? p->proj.name_source : "discovered");
@@ -891,6 +929,15 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 		    cf->labels.sources.v[i]);
 	for (size_t i = 0; i < s->labels.n; i++)
 		kv_set_src(&p->labels, &p->label_sources, s->labels.v[i], "CLI --label");
+}
+
+/* The image's references ("repo:tag", the first names it) and the tag parts an OCI layout
+ * records. */
+static int
+plan_tags(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
+{
+	const struct pcb_project_config *cf = &p->proj.config;
+	int rc;
 
 	if (s->tags.n > 0) {
 		push_all(&p->tags, &s->tags);
@@ -921,6 +968,31 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 		free(tag);
 	}
 	return 0;
+}
+
+/* The plan of a build: the project discovered, then each value taken from the spec (CLI
+ * flags) > the config file > the discovered default, recording where it came from. The steps
+ * run in this order because later ones read what earlier ones chose. */
+static int
+plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
+{
+	int rc;
+
+	plan_init(p);
+	if ((rc = pcb_build_spec_check(s, err)) != 0)
+		return rc;
+	if ((rc = pcb_project_discover(s->context, &p->proj, err)) != 0) {
+		memset(&p->proj, 0, sizeof p->proj);   /* discover left it freed */
+		return rc;
+	}
+	if ((rc = plan_runtime(s, p, err)) != 0 || (rc = plan_base(s, p, err)) != 0)
+		return rc;
+	plan_user_port(s, p);
+	if ((rc = plan_command(s, p, err)) != 0)
+		return rc;
+	plan_env(s, p);
+	plan_labels(s, p);
+	return plan_tags(s, p, err);
 }
 
 static json_object *
@@ -1802,271 +1874,364 @@ deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	return rc;
 }
 
-/* Blobs a running build uses or made: pinned so the cache's collector leaves them alone until
- * the build is over (store.h pcb_store_pin). */
+/* What one build holds between its steps. The steps run in pcb_build_run's order; each may
+ * read what the earlier ones made. */
+struct run {
+	const struct pcb_build_spec *s;
+	const struct pcb_build_ctx *ctx;
+	struct plan p;
+	struct base base;
+	struct pcb_deps_result deps;
+	struct pcb_layer_result app;
+	bool app_reused;
+	/* Blobs a running build uses or made: pinned so the cache's collector leaves them alone
+	 * until the build is over (store.h pcb_store_pin). */
+	struct pcb_strv pins;
+	char config_digest[PCB_DIGEST_BUFSZ], manifest_digest[PCB_DIGEST_BUFSZ];
+	size_t config_size, manifest_size;
+};
+
 static void
-pin(struct pcb_store *st, struct pcb_strv *pins, const char *digest)
+run_init(struct run *r, const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx)
 {
-	if (digest != NULL && pcb_store_pin(st, digest) == 0)
-		pcb_strv_push(pins, digest);
+	memset(r, 0, sizeof *r);
+	r->s = s;
+	r->ctx = ctx;
+	pcb_strv_init(&r->pins);
+	base_init(&r->base);
+	/* r->p stays zeroed until plan_make, the first step, initialises it. */
 }
 
 static void
-unpin_all(struct pcb_store *st, struct pcb_strv *pins)
+run_free(struct run *r)
 {
-	for (size_t i = 0; i < pins->n; i++)
-		pcb_store_unpin(st, pins->v[i]);
-	pcb_strv_free(pins);
+	for (size_t i = 0; i < r->pins.n; i++)
+		pcb_store_unpin(r->ctx->store, r->pins.v[i]);
+	pcb_strv_free(&r->pins);
+	pcb_deps_result_free(&r->deps);
+	base_free(&r->base);
+	plan_free(&r->p);
+}
+
+static void
+run_pin(struct run *r, const char *digest)
+{
+	if (digest != NULL && pcb_store_pin(r->ctx->store, digest) == 0)
+		pcb_strv_push(&r->pins, digest);
+}
+
+static int
+run_check_cancel(const struct run *r, struct pcb_err *err)
+{
+	return cancelled(r->ctx) ? pcb_err_set(err, PCB_ECANCELED, "build cancelled") : 0;
+}
+
+/* The base's layers as they go in the manifest (borrowed). */
+static size_t
+run_n_base_layers(const struct run *r)
+{
+	return r->base.scratch ? 0 : json_object_array_length(r->base.layers);
+}
+
+static json_object *
+run_base_layer(const struct run *r, size_t i)
+{
+	return json_object_array_get_idx(r->base.layers, i);
+}
+
+static int
+run_plan(struct run *r, struct pcb_err *err)
+{
+	char *msg;
+	int rc;
+
+	emit_phase(r->ctx, "plan", "reading the project");
+	if ((rc = plan_make(r->s, &r->p, err)) != 0)
+		return rc;
+	msg = pcb_xasprintf("%s %s: %zu top-level paths, entrypoint from %s", r->p.proj.name,
+	    r->p.proj.version ? r->p.proj.version : "(no version)", r->p.proj.include.n,
+	    r->p.entrypoint_source);
+	emit_phase(r->ctx, "plan", msg);
+	free(msg);
+	return 0;
+}
+
+/* The base image resolved (store tags, else its registry) and its blobs pinned. */
+static int
+run_base(struct run *r, struct pcb_err *err)
+{
+	int rc;
+
+	if ((rc = base_resolve(r->s, r->ctx, &r->p, &r->base, err)) != 0 ||
+	    (rc = run_check_cancel(r, err)) != 0)
+		return rc;
+	if (!r->base.scratch) {
+		run_pin(r, r->base.digest);
+		run_pin(r, r->base.config_digest);
+		for (size_t i = 0; i < run_n_base_layers(r); i++)
+			run_pin(r, jstr(run_base_layer(r, i), "digest"));
+	}
+	return 0;
+}
+
+static int
+run_deps(struct run *r, struct pcb_err *err)
+{
+	int rc;
+
+	if ((rc = deps_step(r->s, r->ctx, &r->p, &r->base, &r->deps, err)) != 0)
+		return rc;
+	for (size_t i = 0; i < r->deps.n; i++)
+		run_pin(r, r->deps.v[i].res.digest);
+	return run_check_cancel(r, err);
+}
+
+/* The app layer: every included path under the workdir (relative: "app/…"). */
+static int
+run_app_layer(struct run *r, struct pcb_err *err)
+{
+	struct pcb_layer_list list;
+	struct pcb_layer_opts opts;
+	struct progress_ud pu = { r->ctx, "app" };
+	struct plan *p = &r->p;
+	json_object *lj;
+	char *msg;
+	int rc = 0;
+
+	pcb_layer_list_init(&list);
+	/* pcb_project_filter only reads the project: safe from the walk's threads. */
+	list.parallel_walk = true;
+	emit_phase(r->ctx, "pack", "packing the app layer");
+	for (size_t i = 0; i < p->proj.include.n; i++) {
+		rc = pcb_layer_list_add(&list, p->proj.context, p->proj.include.v[i],
+		    p->workdir + 1, pcb_project_filter, &p->proj, err);
+		if (rc != 0) {
+			pcb_err_prefix(err, "collecting %s", p->proj.include.v[i]);
+			goto out;
+		}
+	}
+	pcb_layer_list_finish(&list);
+	memset(&opts, 0, sizeof opts);
+	opts.mtime = p->created;
+	layer_opts_compression(r->s, &opts);
+	opts.cancel = r->ctx->cancel;
+	opts.progress = on_progress;
+	opts.progress_ud = &pu;
+	/* Reused without reading a byte when nothing under the context changed (lcache.h). */
+	if ((rc = pcb_lcache_pack(r->ctx->store, &list, &opts, "pcb-app-layer 1", &r->app,
+	    &r->app_reused, err)) != 0) {
+		pcb_err_prefix(err, "packing the app layer");
+		goto out;
+	}
+	run_pin(r, r->app.digest);
+	msg = pcb_xasprintf("app layer: %zu entries, %llu bytes of tar, %llu bytes compressed%s",
+	    r->app.n_entries, (unsigned long long)r->app.tar_size,
+	    (unsigned long long)r->app.size, r->app_reused ? " (unchanged: reused)" : "");
+	emit(r->ctx, &(struct pcb_event){ .type = PCB_EVENT_LOG, .level = "info",
+	    .message = msg });
+	free(msg);
+	lj = layer_json("app", &r->app);
+	emit(r->ctx, &(struct pcb_event){ .type = PCB_EVENT_LAYER, .layer = "app", .data = lj });
+	json_object_put(lj);
+	rc = run_check_cancel(r, err);
+out:
+	pcb_layer_list_free(&list);
+	return rc;
+}
+
+/* Stores a JSON blob as written everywhere (pcb_json_str) and pins it. */
+static int
+run_put_json(struct run *r, json_object *j, const char *media_type, char *digest,
+    size_t *size_out, struct pcb_err *err)
+{
+	const char *text = pcb_json_str(j);
+	size_t size = strlen(text);
+	int rc;
+
+	if ((rc = pcb_store_put(r->ctx->store, text, size, media_type, digest, err)) != 0)
+		return rc;
+	run_pin(r, digest);
+	*size_out = size;
+	return 0;
+}
+
+/* The image config, the manifest (base layers as they are, then ours) and the tags. */
+static int
+run_image(struct run *r, struct pcb_err *err)
+{
+	json_object *config, *manifest, *layers;
+	int rc;
+
+	emit_phase(r->ctx, "config", "writing the image config");
+	config = make_config(&r->p, &r->base, &r->deps, VENV_PATH, &r->app, r->app.n_entries);
+	rc = run_put_json(r, config, PCB_MT_OCI_CONFIG, r->config_digest, &r->config_size, err);
+	json_object_put(config);
+	if (rc != 0)
+		return rc;
+
+	emit_phase(r->ctx, "manifest", "writing the image manifest");
+	manifest = json_object_new_object();
+	json_object_object_add(manifest, "schemaVersion", json_object_new_int(2));
+	json_object_object_add(manifest, "mediaType", json_object_new_string(PCB_MT_OCI_MANIFEST));
+	json_object_object_add(manifest, "config",
+	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, r->config_digest, r->config_size));
+	layers = json_object_new_array();
+	for (size_t i = 0; i < run_n_base_layers(r); i++)
+		json_object_array_add(layers, json_object_get(run_base_layer(r, i)));
+	for (size_t i = 0; i < r->deps.n; i++)
+		json_object_array_add(layers, pcb_oci_descriptor(r->deps.v[i].res.media_type,
+		    r->deps.v[i].res.digest, r->deps.v[i].res.size));
+	json_object_array_add(layers, pcb_oci_descriptor(r->app.media_type, r->app.digest,
+	    r->app.size));
+	json_object_object_add(manifest, "layers", layers);
+	rc = run_put_json(r, manifest, PCB_MT_OCI_MANIFEST, r->manifest_digest,
+	    &r->manifest_size, err);
+	json_object_put(manifest);
+	if (rc != 0)
+		return rc;
+
+	emit_phase(r->ctx, "tag", r->p.tags.v[0]);
+	for (size_t i = 0; i < r->p.tags.n; i++)
+		if ((rc = pcb_store_tag_set(r->ctx->store, r->p.tags.v[i], r->manifest_digest,
+		    err)) != 0)
+			return rc;
+	return 0;
+}
+
+/* One OCI layout output. The layout holds every byte: base layers not yet in the store are
+ * fetched first. */
+static int
+run_export_one(struct run *r, const struct pcb_output *o, json_object *outs,
+    struct pcb_err *err)
+{
+	struct pcb_strv blobs;
+	json_object *oj;
+	int rc;
+
+	if ((rc = run_check_cancel(r, err)) != 0)
+		return rc;
+	if (!r->base.scratch && (rc = base_ensure_layers(r->s, r->ctx, &r->base, err)) != 0)
+		return rc;
+	emit_phase(r->ctx, "export", o->path);
+	pcb_strv_init(&blobs);
+	pcb_strv_push(&blobs, r->config_digest);
+	for (size_t k = 0; k < run_n_base_layers(r); k++)
+		pcb_strv_push(&blobs, jstr(run_base_layer(r, k), "digest"));
+	for (size_t k = 0; k < r->deps.n; k++)
+		pcb_strv_push(&blobs, r->deps.v[k].res.digest);
+	pcb_strv_push(&blobs, r->app.digest);
+	rc = pcb_oci_layout_write(r->ctx->store, o->path, r->manifest_digest, r->manifest_size,
+	    &blobs, &r->p.ref_names, &r->p.platform, err);
+	pcb_strv_free(&blobs);
+	if (rc != 0)
+		return rc;
+	oj = json_object_new_object();
+	json_object_object_add(oj, "type", json_object_new_string("oci-layout"));
+	json_object_object_add(oj, "path", json_object_new_string(o->path));
+	json_object_object_add(oj, "ref_names", strv_to_array(&r->p.ref_names));
+	json_object_array_add(outs, oj);
+	return 0;
+}
+
+/* Every tag pushed to its registry, after everything local is done: a failed push still
+ * leaves the image tagged in the store and exported, ready for `pcb push` once the registry
+ * problem is fixed. */
+static int
+run_push(struct run *r, json_object *pushed, struct pcb_err *err)
+{
+	int rc;
+
+	for (size_t i = 0; r->s->push && i < r->p.tags.n; i++) {
+		json_object *pj = NULL;
+		if ((rc = pcb_transfer_push(&r->s->access, r->ctx, r->manifest_digest,
+		    r->p.tags.v[i], &pj, err)) != 0)
+			return rc;
+		json_object_array_add(pushed, pj);
+	}
+	return 0;
+}
+
+/* The result's "layers": base layers with their diff_ids, then ours with what they hold and
+ * whether this build reused them. */
+static json_object *
+run_layers_json(const struct run *r)
+{
+	json_object *layers = json_object_new_array(), *al;
+
+	for (size_t i = 0; i < run_n_base_layers(r); i++) {
+		json_object *l = NULL;
+		json_object_deep_copy(run_base_layer(r, i), &l, NULL);
+		json_object_object_add(l, "diff_id", json_object_new_string(r->base.diff_ids.v[i]));
+		json_object_object_add(l, "name", json_object_new_string("base"));
+		json_object_array_add(layers, l);
+	}
+	for (size_t i = 0; i < r->deps.n; i++) {
+		json_object *l = layer_json(r->deps.v[i].name, &r->deps.v[i].res);
+		json_object_object_add(l, "contents", strv_to_array(&r->deps.v[i].contents));
+		json_object_object_add(l, "reused", json_object_new_boolean(r->deps.v[i].reused));
+		json_object_array_add(layers, l);
+	}
+	al = layer_json("app", &r->app);
+	json_object_object_add(al, "reused", json_object_new_boolean(r->app_reused));
+	json_object_array_add(layers, al);
+	return layers;
+}
+
+/* The BuildResult (build.h). Takes outs and pushed. */
+static json_object *
+run_result(const struct run *r, json_object *outs, json_object *pushed)
+{
+	json_object *result = json_object_new_object(), *img, *bj;
+	char plat[100];
+
+	json_object_object_add(result, "manifest",
+	    pcb_oci_descriptor(PCB_MT_OCI_MANIFEST, r->manifest_digest, r->manifest_size));
+	json_object_object_add(result, "config",
+	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, r->config_digest, r->config_size));
+	json_object_object_add(result, "layers", run_layers_json(r));
+	json_object_object_add(result, "dependencies", r->deps.info != NULL ?
+	    json_object_get(r->deps.info) : NULL);
+	img = json_object_new_object();
+	json_object_object_add(img, "name", json_object_new_string(r->p.image_name));
+	json_object_object_add(img, "tags", strv_to_array(&r->p.tags));
+	json_object_object_add(result, "image", img);
+	json_object_object_add(result, "outputs", outs);
+	pcb_platform_format(&r->p.platform, plat);
+	json_object_object_add(result, "platform", json_object_new_string(plat));
+	json_object_object_add(result, "pushed", pushed);
+	bj = json_object_new_object();
+	json_object_object_add(bj, "ref", json_object_new_string(r->base.scratch ? "scratch" :
+	    r->base.ref));
+	json_object_object_add(bj, "digest", r->base.scratch ? NULL :
+	    json_object_new_string(r->base.digest));
+	json_object_object_add(bj, "layers", json_object_new_int64((int64_t)run_n_base_layers(r)));
+	json_object_object_add(result, "base", bj);
+	return result;
 }
 
 int
 pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
     json_object **result_out, struct pcb_err *err)
 {
-	struct plan p;
-	struct pcb_layer_list list;
-	struct pcb_layer_result app;
-	struct pcb_layer_opts opts;
-	struct progress_ud pu = { ctx, "app" };
-	struct base base;
-	struct pcb_deps_result deps;
-	bool app_reused = false;
-	struct pcb_strv pins;
-	json_object *config = NULL, *manifest = NULL, *result = NULL, *layers, *outs, *pushed;
-	char config_digest[PCB_DIGEST_BUFSZ], manifest_digest[PCB_DIGEST_BUFSZ], plat[100];
-	const char *text;
-	size_t config_size, manifest_size;
+	struct run r;
+	json_object *outs = json_object_new_array(), *pushed = json_object_new_array();
 	int rc;
 
-	pcb_layer_list_init(&list);
-	/* pcb_project_filter only reads the project: safe from the walk's threads. */
-	list.parallel_walk = true;
-	memset(&app, 0, sizeof app);
-	memset(&deps, 0, sizeof deps);
-	pcb_strv_init(&pins);
-	base_init(&base);
-	emit_phase(ctx, "plan", "reading the project");
-	if ((rc = plan_make(s, &p, err)) != 0)
+	run_init(&r, s, ctx);
+	if ((rc = run_plan(&r, err)) != 0 || (rc = run_base(&r, err)) != 0 ||
+	    (rc = run_deps(&r, err)) != 0 || (rc = run_app_layer(&r, err)) != 0 ||
+	    (rc = run_image(&r, err)) != 0)
 		goto out;
-	{
-		char *msg = pcb_xasprintf("%s %s: %zu top-level paths, entrypoint from %s",
-		    p.proj.name, p.proj.version ? p.proj.version : "(no version)", p.proj.include.n,
-		    p.entrypoint_source);
-		emit_phase(ctx, "plan", msg);
-		free(msg);
-	}
-
-	if ((rc = base_resolve(s, ctx, &p, &base, err)) != 0)
-		goto out;
-	if (cancelled(ctx)) {
-		rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
-		goto out;
-	}
-
-	if (!base.scratch) {
-		pin(ctx->store, &pins, base.digest);
-		pin(ctx->store, &pins, base.config_digest);
-		for (size_t i = 0; i < json_object_array_length(base.layers); i++)
-			pin(ctx->store, &pins, jstr(json_object_array_get_idx(base.layers, i), "digest"));
-	}
-	if ((rc = deps_step(s, ctx, &p, &base, &deps, err)) != 0)
-		goto out;
-	for (size_t i = 0; i < deps.n; i++)
-		pin(ctx->store, &pins, deps.v[i].res.digest);
-	if (cancelled(ctx)) {
-		rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
-		goto out;
-	}
-
-	/* The app layer: every included path under the workdir (relative: "app/…"). */
-	emit_phase(ctx, "pack", "packing the app layer");
-	for (size_t i = 0; i < p.proj.include.n; i++) {
-		rc = pcb_layer_list_add(&list, p.proj.context, p.proj.include.v[i], p.workdir + 1,
-		    pcb_project_filter, &p.proj, err);
-		if (rc != 0) {
-			pcb_err_prefix(err, "collecting %s", p.proj.include.v[i]);
+	for (size_t i = 0; i < s->n_outputs; i++)
+		if ((rc = run_export_one(&r, &s->outputs[i], outs, err)) != 0)
 			goto out;
-		}
-	}
-	pcb_layer_list_finish(&list);
-	memset(&opts, 0, sizeof opts);
-	opts.mtime = p.created;
-	layer_opts_compression(s, &opts);
-	opts.cancel = ctx->cancel;
-	opts.progress = on_progress;
-	opts.progress_ud = &pu;
-	/* Reused without reading a byte when nothing under the context changed (lcache.h). */
-	if ((rc = pcb_lcache_pack(ctx->store, &list, &opts, "pcb-app-layer 1", &app, &app_reused,
-	    err)) != 0) {
-		pcb_err_prefix(err, "packing the app layer");
+	if ((rc = run_push(&r, pushed, err)) != 0)
 		goto out;
-	}
-	pin(ctx->store, &pins, app.digest);
-	{
-		char *msg = pcb_xasprintf("app layer: %zu entries, %llu bytes of tar, %llu bytes "
-		    "compressed%s", app.n_entries, (unsigned long long)app.tar_size,
-		    (unsigned long long)app.size, app_reused ? " (unchanged: reused)" : "");
-		struct pcb_event ev = { .type = PCB_EVENT_LOG, .level = "info", .message = msg };
-		emit(ctx, &ev);
-		free(msg);
-	}
-	{
-		json_object *lj = layer_json("app", &app);
-		struct pcb_event ev = { .type = PCB_EVENT_LAYER, .layer = "app", .data = lj };
-		emit(ctx, &ev);
-		json_object_put(lj);
-	}
-	if (cancelled(ctx)) {
-		rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
-		goto out;
-	}
-
-	emit_phase(ctx, "config", "writing the image config");
-	config = make_config(&p, &base, &deps, VENV_PATH, &app, app.n_entries);
-	text = pcb_json_str(config);
-	config_size = strlen(text);
-	if ((rc = pcb_store_put(ctx->store, text, config_size, PCB_MT_OCI_CONFIG, config_digest,
-	    err)) != 0)
-		goto out;
-	pin(ctx->store, &pins, config_digest);
-
-	emit_phase(ctx, "manifest", "writing the image manifest");
-	manifest = json_object_new_object();
-	json_object_object_add(manifest, "schemaVersion", json_object_new_int(2));
-	json_object_object_add(manifest, "mediaType", json_object_new_string(PCB_MT_OCI_MANIFEST));
-	json_object_object_add(manifest, "config",
-	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, config_digest, config_size));
-	layers = json_object_new_array();
-	for (size_t i = 0; !base.scratch && i < json_object_array_length(base.layers); i++)
-		json_object_array_add(layers,
-		    json_object_get(json_object_array_get_idx(base.layers, i)));
-	for (size_t i = 0; i < deps.n; i++)
-		json_object_array_add(layers, pcb_oci_descriptor(deps.v[i].res.media_type,
-		    deps.v[i].res.digest, deps.v[i].res.size));
-	json_object_array_add(layers, pcb_oci_descriptor(app.media_type, app.digest, app.size));
-	json_object_object_add(manifest, "layers", layers);
-	text = pcb_json_str(manifest);
-	manifest_size = strlen(text);
-	if ((rc = pcb_store_put(ctx->store, text, manifest_size, PCB_MT_OCI_MANIFEST,
-	    manifest_digest, err)) != 0)
-		goto out;
-	pin(ctx->store, &pins, manifest_digest);
-
-	emit_phase(ctx, "tag", p.tags.v[0]);
-	for (size_t i = 0; i < p.tags.n; i++)
-		if ((rc = pcb_store_tag_set(ctx->store, p.tags.v[i], manifest_digest, err)) != 0)
-			goto out;
-
-	outs = json_object_new_array();
-	result = json_object_new_object();
-	for (size_t i = 0; i < s->n_outputs; i++) {
-		struct pcb_strv blobs;
-		json_object *o;
-		if (cancelled(ctx)) {
-			rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
-			json_object_put(outs);
-			goto out;
-		}
-		/* The layout holds every byte: base layers not yet in the store are fetched. */
-		if (!base.scratch && (rc = base_ensure_layers(s, ctx, &base, err)) != 0) {
-			json_object_put(outs);
-			goto out;
-		}
-		emit_phase(ctx, "export", s->outputs[i].path);
-		pcb_strv_init(&blobs);
-		pcb_strv_push(&blobs, config_digest);
-		for (size_t k = 0; !base.scratch && k < json_object_array_length(base.layers); k++)
-			pcb_strv_push(&blobs, jstr(json_object_array_get_idx(base.layers, k), "digest"));
-		for (size_t k = 0; k < deps.n; k++)
-			pcb_strv_push(&blobs, deps.v[k].res.digest);
-		pcb_strv_push(&blobs, app.digest);
-		rc = pcb_oci_layout_write(ctx->store, s->outputs[i].path, manifest_digest,
-		    manifest_size, &blobs, &p.ref_names, &p.platform, err);
-		pcb_strv_free(&blobs);
-		if (rc != 0) {
-			json_object_put(outs);
-			goto out;
-		}
-		o = json_object_new_object();
-		json_object_object_add(o, "type", json_object_new_string("oci-layout"));
-		json_object_object_add(o, "path", json_object_new_string(s->outputs[i].path));
-		json_object_object_add(o, "ref_names", strv_to_array(&p.ref_names));
-		json_object_array_add(outs, o);
-	}
-
-	/* Push after everything local is done: a failed push still leaves the image tagged in
-	 * the store and exported, ready for `pcb push` once the registry problem is fixed. */
-	pushed = json_object_new_array();
-	for (size_t i = 0; s->push && i < p.tags.n; i++) {
-		json_object *pj = NULL;
-		if ((rc = pcb_transfer_push(&s->access, ctx, manifest_digest, p.tags.v[i], &pj,
-		    err)) != 0) {
-			json_object_put(outs);
-			json_object_put(pushed);
-			goto out;
-		}
-		json_object_array_add(pushed, pj);
-	}
-
-	json_object_object_add(result, "manifest",
-	    pcb_oci_descriptor(PCB_MT_OCI_MANIFEST, manifest_digest, manifest_size));
-	json_object_object_add(result, "config",
-	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, config_digest, config_size));
-	layers = json_object_new_array();
-	for (size_t i = 0; !base.scratch && i < json_object_array_length(base.layers); i++) {
-		json_object *l = NULL;
-		json_object_deep_copy(json_object_array_get_idx(base.layers, i), &l, NULL);
-		json_object_object_add(l, "diff_id", json_object_new_string(base.diff_ids.v[i]));
-		json_object_object_add(l, "name", json_object_new_string("base"));
-		json_object_array_add(layers, l);
-	}
-	for (size_t i = 0; i < deps.n; i++) {
-		json_object *l = layer_json(deps.v[i].name, &deps.v[i].res);
-		json_object_object_add(l, "contents", strv_to_array(&deps.v[i].contents));
-		json_object_object_add(l, "reused", json_object_new_boolean(deps.v[i].reused));
-		json_object_array_add(layers, l);
-	}
-	{
-		json_object *al = layer_json("app", &app);
-		json_object_object_add(al, "reused", json_object_new_boolean(app_reused));
-		json_object_array_add(layers, al);
-	}
-	json_object_object_add(result, "layers", layers);
-	json_object_object_add(result, "dependencies", deps.info != NULL ?
-	    json_object_get(deps.info) : NULL);
-	{
-		json_object *img = json_object_new_object();
-		json_object_object_add(img, "name", json_object_new_string(p.image_name));
-		json_object_object_add(img, "tags", strv_to_array(&p.tags));
-		json_object_object_add(result, "image", img);
-	}
-	json_object_object_add(result, "outputs", outs);
-	pcb_platform_format(&p.platform, plat);
-	json_object_object_add(result, "platform", json_object_new_string(plat));
-	json_object_object_add(result, "pushed", pushed);
-	{
-		json_object *bj = json_object_new_object();
-		json_object_object_add(bj, "ref", json_object_new_string(base.scratch ? "scratch" :
-		    base.ref));
-		json_object_object_add(bj, "digest", base.scratch ? NULL :
-		    json_object_new_string(base.digest));
-		json_object_object_add(bj, "layers", json_object_new_int64(base.scratch ? 0 :
-		    (int64_t)json_object_array_length(base.layers)));
-		json_object_object_add(result, "base", bj);
-	}
+	*result_out = run_result(&r, outs, pushed);
+	outs = pushed = NULL;
 out:
-	if (rc != 0) {
-		json_object_put(result);
-		result = NULL;
-	} else {
-		*result_out = result;
-	}
-	json_object_put(config);
-	json_object_put(manifest);
-	pcb_layer_list_free(&list);
-	unpin_all(ctx->store, &pins);
-	pcb_deps_result_free(&deps);
-	base_free(&base);
-	plan_free(&p);
+	json_object_put(outs);
+	json_object_put(pushed);
+	run_free(&r);
 	return rc;
 }
