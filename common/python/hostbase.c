@@ -863,267 +863,408 @@ make_config(const struct facts *f, const struct pcb_platform *plat, const char *
 	return c;
 }
 
-int
-pcb_hostbase_run(const struct pcb_hostbase_spec *s, const struct pcb_build_ctx *ctx,
-    json_object **result_out, struct pcb_err *err)
-{
-	struct pcb_layer_list sys, py;
-	struct pcb_layer_result res[2];
-	struct pcb_platform plat;
-	struct facts f;
-	struct pcb_strv files, libs, missing;
-	json_object *result = NULL, *layers = json_object_new_array(), *config = NULL;
-	json_object *manifest = NULL, *pyj, *libj;
-	char *python = NULL, *repo = NULL, *tag = NULL, *name = NULL, *scratch = NULL, *msg;
-	char *libpython = NULL, *dynload_std = NULL, *stdlib_dst = NULL;
-	char created[32], config_digest[PCB_DIGEST_BUFSZ], manifest_digest[PCB_DIGEST_BUFSZ];
-	const char *text;
-	size_t config_size, manifest_size, py_from;
-	uint64_t sys_bytes = 0, py_bytes = 0;
-	int64_t mtime = s->source_date_epoch >= 0 ? s->source_date_epoch : 0;
-	int rc = 0;
+/* ---- the steps of a run ----------------------------------------------------------------- */
 
-	memset(&f, 0, sizeof f);
-	pcb_layer_list_init(&sys);
-	pcb_layer_list_init(&py);
-	pcb_strv_init(&files);
-	pcb_strv_init(&libs);
-	pcb_strv_init(&missing);
-	pcb_platform_host(&plat);
-	emit(ctx, PCB_EVENT_PHASE, "base", "inspecting the host's Python");
-	if (s->tag == NULL || (rc = pcb_ref_parse(s->tag, &repo, &tag, err)) != 0) {
-		rc = s->tag == NULL ? pcb_err_set(err, PCB_EINVAL, "base: a tag is required") : rc;
-		goto out;
+/* What the steps of one run share: the interpreter's facts, the two layers as they are
+ * listed and then packed, and the names and digests of the image. */
+struct hostbase {
+	const struct pcb_build_ctx *ctx;
+	struct pcb_platform plat;          /* the host's */
+	int64_t mtime;                     /* of every entry, and the config's "created" */
+	char *repo, *tag, *name;           /* name is "repo:tag" */
+	struct facts f;
+	struct pcb_strv libs;              /* absolute host paths, sorted */
+	char *libpython;                   /* basename of the libpython copied, or NULL */
+	char *scratch;                     /* holds /etc until the layers are packed */
+	struct pcb_layer_list sys, py;
+	uint64_t sys_bytes, py_bytes;
+	size_t py_from;                    /* the first stdlib entry of py */
+	struct pcb_layer_result res[2];    /* system, python */
+	json_object *layers;               /* the layers' descriptors, as pack() adds them */
+	char config_digest[PCB_DIGEST_BUFSZ], manifest_digest[PCB_DIGEST_BUFSZ];
+	size_t config_size, manifest_size;
+};
+
+static void
+hostbase_init(struct hostbase *hb, const struct pcb_hostbase_spec *s,
+    const struct pcb_build_ctx *ctx)
+{
+	memset(hb, 0, sizeof *hb);
+	hb->ctx = ctx;
+	hb->mtime = s->source_date_epoch >= 0 ? s->source_date_epoch : 0;
+	pcb_layer_list_init(&hb->sys);
+	pcb_layer_list_init(&hb->py);
+	pcb_strv_init(&hb->libs);
+	pcb_platform_host(&hb->plat);
+	hb->layers = json_object_new_array();
+}
+
+static void
+hostbase_free(struct hostbase *hb)
+{
+	if (hb->scratch != NULL) {
+		pcb_rm_rf(hb->scratch, NULL);
+		free(hb->scratch);
 	}
-	name = pcb_xasprintf("%s:%s", repo, tag);
+	pcb_layer_list_free(&hb->sys);
+	pcb_layer_list_free(&hb->py);
+	pcb_strv_free(&hb->libs);
+	facts_free(&hb->f);
+	json_object_put(hb->layers);
+	free(hb->repo);
+	free(hb->tag);
+	free(hb->name);
+	free(hb->libpython);
+	memset(hb, 0, sizeof *hb);
+}
+
+/* The spec's tag (required) and platform (the host's, if given at all). */
+static int
+check_spec(struct hostbase *hb, const struct pcb_hostbase_spec *s, struct pcb_err *err)
+{
+	int rc;
+
+	if (s->tag == NULL)
+		return pcb_err_set(err, PCB_EINVAL, "base: a tag is required");
+	if ((rc = pcb_ref_parse(s->tag, &hb->repo, &hb->tag, err)) != 0)
+		return rc;
+	hb->name = pcb_xasprintf("%s:%s", hb->repo, hb->tag);
 	if (s->platform != NULL) {
 		struct pcb_platform want;
 		char a[100], b[100];
 		if ((rc = pcb_platform_parse(s->platform, &want, err)) != 0)
-			goto out;
+			return rc;
 		pcb_platform_format(&want, a);
-		pcb_platform_format(&plat, b);
-		if (strcmp(a, b) != 0) {
-			rc = pcb_err_set(err, PCB_EUNSUPPORTED, "a base from the host's Python is for "
-			    "the host's platform %s, not %s", b, a);
-			goto out;
-		}
+		pcb_platform_format(&hb->plat, b);
+		if (strcmp(a, b) != 0)
+			return pcb_err_set(err, PCB_EUNSUPPORTED, "a base from the host's Python is "
+			    "for the host's platform %s, not %s", b, a);
 	}
-	if (s->python != NULL)
-		python = pcb_xstrdup(s->python);
+	return 0;
+}
+
+/* Finds the interpreter (the spec's, else python3 on PATH) and asks it for its facts. */
+static int
+inspect_python(struct hostbase *hb, const char *given, struct pcb_err *err)
+{
+	char *python = NULL, *msg;
+	int rc;
+
+	if (given != NULL)
+		python = pcb_xstrdup(given);
 	else if ((rc = find_on_path("python3", &python, err)) != 0)
 		goto out;
-	if ((rc = ask_python(python, &f, err)) != 0) {
+	if ((rc = ask_python(python, &hb->f, err)) != 0) {
 		pcb_err_prefix(err, "asking %s about itself", python);
 		goto out;
 	}
 	msg = pcb_xasprintf("Python %s: %s, standard library %s, extension modules %s",
-	    f.version, f.exe, f.stdlib, f.dynload ? f.dynload : "(none)");
-	emit(ctx, PCB_EVENT_LOG, "info", msg);
+	    hb->f.version, hb->f.exe, hb->f.stdlib, hb->f.dynload ? hb->f.dynload : "(none)");
+	emit(hb->ctx, PCB_EVENT_LOG, "info", msg);
 	free(msg);
+out:
+	free(python);
+	return rc;
+}
 
-	/* The shared libraries of the interpreter and of each extension module. */
-	pcb_strv_push(&files, f.exe);
-	if (f.dynload != NULL && (rc = list_modules(f.dynload, &files, err)) != 0)
-		goto out;
-	if ((rc = ldd_libraries(&files, &libs, &missing, err)) != 0)
-		goto out;
-	add_policy_libraries(&libs);
-	if (missing.n > 0) {
-		struct pcb_buf b;
-		pcb_buf_init(&b, 4096);
-		for (size_t i = 0; i < missing.n; i++)
-			pcb_buf_appendf(&b, "%s%s", i ? ", " : "", missing.v[i]);
-		msg = pcb_xasprintf("ldd could not find %zu libraries (the modules needing them will "
-		    "not import): %s", missing.n, b.data ? b.data : "");
-		emit(ctx, PCB_EVENT_LOG, "warn", msg);
-		free(msg);
-		pcb_buf_free(&b);
-	}
-	if (cancelled(ctx)) {
-		rc = pcb_err_set(err, PCB_ECANCELED, "cancelled");
-		goto out;
-	}
+static void
+warn_missing_libraries(const struct pcb_build_ctx *ctx, const struct pcb_strv *missing)
+{
+	struct pcb_buf b;
+	char *msg;
 
-	/* Layer "system": libraries at their host paths, /etc, /tmp. libpython goes with the
-	 * interpreter instead, hard-linked into /usr/local/lib. */
-	py_from = 0;
-	for (size_t i = 0; i < libs.n; i++) {
-		const char *base = strrchr(libs.v[i], '/') + 1;
+	pcb_buf_init(&b, 4096);
+	for (size_t i = 0; i < missing->n; i++)
+		pcb_buf_appendf(&b, "%s%s", i ? ", " : "", missing->v[i]);
+	msg = pcb_xasprintf("ldd could not find %zu libraries (the modules needing them will "
+	    "not import): %s", missing->n, b.data ? b.data : "");
+	emit(ctx, PCB_EVENT_LOG, "warn", msg);
+	free(msg);
+	pcb_buf_free(&b);
+}
+
+/* The shared libraries of the interpreter and of each extension module, into hb->libs. */
+static int
+collect_libraries(struct hostbase *hb, struct pcb_err *err)
+{
+	struct pcb_strv files, missing;
+	int rc;
+
+	pcb_strv_init(&files);
+	pcb_strv_init(&missing);
+	pcb_strv_push(&files, hb->f.exe);
+	if (hb->f.dynload != NULL && (rc = list_modules(hb->f.dynload, &files, err)) != 0)
+		goto out;
+	if ((rc = ldd_libraries(&files, &hb->libs, &missing, err)) != 0)
+		goto out;
+	add_policy_libraries(&hb->libs);
+	if (missing.n > 0)
+		warn_missing_libraries(hb->ctx, &missing);
+out:
+	pcb_strv_free(&files);
+	pcb_strv_free(&missing);
+	return rc;
+}
+
+/* Layer "system": libraries at their host paths, /etc, /tmp. libpython goes with the
+ * interpreter instead, hard-linked into /usr/local/lib. */
+static int
+add_system_layer(struct hostbase *hb, struct pcb_err *err)
+{
+	int rc;
+
+	for (size_t i = 0; i < hb->libs.n; i++) {
+		const char *base = strrchr(hb->libs.v[i], '/') + 1;
 		bool is_libpython = pcb_str_has_prefix(base, "libpython");
 		char *real = NULL;
 
-		rc = add_host_path(is_libpython ? &py : &sys, libs.v[i], is_libpython, &real,
-		    is_libpython ? &py_bytes : &sys_bytes, err);
-		if (rc == 0 && is_libpython && libpython == NULL) {
+		rc = add_host_path(is_libpython ? &hb->py : &hb->sys, hb->libs.v[i], is_libpython,
+		    &real, is_libpython ? &hb->py_bytes : &hb->sys_bytes, err);
+		if (rc == 0 && is_libpython && hb->libpython == NULL) {
 			char *dst = pcb_xasprintf("usr/local/lib/%s", base);
-			rc = add_file(&py, dst, real, 0, true, err);
-			libpython = pcb_xstrdup(base);
+			rc = add_file(&hb->py, dst, real, 0, true, err);
+			hb->libpython = pcb_xstrdup(base);
 			free(dst);
 		}
 		free(real);
 		if (rc != 0) {
-			pcb_err_prefix(err, "copying shared library %s", libs.v[i]);
-			goto out;
+			pcb_err_prefix(err, "copying shared library %s", hb->libs.v[i]);
+			return rc;
 		}
 	}
-	scratch = pcb_xasprintf("%s/tmp/hostbase-XXXXXX", pcb_store_root(ctx->store));
-	if (mkdtemp(scratch) == NULL) {
-		rc = pcb_err_errno(err, errno, "creating a scratch directory %s", scratch);
-		free(scratch);
-		scratch = NULL;
-		goto out;
+	hb->scratch = pcb_xasprintf("%s/tmp/hostbase-XXXXXX", pcb_store_root(hb->ctx->store));
+	if (mkdtemp(hb->scratch) == NULL) {
+		rc = pcb_err_errno(err, errno, "creating a scratch directory %s", hb->scratch);
+		free(hb->scratch);
+		hb->scratch = NULL;
+		return rc;
 	}
-	if ((rc = add_etc(&sys, scratch, &sys_bytes, err)) != 0)
-		goto out;
+	return add_etc(&hb->sys, hb->scratch, &hb->sys_bytes, err);
+}
 
-	/* Layer "python". */
-	{
-		char *bin = pcb_xasprintf("usr/local/bin/python%d.%d", f.major, f.minor);
-		char *target = pcb_xasprintf("python%d.%d", f.major, f.minor);
-		struct stat st;
-		rc = add_file(&py, bin, f.exe, 0755, false, err);
-		if (rc == 0 && stat(f.exe, &st) == 0)
-			py_bytes += (uint64_t)st.st_size;
-		add_symlink(&py, "usr/local/bin/python3", target);
-		add_symlink(&py, "usr/local/bin/python", "python3");
-		free(bin);
-		free(target);
-		if (rc != 0)
-			goto out;
-	}
-	if (libpython != NULL && f.ldlibrary != NULL && strchr(f.ldlibrary, '/') == NULL &&
-	    strcmp(f.ldlibrary, libpython) != 0 && pcb_str_has_prefix(libpython, f.ldlibrary)) {
+/* Layer "python", first part: /usr/local/bin/python3.X with its python3 and python links,
+ * and libpython's development name. */
+static int
+add_interpreter(struct hostbase *hb, struct pcb_err *err)
+{
+	const struct facts *f = &hb->f;
+	char *bin = pcb_xasprintf("usr/local/bin/python%d.%d", f->major, f->minor);
+	char *target = pcb_xasprintf("python%d.%d", f->major, f->minor);
+	struct stat st;
+	int rc;
+
+	rc = add_file(&hb->py, bin, f->exe, 0755, false, err);
+	if (rc == 0 && stat(f->exe, &st) == 0)
+		hb->py_bytes += (uint64_t)st.st_size;
+	add_symlink(&hb->py, "usr/local/bin/python3", target);
+	add_symlink(&hb->py, "usr/local/bin/python", "python3");
+	free(bin);
+	free(target);
+	if (rc != 0)
+		return rc;
+	if (hb->libpython != NULL && f->ldlibrary != NULL && strchr(f->ldlibrary, '/') == NULL &&
+	    strcmp(f->ldlibrary, hb->libpython) != 0 &&
+	    pcb_str_has_prefix(hb->libpython, f->ldlibrary)) {
 		/* The development name (libpython3.11.so → libpython3.11.so.1.0), as the
 		 * official images have it. */
-		char *p = pcb_xasprintf("usr/local/lib/%s", f.ldlibrary);
-		add_symlink(&py, p, libpython);
+		char *p = pcb_xasprintf("usr/local/lib/%s", f->ldlibrary);
+		add_symlink(&hb->py, p, hb->libpython);
 		free(p);
 	}
-	stdlib_dst = pcb_xasprintf("usr/local/lib/python%d.%d", f.major, f.minor);
-	py_from = py.n;
-	if ((rc = pcb_layer_list_add(&py, f.stdlib, "", stdlib_dst, stdlib_filter, NULL,
+	return 0;
+}
+
+/* Layer "python", second part: the stdlib at /usr/local/lib/python3.X, with lib-dynload
+ * and an empty site-packages. */
+static int
+add_stdlib(struct hostbase *hb, struct pcb_err *err)
+{
+	const struct facts *f = &hb->f;
+	char *stdlib_dst = pcb_xasprintf("usr/local/lib/python%d.%d", f->major, f->minor);
+	char *dynload_std = NULL, *sp;
+	int rc;
+
+	hb->py_from = hb->py.n;
+	if ((rc = pcb_layer_list_add(&hb->py, f->stdlib, "", stdlib_dst, stdlib_filter, NULL,
 	    err)) != 0) {
 		pcb_err_prefix(err, "copying the standard library");
 		goto out;
 	}
-	dynload_std = pcb_path_join(f.stdlib, "lib-dynload");
-	if (f.dynload != NULL && strcmp(f.dynload, dynload_std) != 0) {
+	dynload_std = pcb_path_join(f->stdlib, "lib-dynload");
+	if (f->dynload != NULL && strcmp(f->dynload, dynload_std) != 0) {
 		/* Some distributions keep it elsewhere (lib64/…): Python looks for it next to
 		 * the stdlib, so it goes there. */
 		char *dst = pcb_path_join(stdlib_dst, "lib-dynload");
-		rc = pcb_layer_list_add(&py, f.dynload, "", dst, dynload_filter, NULL, err);
+		rc = pcb_layer_list_add(&hb->py, f->dynload, "", dst, dynload_filter, NULL, err);
 		free(dst);
 		if (rc != 0) {
 			pcb_err_prefix(err, "copying lib-dynload");
 			goto out;
 		}
 	}
-	if ((rc = fix_stdlib_symlinks(&py, py_from, err)) != 0)
+	if ((rc = fix_stdlib_symlinks(&hb->py, hb->py_from, err)) != 0)
 		goto out;
-	py_bytes += list_bytes(&py, py_from);
-	{
-		char *sp = pcb_path_join(stdlib_dst, "site-packages");
-		add_dir(&py, sp, 0755);
-		free(sp);
-	}
-	/* /root is private in the python images, unless libraries live under it (pyenv's
-	 * libpython, found through the interpreter's RUNPATH): then any user must get through.
-	 * Both layers say the same, so the upper one does not change it. */
-	{
-		mode_t root_mode = under_root(&sys) || under_root(&py) ? 0755 : 0700;
-		add_dir(&sys, "root", root_mode);
-		add_dir(&py, "root", root_mode);
-	}
+	hb->py_bytes += list_bytes(&hb->py, hb->py_from);
+	sp = pcb_path_join(stdlib_dst, "site-packages");
+	add_dir(&hb->py, sp, 0755);
+	free(sp);
+out:
+	free(dynload_std);
+	free(stdlib_dst);
+	return rc;
+}
+
+/* /root is private in the python images, unless libraries live under it (pyenv's
+ * libpython, found through the interpreter's RUNPATH): then any user must get through.
+ * Both layers say the same, so the upper one does not change it. */
+static void
+add_root_dirs(struct hostbase *hb)
+{
+	mode_t root_mode = under_root(&hb->sys) || under_root(&hb->py) ? 0755 : 0700;
+
+	add_dir(&hb->sys, "root", root_mode);
+	add_dir(&hb->py, "root", root_mode);
+}
+
+static void
+log_contents(const struct hostbase *hb)
+{
+	char *msg;
+
 	msg = pcb_xasprintf("%zu shared libraries (%llu bytes), %zu standard library entries, "
-	    "%llu bytes of Python in all", libs.n, (unsigned long long)sys_bytes, py.n - py_from,
-	    (unsigned long long)py_bytes);
-	emit(ctx, PCB_EVENT_LOG, "info", msg);
+	    "%llu bytes of Python in all", hb->libs.n, (unsigned long long)hb->sys_bytes,
+	    hb->py.n - hb->py_from, (unsigned long long)hb->py_bytes);
+	emit(hb->ctx, PCB_EVENT_LOG, "info", msg);
 	free(msg);
+}
 
-	emit(ctx, PCB_EVENT_PHASE, "pack", "packing the base layers");
-	if ((rc = pack(ctx, &sys, "system", mtime, &res[0], layers, err)) != 0 ||
-	    (rc = pack(ctx, &py, "python", mtime, &res[1], layers, err)) != 0)
-		goto out;
+static int
+write_config(struct hostbase *hb, struct pcb_err *err)
+{
+	char created[32];
+	json_object *config;
+	const char *text;
+	int rc;
 
-	emit(ctx, PCB_EVENT_PHASE, "config", "writing the image config");
-	pcb_time_rfc3339(mtime, created);
-	config = make_config(&f, &plat, repo, created, res);
+	pcb_time_rfc3339(hb->mtime, created);
+	config = make_config(&hb->f, &hb->plat, hb->repo, created, hb->res);
 	text = pcb_json_str(config);
-	config_size = strlen(text);
-	if ((rc = pcb_store_put(ctx->store, text, config_size, PCB_MT_OCI_CONFIG, config_digest,
-	    err)) != 0)
-		goto out;
-	emit(ctx, PCB_EVENT_PHASE, "manifest", "writing the image manifest");
-	manifest = json_object_new_object();
+	hb->config_size = strlen(text);
+	rc = pcb_store_put(hb->ctx->store, text, hb->config_size, PCB_MT_OCI_CONFIG,
+	    hb->config_digest, err);
+	json_object_put(config);
+	return rc;
+}
+
+static int
+write_manifest(struct hostbase *hb, struct pcb_err *err)
+{
+	json_object *manifest = json_object_new_object(), *ml = json_object_new_array();
+	const char *text;
+	int rc;
+
 	json_object_object_add(manifest, "schemaVersion", json_object_new_int(2));
 	json_object_object_add(manifest, "mediaType", json_object_new_string(PCB_MT_OCI_MANIFEST));
 	json_object_object_add(manifest, "config",
-	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, config_digest, config_size));
-	{
-		json_object *ml = json_object_new_array();
-		for (int i = 0; i < 2; i++)
-			json_object_array_add(ml, pcb_oci_descriptor(res[i].media_type, res[i].digest,
-			    res[i].size));
-		json_object_object_add(manifest, "layers", ml);
-	}
+	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, hb->config_digest, hb->config_size));
+	for (int i = 0; i < 2; i++)
+		json_object_array_add(ml, pcb_oci_descriptor(hb->res[i].media_type,
+		    hb->res[i].digest, hb->res[i].size));
+	json_object_object_add(manifest, "layers", ml);
 	text = pcb_json_str(manifest);
-	manifest_size = strlen(text);
-	if ((rc = pcb_store_put(ctx->store, text, manifest_size, PCB_MT_OCI_MANIFEST,
-	    manifest_digest, err)) != 0)
-		goto out;
-	emit(ctx, PCB_EVENT_PHASE, "tag", name);
-	if ((rc = pcb_store_tag_set(ctx->store, name, manifest_digest, err)) != 0)
-		goto out;
-	msg = pcb_xasprintf("tagged %s as %s", manifest_digest, name);
-	emit(ctx, PCB_EVENT_LOG, "info", msg);
-	free(msg);
+	hb->manifest_size = strlen(text);
+	rc = pcb_store_put(hb->ctx->store, text, hb->manifest_size, PCB_MT_OCI_MANIFEST,
+	    hb->manifest_digest, err);
+	json_object_put(manifest);
+	return rc;
+}
 
-	result = json_object_new_object();
+static int
+tag_image(struct hostbase *hb, struct pcb_err *err)
+{
+	char *msg;
+	int rc;
+
+	if ((rc = pcb_store_tag_set(hb->ctx->store, hb->name, hb->manifest_digest, err)) != 0)
+		return rc;
+	msg = pcb_xasprintf("tagged %s as %s", hb->manifest_digest, hb->name);
+	emit(hb->ctx, PCB_EVENT_LOG, "info", msg);
+	free(msg);
+	return 0;
+}
+
+/* The JSON result pcb_hostbase_run promises (see hostbase.h). */
+static json_object *
+make_result(const struct hostbase *hb)
+{
+	json_object *result = json_object_new_object(), *pyj, *libj;
+	char p[100];
+
 	json_object_object_add(result, "manifest",
-	    pcb_oci_descriptor(PCB_MT_OCI_MANIFEST, manifest_digest, manifest_size));
+	    pcb_oci_descriptor(PCB_MT_OCI_MANIFEST, hb->manifest_digest, hb->manifest_size));
 	json_object_object_add(result, "config",
-	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, config_digest, config_size));
-	json_object_object_add(result, "layers", json_object_get(layers));
-	json_object_object_add(result, "tag", json_object_new_string(name));
+	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, hb->config_digest, hb->config_size));
+	json_object_object_add(result, "layers", json_object_get(hb->layers));
+	json_object_object_add(result, "tag", json_object_new_string(hb->name));
 	pyj = json_object_new_object();
-	json_object_object_add(pyj, "path", json_object_new_string(f.exe));
-	json_object_object_add(pyj, "version", json_object_new_string(f.version));
+	json_object_object_add(pyj, "path", json_object_new_string(hb->f.exe));
+	json_object_object_add(pyj, "version", json_object_new_string(hb->f.version));
 	json_object_object_add(result, "python", pyj);
 	json_object_object_add(result, "files",
-	    json_object_new_int64((int64_t)(res[0].n_entries + res[1].n_entries)));
+	    json_object_new_int64((int64_t)(hb->res[0].n_entries + hb->res[1].n_entries)));
 	libj = json_object_new_array();
-	for (size_t i = 0; i < libs.n; i++)
-		json_object_array_add(libj, json_object_new_string(libs.v[i]));
+	for (size_t i = 0; i < hb->libs.n; i++)
+		json_object_array_add(libj, json_object_new_string(hb->libs.v[i]));
 	json_object_object_add(result, "libraries", libj);
-	{
-		char p[100];
-		pcb_platform_format(&plat, p);
-		json_object_object_add(result, "platform", json_object_new_string(p));
+	pcb_platform_format(&hb->plat, p);
+	json_object_object_add(result, "platform", json_object_new_string(p));
+	return result;
+}
+
+int
+pcb_hostbase_run(const struct pcb_hostbase_spec *s, const struct pcb_build_ctx *ctx,
+    json_object **result_out, struct pcb_err *err)
+{
+	struct hostbase hb;
+	json_object *result = NULL;
+	int rc = 0;
+
+	hostbase_init(&hb, s, ctx);
+	emit(ctx, PCB_EVENT_PHASE, "base", "inspecting the host's Python");
+	if ((rc = check_spec(&hb, s, err)) != 0 ||
+	    (rc = inspect_python(&hb, s->python, err)) != 0 ||
+	    (rc = collect_libraries(&hb, err)) != 0)
+		goto out;
+	if (cancelled(ctx)) {
+		rc = pcb_err_set(err, PCB_ECANCELED, "cancelled");
+		goto out;
 	}
+	if ((rc = add_system_layer(&hb, err)) != 0 ||
+	    (rc = add_interpreter(&hb, err)) != 0 ||
+	    (rc = add_stdlib(&hb, err)) != 0)
+		goto out;
+	add_root_dirs(&hb);
+	log_contents(&hb);
+
+	emit(ctx, PCB_EVENT_PHASE, "pack", "packing the base layers");
+	if ((rc = pack(ctx, &hb.sys, "system", hb.mtime, &hb.res[0], hb.layers, err)) != 0 ||
+	    (rc = pack(ctx, &hb.py, "python", hb.mtime, &hb.res[1], hb.layers, err)) != 0)
+		goto out;
+
+	emit(ctx, PCB_EVENT_PHASE, "config", "writing the image config");
+	if ((rc = write_config(&hb, err)) != 0)
+		goto out;
+	emit(ctx, PCB_EVENT_PHASE, "manifest", "writing the image manifest");
+	if ((rc = write_manifest(&hb, err)) != 0)
+		goto out;
+	emit(ctx, PCB_EVENT_PHASE, "tag", hb.name);
+	if ((rc = tag_image(&hb, err)) != 0)
+		goto out;
+	result = make_result(&hb);
 out:
 	if (rc != 0 && cancelled(ctx) && rc != PCB_ECANCELED)
 		rc = pcb_err_set(err, PCB_ECANCELED, "cancelled");
-	if (scratch != NULL) {
-		pcb_rm_rf(scratch, NULL);
-		free(scratch);
-	}
-	pcb_layer_list_free(&sys);
-	pcb_layer_list_free(&py);
-	pcb_strv_free(&files);
-	pcb_strv_free(&libs);
-	pcb_strv_free(&missing);
-	facts_free(&f);
-	json_object_put(layers);
-	json_object_put(config);
-	json_object_put(manifest);
-	free(python);
-	free(repo);
-	free(tag);
-	free(name);
-	free(libpython);
-	free(dynload_std);
-	free(stdlib_dst);
+	hostbase_free(&hb);
 	*result_out = rc == 0 ? result : NULL;
 	return rc;
 }
