@@ -1128,6 +1128,7 @@ struct outrec {
 	char *size;
 };
 
+/* One install in progress: the state its steps share. */
 struct inst {
 	const struct pcb_wheel_install_opts *o;
 	struct zip z;
@@ -1136,6 +1137,11 @@ struct inst {
 	char *datadir;           /* "markupsafe-3.0.3.data" */
 	char *dist;              /* "markupsafe" (name part of the .dist-info) */
 	const char *libdir;      /* purelib or platlib, where the .dist-info goes */
+	struct pcb_wheel_name wn;  /* parsed from the wheel's file name */
+	char *name;              /* "markupsafe", normalised; for the result */
+	char *version;           /* "3.0.3", from the .dist-info name; for the result */
+	char *record_member;     /* "markupsafe-3.0.3.dist-info/RECORD" */
+	char *ep_txt;            /* entry_points.txt, NULL when the wheel has none */
 	struct recset rs;
 	struct outrec *out;
 	size_t nout, capout;
@@ -1673,255 +1679,370 @@ is_signature(const struct inst *in, const char *name)
 	    (strcmp(name + dl + 1, "RECORD.jws") == 0 || strcmp(name + dl + 1, "RECORD.p7s") == 0);
 }
 
+/* Sets up an empty install of wheel_path; inst_free undoes it from any later state. */
+static void
+inst_init(struct inst *in, const char *wheel_path, const struct pcb_wheel_install_opts *opts)
+{
+	memset(in, 0, sizeof(*in));
+	pcb_strv_init(&in->scripts);
+	in->o = opts;
+	in->z.fd = -1;
+	in->rootfd = -1;
+	in->z.label = strrchr(wheel_path, '/') ? strrchr(wheel_path, '/') + 1 : wheel_path;
+}
+
+static void
+inst_free(struct inst *in)
+{
+	if (in->rootfd >= 0)
+		close(in->rootfd);
+	if (in->z.fd >= 0)
+		close(in->z.fd);
+	zip_close(&in->z);
+	recset_free(&in->rs);
+	for (size_t i = 0; i < in->nout; i++) {
+		free(in->out[i].path);
+		free(in->out[i].hash);
+		free(in->out[i].size);
+	}
+	free(in->out);
+	pcb_strv_free(&in->scripts);
+	pcb_wheel_name_free(&in->wn);
+	free(in->distinfo);
+	free(in->datadir);
+	free(in->dist);
+	free(in->name);
+	free(in->version);
+	free(in->record_member);
+	free(in->ep_txt);
+	memset(in, 0, sizeof(*in));
+	in->z.fd = -1;
+	in->rootfd = -1;
+}
+
+/* The scheme paths must be safe relative image paths and the interpreter must fit a shebang
+ * line; anything else is the caller's mistake, not the wheel's. */
+static int
+check_opts(const struct pcb_wheel_install_opts *opts, struct pcb_err *err)
+{
+	if (opts->staging == NULL || opt_path(opts->purelib) == NULL ||
+	    opt_path(opts->platlib) == NULL || opt_path(opts->scripts) == NULL ||
+	    opt_path(opts->headers) == NULL || opt_path(opts->data) == NULL ||
+	    opts->interpreter == NULL || opts->interpreter[0] != '/' ||
+	    strlen(opts->interpreter) > 255 || strpbrk(opts->interpreter, " \t\r\n") != NULL)
+		return pcb_err_set(err, PCB_EINTERNAL, "wheel install: bad scheme paths or interpreter");
+	return 0;
+}
+
+/* Opens the wheel file and reads its zip central directory (at most max_files entries). */
+static int
+open_wheel(struct inst *in, const char *wheel_path, uint64_t max_files, struct pcb_err *err)
+{
+	struct stat st;
+
+	in->z.fd = open(wheel_path, O_RDONLY | O_CLOEXEC);
+	if (in->z.fd < 0)
+		return pcb_err_errno(err, errno, "opening %s", wheel_path);
+	if (fstat(in->z.fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return pcb_err_set(err, PCB_EINVAL, "%s: not a regular file", in->z.label);
+	in->z.size = (uint64_t)st.st_size;
+	return zip_open(&in->z, max_files, err);
+}
+
+/* Names, caps and the one .dist-info, all before anything is written. The members are sorted
+ * by name first: the duplicate check here and zip_find later rely on it. */
+static int
+check_members(struct inst *in, uint64_t max_total, struct pcb_err *err)
+{
+	uint64_t total = 0;
+	int rc;
+
+	qsort(in->z.ents, in->z.n, sizeof(*in->z.ents), zent_cmp);
+	for (size_t i = 0; i < in->z.n; i++) {
+		struct zent *e = &in->z.ents[i];
+		const char *slash;
+		if ((rc = check_name(&in->z, e, err)) < 0)
+			return rc;
+		if (i > 0 && strcmp(in->z.ents[i - 1].name, e->name) == 0)
+			return pcb_err_set(err, PCB_EINVAL, "%s: member \"%s\" appears twice",
+			    in->z.label, e->name);
+		if (e->usize > max_total || total + e->usize > max_total)
+			return pcb_err_set(err, PCB_EINVAL, "%s: member \"%s\": uncompressed size "
+			    "brings the wheel over the limit of %" PRIu64 " bytes", in->z.label,
+			    e->name, max_total);
+		total += e->usize;
+		if (e->usize > RATIO_MIN_SIZE && e->usize / RATIO_MAX > e->csize)
+			return pcb_err_set(err, PCB_EINVAL, "%s: member \"%s\": compression ratio "
+			    "over %d:1", in->z.label, e->name, RATIO_MAX);
+		slash = strchr(e->name, '/');
+		if (slash != NULL && slash - e->name > 10 &&
+		    strncmp(slash - 10, ".dist-info", 10) == 0) {
+			size_t l = (size_t)(slash - e->name);
+			if (in->distinfo == NULL)
+				in->distinfo = pcb_xstrndup(e->name, l);
+			else if (strlen(in->distinfo) != l ||
+			    strncmp(in->distinfo, e->name, l) != 0)
+				return pcb_err_set(err, PCB_EINVAL, "%s: several .dist-info folders "
+				    "(%s, %.*s)", in->z.label, in->distinfo, (int)l, e->name);
+		}
+	}
+	if (in->distinfo == NULL)
+		return pcb_err_set(err, PCB_EINVAL, "%s: no .dist-info folder", in->z.label);
+	return 0;
+}
+
+/* Splits "name-version.dist-info" into the distribution's name and version; the name must be
+ * the one in the wheel's file name. Also names the .data folder after it. */
+static int
+check_distinfo_name(struct inst *in, struct pcb_err *err)
+{
+	size_t dl = strlen(in->distinfo) - 10;
+	const char *dash = memchr(in->distinfo, '-', dl);
+
+	if (dash == NULL || dash == in->distinfo || (size_t)(dash - in->distinfo) + 1 >= dl)
+		return pcb_err_set(err, PCB_EINVAL, "%s: %s is not name-version.dist-info",
+		    in->z.label, in->distinfo);
+	in->dist = pcb_xstrndup(in->distinfo, (size_t)(dash - in->distinfo));
+	in->version = pcb_xstrndup(dash + 1, dl - (size_t)(dash - in->distinfo) - 1);
+	in->name = pcb_pyname_normalize(in->dist);
+	if (strcmp(in->name, in->wn.name) != 0)
+		return pcb_err_set(err, PCB_EINVAL, "%s: %s does not match the wheel's name \"%s\"",
+		    in->z.label, in->distinfo, in->wn.distribution);
+	in->datadir = pcb_xasprintf("%.*s.data", (int)dl, in->distinfo);
+	return 0;
+}
+
+/* WHEEL: version 1.x, and which lib dir the root goes to. */
+static int
+read_wheel_metadata(struct inst *in, struct pcb_err *err)
+{
+	char *member = pcb_xasprintf("%s/WHEEL", in->distinfo), *text = NULL;
+	char val[64];
+	struct zent *ze;
+	int rc;
+
+	ze = zip_find(&in->z, member);
+	if (ze == NULL) {
+		rc = pcb_err_set(err, PCB_EINVAL, "%s: no %s", in->z.label, member);
+		goto out;
+	}
+	if ((rc = zip_read_small(&in->z, ze, META_MAX, &text, NULL, err)) < 0)
+		goto out;
+	if (!meta_get(text, "Wheel-Version", val, sizeof(val)) ||
+	    !pcb_str_has_prefix(val, "1.") || !isdigit((unsigned char)val[2])) {
+		rc = pcb_err_set(err, PCB_EINVAL, "%s: %s: Wheel-Version \"%s\" is not supported "
+		    "(want 1.x)", in->z.label, member, meta_get(text, "Wheel-Version", val,
+		    sizeof(val)) ? val : "");
+		goto out;
+	}
+	in->libdir = meta_get(text, "Root-Is-Purelib", val, sizeof(val)) &&
+	    strcasecmp(val, "true") == 0 ? opt_path(in->o->purelib) : opt_path(in->o->platlib);
+	rc = 0;
+out:
+	free(member);
+	free(text);
+	return rc;
+}
+
+/* Every file member needs a RECORD row with a hash we can check, and every RECORD row but
+ * RECORD's own, the signatures' and bare directories' needs a member. */
+static int
+match_record(struct inst *in, struct pcb_err *err)
+{
+	for (size_t i = 0; i < in->z.n; i++) {
+		struct zent *e = &in->z.ents[i];
+		struct rec *r;
+		if (e->is_dir || strcmp(e->name, in->record_member) == 0 ||
+		    is_signature(in, e->name))
+			continue;
+		r = record_find(&in->rs, e->name);
+		if (r == NULL)
+			return pcb_err_set(err, PCB_EINVAL, "%s: member \"%s\" is not in RECORD",
+			    in->z.label, e->name);
+		if (record_md(r->hash) == NULL)
+			return pcb_err_set(err, PCB_EINVAL, "%s: member \"%s\": RECORD hash \"%.40s\" "
+			    "is not sha256/sha384/sha512", in->z.label, e->name, r->hash);
+		r->seen = true;
+	}
+	for (size_t i = 0; i < in->rs.n; i++)
+		if (!in->rs.v[i].seen && strcmp(in->rs.v[i].path, in->record_member) != 0 &&
+		    !is_signature(in, in->rs.v[i].path) &&
+		    !(pcb_str_has_suffix(in->rs.v[i].path, "/") && in->rs.v[i].hash[0] == '\0')) {
+			/* (a directory row without a hash is harmless: some tools write them) */
+			return pcb_err_set(err, PCB_EINVAL, "%s: RECORD lists \"%s\", which is not in "
+			    "the wheel", in->z.label, in->rs.v[i].path);
+		}
+	return 0;
+}
+
+/* RECORD: parsed, then matched against the members both ways. */
+static int
+read_record(struct inst *in, struct pcb_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct zent *ze;
+	int rc;
+
+	in->record_member = pcb_xasprintf("%s/RECORD", in->distinfo);
+	ze = zip_find(&in->z, in->record_member);
+	if (ze == NULL) {
+		rc = pcb_err_set(err, PCB_EINVAL, "%s: no %s", in->z.label, in->record_member);
+		goto out;
+	}
+	if ((rc = zip_read_small(&in->z, ze, RECORD_MAX, &text, &len, err)) < 0)
+		goto out;
+	if ((rc = record_parse(in->z.label, text, len, &in->rs, err)) < 0)
+		goto out;
+	rc = match_record(in, err);
+out:
+	free(text);
+	return rc;
+}
+
+/* entry_points.txt is read before writing so a bad one fails early. */
+static int
+read_entry_points(struct inst *in, struct pcb_err *err)
+{
+	char *member = pcb_xasprintf("%s/entry_points.txt", in->distinfo);
+	struct zent *ze = zip_find(&in->z, member);
+	int rc = 0;
+
+	if (ze != NULL)
+		rc = zip_read_small(&in->z, ze, META_MAX, &in->ep_txt, NULL, err);
+	free(member);
+	return rc;
+}
+
+/* Creates the staging directory and holds it open: every file is created relative to it. */
+static int
+open_staging(struct inst *in, struct pcb_err *err)
+{
+	int rc;
+
+	if ((rc = pcb_mkdir_p(in->o->staging, 0755, err)) < 0)
+		return rc;
+	in->rootfd = open(in->o->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (in->rootfd < 0)
+		return pcb_err_errno(err, errno, "opening staging %s", in->o->staging);
+	return 0;
+}
+
+/* Writes every file member to its place in the scheme, each checked against RECORD. */
+static int
+install_members(struct inst *in, struct pcb_err *err)
+{
+	char *installer = pcb_xasprintf("%s/INSTALLER", in->distinfo);
+	int rc = 0;
+
+	for (size_t i = 0; i < in->z.n; i++) {
+		struct zent *e = &in->z.ents[i];
+		/* RECORD is rewritten, signatures sign the old RECORD, INSTALLER is ours. */
+		if (e->is_dir || strcmp(e->name, installer) == 0 || is_signature(in, e->name) ||
+		    strcmp(e->name, in->record_member) == 0)
+			continue;
+		if ((rc = install_member(in, e, record_find(&in->rs, e->name), err)) < 0)
+			goto out;
+	}
+out:
+	free(installer);
+	return rc;
+}
+
+/* .dist-info/INSTALLER names the tool that installed the distribution. */
+static int
+write_installer(struct inst *in, struct pcb_err *err)
+{
+	char *member = pcb_xasprintf("%s/INSTALLER", in->distinfo);
+	char *path = pcb_path_join(in->libdir, member);
+	char *body = pcb_xasprintf("%s\n", in->o->installer ? in->o->installer : "pycontainerd");
+	int rc;
+
+	rc = write_generated(in, path, body, strlen(body), 0644, true, err);
+	free(member);
+	free(path);
+	free(body);
+	return rc;
+}
+
+/* The new RECORD lists every file written, sorted by path, itself included without a hash. */
+static int
+write_record(struct inst *in, struct pcb_err *err)
+{
+	char *path = pcb_path_join(in->libdir, in->record_member);
+	struct pcb_buf rb;
+	int rc;
+
+	pcb_buf_init(&rb, SIZE_MAX / 2);
+	out_push(in, path_rel(in->libdir, path), "", 0, false);
+	qsort(in->out, in->nout, sizeof(*in->out), outrec_cmp);
+	for (size_t i = 0; i < in->nout; i++) {
+		csv_put(&rb, in->out[i].path);
+		pcb_buf_append(&rb, ",", 1);
+		csv_put(&rb, in->out[i].hash);
+		pcb_buf_append(&rb, ",", 1);
+		csv_put(&rb, in->out[i].size);
+		pcb_buf_append(&rb, "\n", 1);
+	}
+	rc = write_generated(in, path, rb.data, rb.len, 0644, false, err);
+	pcb_buf_free(&rb);
+	free(path);
+	return rc;
+}
+
 int
 pcb_wheel_install(const char *wheel_path, const struct pcb_wheel_install_opts *opts,
     struct pcb_wheel_install_result *res, struct pcb_err *err)
 {
 	struct inst in;
-	struct pcb_wheel_name wn;
-	struct stat st;
 	uint64_t max_total = opts->max_total ? opts->max_total : (uint64_t)4 << 30;
-	uint64_t max_files = opts->max_files ? opts->max_files : 200000, total = 0;
-	char *wheel_txt = NULL, *record_txt = NULL, *ep_txt = NULL, *tmp = NULL;
-	char *record_member = NULL;
-	char *record_path = NULL, *installer_path = NULL, *installer = NULL;
-	char val[64];
-	size_t record_len = 0, dl;
-	struct zent *ze;
-	struct pcb_buf rb;
+	uint64_t max_files = opts->max_files ? opts->max_files : 200000;
 	int rc;
 
-	memset(&in, 0, sizeof(in));
-	memset(&wn, 0, sizeof(wn));
+	inst_init(&in, wheel_path, opts);
 	memset(res, 0, sizeof(*res));
-	pcb_strv_init(&in.scripts);
-	pcb_buf_init(&rb, SIZE_MAX / 2);
-	in.o = opts;
-	in.z.fd = -1;
-	in.rootfd = -1;
-	in.z.label = strrchr(wheel_path, '/') ? strrchr(wheel_path, '/') + 1 : wheel_path;
 
-	if (opts->staging == NULL || opt_path(opts->purelib) == NULL ||
-	    opt_path(opts->platlib) == NULL || opt_path(opts->scripts) == NULL ||
-	    opt_path(opts->headers) == NULL || opt_path(opts->data) == NULL ||
-	    opts->interpreter == NULL || opts->interpreter[0] != '/' ||
-	    strlen(opts->interpreter) > 255 || strpbrk(opts->interpreter, " \t\r\n") != NULL) {
-		rc = pcb_err_set(err, PCB_EINTERNAL, "wheel install: bad scheme paths or interpreter");
+	/* Everything that can refuse the wheel, before the first file is written. */
+	if ((rc = check_opts(opts, err)) < 0)
 		goto out;
-	}
-	if ((rc = pcb_wheel_name_parse(wheel_path, &wn, err)) < 0)
+	if ((rc = pcb_wheel_name_parse(wheel_path, &in.wn, err)) < 0)
 		goto out;
-	in.z.fd = open(wheel_path, O_RDONLY | O_CLOEXEC);
-	if (in.z.fd < 0) {
-		rc = pcb_err_errno(err, errno, "opening %s", wheel_path);
+	if ((rc = open_wheel(&in, wheel_path, max_files, err)) < 0)
 		goto out;
-	}
-	if (fstat(in.z.fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = pcb_err_set(err, PCB_EINVAL, "%s: not a regular file", in.z.label);
+	if ((rc = check_members(&in, max_total, err)) < 0)
 		goto out;
-	}
-	in.z.size = (uint64_t)st.st_size;
-	if ((rc = zip_open(&in.z, max_files, err)) < 0)
+	if ((rc = check_distinfo_name(&in, err)) < 0)
+		goto out;
+	if ((rc = read_wheel_metadata(&in, err)) < 0)
+		goto out;
+	if ((rc = read_record(&in, err)) < 0)
+		goto out;
+	if ((rc = read_entry_points(&in, err)) < 0)
 		goto out;
 
-	/* Names, caps and the one .dist-info, all before anything is written. */
-	qsort(in.z.ents, in.z.n, sizeof(*in.z.ents), zent_cmp);
-	for (size_t i = 0; i < in.z.n; i++) {
-		struct zent *e = &in.z.ents[i];
-		const char *slash;
-		if ((rc = check_name(&in.z, e, err)) < 0)
-			goto out;
-		if (i > 0 && strcmp(in.z.ents[i - 1].name, e->name) == 0) {
-			rc = pcb_err_set(err, PCB_EINVAL, "%s: member \"%s\" appears twice", in.z.label,
-			    e->name);
-			goto out;
-		}
-		if (e->usize > max_total || total + e->usize > max_total) {
-			rc = pcb_err_set(err, PCB_EINVAL, "%s: member \"%s\": uncompressed size brings "
-			    "the wheel over the limit of %" PRIu64 " bytes", in.z.label, e->name,
-			    max_total);
-			goto out;
-		}
-		total += e->usize;
-		if (e->usize > RATIO_MIN_SIZE && e->usize / RATIO_MAX > e->csize) {
-			rc = pcb_err_set(err, PCB_EINVAL, "%s: member \"%s\": compression ratio over "
-			    "%d:1", in.z.label, e->name, RATIO_MAX);
-			goto out;
-		}
-		slash = strchr(e->name, '/');
-		if (slash != NULL && slash - e->name > 10 &&
-		    strncmp(slash - 10, ".dist-info", 10) == 0) {
-			size_t l = (size_t)(slash - e->name);
-			if (in.distinfo == NULL)
-				in.distinfo = pcb_xstrndup(e->name, l);
-			else if (strlen(in.distinfo) != l || strncmp(in.distinfo, e->name, l) != 0) {
-				rc = pcb_err_set(err, PCB_EINVAL, "%s: several .dist-info folders (%s, "
-				    "%.*s)", in.z.label, in.distinfo, (int)l, e->name);
-				goto out;
-			}
-		}
-	}
-	if (in.distinfo == NULL) {
-		rc = pcb_err_set(err, PCB_EINVAL, "%s: no .dist-info folder", in.z.label);
+	/* Then the files: the members, the launchers, and the dist-info files we own. */
+	if ((rc = open_staging(&in, err)) < 0)
 		goto out;
-	}
-	dl = strlen(in.distinfo) - 10;
-	tmp = memchr(in.distinfo, '-', dl);
-	if (tmp == NULL || tmp == in.distinfo || (size_t)(tmp - in.distinfo) + 1 >= dl) {
-		rc = pcb_err_set(err, PCB_EINVAL, "%s: %s is not name-version.dist-info", in.z.label,
-		    in.distinfo);
-		tmp = NULL;
+	if ((rc = install_members(&in, err)) < 0)
 		goto out;
-	}
-	in.dist = pcb_xstrndup(in.distinfo, (size_t)(tmp - in.distinfo));
-	res->version = pcb_xstrndup(tmp + 1, dl - (size_t)(tmp - in.distinfo) - 1);
-	tmp = NULL;
-	res->name = pcb_pyname_normalize(in.dist);
-	if (strcmp(res->name, wn.name) != 0) {
-		rc = pcb_err_set(err, PCB_EINVAL, "%s: %s does not match the wheel's name \"%s\"",
-		    in.z.label, in.distinfo, wn.distribution);
+	if (in.ep_txt != NULL && (rc = write_launchers(&in, in.ep_txt, err)) < 0)
 		goto out;
-	}
-	in.datadir = pcb_xasprintf("%.*s.data", (int)dl, in.distinfo);
-
-	/* WHEEL: version 1.x, and which lib dir the root goes to. */
-	tmp = pcb_xasprintf("%s/WHEEL", in.distinfo);
-	ze = zip_find(&in.z, tmp);
-	if (ze == NULL) {
-		rc = pcb_err_set(err, PCB_EINVAL, "%s: no %s", in.z.label, tmp);
+	if ((rc = write_installer(&in, err)) < 0)
 		goto out;
-	}
-	if ((rc = zip_read_small(&in.z, ze, META_MAX, &wheel_txt, NULL, err)) < 0)
+	if ((rc = write_record(&in, err)) < 0)
 		goto out;
-	if (!meta_get(wheel_txt, "Wheel-Version", val, sizeof(val)) ||
-	    !pcb_str_has_prefix(val, "1.") || !isdigit((unsigned char)val[2])) {
-		rc = pcb_err_set(err, PCB_EINVAL, "%s: %s: Wheel-Version \"%s\" is not supported "
-		    "(want 1.x)", in.z.label, tmp, meta_get(wheel_txt, "Wheel-Version", val,
-		    sizeof(val)) ? val : "");
-		goto out;
-	}
-	in.libdir = meta_get(wheel_txt, "Root-Is-Purelib", val, sizeof(val)) &&
-	    strcasecmp(val, "true") == 0 ? opt_path(opts->purelib) : opt_path(opts->platlib);
-	free(tmp);
-
-	/* RECORD: parsed, then matched against the members both ways. */
-	tmp = pcb_xasprintf("%s/RECORD", in.distinfo);
-	ze = zip_find(&in.z, tmp);
-	if (ze == NULL) {
-		rc = pcb_err_set(err, PCB_EINVAL, "%s: no %s", in.z.label, tmp);
-		goto out;
-	}
-	if ((rc = zip_read_small(&in.z, ze, RECORD_MAX, &record_txt, &record_len, err)) < 0)
-		goto out;
-	if ((rc = record_parse(in.z.label, record_txt, record_len, &in.rs, err)) < 0)
-		goto out;
-	for (size_t i = 0; i < in.z.n; i++) {
-		struct zent *e = &in.z.ents[i];
-		struct rec *r;
-		if (e->is_dir || strcmp(e->name, tmp) == 0 || is_signature(&in, e->name))
-			continue;
-		r = record_find(&in.rs, e->name);
-		if (r == NULL) {
-			rc = pcb_err_set(err, PCB_EINVAL, "%s: member \"%s\" is not in RECORD",
-			    in.z.label, e->name);
-			goto out;
-		}
-		if (record_md(r->hash) == NULL) {
-			rc = pcb_err_set(err, PCB_EINVAL, "%s: member \"%s\": RECORD hash \"%.40s\" is "
-			    "not sha256/sha384/sha512", in.z.label, e->name, r->hash);
-			goto out;
-		}
-		r->seen = true;
-	}
-	for (size_t i = 0; i < in.rs.n; i++)
-		if (!in.rs.v[i].seen && strcmp(in.rs.v[i].path, tmp) != 0 &&
-		    !is_signature(&in, in.rs.v[i].path) &&
-		    !(pcb_str_has_suffix(in.rs.v[i].path, "/") && in.rs.v[i].hash[0] == '\0')) {
-			/* (a directory row without a hash is harmless: some tools write them) */
-			rc = pcb_err_set(err, PCB_EINVAL, "%s: RECORD lists \"%s\", which is not in the "
-			    "wheel", in.z.label, in.rs.v[i].path);
-			goto out;
-		}
-	record_path = pcb_path_join(in.libdir, tmp);
-	record_member = tmp;
-	tmp = NULL;
-
-	/* entry_points.txt is read before writing so a bad one fails early. */
-	tmp = pcb_xasprintf("%s/entry_points.txt", in.distinfo);
-	ze = zip_find(&in.z, tmp);
-	if (ze != NULL && (rc = zip_read_small(&in.z, ze, META_MAX, &ep_txt, NULL, err)) < 0)
-		goto out;
-	free(tmp);
-	tmp = pcb_xasprintf("%s/INSTALLER", in.distinfo);
-	installer_path = pcb_path_join(in.libdir, tmp);
-
-	if ((rc = pcb_mkdir_p(opts->staging, 0755, err)) < 0)
-		goto out;
-	in.rootfd = open(opts->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (in.rootfd < 0) {
-		rc = pcb_err_errno(err, errno, "opening staging %s", opts->staging);
-		goto out;
-	}
-	for (size_t i = 0; i < in.z.n; i++) {
-		struct zent *e = &in.z.ents[i];
-		/* RECORD is rewritten, signatures sign the old RECORD, INSTALLER is ours. */
-		if (e->is_dir || strcmp(e->name, tmp) == 0 || is_signature(&in, e->name) ||
-		    strcmp(e->name, record_member) == 0)
-			continue;
-		if ((rc = install_member(&in, e, record_find(&in.rs, e->name), err)) < 0)
-			goto out;
-	}
-	if (ep_txt != NULL && (rc = write_launchers(&in, ep_txt, err)) < 0)
-		goto out;
-	installer = pcb_xasprintf("%s\n", opts->installer ? opts->installer : "pycontainerd");
-	if ((rc = write_generated(&in, installer_path, installer, strlen(installer), 0644, true,
-	    err)) < 0)
-		goto out;
-	out_push(&in, path_rel(in.libdir, record_path), "", 0, false);
-	qsort(in.out, in.nout, sizeof(*in.out), outrec_cmp);
-	for (size_t i = 0; i < in.nout; i++) {
-		csv_put(&rb, in.out[i].path);
-		pcb_buf_append(&rb, ",", 1);
-		csv_put(&rb, in.out[i].hash);
-		pcb_buf_append(&rb, ",", 1);
-		csv_put(&rb, in.out[i].size);
-		pcb_buf_append(&rb, "\n", 1);
-	}
-	if ((rc = write_generated(&in, record_path, rb.data, rb.len, 0644, false, err)) < 0)
-		goto out;
-	res->n_files = in.files;
-	res->bytes = in.bytes;
-	res->scripts = in.scripts;
-	pcb_strv_init(&in.scripts);
 	rc = 0;
 out:
-	if (rc < 0)
-		pcb_wheel_install_result_free(res);
-	if (in.rootfd >= 0)
-		close(in.rootfd);
-	if (in.z.fd >= 0)
-		close(in.z.fd);
-	zip_close(&in.z);
-	recset_free(&in.rs);
-	for (size_t i = 0; i < in.nout; i++) {
-		free(in.out[i].path);
-		free(in.out[i].hash);
-		free(in.out[i].size);
+	if (rc == 0) {
+		res->name = in.name;
+		res->version = in.version;
+		res->n_files = in.files;
+		res->bytes = in.bytes;
+		res->scripts = in.scripts;
+		in.name = NULL;
+		in.version = NULL;
+		pcb_strv_init(&in.scripts);
 	}
-	free(in.out);
-	pcb_strv_free(&in.scripts);
-	pcb_wheel_name_free(&wn);
-	pcb_buf_free(&rb);
-	free(in.distinfo);
-	free(in.datadir);
-	free(in.dist);
-	free(wheel_txt);
-	free(record_txt);
-	free(ep_txt);
-	free(tmp);
-	free(record_member);
-	free(record_path);
-	free(installer_path);
-	free(installer);
+	inst_free(&in);
 	return rc;
 }
