@@ -547,64 +547,236 @@ eval_marker(struct lctx *c, const struct kpath *at, const char *marker, bool *ou
 	return 0;
 }
 
+/* A [[packages]] entry being read: where it is, for errors, and the fields the later steps
+ * use. */
+struct pypkg {
+	json_object *o;
+	struct kpath at;
+	const char *rawname;
+	const char *version;            /* may be NULL */
+	const char *marker;
+	const char *requires_python;
+	char *name;                     /* normalised, set once the package applies */
+};
+
+/* Checks 'lock-version': it must be there, and 1 or 1.<digits>, the versions this reads. */
 static int
-pylock_load(struct lctx *c, const struct pcb_lock_select *sel)
+pylock_check_version(struct lctx *c)
 {
 	struct kpath top = { .n = 0 };
-	const char *lv, *rp;
-	json_object *envs, *pkgs;
-	struct pcb_strv chosen;
+	const char *lv;
 	int rc;
 
-	pcb_strv_init(&chosen);
 	if ((rc = opt_str(c, c->doc, "lock-version", &top, &lv)) != 0)
-		goto out;
-	if (lv == NULL) {
-		rc = lfail(c, NULL, "no 'lock-version' (is this a pylock.toml file?)");
-		goto out;
-	}
+		return rc;
+	if (lv == NULL)
+		return lfail(c, NULL, "no 'lock-version' (is this a pylock.toml file?)");
 	if (!(strcmp(lv, "1") == 0 || (pcb_str_has_prefix(lv, "1.") && lv[2] != '\0' &&
 	    strspn(lv + 2, "0123456789") == strlen(lv + 2)))) {
 		struct kpath kp = { .n = 0 };
 		kp_key(&kp, "lock-version");
-		rc = lfail(c, &kp, "lock-version '%s' is not supported (this reads 1.x)", lv);
+		return lfail(c, &kp, "lock-version '%s' is not supported (this reads 1.x)", lv);
+	}
+	return 0;
+}
+
+/* When the lock lists the environments it was made for, the image must match one of them. */
+static int
+pylock_check_environments(struct lctx *c)
+{
+	json_object *envs = jget(c->doc, "environments");
+	struct kpath kp = { .n = 0 };
+	bool any = false;
+
+	if (envs == NULL)
+		return 0;
+	kp_key(&kp, "environments");
+	if (!json_object_is_type(envs, json_type_array))
+		return lfail(c, &kp, "'environments' must be an array of markers");
+	for (size_t i = 0; i < json_object_array_length(envs); i++) {
+		json_object *e = json_object_array_get_idx(envs, i);
+		struct pcb_err me;
+		bool ok = false;
+		pcb_err_clear(&me);
+		if (!json_object_is_type(e, json_type_string))
+			return lfail(c, &kp, "'environments' must be an array of markers");
+		if (pcb_marker_eval(json_object_get_string(e), &c->env, &ok, &me) != 0)
+			return lfail(c, &kp, "%s", me.msg);
+		any = any || ok;
+	}
+	if (!any && json_object_array_length(envs) > 0)
+		return lfail(c, &kp, "none of the lock's environments is the image (%s)", c->tdesc);
+	return 0;
+}
+
+/* Reads the plain fields of the entry pk->o: name (required), version, marker and
+ * requires-python. */
+static int
+pylock_package_fields(struct lctx *c, struct pypkg *pk)
+{
+	int rc;
+
+	if (!json_object_is_type(pk->o, json_type_object))
+		return lfail(c, &pk->at, "each [[packages]] entry must be a table");
+	if ((rc = opt_str(c, pk->o, "name", &pk->at, &pk->rawname)) != 0 ||
+	    (rc = opt_str(c, pk->o, "version", &pk->at, &pk->version)) != 0 ||
+	    (rc = opt_str(c, pk->o, "marker", &pk->at, &pk->marker)) != 0 ||
+	    (rc = opt_str(c, pk->o, "requires-python", &pk->at, &pk->requires_python)) != 0)
+		return rc;
+	if (pk->rawname == NULL)
+		return lfail(c, &pk->at, "a package without 'name'");
+	return 0;
+}
+
+/* The package's own requires-python. One that cannot be read is an error in the lock; one the
+ * image does not meet records the package as failing and sets *fits false, so that the other
+ * packages are still checked. */
+static int
+pylock_package_python(struct lctx *c, const struct pypkg *pk, bool *fits)
+{
+	const char *spec = pk->requires_python;
+	bool ok = false;
+	struct pcb_err e;
+
+	*fits = true;
+	if (spec == NULL)
+		return 0;
+	pcb_err_clear(&e);
+	if (pcb_specifier_match(spec, c->env.python_full_version, true, &ok, &e) != 0) {
+		struct kpath kp = pk->at;
+		kp_key(&kp, "requires-python");
+		return lfail(c, &kp, "%s", e.msg);
+	}
+	if (!ok) {
+		fail_add(c, pk->name, pk->version, "requires Python %s", spec);
+		*fits = false;
+	}
+	return 0;
+}
+
+/* The wheels the lock offers for the package: its 'wheels', else an 'archive' that is a
+ * wheel. When there is none, the package is recorded as failing and *nout is 0. */
+static int
+pylock_candidates(struct lctx *c, const struct pypkg *pk, struct wcand **out, size_t *nout)
+{
+	json_object *wheels = jget(pk->o, "wheels"), *archive = jget(pk->o, "archive");
+	struct wcand *cands = NULL;
+	size_t ncand = 0;
+	int rc = 0;
+
+	if (wheels != NULL) {
+		struct kpath kw = pk->at;
+		kp_key(&kw, "wheels");
+		if (!json_object_is_type(wheels, json_type_array)) {
+			rc = lfail(c, &kw, "'wheels' must be an array of tables");
+			goto out;
+		}
+		ncand = json_object_array_length(wheels);
+		cands = pcb_xcalloc(ncand, sizeof *cands);
+		for (size_t j = 0; j < ncand; j++) {
+			struct kpath kj = kw;
+			kp_idx(&kj, j);
+			if ((rc = pylock_file(c, json_object_array_get_idx(wheels, j), &kj,
+			    &cands[j])) != 0)
+				goto out;
+		}
+	} else if (archive != NULL) {
+		struct kpath ka = pk->at;
+		struct wcand w;
+		kp_key(&ka, "archive");
+		if ((rc = pylock_file(c, archive, &ka, &w)) != 0)
+			goto out;
+		if (!pcb_str_has_suffix(w.filename, ".whl")) {
+			fail_add(c, pk->name, pk->version, "no wheel in the lock (archive %s only); "
+			    "build a wheel or lock with wheels", w.filename);
+			free(w.filename);
+			free(w.url);
+			free(w.path);
+			goto out;
+		}
+		ncand = 1;
+		cands = pcb_xmalloc(sizeof *cands);
+		cands[0] = w;
+	}
+	if (ncand == 0) {
+		const char *what = jget(pk->o, "sdist") != NULL ? "sdist only" :
+		    jget(pk->o, "vcs") != NULL ? "a VCS checkout only" :
+		    jget(pk->o, "directory") != NULL ? "a local directory only" : "no files at all";
+		fail_add(c, pk->name, pk->version, "no wheel in the lock (%s); build a wheel or lock "
+		    "with wheels", what);
+	}
+out:
+	if (rc != 0 || ncand == 0) {
+		wcands_free(cands, ncand);
+		cands = NULL;
+		ncand = 0;
+	}
+	*out = cands;
+	*nout = ncand;
+	return rc;
+}
+
+/* Reads packages[i] and, when its marker holds for the image, appends its best wheel to the
+ * result or records why it cannot be installed. chosen holds the names selected so far. */
+static int
+pylock_package(struct lctx *c, json_object *o, size_t i, struct pcb_strv *chosen)
+{
+	struct pypkg pk = { .o = o };
+	struct wcand *cands = NULL;
+	size_t ncand = 0;
+	bool applies, fits;
+	int rc;
+
+	kp_key(&pk.at, "packages");
+	kp_idx(&pk.at, i);
+	if ((rc = pylock_package_fields(c, &pk)) != 0)
+		goto out;
+	if ((rc = eval_marker(c, &pk.at, pk.marker, &applies)) != 0)
+		goto out;
+	if (!applies) {
+		c->skipped++;
 		goto out;
 	}
+	pk.name = pcb_pyname_normalize(pk.rawname);
+	if (pcb_strv_contains(chosen, pk.name)) {
+		rc = lfail(c, &pk.at, "package %s is listed more than once for the image (their "
+		    "markers overlap)", pk.name);
+		goto out;
+	}
+	pcb_strv_push(chosen, pk.name);
+	if ((rc = pylock_package_python(c, &pk, &fits)) != 0 || !fits)
+		goto out;
+	if ((rc = pylock_candidates(c, &pk, &cands, &ncand)) != 0 || ncand == 0)
+		goto out;
+	rc = pick_wheel(c, pk.name, pk.version, cands, ncand);
+out:
+	wcands_free(cands, ncand);
+	free(pk.name);
+	return rc;
+}
+
+/* Reads a pylock.toml: checks its top-level fields against the image, then selects the
+ * packages that apply and a wheel for each. */
+static int
+pylock_load(struct lctx *c, const struct pcb_lock_select *sel)
+{
+	struct kpath top = { .n = 0 };
+	const char *rp;
+	json_object *pkgs;
+	struct pcb_strv chosen;
+	int rc;
+
+	pcb_strv_init(&chosen);
+	if ((rc = pylock_check_version(c)) != 0)
+		goto out;
 	if ((rc = pylock_env(c, sel)) != 0)
 		goto out;
 	if ((rc = opt_str(c, c->doc, "requires-python", &top, &rp)) != 0)
 		goto out;
 	if (rp != NULL && (rc = check_requires_python(c, &top, rp, "the lock")) != 0)
 		goto out;
-	envs = jget(c->doc, "environments");
-	if (envs != NULL) {
-		bool any = false;
-		struct kpath kp = { .n = 0 };
-		kp_key(&kp, "environments");
-		if (!json_object_is_type(envs, json_type_array)) {
-			rc = lfail(c, &kp, "'environments' must be an array of markers");
-			goto out;
-		}
-		for (size_t i = 0; i < json_object_array_length(envs); i++) {
-			json_object *e = json_object_array_get_idx(envs, i);
-			struct pcb_err me;
-			bool ok = false;
-			pcb_err_clear(&me);
-			if (!json_object_is_type(e, json_type_string)) {
-				rc = lfail(c, &kp, "'environments' must be an array of markers");
-				goto out;
-			}
-			if (pcb_marker_eval(json_object_get_string(e), &c->env, &ok, &me) != 0) {
-				rc = lfail(c, &kp, "%s", me.msg);
-				goto out;
-			}
-			any = any || ok;
-		}
-		if (!any && json_object_array_length(envs) > 0) {
-			rc = lfail(c, &kp, "none of the lock's environments is the image (%s)", c->tdesc);
-			goto out;
-		}
-	}
+	if ((rc = pylock_check_environments(c)) != 0)
+		goto out;
 	pkgs = jget(c->doc, "packages");
 	if (pkgs == NULL || !json_object_is_type(pkgs, json_type_array)) {
 		rc = lfail(c, NULL, "no [[packages]] array");
@@ -614,121 +786,9 @@ pylock_load(struct lctx *c, const struct pcb_lock_select *sel)
 		rc = lfail(c, NULL, "more than %d packages", MAX_PACKAGES);
 		goto out;
 	}
-	for (size_t i = 0; i < json_object_array_length(pkgs); i++) {
-		json_object *p = json_object_array_get_idx(pkgs, i), *wheels, *archive;
-		const char *rawname, *version, *marker, *prp;
-		struct kpath at = { .n = 0 };
-		char *name = NULL;
-		bool applies;
-		struct wcand *cands = NULL;
-		size_t ncand = 0;
-
-		kp_key(&at, "packages");
-		kp_idx(&at, i);
-		if (!json_object_is_type(p, json_type_object)) {
-			rc = lfail(c, &at, "each [[packages]] entry must be a table");
+	for (size_t i = 0; i < json_object_array_length(pkgs); i++)
+		if ((rc = pylock_package(c, json_object_array_get_idx(pkgs, i), i, &chosen)) != 0)
 			goto out;
-		}
-		if ((rc = opt_str(c, p, "name", &at, &rawname)) != 0 ||
-		    (rc = opt_str(c, p, "version", &at, &version)) != 0 ||
-		    (rc = opt_str(c, p, "marker", &at, &marker)) != 0 ||
-		    (rc = opt_str(c, p, "requires-python", &at, &prp)) != 0)
-			goto out;
-		if (rawname == NULL) {
-			rc = lfail(c, &at, "a package without 'name'");
-			goto out;
-		}
-		if ((rc = eval_marker(c, &at, marker, &applies)) != 0)
-			goto out;
-		if (!applies) {
-			c->skipped++;
-			continue;
-		}
-		name = pcb_pyname_normalize(rawname);
-		if (pcb_strv_contains(&chosen, name)) {
-			rc = lfail(c, &at, "package %s is listed more than once for the image (their "
-			    "markers overlap)", name);
-			free(name);
-			goto out;
-		}
-		pcb_strv_push(&chosen, name);
-		if (prp != NULL) {
-			bool ok = false;
-			struct pcb_err e;
-			pcb_err_clear(&e);
-			if (pcb_specifier_match(prp, c->env.python_full_version, true, &ok, &e) != 0) {
-				struct kpath kp = at;
-				kp_key(&kp, "requires-python");
-				rc = lfail(c, &kp, "%s", e.msg);
-				free(name);
-				goto out;
-			}
-			if (!ok) {
-				fail_add(c, name, version, "requires Python %s", prp);
-				free(name);
-				continue;
-			}
-		}
-		wheels = jget(p, "wheels");
-		archive = jget(p, "archive");
-		if (wheels != NULL) {
-			struct kpath kw = at;
-			kp_key(&kw, "wheels");
-			if (!json_object_is_type(wheels, json_type_array)) {
-				rc = lfail(c, &kw, "'wheels' must be an array of tables");
-				free(name);
-				goto out;
-			}
-			ncand = json_object_array_length(wheels);
-			cands = pcb_xcalloc(ncand, sizeof *cands);
-			for (size_t j = 0; j < ncand; j++) {
-				struct kpath kj = kw;
-				kp_idx(&kj, j);
-				if ((rc = pylock_file(c, json_object_array_get_idx(wheels, j), &kj,
-				    &cands[j])) != 0) {
-					wcands_free(cands, ncand);
-					free(name);
-					goto out;
-				}
-			}
-		} else if (archive != NULL) {
-			struct kpath ka = at;
-			struct wcand w;
-			kp_key(&ka, "archive");
-			if ((rc = pylock_file(c, archive, &ka, &w)) != 0) {
-				free(name);
-				goto out;
-			}
-			if (pcb_str_has_suffix(w.filename, ".whl")) {
-				ncand = 1;
-				cands = pcb_xmalloc(sizeof *cands);
-				cands[0] = w;
-			} else {
-				fail_add(c, name, version, "no wheel in the lock (archive %s only); build "
-				    "a wheel or lock with wheels", w.filename);
-				free(w.filename);
-				free(w.url);
-				free(w.path);
-				free(name);
-				continue;
-			}
-		}
-		if (ncand == 0) {
-			const char *what = jget(p, "sdist") != NULL ? "sdist only" :
-			    jget(p, "vcs") != NULL ? "a VCS checkout only" :
-			    jget(p, "directory") != NULL ? "a local directory only" : "no files at all";
-			fail_add(c, name, version, "no wheel in the lock (%s); build a wheel or lock "
-			    "with wheels", what);
-			free(cands);
-			free(name);
-			continue;
-		}
-		rc = pick_wheel(c, name, version, cands, ncand);
-		wcands_free(cands, ncand);
-		free(name);
-		if (rc != 0)
-			goto out;
-	}
 out:
 	pcb_strv_free(&chosen);
 	return rc;
