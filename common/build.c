@@ -2039,19 +2039,16 @@ out:
 	return rc;
 }
 
-/* Stores a JSON blob as written everywhere (pcb_json_str) and pins it. */
+/* Stores a JSON blob (pcb_oci_put_json) and pins it. */
 static int
 run_put_json(struct run *r, json_object *j, const char *media_type, char *digest,
     size_t *size_out, struct pcb_err *err)
 {
-	const char *text = pcb_json_str(j);
-	size_t size = strlen(text);
 	int rc;
 
-	if ((rc = pcb_store_put(r->ctx->store, text, size, media_type, digest, err)) != 0)
+	if ((rc = pcb_oci_put_json(r->ctx->store, j, media_type, digest, size_out, err)) != 0)
 		return rc;
 	run_pin(r, digest);
-	*size_out = size;
 	return 0;
 }
 
@@ -2070,11 +2067,6 @@ run_image(struct run *r, struct pcb_err *err)
 		return rc;
 
 	emit_phase(r->ctx, "manifest", "writing the image manifest");
-	manifest = json_object_new_object();
-	json_object_object_add(manifest, "schemaVersion", json_object_new_int(2));
-	json_object_object_add(manifest, "mediaType", json_object_new_string(PCB_MT_OCI_MANIFEST));
-	json_object_object_add(manifest, "config",
-	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, r->config_digest, r->config_size));
 	layers = json_object_new_array();
 	for (size_t i = 0; i < run_n_base_layers(r); i++)
 		json_object_array_add(layers, json_object_get(run_base_layer(r, i)));
@@ -2083,7 +2075,7 @@ run_image(struct run *r, struct pcb_err *err)
 		    r->deps.v[i].res.digest, r->deps.v[i].res.size));
 	json_object_array_add(layers, pcb_oci_descriptor(r->app.media_type, r->app.digest,
 	    r->app.size));
-	json_object_object_add(manifest, "layers", layers);
+	manifest = pcb_oci_manifest_new(r->config_digest, r->config_size, layers);
 	rc = run_put_json(r, manifest, PCB_MT_OCI_MANIFEST, r->manifest_digest,
 	    &r->manifest_size, err);
 	json_object_put(manifest);

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "base/jsonx.h"
+
 static bool
 platform_word_ok(const char *s, size_t n)
 {
@@ -121,6 +123,33 @@ pcb_oci_descriptor(const char *media_type, const char *digest, uint64_t size)
 	json_object_object_add(d, "digest", json_object_new_string(digest));
 	json_object_object_add(d, "size", json_object_new_int64((int64_t)size));
 	return d;
+}
+
+json_object *
+pcb_oci_manifest_new(const char *config_digest, uint64_t config_size, json_object *layers)
+{
+	json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "schemaVersion", json_object_new_int(2));
+	json_object_object_add(m, "mediaType", json_object_new_string(PCB_MT_OCI_MANIFEST));
+	json_object_object_add(m, "config",
+	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, config_digest, config_size));
+	json_object_object_add(m, "layers", layers);
+	return m;
+}
+
+int
+pcb_oci_put_json(struct pcb_store *store, json_object *j, const char *media_type,
+    char *digest_out, size_t *size_out, struct pcb_err *err)
+{
+	const char *text = pcb_json_str(j);
+	size_t size = strlen(text);
+	int rc;
+
+	if ((rc = pcb_store_put(store, text, size, media_type, digest_out, err)) != 0)
+		return rc;
+	*size_out = size;
+	return 0;
 }
 
 /* One path component: [a-z0-9]+ joined by '.', '_', '__' or runs of '-'. */

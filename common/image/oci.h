@@ -37,6 +37,14 @@ void pcb_platform_format(const struct pcb_platform *p, char out[100]);
 
 /* {"mediaType": mt, "digest": digest, "size": size}. Caller puts. */
 json_object *pcb_oci_descriptor(const char *media_type, const char *digest, uint64_t size);
+/* An image manifest (schemaVersion 2, the OCI media type) with the config's descriptor and
+ * layers, an array of layer descriptors (taken). Caller puts. */
+json_object *pcb_oci_manifest_new(const char *config_digest, uint64_t config_size,
+    json_object *layers);
+/* Stores j as every blob and API body is written (pcb_json_str): digest_out (a
+ * PCB_DIGEST_BUFSZ buffer) and *size_out get the blob's. Errors as pcb_store_put. */
+int pcb_oci_put_json(struct pcb_store *store, json_object *j, const char *media_type,
+    char *digest_out, size_t *size_out, struct pcb_err *err);
 
 /* Image references: "name[:tag]" with a lowercase repository path (components of [a-z0-9] and
  * separators . _ __ -, joined by '/', optional registry host[:port] first) and a tag of

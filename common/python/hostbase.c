@@ -33,7 +33,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "base/jsonx.h"
 #include "image/layer.h"
 #include "image/oci.h"
 
@@ -1143,15 +1142,12 @@ write_config(struct hostbase *hb, struct pcb_err *err)
 {
 	char created[32];
 	json_object *config;
-	const char *text;
 	int rc;
 
 	pcb_time_rfc3339(hb->mtime, created);
 	config = make_config(&hb->f, &hb->plat, hb->repo, created, hb->res);
-	text = pcb_json_str(config);
-	hb->config_size = strlen(text);
-	rc = pcb_store_put(hb->ctx->store, text, hb->config_size, PCB_MT_OCI_CONFIG,
-	    hb->config_digest, err);
+	rc = pcb_oci_put_json(hb->ctx->store, config, PCB_MT_OCI_CONFIG, hb->config_digest,
+	    &hb->config_size, err);
 	json_object_put(config);
 	return rc;
 }
@@ -1159,22 +1155,15 @@ write_config(struct hostbase *hb, struct pcb_err *err)
 static int
 write_manifest(struct hostbase *hb, struct pcb_err *err)
 {
-	json_object *manifest = json_object_new_object(), *ml = json_object_new_array();
-	const char *text;
+	json_object *manifest, *ml = json_object_new_array();
 	int rc;
 
-	json_object_object_add(manifest, "schemaVersion", json_object_new_int(2));
-	json_object_object_add(manifest, "mediaType", json_object_new_string(PCB_MT_OCI_MANIFEST));
-	json_object_object_add(manifest, "config",
-	    pcb_oci_descriptor(PCB_MT_OCI_CONFIG, hb->config_digest, hb->config_size));
 	for (int i = 0; i < 2; i++)
 		json_object_array_add(ml, pcb_oci_descriptor(hb->res[i].media_type,
 		    hb->res[i].digest, hb->res[i].size));
-	json_object_object_add(manifest, "layers", ml);
-	text = pcb_json_str(manifest);
-	hb->manifest_size = strlen(text);
-	rc = pcb_store_put(hb->ctx->store, text, hb->manifest_size, PCB_MT_OCI_MANIFEST,
-	    hb->manifest_digest, err);
+	manifest = pcb_oci_manifest_new(hb->config_digest, hb->config_size, ml);
+	rc = pcb_oci_put_json(hb->ctx->store, manifest, PCB_MT_OCI_MANIFEST, hb->manifest_digest,
+	    &hb->manifest_size, err);
 	json_object_put(manifest);
 	return rc;
 }

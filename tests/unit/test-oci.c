@@ -1,4 +1,5 @@
-/* test-oci.c — platforms, image references and the build spec parser (strictness, messages). */
+/* test-oci.c — platforms, image references, the manifest JSON and its storing, and the build
+ * spec parser (strictness, messages). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,47 @@ START_TEST(spec_check)
 }
 END_TEST
 
+/* The manifest JSON is byte for byte what the image digests depend on; pcb_oci_put_json stores
+ * exactly pcb_json_str's bytes under their sha256. */
+START_TEST(manifest_and_put_json)
+{
+	static const char cfg[] = "sha256:"
+	    "1111111111111111111111111111111111111111111111111111111111111111";
+	static const char lay[] = "sha256:"
+	    "2222222222222222222222222222222222222222222222222222222222222222";
+	json_object *layers = json_object_new_array(), *m;
+	char digest[PCB_DIGEST_BUFSZ], want[PCB_DIGEST_BUFSZ], *back = NULL, *dir;
+	struct pcb_store *st = pcb_test_store_new(&dir);
+	const char *text;
+	size_t size = 0, back_len = 0;
+	struct pcb_err e;
+
+	json_object_array_add(layers, pcb_oci_descriptor(
+	    "application/vnd.oci.image.layer.v1.tar+gzip", lay, 7));
+	m = pcb_oci_manifest_new(cfg, 42, layers);
+	text = pcb_json_str(m);
+	ck_assert_str_eq(text, "{\"schemaVersion\":2,"
+	    "\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	    "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+	    "\"digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\","
+	    "\"size\":42},"
+	    "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+	    "\"digest\":\"sha256:2222222222222222222222222222222222222222222222222222222222222222\","
+	    "\"size\":7}]}");
+	pcb_err_clear(&e);
+	ck_assert_int_eq(pcb_oci_put_json(st, m, PCB_MT_OCI_MANIFEST, digest, &size, &e), 0);
+	pcb_sha256_buf(text, strlen(text), want);
+	ck_assert_str_eq(digest, want);
+	ck_assert_uint_eq(size, strlen(text));
+	ck_assert_int_eq(pcb_store_read(st, digest, 1 << 20, &back, &back_len, &e), 0);
+	ck_assert_uint_eq(back_len, size);
+	ck_assert(memcmp(back, text, size) == 0);
+	free(back);
+	json_object_put(m);
+	pcb_test_store_free(st, dir);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -244,6 +286,7 @@ main(void)
 	tcase_add_test(tc, spec_strict);
 	tcase_add_test(tc, spec_deps_flags);
 	tcase_add_test(tc, spec_check);
+	tcase_add_test(tc, manifest_and_put_json);
 	suite_add_tcase(s, tc);
 	return pcb_test_run_suite(s);
 }
