@@ -829,6 +829,37 @@ plan_user_port(const struct pcb_build_spec *s, struct plan *p)
 		snprintf(p->exposed_port, sizeof p->exposed_port, "%d/tcp", p->port);
 }
 
+/* What explicitly says what to run ("CLI --entrypoint", a config file's entrypoint …), or
+ * NULL when the command is left to discovery. */
+static const char *
+plan_cmd_explicit(const struct pcb_build_spec *s, const struct plan *p)
+{
+	const struct pcb_project_config *cf = &p->proj.config;
+
+	if (s->has_entrypoint)
+		return "CLI --entrypoint";
+	if (cf->entrypoint.set)
+		return cf->entrypoint.source;
+	if (s->has_cmd)
+		return "CLI --cmd";
+	if (cf->cmd.set)
+		return cf->cmd.source;
+	return NULL;
+}
+
+/* What the user should know when discovery could not find the command but an explicit one
+ * was given (caller frees), or NULL. */
+static char *
+plan_cmd_warning(const struct pcb_build_spec *s, const struct plan *p)
+{
+	const char *explicit = plan_cmd_explicit(s, p);
+
+	if (p->proj.cmd_error == NULL || explicit == NULL)
+		return NULL;
+	return pcb_xasprintf("discovery could not tell how to start the app (%s); using what %s "
+	    "says", p->proj.cmd_error, explicit);
+}
+
 /* Entrypoint and cmd. Runs after plan_user_port: a discovered server command is moved to the
  * chosen port. */
 static int
@@ -857,6 +888,9 @@ plan_command(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err
 		push_all(&p->cmd, &cf->cmd.value);
 		p->cmd_source = cf->cmd.source;
 	}
+	/* Detection problems only matter when nothing explicit says what to run. */
+	if (plan_cmd_explicit(s, p) == NULL && p->proj.cmd_error_code != 0)
+		return pcb_err_set(err, p->proj.cmd_error_code, "%s", p->proj.cmd_error);
 	/* On a base image, having neither means inheriting the base's (docker's rule). */
 	if (p->entrypoint.n == 0 && p->cmd.n == 0 && strcmp(p->base_image, "scratch") == 0)
 		return pcb_err_set(err, PCB_EINVAL, PCB_PROJECT_NO_CMD_HINT, p->proj.context);
@@ -1112,6 +1146,15 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 	json_object_object_add(src, "env", kv_sources(&p->env, &p->env_sources));
 	json_object_object_add(src, "labels", kv_sources(&p->labels, &p->label_sources));
 	json_object_object_add(j, "sources", src);
+	{
+		char *w = plan_cmd_warning(s, p);
+		if (w != NULL) {
+			json_object *wa = json_object_new_array();
+			json_object_array_add(wa, json_object_new_string(w));
+			json_object_object_add(j, "warnings", wa);
+			free(w);
+		}
+	}
 #undef ADD_STR
 	return j;
 }
@@ -1953,6 +1996,11 @@ run_plan(struct run *r, struct pcb_err *err)
 	    r->p.entrypoint_source);
 	emit_phase(r->ctx, "plan", msg);
 	free(msg);
+	if ((msg = plan_cmd_warning(r->s, &r->p)) != NULL) {
+		emit(r->ctx, &(struct pcb_event){ .type = PCB_EVENT_LOG, .level = "warn",
+		    .message = msg });
+		free(msg);
+	}
 	return 0;
 }
 

@@ -1949,6 +1949,29 @@ out:
 	return rc;
 }
 
+static int detect_framework(struct pcb_project *p, struct pcb_err *err);
+
+/* The web framework and the command. A failure here is kept in cmd_error instead of failing
+ * discovery (project.h): the user may have said what to run. */
+static void
+find_cmd(struct pcb_project *p, const struct scripts *sc)
+{
+	struct pcb_err e;
+	int rc;
+
+	pcb_err_clear(&e);
+	if ((rc = detect_framework(p, &e)) == 0)
+		rc = choose_cmd(p, sc, &e);
+	if (rc == 0)
+		return;
+	p->cmd_error_code = rc;
+	p->cmd_error = pcb_xstrdup(e.msg[0] != '\0' ? e.msg : pcb_err_code_name(rc));
+	pcb_strv_free(&p->cmd);
+	pcb_strv_init(&p->cmd);
+	free(p->cmd_source);
+	p->cmd_source = NULL;
+}
+
 static int
 detect_framework(struct pcb_project *p, struct pcb_err *err)
 {
@@ -2061,9 +2084,7 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 	add_namespace_packages(p, &top, &ns);
 	add_config_includes(p);
 	pick_layout(p, ns);
-	if ((rc = detect_framework(p, err)) != 0)
-		goto out;
-	rc = choose_cmd(p, &sc, err);
+	find_cmd(p, &sc);
 out:
 	free(real);
 	pcb_strv_free(&top);
@@ -2092,6 +2113,7 @@ pcb_project_free(struct pcb_project *p)
 	pcb_strv_free(&p->include);
 	pcb_strv_free(&p->cmd);
 	free(p->cmd_source);
+	free(p->cmd_error);
 	free(p->name_source);
 	free(p->version_source);
 	free(p->description_source);

@@ -35,6 +35,12 @@ struct pcb_project {
 	struct pcb_strv cmd;       /* argv that starts the app (e.g. "python" "-c" "…"); empty
 	                            * when discovery found no way to start it */
 	char *cmd_source;     /* where cmd came from: "[project.scripts] hello = hello.cli:main" */
+	/* Why finding the command failed (framework detection, [project.scripts]), when it did:
+	 * a PCB_E* code and its message, and cmd empty. Discovery still succeeds, so that an
+	 * explicit command (CLI flags, config file) is never blocked by detection; the build
+	 * reports this only when nothing explicit says what to run. 0 / NULL otherwise. */
+	int cmd_error_code;
+	char *cmd_error;
 	/* Where each metadata value came from ("pyproject.toml [project].version",
 	 * "src/pkg/__about__.py:3 __version__ (via [tool.hatch.version].path)", "setup.cfg
 	 * [metadata].name", "folder name"); NULL when the value is NULL. */

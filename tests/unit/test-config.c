@@ -330,6 +330,87 @@ START_TEST(test_framework_port_in_plan_and_config)
 }
 END_TEST
 
+/* Issue 12, item 2: an explicit command (CLI --entrypoint or --cmd, the config file's
+ * entrypoint) wins before detection, and a detection problem never blocks it; without one the
+ * detection problem is the error, as before. The build says what detection could not do. */
+static void
+collect_warn(void *ud, const struct pcb_event *ev)
+{
+	if (ev->type == PCB_EVENT_LOG && strcmp(ev->level, "warn") == 0)
+		pcb_strv_push(ud, ev->message);
+}
+
+START_TEST(test_explicit_command_wins_over_detection)
+{
+	struct pcb_build_spec s;
+	struct pcb_store *store = NULL;
+	struct pcb_strv warns;
+	struct pcb_build_ctx ctx;
+	atomic_int cancel = 0;
+	json_object *plan, *res = NULL;
+	char *root = pcb_path_join(tmp, "state");
+	struct pcb_err e;
+
+	/* fastapi is imported and listed, but the app is made elsewhere: detection fails. */
+	put("requirements.txt", "fastapi\nuvicorn\n");
+	put("main.py", "from fastapi import APIRouter\n\nrouter = APIRouter()\n");
+	plan_fails("imports fastapi in main.py but no `app = FastAPI()` found");
+
+	pcb_build_spec_init(&s);
+	s.context = pcb_xstrdup(tmp);
+	s.has_entrypoint = true;
+	pcb_strv_push(&s.entrypoint, "python");
+	pcb_strv_push(&s.entrypoint, "main.py");
+	plan = plan_of(&s);
+	ck_assert_str_eq(jstr(plan, "entrypoint.0"), "python");
+	ck_assert_str_eq(jstr(plan, "entrypoint.1"), "main.py");
+	ck_assert_str_eq(jstr(plan, "sources.entrypoint"), "CLI --entrypoint");
+	ck_assert_msg(strstr(jstr(plan, "warnings.0"), "no `app = FastAPI()` found") != NULL,
+	    "%s", jstr(plan, "warnings.0"));
+	json_object_put(plan);
+
+	/* A build with it runs to the end and warns once, naming the detection problem. */
+	ck_assert_msg(pcb_store_create(root, &store, &e) == 0, "%s", e.msg);
+	pcb_strv_init(&warns);
+	ctx.store = store;
+	ctx.cancel = &cancel;
+	ctx.emit = collect_warn;
+	ctx.emit_ud = &warns;
+	s.deps.source = pcb_xstrdup("none");
+	s.base_image = pcb_xstrdup("scratch");
+	pcb_err_clear(&e);
+	ck_assert_msg(pcb_build_run(&s, &ctx, &res, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(warns.n, 1);
+	ck_assert_msg(strstr(warns.v[0], "no `app = FastAPI()` found") != NULL &&
+	    strstr(warns.v[0], "CLI --entrypoint") != NULL, "%s", warns.v[0]);
+	json_object_put(res);
+	pcb_strv_free(&warns);
+	pcb_store_destroy(store);
+	pcb_build_spec_free(&s);
+
+	/* --cmd alone is explicit too. */
+	pcb_build_spec_init(&s);
+	s.context = pcb_xstrdup(tmp);
+	s.has_cmd = true;
+	pcb_strv_push(&s.cmd, "main.py");
+	plan = plan_of(&s);
+	ck_assert_str_eq(jstr(plan, "cmd.0"), "main.py");
+	json_object_put(plan);
+	pcb_build_spec_free(&s);
+
+	/* So is the config file's entrypoint. */
+	put("pycontainer.toml", "[build]\nentrypoint = [\"python\", \"main.py\"]\n");
+	pcb_build_spec_init(&s);
+	s.context = pcb_xstrdup(tmp);
+	plan = plan_of(&s);
+	ck_assert_str_eq(jstr(plan, "entrypoint.1"), "main.py");
+	ck_assert_str_eq(jstr(plan, "sources.entrypoint"), "pycontainer.toml [build].entrypoint");
+	json_object_put(plan);
+	pcb_build_spec_free(&s);
+	free(root);
+}
+END_TEST
+
 START_TEST(test_metadata_labels_and_sources)
 {
 	struct pcb_build_spec s;
@@ -495,6 +576,7 @@ main(void)
 	tcase_add_test(tc, test_tool_pycontainer);
 	tcase_add_test(tc, test_precedence_in_plan);
 	tcase_add_test(tc, test_framework_port_in_plan_and_config);
+	tcase_add_test(tc, test_explicit_command_wins_over_detection);
 	tcase_add_test(tc, test_metadata_labels_and_sources);
 	tcase_add_loop_test(tc, test_bad_config, 0, (int)PCB_ARRAY_LEN(bad_cases));
 	tcase_add_test(tc, test_config_load_direct);
