@@ -467,9 +467,10 @@ static const struct {
 	{ "description", "description" }, { "license", "license" },
 	{ "python_version", "python version" }, { "package", "package" },
 	{ "base_image", "base image" }, { "entrypoint", "entrypoint" }, { "cmd", "cmd" },
-	{ "workdir", "workdir" }, { "include", "include" }, { "env", "env" },
+	{ "workdir", "workdir" }, { "include", "include" }, { "excluded", "left out" },
+	{ "env", "env" },
 	{ "labels", "labels" }, { "platform", "platform" }, { "tags", "tags" },
-	{ "outputs", "outputs" }, { "created", "created" },
+	{ "outputs", "outputs" }, { "created", "created" }, { "warnings", "warnings" },
 };
 
 /* Where a plan value came from: plan.sources[key] as a string, or {"value","source"} pairs. */
@@ -518,7 +519,8 @@ print_plan_value(const char *label, json_object *v, const char *source)
 		}
 		return;
 	} else if (json_object_is_type(v, json_type_array) && (strcmp(label, "include:") == 0 ||
-	    strcmp(label, "outputs:") == 0) && json_object_array_length(v) > 0) {
+	    strcmp(label, "outputs:") == 0 || strcmp(label, "left out:") == 0 ||
+	    strcmp(label, "warnings:") == 0) && json_object_array_length(v) > 0) {
 		printf("%s", label);
 		if (source != NULL)
 			printf("  (%s)", source);
@@ -527,6 +529,9 @@ print_plan_value(const char *label, json_object *v, const char *source)
 			json_object *e = json_object_array_get_idx(v, i);
 			if (json_object_is_type(e, json_type_string))
 				printf("  %s\n", json_object_get_string(e));
+			else if (pcb_cli_jstr(e, "rule") != NULL)
+				printf("  %s  (%s)\n", pcb_cli_jstr(e, "path") ?: "",
+				    pcb_cli_jstr(e, "rule"));
 			else if (pcb_cli_jstr(e, "path") != NULL)
 				printf("  %s %s\n", pcb_cli_jstr(e, "type") ?: "", pcb_cli_jstr(e, "path"));
 			else

@@ -847,17 +847,20 @@ plan_cmd_explicit(const struct pcb_build_spec *s, const struct plan *p)
 	return NULL;
 }
 
-/* What the user should know when discovery could not find the command but an explicit one
- * was given (caller frees), or NULL. */
-static char *
-plan_cmd_warning(const struct pcb_build_spec *s, const struct plan *p)
+/* What the user should know about the plan, for the plan's "warnings" and the build's log:
+ * discovery could not find the command but an explicit one was given; a .env file (often
+ * secrets) goes into the image, as `COPY . .` would put it there. */
+static void
+plan_warnings(const struct pcb_build_spec *s, const struct plan *p, struct pcb_strv *out)
 {
 	const char *explicit = plan_cmd_explicit(s, p);
 
-	if (p->proj.cmd_error == NULL || explicit == NULL)
-		return NULL;
-	return pcb_xasprintf("discovery could not tell how to start the app (%s); using what %s "
-	    "says", p->proj.cmd_error, explicit);
+	if (p->proj.cmd_error != NULL && explicit != NULL)
+		pcb_strv_push_owned(out, pcb_xasprintf("discovery could not tell how to start the "
+		    "app (%s); using what %s says", p->proj.cmd_error, explicit));
+	if (pcb_strv_contains(&p->proj.include, ".env"))
+		pcb_strv_push(out, ".env is packed into the image (it often holds secrets): list it "
+		    "in .dockerignore or .pcbignore to leave it out");
 }
 
 /* Entrypoint and cmd. Runs after plan_user_port: a discovered server command is moved to the
@@ -1067,6 +1070,16 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 	json_object_object_add(j, "entrypoint", strv_to_array(&p->entrypoint));
 	json_object_object_add(j, "cmd", strv_to_array(&p->cmd));
 	json_object_object_add(j, "include", strv_to_array(&pr->include));
+	{
+		json_object *ex = json_object_new_array();
+		for (size_t i = 0; i < pr->excluded.n; i++) {
+			json_object *e = json_object_new_object();
+			json_object_object_add(e, "path", json_object_new_string(pr->excluded.v[i]));
+			json_object_object_add(e, "rule", json_object_new_string(pr->excluded_why.v[i]));
+			json_object_array_add(ex, e);
+		}
+		json_object_object_add(j, "excluded", ex);
+	}
 	json_object_object_add(j, "env", kv_to_object(&p->env));
 	json_object_object_add(j, "labels", kv_to_object(&p->labels));
 	json_object_object_add(j, "tags", strv_to_array(&p->tags));
@@ -1147,13 +1160,11 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 	json_object_object_add(src, "labels", kv_sources(&p->labels, &p->label_sources));
 	json_object_object_add(j, "sources", src);
 	{
-		char *w = plan_cmd_warning(s, p);
-		if (w != NULL) {
-			json_object *wa = json_object_new_array();
-			json_object_array_add(wa, json_object_new_string(w));
-			json_object_object_add(j, "warnings", wa);
-			free(w);
-		}
+		struct pcb_strv w;
+		pcb_strv_init(&w);
+		plan_warnings(s, p, &w);
+		json_object_object_add(j, "warnings", strv_to_array(&w));
+		pcb_strv_free(&w);
 	}
 #undef ADD_STR
 	return j;
@@ -1996,10 +2007,14 @@ run_plan(struct run *r, struct pcb_err *err)
 	    r->p.entrypoint_source);
 	emit_phase(r->ctx, "plan", msg);
 	free(msg);
-	if ((msg = plan_cmd_warning(r->s, &r->p)) != NULL) {
-		emit(r->ctx, &(struct pcb_event){ .type = PCB_EVENT_LOG, .level = "warn",
-		    .message = msg });
-		free(msg);
+	{
+		struct pcb_strv w;
+		pcb_strv_init(&w);
+		plan_warnings(r->s, &r->p, &w);
+		for (size_t i = 0; i < w.n; i++)
+			emit(r->ctx, &(struct pcb_event){ .type = PCB_EVENT_LOG, .level = "warn",
+			    .message = w.v[i] });
+		pcb_strv_free(&w);
 	}
 	return 0;
 }

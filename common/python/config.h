@@ -56,7 +56,8 @@ struct pcb_project_config {
 	int port;                           /* 1..65535; 0 = not set */
 	char *port_source;
 	struct pcb_config_str user;
-	struct pcb_config_list include;     /* extra context-relative paths (they must exist) */
+	struct pcb_config_list include;     /* the only context-relative paths to pack, instead
+	                                     * of the whole context (they must exist) */
 	struct pcb_config_list exclude;     /* extra ignore patterns (.dockerignore syntax) */
 	struct pcb_config_str registry_url;     /* [registry] url (pycontainer.toml only) */
 	bool registry_insecure;

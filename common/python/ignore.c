@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,12 +25,14 @@
 struct ignore_pat {
 	char *pat;      /* cleaned, without the '!' */
 	bool exception; /* "!pat" */
+	size_t line;    /* in its file, for explanations (0: not from a file) */
 };
 
 struct pcb_ignore {
 	struct ignore_pat *v;
 	size_t n;
 	bool has_exceptions;
+	char source[64];   /* ".dockerignore", "pycontainer.toml [build].exclude", … or "" */
 };
 
 /* Decodes one UTF-8 sequence so that '?' and classes consume characters, not bytes, as Go does.
@@ -264,7 +267,7 @@ clean_path(char *path)
 }
 
 static void
-ignore_add(struct pcb_ignore *ig, const char *line, size_t len, bool *bad)
+ignore_add(struct pcb_ignore *ig, const char *line, size_t len, size_t lineno, bool *bad)
 {
 	char *pat;
 	bool exception = false;
@@ -297,6 +300,7 @@ ignore_add(struct pcb_ignore *ig, const char *line, size_t len, bool *bad)
 	ig->v = pcb_xrealloc(ig->v, (ig->n + 1) * sizeof *ig->v);
 	ig->v[ig->n].pat = pat;
 	ig->v[ig->n].exception = exception;
+	ig->v[ig->n].line = lineno;
 	ig->n++;
 	if (exception)
 		ig->has_exceptions = true;
@@ -312,6 +316,9 @@ ignore_parse(const char *text, const char *name, struct pcb_ignore **out, struct
 	size_t len, lineno = 0;
 	bool bad;
 	int rc = 0;
+
+	if (name != NULL)
+		snprintf(ig->source, sizeof ig->source, "%s", name);
 
 	/* A UTF-8 byte order mark is dropped, as Docker does. */
 	if (strncmp(line, "\xef\xbb\xbf", 3) == 0)
@@ -332,7 +339,7 @@ ignore_parse(const char *text, const char *name, struct pcb_ignore **out, struct
 			    a[l - 1] == '\v' || a[l - 1] == '\f'))
 				l--;
 			if (l > 0) {
-				ignore_add(ig, a, l, &bad);
+				ignore_add(ig, a, l, name != NULL ? lineno : 0, &bad);
 				if (bad && name != NULL) {
 					rc = pcb_err_set(err, PCB_EINVAL, "%s: line %zu: bad pattern '%.*s'",
 					    name, lineno, (int)(l > 200 ? 200 : l), a);
@@ -435,23 +442,24 @@ exception_may_match_below(const char *pat, const char *dir)
 	}
 }
 
-bool
-pcb_ignore_match(const struct pcb_ignore *ig, const char *relpath, bool is_dir)
+/* The rule that excludes relpath: its index + 1, or 0 when relpath is not excluded. */
+static size_t
+match_rule(const struct pcb_ignore *ig, const char *relpath, bool is_dir)
 {
 	char *path;
 	char *slash;
-	bool excluded = false, m;
-	size_t i;
+	size_t i, rule = 0;
+	bool m;
 
 	if (ig == NULL || ig->n == 0)
-		return false;
+		return 0;
 	path = pcb_xstrdup(relpath);
 	clean_path(path);
 	if (path[0] == '/')
 		memmove(path, path + 1, strlen(path));
 	for (i = 0; i < ig->n; i++) {
 		/* Last match wins, so a pattern that cannot change the verdict is skipped. */
-		if (ig->v[i].exception != excluded)
+		if (ig->v[i].exception != (rule != 0))
 			continue;
 		m = pattern_match(ig->v[i].pat, path);
 		/* Then the parents: a pattern that matches a directory covers all below it. */
@@ -461,18 +469,49 @@ pcb_ignore_match(const struct pcb_ignore *ig, const char *relpath, bool is_dir)
 			*slash = '/';
 		}
 		if (m)
-			excluded = !ig->v[i].exception;
+			rule = ig->v[i].exception ? 0 : i + 1;
 	}
-	if (excluded && is_dir && ig->has_exceptions) {
+	if (rule != 0 && is_dir && ig->has_exceptions) {
 		for (i = 0; i < ig->n; i++) {
 			if (ig->v[i].exception && exception_may_match_below(ig->v[i].pat, path)) {
-				excluded = false;
+				rule = 0;
 				break;
 			}
 		}
 	}
 	free(path);
-	return excluded;
+	return rule;
+}
+
+bool
+pcb_ignore_match(const struct pcb_ignore *ig, const char *relpath, bool is_dir)
+{
+	return match_rule(ig, relpath, is_dir) != 0;
+}
+
+bool
+pcb_ignore_explain(const struct pcb_ignore *ig, const char *relpath, bool is_dir, char *why,
+    size_t why_len)
+{
+	size_t rule = match_rule(ig, relpath, is_dir);
+	const struct ignore_pat *r;
+
+	if (rule == 0)
+		return false;
+	r = &ig->v[rule - 1];
+	if (r->line > 0)
+		snprintf(why, why_len, "%s line %zu: %s", ig->source[0] ? ig->source : "patterns",
+		    r->line, r->pat);
+	else
+		snprintf(why, why_len, "%s: %s", ig->source[0] ? ig->source : "patterns", r->pat);
+	return true;
+}
+
+void
+pcb_ignore_set_source(struct pcb_ignore *ig, const char *source)
+{
+	if (ig != NULL)
+		snprintf(ig->source, sizeof ig->source, "%s", source);
 }
 
 void

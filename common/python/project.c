@@ -1026,14 +1026,41 @@ out:
 
 /* ---- the filter ---- */
 
-static const char *const builtin_any_depth[] = {
-	".git", ".hg", ".svn", ".venv", "venv", "__pycache__", ".pytest_cache", ".mypy_cache",
-	".ruff_cache", ".tox", ".nox", ".DS_Store", ".idea", ".vscode",
-};
-/* Only at the top: a package may well have a "build" or "dist" submodule. The ignore files
- * themselves are build input, not app content. */
-static const char *const builtin_top_level[] = {
-	"dist", "build", ".pcbignore", ".dockerignore",
+/* What is never app content, with the reason the plan gives. `top` entries count only at the
+ * top of the context: a package may well have a "build" or "dist" submodule. */
+static const struct builtin_rule {
+	const char *name;
+	bool top;
+	const char *why;
+} builtin_rules[] = {
+	{ ".git", false, "built-in: version control" },
+	{ ".hg", false, "built-in: version control" },
+	{ ".svn", false, "built-in: version control" },
+	{ ".bzr", false, "built-in: version control" },
+	{ ".venv", false, "built-in: virtual environment" },
+	{ "venv", false, "built-in: virtual environment" },
+	{ "__pycache__", false, "built-in: Python bytecode cache" },
+	{ ".pytest_cache", false, "built-in: tool cache" },
+	{ ".mypy_cache", false, "built-in: tool cache" },
+	{ ".ruff_cache", false, "built-in: tool cache" },
+	{ ".pytype", false, "built-in: tool cache" },
+	{ ".pyre", false, "built-in: tool cache" },
+	{ ".hypothesis", false, "built-in: tool cache" },
+	{ ".ipynb_checkpoints", false, "built-in: tool cache" },
+	{ ".tox", false, "built-in: test environments" },
+	{ ".nox", false, "built-in: test environments" },
+	{ "node_modules", false, "built-in: node_modules" },
+	{ ".DS_Store", false, "built-in: editor and OS files" },
+	{ ".idea", false, "built-in: editor and OS files" },
+	{ ".vscode", false, "built-in: editor and OS files" },
+	{ "dist", true, "built-in: build output" },
+	{ "build", true, "built-in: build output" },
+	{ ".eggs", true, "built-in: build output" },
+	{ "htmlcov", true, "built-in: coverage report" },
+	{ ".coverage", true, "built-in: coverage report" },
+	/* The ignore files themselves are build input, not app content. */
+	{ ".pcbignore", true, "built-in: ignore file" },
+	{ ".dockerignore", true, "built-in: ignore file" },
 };
 
 static bool
@@ -1048,12 +1075,29 @@ name_in(const char *name, size_t len, const char *const *list, size_t n)
 static bool
 has_suffix_n(const char *s, size_t len, const char *suffix)
 {
-	size_t sl = strlen(suffix);
+	size_t n = strlen(suffix);
 
-	return len >= sl && memcmp(s + len - sl, suffix, sl) == 0;
+	return len >= n && memcmp(s + len - n, suffix, n) == 0;
 }
 
+/* A virtual environment: the directory context/rel[0..len) holds a pyvenv.cfg. */
 static bool
+is_venv_dir(const struct pcb_project *p, const char *rel, size_t len)
+{
+	char *cfg;
+	struct stat st;
+	bool venv;
+
+	if (p == NULL || p->context == NULL)
+		return false;
+	cfg = pcb_xasprintf("%s/%.*s/pyvenv.cfg", p->context, (int)len, rel);
+	venv = stat(cfg, &st) == 0;
+	free(cfg);
+	return venv;
+}
+
+/* The built-in rule that leaves relpath out, or NULL. */
+static const char *
 builtin_excluded(const struct pcb_project *p, const char *relpath, bool dir)
 {
 	const char *s = relpath, *e;
@@ -1069,33 +1113,31 @@ builtin_excluded(const struct pcb_project *p, const char *relpath, bool dir)
 		comp_dir = !last || dir;
 		if (len == 0 || (len == 1 && s[0] == '.'))
 			goto next;
-		if (name_in(s, len, builtin_any_depth, PCB_ARRAY_LEN(builtin_any_depth)))
-			return true;
-		if (depth == 0 && name_in(s, len, builtin_top_level, PCB_ARRAY_LEN(builtin_top_level)))
-			return true;
-		if (comp_dir && has_suffix_n(s, len, ".egg-info"))
-			return true;
-		if (!comp_dir && (has_suffix_n(s, len, ".pyc") || has_suffix_n(s, len, ".pyo")))
-			return true;
-		/* "env" is a common virtualenv name but also a fine package name: only a real
-		 * virtualenv (it has pyvenv.cfg) is left out. */
-		if (comp_dir && len == 3 && memcmp(s, "env", 3) == 0 && p != NULL && p->context) {
-			char *cfg = pcb_xasprintf("%s/%.*s/pyvenv.cfg", p->context,
-			    (int)(s + len - relpath), relpath);
-			struct stat st;
-			bool venv = stat(cfg, &st) == 0;
-
-			free(cfg);
-			if (venv)
-				return true;
+		for (size_t i = 0; i < PCB_ARRAY_LEN(builtin_rules); i++) {
+			const struct builtin_rule *r = &builtin_rules[i];
+			if ((depth == 0 || !r->top) && strlen(r->name) == len &&
+			    memcmp(r->name, s, len) == 0)
+				return r->why;
 		}
+		if (comp_dir && has_suffix_n(s, len, ".egg-info"))
+			return "built-in: build output";
+		if (!comp_dir && (has_suffix_n(s, len, ".pyc") || has_suffix_n(s, len, ".pyo")))
+			return "built-in: Python bytecode cache";
+		/* Any top-level folder can be a virtualenv ("env", ".env3.11"); below the top only
+		 * "env" is looked at (it is also a fine package name: only a real virtualenv, with
+		 * its pyvenv.cfg, is left out). A top-level folder is judged when it is the path
+		 * itself: the walk does not descend into a folder left out, so its files are never
+		 * asked about, and one stat per folder is all this costs. */
+		if (comp_dir && ((depth == 0 && last) || (len == 3 && memcmp(s, "env", 3) == 0)) &&
+		    is_venv_dir(p, relpath, (size_t)(s + len - relpath)))
+			return "built-in: virtual environment";
 		depth++;
 next:
 		if (e == NULL)
 			break;
 		s = e + 1;
 	}
-	return false;
+	return NULL;
 }
 
 bool
@@ -1103,13 +1145,27 @@ pcb_project_filter(void *project, const char *relpath, bool is_dir_)
 {
 	const struct pcb_project *p = project;
 
-	if (builtin_excluded(p, relpath, is_dir_))
+	if (builtin_excluded(p, relpath, is_dir_) != NULL)
 		return false;
 	if (p != NULL && pcb_ignore_match(p->ignore, relpath, is_dir_))
 		return false;
 	if (p != NULL && pcb_ignore_match(p->extra_ignore, relpath, is_dir_))
 		return false;
 	return true;
+}
+
+bool
+pcb_project_explain(const struct pcb_project *p, const char *relpath, bool is_dir, char *why,
+    size_t why_len)
+{
+	const char *b = builtin_excluded(p, relpath, is_dir);
+
+	if (b != NULL) {
+		snprintf(why, why_len, "%s", b);
+		return true;
+	}
+	return p != NULL && (pcb_ignore_explain(p->ignore, relpath, is_dir, why, why_len) ||
+	    pcb_ignore_explain(p->extra_ignore, relpath, is_dir, why, why_len));
 }
 
 /* ---- discovery steps ---- */
@@ -1575,32 +1631,68 @@ out:
 	free(norm);
 }
 
-static bool
-wanted_file(const char *name)
+struct str_pair {
+	char *a, *b;
+};
+
+static int
+str_pair_cmp(const void *x, const void *y)
 {
-	return pcb_str_has_suffix(name, ".py") || strcmp(name, "pyproject.toml") == 0 ||
-	    strcmp(name, "setup.cfg") == 0 ||
-	    (pcb_str_has_prefix(name, "requirements") && pcb_str_has_suffix(name, ".txt")) ||
-	    pcb_str_has_prefix(name, "README") || pcb_str_has_prefix(name, "LICENSE");
+	return strcmp(((const struct str_pair *)x)->a, ((const struct str_pair *)y)->a);
 }
 
+/* Sorts a by byte order, keeping b (same length) in step. */
 static void
-collect_include(struct pcb_project *p, const struct pcb_strv *top, bool pkg_in_src)
+sort_pairs(struct pcb_strv *a, struct pcb_strv *b)
 {
+	struct str_pair *v;
+
+	if (a->n < 2)
+		return;
+	v = pcb_xcalloc(a->n, sizeof *v);
+	for (size_t i = 0; i < a->n; i++)
+		v[i] = (struct str_pair){ a->v[i], b->v[i] };
+	qsort(v, a->n, sizeof *v, str_pair_cmp);
+	for (size_t i = 0; i < a->n; i++) {
+		a->v[i] = v[i].a;
+		b->v[i] = v[i].b;
+	}
+	free(v);
+}
+
+/* What goes into the app layer: the whole context as `COPY . .` with a .dockerignore takes it
+ * (every top-level entry that no built-in rule, ignore file or config exclude leaves out; the
+ * walk judges what is below the same way), or, when the config names `include` paths, only
+ * those. The top-level entries left out are listed with the rule that did it. */
+static void
+collect_include(struct pcb_project *p, const struct pcb_strv *top)
+{
+	char why[256];
+
+	if (p->config.include.value.n > 0) {
+		for (size_t i = 0; i < p->config.include.value.n; i++)
+			if (!pcb_strv_contains(&p->include, p->config.include.value.v[i]))
+				pcb_strv_push(&p->include, p->config.include.value.v[i]);
+		pcb_strv_sort(&p->include);
+		return;
+	}
+	/* top is in directory order; the lists are sorted so that plans compare. */
 	for (size_t i = 0; i < top->n; i++) {
 		const char *n = top->v[i];
-		bool want;
+		bool dir = is_dir(p->context, n);
 
-		if (is_dir(p->context, n))
-			want = strcmp(n, "src") == 0 || strcmp(n, "app") == 0 ||
-			    (p->package != NULL && !pkg_in_src && strcmp(n, p->package) == 0);
-		else
-			want = (is_file(p->context, n) || is_type(p->context, n, S_IFLNK)) &&
-			    wanted_file(n);
-		if (want && pcb_project_filter(p, n, is_dir(p->context, n)))
+		/* Sockets and fifos are never content. */
+		if (!dir && !is_file(p->context, n) && !is_type(p->context, n, S_IFLNK))
+			continue;
+		if (pcb_project_explain(p, n, dir, why, sizeof why)) {
+			pcb_strv_push(&p->excluded, n);
+			pcb_strv_push(&p->excluded_why, why);
+		} else {
 			pcb_strv_push(&p->include, n);
+		}
 	}
 	pcb_strv_sort(&p->include);
+	sort_pairs(&p->excluded, &p->excluded_why);
 }
 
 /* Turns a console-script target "pkg.mod:obj.attr" into the argv that runs it. */
@@ -1749,7 +1841,7 @@ add_namespace_packages(struct pcb_project *p, const struct pcb_strv *top, bool *
 		const char *n = top->v[i];
 		char *init = pcb_xasprintf("%s/__init__.py", n);
 		bool cand = is_identifier(n, strlen(n)) && is_dir(p->context, n) &&
-		    !is_file(p->context, init) && !pcb_strv_contains(&p->include, n) &&
+		    !is_file(p->context, init) &&
 		    !name_in(n, strlen(n), never, PCB_ARRAY_LEN(never)) &&
 		    pcb_project_filter(p, n, true) && has_py_files(p->context, n, 2);
 		bool used = false;
@@ -1776,7 +1868,8 @@ add_namespace_packages(struct pcb_project *p, const struct pcb_strv *top, bool *
 				used = imports_name(&scans[k], n);
 		}
 		if (used) {
-			pcb_strv_push(&p->include, n);
+			/* Packed already with the whole context; a config `include` that leaves it
+			 * out is the user's word. */
 			*found_ns = true;
 			if (p->package == NULL && strcmp(n, norm) == 0) {
 				p->package = pcb_xstrdup(n);
@@ -1790,22 +1883,6 @@ add_namespace_packages(struct pcb_project *p, const struct pcb_strv *top, bool *
 	free(scans);
 	pcb_strv_free(&files);
 	free(norm);
-}
-
-/* The config's extra include paths (already checked to exist inside the context): their top
- * component is packed (the layer packs whole top-level paths). */
-static void
-add_config_includes(struct pcb_project *p)
-{
-	for (size_t i = 0; i < p->config.include.value.n; i++) {
-		const char *rel = p->config.include.value.v[i];
-		char *first = pcb_xstrndup(rel, strcspn(rel, "/"));
-		if (!pcb_strv_contains(&p->include, first))
-			pcb_strv_push_owned(&p->include, first);
-		else
-			free(first);
-	}
-	pcb_strv_sort(&p->include);
 }
 
 static void
@@ -2013,6 +2090,8 @@ compile_extra_excludes(struct pcb_project *p)
 	for (size_t i = 0; i < p->config.exclude.value.n; i++)
 		pcb_buf_appendf(&b, "%s\n", p->config.exclude.value.v[i]);
 	p->extra_ignore = pcb_ignore_from_text(b.data != NULL ? b.data : "");
+	pcb_ignore_set_source(p->extra_ignore, p->config.exclude.source != NULL ?
+	    p->config.exclude.source : "config exclude");
 	pcb_buf_free(&b);
 }
 
@@ -2028,6 +2107,8 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 
 	memset(p, 0, sizeof *p);
 	pcb_strv_init(&p->include);
+	pcb_strv_init(&p->excluded);
+	pcb_strv_init(&p->excluded_why);
 	pcb_strv_init(&p->cmd);
 	pcb_strv_init(&p->authors);
 	pcb_strv_init(&p->dependencies);
@@ -2080,9 +2161,8 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 	if (p->package != NULL)
 		p->package_source = pcb_xasprintf("%s%s/__init__.py", p->package_in_src ? "src/" : "",
 		    p->package);
-	collect_include(p, &top, p->package_in_src);
+	collect_include(p, &top);
 	add_namespace_packages(p, &top, &ns);
-	add_config_includes(p);
 	pick_layout(p, ns);
 	find_cmd(p, &sc);
 out:
@@ -2111,6 +2191,8 @@ pcb_project_free(struct pcb_project *p)
 	pcb_strv_free(&p->authors);
 	pcb_strv_free(&p->dependencies);
 	pcb_strv_free(&p->include);
+	pcb_strv_free(&p->excluded);
+	pcb_strv_free(&p->excluded_why);
 	pcb_strv_free(&p->cmd);
 	free(p->cmd_source);
 	free(p->cmd_error);

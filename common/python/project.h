@@ -30,8 +30,10 @@ struct pcb_project {
 	struct pcb_strv dependencies;  /* declared requirement names, PEP 503-normalised, sorted,
 	                                * unique: [project].dependencies, [tool.poetry.dependencies],
 	                                * setup.cfg install_requires, requirements*.txt */
-	struct pcb_strv include;   /* top-level context-relative paths to pack, sorted (plus the
-	                            * config's extra include paths) */
+	struct pcb_strv include;   /* context-relative paths to pack, sorted: every top-level
+	                            * entry not left out, or the config's include paths */
+	struct pcb_strv excluded;      /* top-level entries left out, sorted */
+	struct pcb_strv excluded_why;  /* parallel: the rule (pcb_project_explain) */
 	struct pcb_strv cmd;       /* argv that starts the app (e.g. "python" "-c" "…"); empty
 	                            * when discovery found no way to start it */
 	char *cmd_source;     /* where cmd came from: "[project.scripts] hello = hello.cli:main" */
@@ -85,6 +87,11 @@ void pcb_project_free(struct pcb_project *p);
  * paths matched by the config's exclude patterns (judged on their own, after the ignore file).
  * Signature matches pcb_layer_filter_fn with ud = struct pcb_project *. */
 bool pcb_project_filter(void *project, const char *relpath, bool is_dir);
+/* The same question, and when relpath is left out, the rule that did it into why (truncated
+ * to why_len): "built-in: version control", ".dockerignore line 3: docs",
+ * "pycontainer.toml [build].exclude: *.log". */
+bool pcb_project_explain(const struct pcb_project *p, const char *relpath, bool is_dir,
+    char *why, size_t why_len);
 
 /* Ignore-file matching on its own (docker semantics: Go filepath.Match plus "**", leading "/"
  * stripped, "!" exceptions, last match wins, a pattern matching a directory excludes it all). */
@@ -95,6 +102,12 @@ struct pcb_ignore *pcb_ignore_from_text(const char *text);
  * could re-include something answers false, so that walkers still descend into it (as Docker
  * does); the files inside are then judged one by one. ig may be NULL (nothing excluded). */
 bool pcb_ignore_match(const struct pcb_ignore *ig, const char *relpath, bool is_dir);
+/* The same, and when relpath is excluded, which rule did it into why: ".dockerignore line 3:
+ * docs" (truncated to why_len). */
+bool pcb_ignore_explain(const struct pcb_ignore *ig, const char *relpath, bool is_dir, char *why,
+    size_t why_len);
+/* Names where the patterns came from, for pcb_ignore_explain ("pycontainer.toml [build].exclude"). */
+void pcb_ignore_set_source(struct pcb_ignore *ig, const char *source);
 void pcb_ignore_destroy(struct pcb_ignore *ig);
 
 #endif

@@ -44,7 +44,7 @@ write_project(const char *ctx)
 	pcb_test_write(ctx, ".git/HEAD", "ref: refs/heads/main\n", 0644);
 	pcb_test_write(ctx, "tests/test_x.py", "def test(): pass\n", 0644);
 	pcb_test_write(ctx, "secret.env", "TOKEN=1\n", 0600);
-	pcb_test_write(ctx, ".dockerignore", "src/greeter/ignored_*.py\n", 0644);
+	pcb_test_write(ctx, ".dockerignore", "src/greeter/ignored_*.py\nsecret.env\n", 0644);
 	pcb_test_write(ctx, "src/greeter/ignored_local.py", "x = 1\n", 0644);
 	{
 		char *l = pcb_path_join(ctx, "src/greeter/alias.py");
@@ -191,8 +191,12 @@ START_TEST(build_verify_skopeo_umoci)
 	p = pcb_path_join(bundle, "rootfs/app/README.md");
 	ck_assert_int_eq(lstat(p, &st), 0);
 	free(p);
+	/* The whole context is packed, as `COPY . .` would: tests too. */
+	p = pcb_path_join(bundle, "rootfs/app/tests");
+	ck_assert_int_eq(lstat(p, &st), 0);
+	free(p);
 	{
-		static const char *absent[] = { "rootfs/app/.git", "rootfs/app/tests",
+		static const char *absent[] = { "rootfs/app/.git",
 		    "rootfs/app/secret.env", "rootfs/app/src/greeter/__pycache__",
 		    "rootfs/app/src/greeter/ignored_local.py" };
 		for (size_t i = 0; i < PCB_ARRAY_LEN(absent); i++) {

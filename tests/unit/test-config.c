@@ -72,6 +72,13 @@ plan_fails(const char *want)
 	pcb_build_spec_free(&s);
 }
 
+static void
+assert_only_include(const struct pcb_project *p, const char *want)
+{
+	ck_assert_msg(p->include.n == 1 && strcmp(p->include.v[0], want) == 0, "include: %zu "
+	    "entries, first %s", p->include.n, p->include.n > 0 ? p->include.v[0] : "-");
+}
+
 START_TEST(test_full_pycontainer_toml)
 {
 	struct pcb_project p;
@@ -121,8 +128,8 @@ START_TEST(test_full_pycontainer_toml)
 	ck_assert_str_eq(p.config.registry_url.value, "reg.example:5000");
 	ck_assert(p.config.registry_insecure);
 	ck_assert_str_eq(p.config.registry_insecure_source, "pycontainer.toml [registry].insecure");
-	/* Extra include and exclude shape what is packed. */
-	ck_assert(pcb_strv_contains(&p.include, "data"));
+	/* include narrows what is packed to its paths; exclude leaves paths out. */
+	assert_only_include(&p, "data/x.csv");
 	ck_assert(!pcb_project_filter(&p, "debug.log", false));
 	ck_assert(pcb_project_filter(&p, "main.py", false));
 	pcb_project_free(&p);

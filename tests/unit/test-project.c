@@ -126,8 +126,13 @@ START_TEST(test_src_layout_with_scripts)
 	assert_str(p.license, "MIT", "license");
 	assert_str(p.python_version, "3.10", "python_version");
 	assert_str(p.package, "hello", "package");
-	assert_strv(&p.include, "include", "LICENSE", "README.md", "pyproject.toml",
-	    "requirements-dev.txt", "requirements.txt", "setup.cfg", "src", NULL);
+	/* The whole context, as `COPY . .` takes it, minus the built-in junk. */
+	assert_strv(&p.include, "include", ".env", "LICENSE", "README.md", "docs", "notes.txt",
+	    "pyproject.toml", "requirements-dev.txt", "requirements.txt", "setup.cfg", "src",
+	    "tests", NULL);
+	assert_strv(&p.excluded, "excluded", ".git", ".venv", NULL);
+	assert_strv(&p.excluded_why, "excluded_why", "built-in: version control",
+	    "built-in: virtual environment", NULL);
 	assert_strv(&p.cmd, "cmd", "python", "-c",
 	    "import sys; from hello.cli import main; sys.exit(main())", NULL);
 	assert_str(p.cmd_source, "[project.scripts] hello = \"hello.cli:main\"", "cmd_source");
@@ -155,7 +160,7 @@ START_TEST(test_flat_package_with_main)
 	assert_str(p.license, NULL, "license");
 	assert_str(p.python_version, NULL, "python_version");
 	assert_str(p.package, "mypkg", "package");
-	assert_strv(&p.include, "include", "mypkg", "setup.py", NULL);
+	assert_strv(&p.include, "include", "mypkg", "setup.py", "tests", NULL);
 	assert_strv(&p.cmd, "cmd", "python", "-m", "mypkg", NULL);
 	assert_str(p.cmd_source, "package mypkg has mypkg/__main__.py", "cmd_source");
 	ck_assert_ptr_null(p.pyproject);
@@ -193,7 +198,8 @@ START_TEST(test_single_module_main_py)
 	discover_ok(&p);
 	assert_str(p.name, tmp_base(), "name");
 	assert_str(p.package, NULL, "package");
-	assert_strv(&p.include, "include", "README.rst", "main.py", "util.py", NULL);
+	assert_strv(&p.include, "include", "README.rst", "data", "main.py", "notes.txt", "util.py",
+	    NULL);
 	assert_strv(&p.cmd, "cmd", "python", "main.py", NULL);
 	assert_str(p.cmd_source, "main.py at the top of the context", "cmd_source");
 	pcb_project_free(&p);
@@ -228,7 +234,7 @@ START_TEST(test_app_folder)
 	assert_str(p.name, "service", "name");
 	assert_str(p.version, "2.0", "version");
 	assert_str(p.package, "app", "package");
-	assert_strv(&p.include, "include", "app", "pyproject.toml", NULL);
+	assert_strv(&p.include, "include", "app", "pyproject.toml", "tests", NULL);
 	assert_strv(&p.cmd, "cmd", "python", "-m", "app", NULL);
 	pcb_project_free(&p);
 }
@@ -267,7 +273,7 @@ START_TEST(test_poetry_project)
 	assert_str(p.license, "Apache-2.0", "license");
 	assert_str(p.python_version, "3.11", "python_version");   /* ^3.11 */
 	assert_str(p.package, "poet_app", "package");
-	assert_strv(&p.include, "include", "poet_app", "pyproject.toml", NULL);
+	assert_strv(&p.include, "include", "poet_app", "poetry.lock", "pyproject.toml", NULL);
 	assert_strv(&p.cmd, "cmd", "python", "-c",
 	    "import sys; from poet_app.main import run; sys.exit(run())", NULL);
 	assert_str(p.cmd_source, "[tool.poetry.scripts] poet-app = \"poet_app.main:run\"",
@@ -1023,6 +1029,45 @@ END_TEST
 
 /* ---- layouts ---- */
 
+/* Issue 12, item 1: the whole context is the default; each top-level entry left out is listed
+ * with the rule that did it (built-in, the ignore file's line, the config's exclude). */
+START_TEST(test_whole_context_and_what_is_left_out)
+{
+	struct pcb_project p;
+
+	put("main.py", "print('hi')\n");
+	put("templates/index.html", "<p>hi</p>\n");
+	put("config/settings.py", "DEBUG = False\n");
+	put("migrations/0001_initial.py", "");
+	put("static/site.css", "");
+	put("docs/index.md", "");
+	put("app.log", "");
+	put("node_modules/x/index.js", "");
+	put("build/lib/x.py", "");
+	put("myenv/pyvenv.cfg", "home = /usr\n");
+	put("myenv/lib/x.py", "");
+	put("pkg/__init__.py", "");
+	put("pkg/build/steps.py", "");
+	put(".dockerignore", "# docs are not served\ndocs\n");
+	put("pycontainer.toml", "[build]\nexclude = [\"*.log\"]\n");
+	discover_ok(&p);
+	assert_strv(&p.include, "include", "config", "main.py", "migrations", "pkg",
+	    "pycontainer.toml", "static", "templates", NULL);
+	assert_strv(&p.excluded, "excluded", ".dockerignore", "app.log", "build", "docs", "myenv",
+	    "node_modules", NULL);
+	assert_strv(&p.excluded_why, "excluded_why", "built-in: ignore file",
+	    "pycontainer.toml [build].exclude: *.log", "built-in: build output",
+	    ".dockerignore line 2: docs", "built-in: virtual environment", "built-in: node_modules",
+	    NULL);
+	/* Below the top: "build" is a fine module name, node_modules and caches are not. */
+	ck_assert(pcb_project_filter(&p, "pkg/build", true));
+	ck_assert(!pcb_project_filter(&p, "pkg/node_modules", true));
+	ck_assert(!pcb_project_filter(&p, "pkg/__pycache__", true));
+	ck_assert(!pcb_project_filter(&p, "pkg/mod.pyc", false));
+	pcb_project_free(&p);
+}
+END_TEST
+
 START_TEST(test_namespace_package)
 {
 	struct pcb_project p;
@@ -1030,11 +1075,11 @@ START_TEST(test_namespace_package)
 	put("main.py", "from acme.tools import run\nimport json\n");
 	put("acme/tools.py", "def run(): pass\n");
 	put("acme/sub/more.py", "");
-	put("unused/helper.py", "");          /* not imported: not packed */
+	put("unused/helper.py", "");          /* not imported: no namespace package */
 	put("notpy/readme.txt", "");
 	put("tests/test_x.py", "import acme\n");
 	discover_ok(&p);
-	assert_strv(&p.include, "include", "acme", "main.py", NULL);
+	assert_strv(&p.include, "include", "acme", "main.py", "notpy", "tests", "unused", NULL);
 	assert_str(p.package, NULL, "package");
 	assert_str(p.layout, "namespace", "layout");
 	assert_strv(&p.cmd, "cmd", "python", "main.py", NULL);
@@ -1227,6 +1272,7 @@ project_suite(void)
 	tcase_add_test(tc, test_bad_setup_cfg);
 	tcase_add_test(tc, test_version_symlink_outside_context);
 	tcase_add_test(tc, test_namespace_package);
+	tcase_add_test(tc, test_whole_context_and_what_is_left_out);
 	tcase_add_test(tc, test_namespace_package_named_after_project);
 	tcase_add_test(tc, test_layout_names);
 	tcase_add_test(tc, test_monorepo_subproject);
