@@ -31,6 +31,7 @@
 #include "python/deps.h"
 #include "python/lockfile.h"
 #include "python/pep508.h"
+#include "python/poetry.h"
 #include "python/toml.h"
 
 extern char **environ;
@@ -555,7 +556,7 @@ find_lock(const char *context)
 /* [project].dependencies (+ optional-dependencies of the extras asked) as requirement
  * lines, or PCB_ENOENT when the project declares none. */
 static int
-project_requirements(const struct pcb_project *proj, const struct pcb_deps_spec *ds,
+pep621_requirements(const struct pcb_project *proj, const struct pcb_deps_spec *ds,
     struct pcb_strv *lines, struct pcb_err *err)
 {
 	json_object *project, *deps, *opt;
@@ -585,6 +586,55 @@ project_requirements(const struct pcb_project *proj, const struct pcb_deps_spec 
 				    json_object_get_string(json_object_array_get_idx(list, i)));
 	}
 	return lines->n > 0 ? 0 : PCB_ENOENT;
+}
+
+/* The requirement lines the project's own metadata declares, the first of: [project]
+ * (PEP 621), [tool.poetry.dependencies] (+ the groups and extras asked), setup.cfg
+ * [options].install_requires. *from_out names it. PCB_ENOENT when none declares any. */
+static int
+project_requirements(const struct pcb_project *proj, const struct pcb_deps_spec *ds,
+    struct pcb_strv *lines, const char **from_out, struct pcb_err *err)
+{
+	int rc;
+
+	*from_out = "pyproject.toml [project].dependencies";
+	if ((rc = pep621_requirements(proj, ds, lines, err)) != PCB_ENOENT)
+		return rc;
+	*from_out = "pyproject.toml [tool.poetry.dependencies]";
+	if (proj->pyproject != NULL && (rc = pcb_poetry_requirements(proj->pyproject,
+	    proj->context, &ds->extras, &ds->groups, lines, err)) != PCB_ENOENT)
+		return rc;
+	*from_out = "setup.cfg [options].install_requires";
+	for (size_t i = 0; i < proj->setup_cfg_requires.n; i++)
+		pcb_strv_push(lines, proj->setup_cfg_requires.v[i]);
+	return lines->n > 0 ? 0 : PCB_ENOENT;
+}
+
+/* A project that declares dependencies never gets an image without them: when the automatic
+ * choice found nothing to install but discovery saw declared dependencies (a requirements file
+ * other than requirements.txt, say), the build stops and says what to pass. An explicit
+ * "none" (--no-deps) is the user's word. */
+static int
+check_none_declared(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
+    struct pcb_err *err)
+{
+	struct pcb_buf names;
+	int rc;
+
+	if ((ds->source != NULL && strcmp(ds->source, "auto") != 0) || proj->dependencies.n == 0)
+		return 0;
+	pcb_buf_init(&names, 4096);
+	for (size_t i = 0; i < proj->dependencies.n && i < 8; i++)
+		pcb_buf_appendf(&names, "%s%s", i > 0 ? ", " : "", proj->dependencies.v[i]);
+	if (proj->dependencies.n > 8)
+		pcb_buf_appendf(&names, ", … (%zu in all)", proj->dependencies.n);
+	rc = pcb_err_set(err, PCB_EINVAL, "the project declares dependencies (%s, in %s) but none "
+	    "of the sources installed by default has them (a lock file, requirements.txt, "
+	    "[project].dependencies, [tool.poetry.dependencies], setup.cfg install_requires): "
+	    "pass --requirements FILE, or --no-deps to build without them", names.data,
+	    proj->dependencies_source != NULL ? proj->dependencies_source : "the project");
+	pcb_buf_free(&names);
+	return rc;
 }
 
 /* Runs argv, stdout+stderr into log_path; polls for cancellation. Returns the exit status,
@@ -2134,6 +2184,7 @@ pcb_deps_describe(const struct pcb_deps_spec *ds, const struct pcb_project *proj
 	struct pcb_strv reqs, lines;
 	enum src src;
 	char *file = NULL;
+	const char *from = NULL;
 	json_object *j;
 	int rc;
 
@@ -2143,7 +2194,7 @@ pcb_deps_describe(const struct pcb_deps_spec *ds, const struct pcb_project *proj
 	if ((rc = choose_source(ds, proj, &src, &file, &reqs, err)) != 0)
 		goto out;
 	if (src == SRC_PROJECT) {
-		rc = project_requirements(proj, ds, &lines, err);
+		rc = project_requirements(proj, ds, &lines, &from, err);
 		if (rc == PCB_ENOENT) {
 			src = SRC_NONE;
 			rc = 0;
@@ -2151,12 +2202,16 @@ pcb_deps_describe(const struct pcb_deps_spec *ds, const struct pcb_project *proj
 			goto out;
 		}
 	}
+	if (src == SRC_NONE && (rc = check_none_declared(ds, proj, err)) != 0)
+		goto out;
 	j = json_object_new_object();
 	json_object_object_add(j, "source", json_object_new_string(src_name(src)));
 	json_object_object_add(j, "file", file != NULL ? json_object_new_string(file) :
 	    reqs.n > 0 ? json_object_new_string(reqs.v[0]) : NULL);
-	if (src == SRC_PROJECT)
+	if (src == SRC_PROJECT) {
+		json_object_object_add(j, "declared_in", json_object_new_string(from));
 		json_object_object_add(j, "requirements", strv_json(&lines));
+	}
 	*out = j;
 out:
 	free(file);
@@ -2195,6 +2250,7 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 	size_t nlp = 0;
 	enum src src;
 	char *file = NULL, *tmpdir = NULL;
+	const char *from = NULL;
 	json_object *resolution = NULL;
 	int rc;
 
@@ -2206,11 +2262,12 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 	if ((rc = choose_source(ds, proj, &src, &file, &reqs, err)) != 0)
 		goto out;
 	if (src == SRC_PROJECT) {
-		rc = project_requirements(proj, ds, &lines, err);
+		rc = project_requirements(proj, ds, &lines, &from, err);
 		if (rc == PCB_ENOENT) {
 			if (ds->source != NULL && strcmp(ds->source, "project") == 0) {
-				rc = pcb_err_set(err, PCB_EINVAL, "dependencies.source is 'project' but "
-				    "pyproject.toml declares no [project].dependencies");
+				rc = pcb_err_set(err, PCB_EINVAL, "dependencies.source is 'project' but the "
+				    "project declares no dependencies ([project].dependencies, "
+				    "[tool.poetry.dependencies] or setup.cfg install_requires)");
 				goto out;
 			}
 			src = SRC_NONE;
@@ -2219,9 +2276,13 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 			goto out;
 		}
 	}
+	if (src == SRC_NONE && (rc = check_none_declared(ds, proj, err)) != 0)
+		goto out;
 	out->info = json_object_new_object();
 	json_object_object_add(out->info, "source", json_object_new_string(src_name(src)));
 	json_object_object_add(out->info, "file", file ? json_object_new_string(file) : NULL);
+	if (src == SRC_PROJECT)
+		json_object_object_add(out->info, "declared_in", json_object_new_string(from));
 	if (src == SRC_NONE) {
 		json_object_object_add(out->info, "packages", json_object_new_array());
 		goto out;

@@ -1516,7 +1516,13 @@ read_setup_cfg(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
 		for (const char *s = e->value; *s != '\0';) {
 			size_t l = strcspn(s, "\n");
 			const char *hash = memchr(s, '#', l);
-			add_dependency(p, s, hash != NULL ? (size_t)(hash - s) : l);
+			size_t n = hash != NULL ? (size_t)(hash - s) : l;
+			add_dependency(p, s, n);
+			while (n > 0 && isspace((unsigned char)s[n - 1]))
+				n--;
+			if (n > 0 && strspn(s, " \t") < n)
+				pcb_strv_push_owned(&p->setup_cfg_requires, pcb_xstrndup(s +
+				    strspn(s, " \t"), n - strspn(s, " \t")));
 			s += l;
 			if (*s == '\n')
 				s++;
@@ -2109,6 +2115,7 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 	pcb_strv_init(&p->include);
 	pcb_strv_init(&p->excluded);
 	pcb_strv_init(&p->excluded_why);
+	pcb_strv_init(&p->setup_cfg_requires);
 	pcb_strv_init(&p->cmd);
 	pcb_strv_init(&p->authors);
 	pcb_strv_init(&p->dependencies);
@@ -2193,6 +2200,7 @@ pcb_project_free(struct pcb_project *p)
 	pcb_strv_free(&p->include);
 	pcb_strv_free(&p->excluded);
 	pcb_strv_free(&p->excluded_why);
+	pcb_strv_free(&p->setup_cfg_requires);
 	pcb_strv_free(&p->cmd);
 	free(p->cmd_source);
 	free(p->cmd_error);

@@ -528,6 +528,72 @@ START_TEST(bytecode_in_layers)
 }
 END_TEST
 
+/* Issue 12, item 6: dependencies declared only in Poetry's table or in setup.cfg are
+ * installed, and a project whose declared dependencies no default source holds fails with the
+ * reason instead of building an image without them. */
+START_TEST(poetry_and_setup_cfg_dependencies_installed)
+{
+	static const struct {
+		const char *file, *text, *declared_in;
+	} forms[] = {
+		{ "pyproject.toml", "[tool.poetry]\nname = \"flaskapp\"\nversion = \"1.0.0\"\n"
+		  "[tool.poetry.dependencies]\npython = \"^3.11\"\nflask = \">=2.2\"\n",
+		  "pyproject.toml [tool.poetry.dependencies]" },
+		{ "setup.cfg", "[metadata]\nname = flaskapp\n[options]\ninstall_requires =\n"
+		  "    flask>=2.2  # the web app\n", "setup.cfg [options].install_requires" },
+	};
+	char *dir, *app, *args, *err = NULL, *p;
+	json_object *job;
+	bool ok;
+
+	if (!ready) {
+		ck_assert_msg(setup_error == NULL, "suite setup: %s", setup_error);
+		return;
+	}
+	dir = pcb_test_tmpdir();
+	app = fixture_copy(dir);
+	args = pcb_xasprintf("--base-image %s --index-url %s", base_ref, idx.simple);
+	for (size_t i = 0; i < PCB_ARRAY_LEN(forms); i++) {
+		json_object *pkgs;
+		bool flask = false;
+
+		p = pcb_path_join(app, "requirements.txt");
+		unlink(p);
+		free(p);
+		p = pcb_path_join(app, "pyproject.toml");
+		unlink(p);
+		free(p);
+		pcb_test_write(app, forms[i].file, forms[i].text, 0644);
+		job = build_ok(dir, app, args);
+		ck_assert_str_eq(jstr(job, "result.dependencies.source"), "project");
+		ck_assert_str_eq(jstr(job, "result.dependencies.declared_in"), forms[i].declared_in);
+		pkgs = pcb_test_jget(job, "result.dependencies.packages");
+		for (size_t k = 0; k < json_object_array_length(pkgs); k++)
+			flask = flask || strcmp(json_object_get_string(json_object_object_get(
+			    json_object_array_get_idx(pkgs, k), "name")), "flask") == 0;
+		ck_assert_msg(flask, "%s: no flask in %s", forms[i].file, pcb_json_str(pkgs));
+		json_object_put(job);
+		p = pcb_path_join(app, forms[i].file);
+		unlink(p);
+		free(p);
+	}
+
+	/* Declared where no default source looks: the build stops and says what to pass. */
+	pcb_test_write(app, "requirements-prod.txt", "flask>=2.2\n", 0644);
+	job = build(dir, app, args, &ok, &err);
+	ck_assert(!ok);
+	ck_assert_msg(strstr(err, "the project declares dependencies (flask, in "
+	    "requirements-prod.txt)") != NULL && strstr(err, "pass --requirements FILE") != NULL,
+	    "%s", err);
+	json_object_put(job);
+	free(err);
+	free(args);
+	free(app);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(flask_from_requirements_runs)
 {
 	char *dir, *app, *layout, *args, *body;
@@ -948,6 +1014,7 @@ main(void)
 	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, flask_from_requirements_runs);
+	tcase_add_test(tc, poetry_and_setup_cfg_dependencies_installed);
 	tcase_add_test(tc, pylock_layers_reuse);
 	tcase_add_test(tc, resolution_remembered);
 	tcase_add_test(tc, bytecode_in_layers);
