@@ -561,6 +561,11 @@ print_plan(json_object *plan)
 		json_object *v;
 		if (!json_object_object_get_ex(plan, plan_fields[i].key, &v) || v == NULL)
 			continue;
+		/* Nothing left out and nothing to warn about: no line. */
+		if ((strcmp(plan_fields[i].key, "warnings") == 0 ||
+		    strcmp(plan_fields[i].key, "excluded") == 0) &&
+		    json_object_is_type(v, json_type_array) && json_object_array_length(v) == 0)
+			continue;
 		snprintf(label, sizeof label, "%s:", plan_fields[i].label);
 		print_plan_value(label, v, plan_source(plan, plan_fields[i].key, v));
 	}

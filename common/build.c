@@ -1110,6 +1110,7 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 		json_object_object_add(fw, "cmd", strv_to_array(&pr->framework_cmd));
 		json_object_object_add(fw, "port", pr->port > 0 ? json_object_new_int(pr->port) : NULL);
 		ADD_STR(fw, "source", pr->framework_source);
+		json_object_object_add(fw, "alternatives", strv_to_array(&pr->framework_alternatives));
 		json_object_object_add(j, "framework", fw);
 	} else {
 		json_object_object_add(j, "framework", NULL);

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,7 +53,8 @@ static const struct fwdef fw_flask = {
 };
 
 /* Where an app usually lives: preferred among several candidates. */
-static const char *const preferred_modules[] = { "main", "app", "api", "asgi", "wsgi" };
+static const char *const preferred_modules[] = { "main", "app", "api", "asgi", "wsgi",
+    "server" };
 
 /* ---- names ---- */
 
@@ -369,6 +371,47 @@ resolve(const struct pymod *m, size_t upto, const char *dotted)
 	return target;
 }
 
+/* resolve() inside a function: the imports of the function body (statements def_k+1 .. upto)
+ * first, then the module's. */
+static char *
+resolve_local(const struct pymod *m, size_t def_k, size_t upto, const char *dotted)
+{
+	size_t head = strcspn(dotted, ".");
+	char *target = NULL;
+
+	for (size_t i = def_k + 1; i < upto && i < m->scan.n; i++) {
+		const struct pcb_pystmt *st = &m->scan.v[i];
+		const char *local;
+		char *t;
+
+		if (st->kind == PCB_PYSTMT_IMPORT) {
+			local = st->alias != NULL ? st->alias : st->module;
+			if ((st->alias != NULL ? strlen(local) : strcspn(local, ".")) != head ||
+			    strncmp(local, dotted, head) != 0)
+				continue;
+			t = st->alias != NULL ? pcb_xstrdup(st->module) : pcb_xstrndup(st->module, head);
+		} else if (st->kind == PCB_PYSTMT_FROM && st->module[0] != '.' &&
+		    strcmp(st->name, "*") != 0) {
+			local = st->alias != NULL ? st->alias : st->name;
+			if (strlen(local) != head || strncmp(local, dotted, head) != 0)
+				continue;
+			t = pcb_xasprintf("%s.%s", st->module, st->name);
+		} else {
+			continue;
+		}
+		free(target);
+		target = t;
+	}
+	if (target == NULL)
+		return resolve(m, upto, dotted);
+	if (dotted[head] != '\0') {
+		char *full = pcb_xasprintf("%s%s", target, dotted + head);
+		free(target);
+		target = full;
+	}
+	return target;
+}
+
 static bool
 is_app_class(const struct fwdef *fd, const char *qualified)
 {
@@ -382,8 +425,26 @@ is_app_class(const struct fwdef *fd, const char *qualified)
 
 struct cand {
 	const struct pymod *m;
-	const struct pcb_pystmt *st;
+	const struct pcb_pystmt *st;   /* the app's assignment, or the factory's def */
+	bool factory;                  /* st is a def to call (uvicorn --factory, 'mod:f()') */
+	bool indirect;                 /* st is `app = factory()` */
 };
+
+struct cands {
+	struct cand *v;
+	size_t n;
+	size_t cap;
+};
+
+static void
+cands_add(struct cands *cs, const struct cand *c)
+{
+	if (cs->n == cs->cap) {
+		cs->cap = cs->cap ? cs->cap * 2 : 8;
+		cs->v = pcb_xrealloc(cs->v, cs->cap * sizeof *cs->v);
+	}
+	cs->v[cs->n++] = *c;
+}
 
 static bool
 preferred_module(const char *name)
@@ -397,6 +458,27 @@ preferred_module(const char *name)
 	return false;
 }
 
+/* Tests, examples and docs hold apps too, but never the one the project serves. */
+static bool
+not_served(const char *module)
+{
+	static const char *const parts[] = { "tests", "test", "testing", "conftest", "examples",
+	    "example", "docs", "doc", "benchmarks", "scripts" };
+	const char *s = module;
+
+	for (;;) {
+		size_t n = strcspn(s, ".");
+		for (size_t i = 0; i < PCB_ARRAY_LEN(parts); i++)
+			if (strlen(parts[i]) == n && strncmp(parts[i], s, n) == 0)
+				return true;
+		if (n > 5 && strncmp(s, "test_", 5) == 0)
+			return true;
+		if (s[n] == '\0')
+			return false;
+		s += n + 1;
+	}
+}
+
 static size_t
 dots(const char *s)
 {
@@ -408,7 +490,7 @@ dots(const char *s)
 }
 
 /* Negative when a is the better app: the variable (or factory) with the preferred name, then
- * a module named main/app/api/asgi/wsgi, then the shallowest, then by name and line. */
+ * a module named main/app/api/asgi/wsgi/server, then the shallowest, then by name and line. */
 static int
 cand_cmp(const struct cand *a, const struct cand *b, const char *best_name)
 {
@@ -431,62 +513,187 @@ cand_cmp(const struct cand *a, const struct cand *b, const char *best_name)
 	return a->st->line - b->st->line;
 }
 
-/* The best module-scope `X = <framework class>(…)` in the set, if any. */
-static bool
-find_app(const struct modset *ms, const struct fwdef *fd, struct cand *best)
-{
-	bool found = false;
+static const char *cmp_best_name;
 
+static int
+cand_qsort_cmp(const void *a, const void *b)
+{
+	return cand_cmp(a, b, cmp_best_name);
+}
+
+/* Sorts best first. Detection runs on one thread per build, but qsort has no context
+ * argument: the name goes through a file-scope variable set under a lock. */
+static void
+cands_sort(struct cands *cs, const char *best_name)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+	if (cs->n < 2)
+		return;
+	pthread_mutex_lock(&mu);
+	cmp_best_name = best_name;
+	qsort(cs->v, cs->n, sizeof *cs->v, cand_qsort_cmp);
+	pthread_mutex_unlock(&mu);
+}
+
+/* The module a module-scope `from X import f` / relative import in m names, resolved to an
+ * absolute dotted name ("pkg.factory.create_app"); NULL when callee was not imported. */
+static char *
+resolve_any(const struct pymod *m, size_t upto, const char *callee)
+{
+	size_t head = strcspn(callee, ".");
+	char *abs = resolve(m, upto, callee);
+
+	if (abs != NULL)
+		return abs;
+	/* Relative imports: "from .factory import create_app" in pkg/main.py → pkg.factory. */
+	for (size_t i = 0; i < upto && i < m->scan.n; i++) {
+		const struct pcb_pystmt *st = &m->scan.v[i];
+		const char *local, *mod;
+		size_t up = 0;
+		char *base;
+
+		if (!st->module_scope || st->kind != PCB_PYSTMT_FROM || st->module[0] != '.')
+			continue;
+		local = st->alias != NULL ? st->alias : st->name;
+		if (strlen(local) != head || strncmp(local, callee, head) != 0)
+			continue;
+		for (mod = st->module; *mod == '.'; mod++)
+			up++;
+		/* The package m lives in ("pkg.main" → "pkg"; a package's __init__ is itself). */
+		base = pcb_xstrdup(m->name);
+		if (!pcb_str_has_suffix(m->rel, "__init__.py"))
+			up++;
+		for (size_t k = 0; k < up - 1 && base[0] != '\0'; k++) {
+			char *dot = strrchr(base, '.');
+			if (dot != NULL)
+				*dot = '\0';
+			else
+				base[0] = '\0';
+		}
+		free(abs);
+		abs = pcb_xasprintf("%s%s%s%s%s%s", base, base[0] && *mod ? "." : "", mod,
+		    base[0] || *mod ? "." : "", st->name, callee + head);
+		free(base);
+	}
+	return abs;
+}
+
+static const struct pymod *
+module_named(const struct modset *ms, const char *name, size_t len)
+{
+	for (size_t i = 0; i < ms->n; i++)
+		if (strlen(ms->v[i].name) == len && strncmp(ms->v[i].name, name, len) == 0)
+			return &ms->v[i];
+	return NULL;
+}
+
+/* Whether the module-scope def at index k of m builds an app of fd: its body (the statements
+ * up to the next module-scope one) binds a name to the framework's class (imports inside the
+ * function count), or it is named like a factory in a module that imports the framework. */
+static bool
+is_factory(const struct pymod *m, size_t k, const struct fwdef *fd)
+{
+	static const char *const names[] = { "create_app", "make_app", "get_app", "build_app",
+	    "app_factory", "create_application", "get_application" };
+	const struct pcb_pystmt *def = &m->scan.v[k];
+
+	if (def->kind != PCB_PYSTMT_DEF || !def->module_scope || !imports(m, fd->name, true))
+		return false;
+	for (size_t j = k + 1; j < m->scan.n && !m->scan.v[j].module_scope; j++) {
+		const struct pcb_pystmt *st = &m->scan.v[j];
+		char *q;
+		bool hit;
+
+		if (st->kind != PCB_PYSTMT_CALL_ASSIGN)
+			continue;
+		q = resolve_local(m, k, j, st->callee);
+		hit = q != NULL && is_app_class(fd, q);
+		free(q);
+		if (hit)
+			return true;
+	}
+	for (size_t i = 0; i < PCB_ARRAY_LEN(names); i++)
+		if (strcmp(def->name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The factory `callee` names when called at statement k of m: a def of m itself, or one it
+ * imports from another module of the set. */
+static bool
+calls_factory(const struct modset *ms, const struct pymod *m, size_t k, const char *callee,
+    const struct fwdef *fd)
+{
+	const struct pymod *target = m;
+	const char *fname = callee, *dot;
+	char *abs = resolve_any(m, k, callee);
+	bool hit = false;
+
+	if (abs != NULL) {
+		if ((dot = strrchr(abs, '.')) == NULL)
+			goto out;
+		target = module_named(ms, abs, (size_t)(dot - abs));
+		fname = dot + 1;
+		if (target == NULL)
+			goto out;
+	} else if (strchr(callee, '.') != NULL) {
+		goto out;
+	}
+	for (size_t i = 0; i < target->scan.n && !hit; i++)
+		hit = target->scan.v[i].kind == PCB_PYSTMT_DEF && target->scan.v[i].module_scope &&
+		    strcmp(target->scan.v[i].name, fname) == 0 && is_factory(target, i, fd);
+out:
+	free(abs);
+	return hit;
+}
+
+/* Every app of fd in the set, best first: module-scope `X = <framework class>(…)` and
+ * `X = <factory>(…)`. */
+static void
+find_apps(const struct modset *ms, const struct fwdef *fd, struct cands *out)
+{
 	for (size_t i = 0; i < ms->n; i++) {
 		const struct pymod *m = &ms->v[i];
 
-		if (!imports(m, fd->name, false))
+		if (not_served(m->name))
 			continue;
 		for (size_t k = 0; k < m->scan.n; k++) {
 			const struct pcb_pystmt *st = &m->scan.v[k];
-			struct cand c = { m, st };
+			struct cand c = { m, st, false, false };
 			char *q;
 			bool hit;
 
 			if (st->kind != PCB_PYSTMT_CALL_ASSIGN || !st->module_scope)
 				continue;
 			q = resolve(m, k, st->callee);
-			hit = q != NULL && is_app_class(fd, q);
+			hit = q != NULL && is_app_class(fd, q) && imports(m, fd->name, false);
 			free(q);
-			if (hit && (!found || cand_cmp(&c, best, "app") < 0)) {
-				*best = c;
-				found = true;
-			}
+			if (!hit && calls_factory(ms, m, k, st->callee, fd))
+				hit = c.indirect = true;
+			if (hit)
+				cands_add(out, &c);
 		}
 	}
-	return found;
+	cands_sort(out, "app");
 }
 
-/* The best module-scope `def create_app(` / `def make_app(` in a module that imports flask. */
-static bool
-find_factory(const struct modset *ms, struct cand *best)
+/* Every factory of fd in the set (defs to call), best first. */
+static void
+find_factories(const struct modset *ms, const struct fwdef *fd, struct cands *out)
 {
-	bool found = false;
-
 	for (size_t i = 0; i < ms->n; i++) {
 		const struct pymod *m = &ms->v[i];
 
-		if (!imports(m, "flask", false))
+		if (not_served(m->name))
 			continue;
 		for (size_t k = 0; k < m->scan.n; k++) {
-			const struct pcb_pystmt *st = &m->scan.v[k];
-			struct cand c = { m, st };
-
-			if (st->kind != PCB_PYSTMT_DEF || !st->module_scope ||
-			    (strcmp(st->name, "create_app") != 0 && strcmp(st->name, "make_app") != 0))
-				continue;
-			if (!found || cand_cmp(&c, best, "create_app") < 0) {
-				*best = c;
-				found = true;
-			}
+			struct cand c = { m, &m->scan.v[k], true, false };
+			if (is_factory(m, k, fd))
+				cands_add(out, &c);
 		}
 	}
-	return found;
+	cands_sort(out, "create_app");
 }
 
 /* ---- results ---- */
@@ -505,55 +712,153 @@ cand_source(const struct cand *c, const char *note)
 }
 
 static void
+push_all(struct pcb_strv *v, const char *const *args)
+{
+	for (size_t i = 0; args[i] != NULL; i++)
+		pcb_strv_push(v, args[i]);
+}
+
+/* An ASGI app (FastAPI, Starlette) behind the server the project lists: gunicorn with uvicorn's
+ * workers when both are there, else uvicorn, hypercorn, granian or daphne; uvicorn when none is
+ * (fastapi[standard] brings it). A factory is called the way each server supports it. */
+static void
 result_asgi(const struct pcb_framework_input *in, const struct fwdef *fd, const struct cand *c,
     struct pcb_framework *r)
 {
 	const char *note = NULL;
+	char *target;
 
 	r->name = pcb_xstrdup(fd->name);
 	r->app_module = pcb_xstrdup(c->m->name);
-	r->app_object = pcb_xstrdup(c->st->name);
+	r->app_object = c->factory ? pcb_xasprintf("%s()", c->st->name) : pcb_xstrdup(c->st->name);
 	r->port = 8000;
-	pcb_strv_push(&r->cmd, "uvicorn");
-	pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, r->app_object));
-	pcb_strv_push(&r->cmd, "--host");
-	pcb_strv_push(&r->cmd, "0.0.0.0");
-	pcb_strv_push(&r->cmd, "--port");
-	pcb_strv_push(&r->cmd, "8000");
+	target = pcb_xasprintf("%s:%s", r->app_module, c->st->name);
+	if (dep_has(in, "gunicorn") && dep_has(in, "uvicorn")) {
+		push_all(&r->cmd, (const char *const[]){ "gunicorn", "--worker-class",
+		    "uvicorn.workers.UvicornWorker", "--bind", "0.0.0.0:8000", NULL });
+		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, r->app_object));
+	} else if (!dep_has(in, "uvicorn") && dep_has(in, "hypercorn")) {
+		push_all(&r->cmd, (const char *const[]){ "hypercorn", "--bind", "0.0.0.0:8000",
+		    NULL });
+		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, r->app_object));
+	} else if (!dep_has(in, "uvicorn") && dep_has(in, "granian")) {
+		push_all(&r->cmd, (const char *const[]){ "granian", "--interface", "asgi", "--host",
+		    "0.0.0.0", "--port", "8000", NULL });
+		if (c->factory)
+			pcb_strv_push(&r->cmd, "--factory");
+		pcb_strv_push(&r->cmd, target);
+	} else if (!dep_has(in, "uvicorn") && dep_has(in, "daphne") && !c->factory) {
+		push_all(&r->cmd, (const char *const[]){ "daphne", "--bind", "0.0.0.0", "--port",
+		    "8000", NULL });
+		pcb_strv_push(&r->cmd, target);
+	} else {
+		pcb_strv_push(&r->cmd, "uvicorn");
+		if (c->factory)
+			pcb_strv_push(&r->cmd, "--factory");
+		pcb_strv_push(&r->cmd, target);
+		push_all(&r->cmd, (const char *const[]){ "--host", "0.0.0.0", "--port", "8000",
+		    NULL });
+		if (!dep_has(in, "uvicorn"))
+			note = fd == &fw_fastapi ?
+			    " (uvicorn is not a declared dependency; it comes with fastapi[standard])" :
+			    " (uvicorn is not a declared dependency; add it)";
+	}
+	free(target);
 	push_env_port(r);
-	if (!dep_has(in, "uvicorn"))
-		note = fd == &fw_fastapi ?
-		    " (uvicorn is not a declared dependency; it comes with fastapi[standard])" :
-		    " (uvicorn is not a declared dependency; add it)";
 	r->source = cand_source(c, note);
 }
 
+/* A Flask app behind the WSGI server the project lists (gunicorn, waitress, uWSGI), else
+ * `flask run`. */
 static void
-result_flask(const struct pcb_framework_input *in, const struct cand *c, bool factory,
-    struct pcb_framework *r)
+result_flask(const struct pcb_framework_input *in, const struct cand *c, struct pcb_framework *r)
 {
 	r->name = pcb_xstrdup("flask");
 	r->app_module = pcb_xstrdup(c->m->name);
-	r->app_object = factory ? pcb_xasprintf("%s()", c->st->name) : pcb_xstrdup(c->st->name);
+	r->app_object = c->factory ? pcb_xasprintf("%s()", c->st->name) :
+	    pcb_xstrdup(c->st->name);
+	r->port = 8000;
 	if (dep_has(in, "gunicorn")) {
-		r->port = 8000;
-		pcb_strv_push(&r->cmd, "gunicorn");
-		pcb_strv_push(&r->cmd, "--bind");
-		pcb_strv_push(&r->cmd, "0.0.0.0:8000");
+		push_all(&r->cmd, (const char *const[]){ "gunicorn", "--bind", "0.0.0.0:8000", NULL });
+		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, r->app_object));
+	} else if (dep_has(in, "waitress")) {
+		push_all(&r->cmd, (const char *const[]){ "waitress-serve", "--listen=0.0.0.0:8000",
+		    NULL });
+		if (c->factory)
+			pcb_strv_push(&r->cmd, "--call");
+		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, c->st->name));
+	} else if (dep_has(in, "uwsgi") && !c->factory) {
+		push_all(&r->cmd, (const char *const[]){ "uwsgi", "--http", "0.0.0.0:8000",
+		    "--master", "--module", NULL });
 		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, r->app_object));
 	} else {
+		/* flask --app calls a factory it is pointed at. */
 		r->port = 5000;
 		pcb_strv_push(&r->cmd, "flask");
 		pcb_strv_push(&r->cmd, "--app");
 		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, c->st->name));
-		pcb_strv_push(&r->cmd, "run");
-		pcb_strv_push(&r->cmd, "--host");
-		pcb_strv_push(&r->cmd, "0.0.0.0");
-		pcb_strv_push(&r->cmd, "--port");
-		pcb_strv_push(&r->cmd, "5000");
+		push_all(&r->cmd, (const char *const[]){ "run", "--host", "0.0.0.0", "--port", "5000",
+		    NULL });
 	}
 	push_env_port(r);
-	r->source = cand_source(c, NULL);
+	r->source = cand_source(c, c->indirect ? " (an app made by a factory)" : NULL);
+}
+
+/* "pkg.main:app (src/pkg/main.py:7)" for the plan's list of alternatives. */
+static char *
+cand_describe(const struct cand *c)
+{
+	return pcb_xasprintf("%s:%s%s (%s:%d)", c->m->name, c->st->name, c->factory ? "()" : "",
+	    c->m->rel, c->st->line);
+}
+
+/* The served app: for FastAPI, Starlette and Flask in that order an app object (bound from the
+ * framework's class or made by a factory), else a factory to call. Every other candidate is
+ * listed as an alternative. */
+static bool
+pick_web_app(const struct pcb_framework_input *in, const struct modset *ms,
+    struct pcb_framework *r)
+{
+	static const struct fwdef *const fws[] = { &fw_fastapi, &fw_starlette, &fw_flask };
+	struct cands apps[PCB_ARRAY_LEN(fws)], facs[PCB_ARRAY_LEN(fws)];
+	const struct cand *chosen = NULL;
+	const struct fwdef *cfd = NULL;
+
+	memset(apps, 0, sizeof apps);
+	memset(facs, 0, sizeof facs);
+	for (size_t i = 0; i < PCB_ARRAY_LEN(fws); i++) {
+		find_apps(ms, fws[i], &apps[i]);
+		if (chosen == NULL && apps[i].n > 0) {
+			chosen = &apps[i].v[0];
+			cfd = fws[i];
+		}
+	}
+	for (size_t i = 0; i < PCB_ARRAY_LEN(fws); i++) {
+		find_factories(ms, fws[i], &facs[i]);
+		if (chosen == NULL && facs[i].n > 0) {
+			chosen = &facs[i].v[0];
+			cfd = fws[i];
+		}
+	}
+	if (chosen != NULL) {
+		if (cfd == &fw_flask)
+			result_flask(in, chosen, r);
+		else
+			result_asgi(in, cfd, chosen, r);
+		for (size_t i = 0; i < PCB_ARRAY_LEN(fws); i++) {
+			for (size_t k = 0; k < apps[i].n; k++)
+				if (&apps[i].v[k] != chosen)
+					pcb_strv_push_owned(&r->alternatives, cand_describe(&apps[i].v[k]));
+			for (size_t k = 0; k < facs[i].n; k++)
+				if (&facs[i].v[k] != chosen)
+					pcb_strv_push_owned(&r->alternatives, cand_describe(&facs[i].v[k]));
+		}
+	}
+	for (size_t i = 0; i < PCB_ARRAY_LEN(fws); i++) {
+		free(apps[i].v);
+		free(facs[i].v);
+	}
+	return chosen != NULL;
 }
 
 /* The DJANGO_SETTINGS_MODULE default a module sets (any scope: manage.py sets it in main()). */
@@ -665,6 +970,7 @@ pcb_framework_free(struct pcb_framework *fw)
 	free(fw->settings_module);
 	pcb_strv_free(&fw->cmd);
 	pcb_strv_free(&fw->env);
+	pcb_strv_free(&fw->alternatives);
 	free(fw->source);
 	memset(fw, 0, sizeof *fw);
 }
@@ -677,12 +983,12 @@ pcb_framework_detect(const struct pcb_framework_input *in, struct pcb_framework 
 	struct pcb_framework r;
 	struct pymod *manage;
 	const struct pcb_pystmt *st = NULL;
-	struct cand c;
 	int rc = 0;
 
 	memset(&r, 0, sizeof r);
 	pcb_strv_init(&r.cmd);
 	pcb_strv_init(&r.env);
+	pcb_strv_init(&r.alternatives);
 	collect(&ms);
 
 	/* Django first: a manage.py that names its settings says what the project is. */
@@ -692,22 +998,8 @@ pcb_framework_detect(const struct pcb_framework_input *in, struct pcb_framework 
 		result_django(in, manage, st, true, &r);
 		goto out;
 	}
-	if (find_app(&ms, &fw_fastapi, &c)) {
-		result_asgi(in, &fw_fastapi, &c, &r);
+	if (pick_web_app(in, &ms, &r))
 		goto out;
-	}
-	if (find_app(&ms, &fw_starlette, &c)) {
-		result_asgi(in, &fw_starlette, &c, &r);
-		goto out;
-	}
-	if (find_app(&ms, &fw_flask, &c)) {
-		result_flask(in, &c, false, &r);
-		goto out;
-	}
-	if (find_factory(&ms, &c)) {
-		result_flask(in, &c, true, &r);
-		goto out;
-	}
 	/* Django without manage.py: a module importing django that sets the settings default
 	 * (the project's wsgi.py or asgi.py). */
 	for (size_t i = 0; i < ms.n; i++) {

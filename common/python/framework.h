@@ -30,6 +30,9 @@ struct pcb_framework {
 	int port;              /* exposed port (8000 uvicorn/gunicorn/django, 5000 flask run) */
 	struct pcb_strv env;   /* "K=V" the command needs: "PORT=8000", DJANGO_SETTINGS_MODULE … */
 	char *source;          /* why: "src/pkg/main.py:12 app = FastAPI()" */
+	/* The other apps and factories found, best first: "pkg.other:app (src/pkg/other.py:3)",
+	 * "pkg.factory:create_app() (…)". */
+	struct pcb_strv alternatives;
 };
 
 /* Detects the framework. Returns 0 with fw->name == NULL when the project is not a web app.

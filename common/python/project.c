@@ -2077,6 +2077,8 @@ detect_framework(struct pcb_project *p, struct pcb_err *err)
 	for (size_t i = 0; i < fw.env.n; i++)
 		if (strchr(fw.env.v[i], '=') != NULL)
 			pcb_strv_push(&p->framework_env, fw.env.v[i]);
+	for (size_t i = 0; i < fw.alternatives.n; i++)
+		pcb_strv_push(&p->framework_alternatives, fw.alternatives.v[i]);
 	p->framework_source = pcb_xstrdup(fw.source != NULL ? fw.source : fw.name);
 out:
 	pcb_framework_free(&fw);
@@ -2121,6 +2123,7 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 	pcb_strv_init(&p->dependencies);
 	pcb_strv_init(&p->framework_env);
 	pcb_strv_init(&p->framework_cmd);
+	pcb_strv_init(&p->framework_alternatives);
 	/* p->config stays zeroed (safe to free) until pcb_config_load initialises it. */
 	pcb_strv_init(&top);
 
@@ -2215,6 +2218,7 @@ pcb_project_free(struct pcb_project *p)
 	free(p->framework);
 	pcb_strv_free(&p->framework_env);
 	pcb_strv_free(&p->framework_cmd);
+	pcb_strv_free(&p->framework_alternatives);
 	free(p->framework_source);
 	pcb_config_free(&p->config);
 	pcb_ignore_destroy(p->ignore);

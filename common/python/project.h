@@ -54,6 +54,7 @@ struct pcb_project {
 	int port;                  /* port the app serves on, 0 when unknown */
 	struct pcb_strv framework_env;   /* "K=V" the server needs (PORT=8000, …) */
 	struct pcb_strv framework_cmd;   /* the server command, even when cmd is another one */
+	struct pcb_strv framework_alternatives;   /* other apps found (framework.h) */
 	char *framework_source;    /* "src/pkg/main.py:7 app = FastAPI()" */
 	struct pcb_project_config config;   /* pycontainer.toml + [tool.pycontainer] */
 	struct pcb_ignore *ignore;  /* owned */

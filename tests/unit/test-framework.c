@@ -561,7 +561,10 @@ START_TEST(test_line_continuations)
 }
 END_TEST
 
-START_TEST(test_function_scope_does_not_count)
+/* Issue 12, item 3: an app bound at module scope from a function that builds it is the
+ * served app (no --factory needed); a framework object bound inside a function or a class
+ * body is not an app object on its own. */
+START_TEST(test_app_made_by_a_function)
 {
 	struct pcb_framework fw;
 
@@ -577,7 +580,105 @@ START_TEST(test_function_scope_does_not_count)
 	    "\n"
 	    "app = make()\n");
 	detect_ok(NULL, false, "main.py", "fastapi,uvicorn", &fw);
+	assert_str(fw.name, "fastapi", "name");
+	assert_strv(&fw.cmd, "cmd", "uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000",
+	    NULL);
+	pcb_framework_free(&fw);
+
+	/* Without the module-scope call, nothing is served from main.py but the factory. */
+	put("main.py",
+	    "class Holder:\n"
+	    "    import fastapi\n"
+	    "    app = fastapi.FastAPI()\n");
+	detect_ok(NULL, false, "main.py", "fastapi,uvicorn", &fw);
 	assert_not_web(&fw);
+}
+END_TEST
+
+/* A factory and nothing else: uvicorn calls it (--factory); the other candidates are listed. */
+START_TEST(test_asgi_factory)
+{
+	struct pcb_framework fw;
+
+	put("src/shop/__init__.py", "");
+	put("src/shop/main.py",
+	    "from fastapi import FastAPI\n"
+	    "from .routes import router\n"
+	    "\n"
+	    "def create_app() -> FastAPI:\n"
+	    "    application = FastAPI(title='shop')\n"
+	    "    application.include_router(router)\n"
+	    "    return application\n");
+	put("src/shop/routes.py", "from fastapi import APIRouter\nrouter = APIRouter()\n");
+	put("src/shop/tests/__init__.py", "");
+	put("src/shop/tests/test_api.py", "from fastapi import FastAPI\napp = FastAPI()\n");
+	detect_ok("shop", true, "src", "fastapi,uvicorn", &fw);
+	assert_str(fw.name, "fastapi", "name");
+	assert_str(fw.app_object, "create_app()", "app_object");
+	assert_strv(&fw.cmd, "cmd", "uvicorn", "--factory", "shop.main:create_app", "--host",
+	    "0.0.0.0", "--port", "8000", NULL);
+	ck_assert_uint_eq(fw.alternatives.n, 0);   /* the tests' app is never a candidate */
+	pcb_framework_free(&fw);
+
+	/* gunicorn with uvicorn's workers calls it too; hypercorn alone as well. */
+	detect_ok("shop", true, "src", "fastapi,uvicorn,gunicorn", &fw);
+	assert_strv(&fw.cmd, "cmd", "gunicorn", "--worker-class", "uvicorn.workers.UvicornWorker",
+	    "--bind", "0.0.0.0:8000", "shop.main:create_app()", NULL);
+	pcb_framework_free(&fw);
+	detect_ok("shop", true, "src", "fastapi,hypercorn", &fw);
+	assert_strv(&fw.cmd, "cmd", "hypercorn", "--bind", "0.0.0.0:8000",
+	    "shop.main:create_app()", NULL);
+	pcb_framework_free(&fw);
+}
+END_TEST
+
+/* `app = create_app()` with the factory in another module (absolute and relative imports):
+ * the module-level object is served; the factory is the alternative. */
+START_TEST(test_app_from_imported_factory)
+{
+	struct pcb_framework fw;
+
+	put("app/__init__.py", "");
+	put("app/factory.py",
+	    "from fastapi import FastAPI\n"
+	    "\n"
+	    "def build():\n"
+	    "    api = FastAPI()\n"
+	    "    return api\n");
+	put("main.py", "from app.factory import build\n\napp = build()\n");
+	detect_ok("app", false, "app,main.py", "fastapi,uvicorn", &fw);
+	assert_str(fw.name, "fastapi", "name");
+	assert_strv(&fw.cmd, "cmd", "uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000",
+	    NULL);
+	assert_strv(&fw.alternatives, "alternatives", "app.factory:build() (app/factory.py:3)",
+	    NULL);
+	pcb_framework_free(&fw);
+
+	put("main.py", "");
+	put("app/asgi.py", "from .factory import build\n\napplication = build()\n");
+	detect_ok("app", false, "app,main.py", "fastapi,uvicorn", &fw);
+	assert_strv(&fw.cmd, "cmd", "uvicorn", "app.asgi:application", "--host", "0.0.0.0",
+	    "--port", "8000", NULL);
+	pcb_framework_free(&fw);
+}
+END_TEST
+
+/* A Flask factory behind waitress: waitress-serve --call. */
+START_TEST(test_flask_factory_waitress)
+{
+	struct pcb_framework fw;
+
+	put("web/__init__.py",
+	    "from flask import Flask\n"
+	    "\n"
+	    "def create_app():\n"
+	    "    app = Flask(__name__)\n"
+	    "    return app\n");
+	detect_ok("web", false, "web", "flask,waitress", &fw);
+	assert_strv(&fw.cmd, "cmd", "waitress-serve", "--listen=0.0.0.0:8000", "--call",
+	    "web:create_app", NULL);
+	ck_assert_int_eq(fw.port, 8000);
+	pcb_framework_free(&fw);
 }
 END_TEST
 
@@ -916,7 +1017,10 @@ framework_suite(void)
 	tcase_add_test(tc, test_strings_and_comments_do_not_count);
 	tcase_add_test(tc, test_triple_quoted_app_is_not_an_app);
 	tcase_add_test(tc, test_line_continuations);
-	tcase_add_test(tc, test_function_scope_does_not_count);
+	tcase_add_test(tc, test_app_made_by_a_function);
+	tcase_add_test(tc, test_asgi_factory);
+	tcase_add_test(tc, test_app_from_imported_factory);
+	tcase_add_test(tc, test_flask_factory_waitress);
 	tcase_add_test(tc, test_import_without_app_is_an_error);
 	tcase_add_test(tc, test_unlexable_and_oversized_files_are_skipped);
 	tcase_add_test(tc, test_scan_imports);
