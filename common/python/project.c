@@ -993,8 +993,47 @@ add_dependency(struct pcb_project *p, const char *req, size_t len)
 
 /* requirements*.txt: one requirement a line; comments, option lines (-r, -c, -e,
  * --index-url …) and blank lines are skipped; line continuations are not followed. */
+/* dir(of)/inc with "." and "x/.." collapsed; NULL when it climbs above the context. */
+static char *
+include_path(const char *of, const char *inc, size_t inc_len)
+{
+	const char *slash = strrchr(of, '/');
+	char *joined = pcb_xasprintf("%.*s%s%.*s", slash != NULL ? (int)(slash - of) : 0, of,
+	    slash != NULL ? "/" : "", (int)inc_len, inc);
+	struct pcb_strv parts;
+	struct pcb_buf b;
+	char *save = NULL, *out = NULL;
+
+	pcb_strv_init(&parts);
+	for (char *c = strtok_r(joined, "/", &save); c != NULL; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			if (parts.n == 0)
+				goto done;
+			free(parts.v[--parts.n]);
+			parts.v[parts.n] = NULL;
+			continue;
+		}
+		pcb_strv_push(&parts, c);
+	}
+	pcb_buf_init(&b, PATH_MAX);
+	for (size_t i = 0; i < parts.n; i++)
+		pcb_buf_appendf(&b, "%s%s", i > 0 ? "/" : "", parts.v[i]);
+	out = parts.n > 0 ? pcb_buf_steal(&b, NULL) : NULL;
+	pcb_buf_free(&b);
+done:
+	pcb_strv_free(&parts);
+	free(joined);
+	return out;
+}
+
+/* The names a requirements file declares, and those of the files it includes with -r
+ * (relative to it, inside the context, a few levels deep): the server a project lists in
+ * requirements/base.txt counts as much as one in requirements.txt. -c constraint files only
+ * pin versions and declare nothing. An include that cannot be read is pip's to report. */
 static int
-read_requirements(struct pcb_project *p, const char *rel, struct pcb_err *err)
+read_requirements_at(struct pcb_project *p, const char *rel, int depth, struct pcb_err *err)
 {
 	char *text = NULL;
 	size_t len;
@@ -1013,8 +1052,24 @@ read_requirements(struct pcb_project *p, const char *rel, struct pcb_err *err)
 			s++;
 			l--;
 		}
-		if (l > 0 && *s != '-')
+		while (l > 0 && isspace((unsigned char)s[l - 1]))
+			l--;
+		if (l > 0 && *s != '-') {
 			add_dependency(p, s, l);
+		} else if (depth < 4 && (pcb_str_has_prefix(s, "-r") ||
+		    pcb_str_has_prefix(s, "--requirement"))) {
+			size_t skip = s[1] == 'r' ? 2 : strlen("--requirement");
+			char *inc;
+
+			while (skip < l && (isspace((unsigned char)s[skip]) || s[skip] == '='))
+				skip++;
+			/* An include that cannot be read or leaves the context is pip's to report
+			 * when it installs; discovery goes on without it. */
+			inc = skip < l ? include_path(rel, s + skip, l - skip) : NULL;
+			if (inc != NULL)
+				(void)read_requirements_at(p, inc, depth + 1, NULL);
+			free(inc);
+		}
 		if (eol == NULL)
 			break;
 		s = eol + 1;
@@ -1022,6 +1077,12 @@ read_requirements(struct pcb_project *p, const char *rel, struct pcb_err *err)
 out:
 	free(text);
 	return rc;
+}
+
+static int
+read_requirements(struct pcb_project *p, const char *rel, struct pcb_err *err)
+{
+	return read_requirements_at(p, rel, 0, err);
 }
 
 /* ---- the filter ---- */

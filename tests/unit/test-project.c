@@ -1031,6 +1031,28 @@ END_TEST
 
 /* Issue 12, item 1: the whole context is the default; each top-level entry left out is listed
  * with the rule that did it (built-in, the ignore file's line, the config's exclude). */
+/* Names in files included with -r count (the server may be listed there); includes are
+ * followed relative to the including file, inside the context, a few levels deep. */
+START_TEST(test_requirements_includes)
+{
+	struct pcb_project p;
+
+	put("main.py", "");
+	put("requirements.txt", "-r requirements/prod.txt\n--requirement=extra.txt\n"
+	    "-c constraints.txt\n");
+	put("requirements/prod.txt", "-r base.txt\ngunicorn==21.2.0\n");
+	put("requirements/base.txt", "flask>=2.2  # web\n-r ../common.txt\n-r ../../outside.txt\n"
+	    "-r missing.txt\n-r base.txt\n");
+	put("common.txt", "requests\n");
+	put("extra.txt", "Redis[hiredis]\n");
+	put("constraints.txt", "urllib3<3\n");
+	discover_ok(&p);
+	assert_strv(&p.dependencies, "dependencies", "flask", "gunicorn", "redis", "requests",
+	    NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
 START_TEST(test_whole_context_and_what_is_left_out)
 {
 	struct pcb_project p;
@@ -1273,6 +1295,7 @@ project_suite(void)
 	tcase_add_test(tc, test_version_symlink_outside_context);
 	tcase_add_test(tc, test_namespace_package);
 	tcase_add_test(tc, test_whole_context_and_what_is_left_out);
+	tcase_add_test(tc, test_requirements_includes);
 	tcase_add_test(tc, test_namespace_package_named_after_project);
 	tcase_add_test(tc, test_layout_names);
 	tcase_add_test(tc, test_monorepo_subproject);
