@@ -594,6 +594,66 @@ START_TEST(poetry_and_setup_cfg_dependencies_installed)
 }
 END_TEST
 
+/* Issue 12: a Flask app made by a factory, its templates in a top-level templates/ folder that
+ * the old default would have left out: detected as a factory, packed whole, run under runc
+ * and rendering its template. */
+START_TEST(flask_factory_with_templates_runs)
+{
+	char *dir, *app, *layout, *args, *body;
+	json_object *job;
+
+	if (!ready) {
+		ck_assert_msg(setup_error == NULL, "suite setup: %s", setup_error);
+		return;
+	}
+	dir = pcb_test_tmpdir();
+	app = pcb_path_join(dir, "site");
+	pcb_test_write(app, "requirements.txt", "flask>=2.2\n", 0644);
+	pcb_test_write(app, "app/__init__.py",
+	    "import os\n"
+	    "\n"
+	    "from flask import Flask, render_template\n"
+	    "\n"
+	    "\n"
+	    "def create_app():\n"
+	    "    root = os.path.join(os.path.dirname(__file__), '..', 'templates')\n"
+	    "    app = Flask(__name__, template_folder=root)\n"
+	    "\n"
+	    "    @app.route('/')\n"
+	    "    def index():\n"
+	    "        return render_template('index.html', name='factory')\n"
+	    "\n"
+	    "    return app\n", 0644);
+	pcb_test_write(app, "templates/index.html", "<p>hello {{ name }} from a template</p>\n",
+	    0644);
+	layout = pcb_path_join(dir, "layout");
+	args = pcb_xasprintf("--base-image %s --index-url %s --output '%s' -t site:1", base_ref,
+	    idx.simple, layout);
+	job = build_ok(dir, app, args);
+	ck_assert_str_eq(jstr(job, "result.image.name"), "site");
+	{
+		json_object *cfg = NULL;
+		char *md = pcb_test_check_layout(layout, "1", &cfg);
+		const char *ep = pcb_json_str(pcb_test_jget(cfg, "config.Entrypoint"));
+		ck_assert_msg(strcmp(ep, "[\"flask\",\"--app\",\"app:create_app\",\"run\","
+		    "\"--host\",\"0.0.0.0\",\"--port\",\"5000\"]") == 0, "%s", ep);
+		free(md);
+		json_object_put(cfg);
+	}
+	if (can_run) {
+		body = run_image(dir, layout, "1", NULL, pcb_test_free_port(), "/");
+		ck_assert_msg(strstr(body, "<p>hello factory from a template</p>") != NULL, "%s", body);
+		free(body);
+	}
+	json_object_put(job);
+	free(args);
+	free(layout);
+	free(app);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(flask_from_requirements_runs)
 {
 	char *dir, *app, *layout, *args, *body;
@@ -1015,6 +1075,7 @@ main(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, flask_from_requirements_runs);
 	tcase_add_test(tc, poetry_and_setup_cfg_dependencies_installed);
+	tcase_add_test(tc, flask_factory_with_templates_runs);
 	tcase_add_test(tc, pylock_layers_reuse);
 	tcase_add_test(tc, resolution_remembered);
 	tcase_add_test(tc, bytecode_in_layers);
