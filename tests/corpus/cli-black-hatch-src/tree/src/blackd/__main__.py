@@ -1,0 +1,3 @@
+import blackd
+
+blackd.patched_main()

@@ -1,0 +1,3 @@
+"""
+Download module that holds the downloader and progress handler modules.
+"""

@@ -1,0 +1,3 @@
+"""
+Different types of data providers for spotdl.
+"""

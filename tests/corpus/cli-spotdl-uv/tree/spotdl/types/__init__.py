@@ -1,0 +1,3 @@
+"""
+Types for the spotdl package.
+"""

@@ -1,0 +1,4 @@
+"""
+Utility functions for spotdl. These functions are used in every stage of the
+download process.
+"""

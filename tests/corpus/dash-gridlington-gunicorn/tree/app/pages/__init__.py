@@ -1,0 +1,1 @@
+"""The dash pages module for the Vis system."""

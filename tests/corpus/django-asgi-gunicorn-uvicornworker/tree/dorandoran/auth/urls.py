@@ -1,0 +1,5 @@
+from .views import ObtainTokenView
+from django.urls import path
+
+
+urlpatterns = [path("/login", ObtainTokenView.as_view())]

@@ -1,0 +1,1 @@
+# Import plugins package to make them discoverable

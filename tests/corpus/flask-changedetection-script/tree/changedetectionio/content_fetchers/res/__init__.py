@@ -1,0 +1,1 @@
+# resources for browser injection/scraping

@@ -1,0 +1,1 @@
+# LLM intent-based change evaluation

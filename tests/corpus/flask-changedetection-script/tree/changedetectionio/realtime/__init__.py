@@ -1,0 +1,3 @@
+"""
+Socket.IO realtime updates module for changedetection.io
+"""

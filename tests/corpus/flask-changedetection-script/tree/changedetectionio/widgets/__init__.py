@@ -1,0 +1,3 @@
+from .ternary_boolean import TernaryNoneBooleanWidget, TernaryNoneBooleanField
+
+__all__ = ['TernaryNoneBooleanWidget', 'TernaryNoneBooleanField']
