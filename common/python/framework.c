@@ -875,35 +875,211 @@ settings_stmt(const struct pymod *m)
 	return NULL;
 }
 
+/* A Django project: its root (the folder holding manage.py: "" for the context, else "src"
+ * or the project's own folder), its settings module and the package holding wsgi.py/asgi.py. */
+struct django {
+	char *root;          /* "" or "src" … */
+	char *settings;      /* "config.settings" */
+	char *pkg;           /* "config" */
+	char *source;        /* "manage.py:9: os.environ.setdefault(…)" */
+	bool manage;         /* root has manage.py */
+	bool wsgi, asgi;     /* pkg/wsgi.py, pkg/asgi.py exist */
+};
+
 static void
-result_django(const struct pcb_framework_input *in, const struct pymod *m,
-    const struct pcb_pystmt *st, bool have_manage, struct pcb_framework *r)
+django_free(struct django *d)
 {
-	char *wsgi_rel, *wsgi_src_rel;
-	bool wsgi;
+	free(d->root);
+	free(d->settings);
+	free(d->pkg);
+	free(d->source);
+}
+
+static char *
+root_rel(const char *root, const char *rel)
+{
+	return root[0] != '\0' ? pcb_path_join(root, rel) : pcb_xstrdup(rel);
+}
+
+static bool
+root_file(const struct pcb_framework_input *in, const char *root, const char *rel)
+{
+	char *p = root_rel(root, rel);
+	bool ok = lstat_type(in->context, p, S_IFREG, NULL);
+
+	free(p);
+	return ok;
+}
+
+/* The DJANGO_SETTINGS_MODULE a file under the context sets by default, with where. */
+static char *
+file_settings(const struct pcb_framework_input *in, const char *rel, char **source)
+{
+	char *path = pcb_path_join(in->context, rel), *out = NULL;
+	struct pcb_pyscan scan = { 0 };
+
+	if (pcb_pyscan_file(path, &scan, NULL) == 0) {
+		for (size_t i = 0; i < scan.n && out == NULL; i++) {
+			const struct pcb_pystmt *st = &scan.v[i];
+			if (st->kind == PCB_PYSTMT_ENV_DEFAULT &&
+			    strcmp(st->name, "DJANGO_SETTINGS_MODULE") == 0 &&
+			    is_dotted_identifier(st->value)) {
+				out = pcb_xstrdup(st->value);
+				*source = pcb_xasprintf("%s:%d: %s", rel, st->line, st->text);
+			}
+		}
+		pcb_pyscan_free(&scan);
+	}
+	free(path);
+	return out;
+}
+
+/* Finds the project: manage.py at the top or one folder down; the settings module from its
+ * default, else from a wsgi.py/asgi.py default, else the package that has both settings and
+ * wsgi.py or asgi.py (settings given by the environment, as twelve-factor projects do). */
+static bool
+find_django(const struct pcb_framework_input *in, struct django *d)
+{
+	struct pcb_strv roots, top;
+	bool found = false;
+
+	memset(d, 0, sizeof *d);
+	pcb_strv_init(&roots);
+	pcb_strv_init(&top);
+	pcb_strv_push(&roots, "");
+	pcb_strv_push(&roots, "src");
+	list_sorted(in->context, "", &top);
+	for (size_t i = 0; i < top.n; i++)
+		if (strcmp(top.v[i], "src") != 0 && is_identifier(top.v[i], strlen(top.v[i])) &&
+		    !not_served(top.v[i]) && lstat_type(in->context, top.v[i], S_IFDIR, NULL))
+			pcb_strv_push(&roots, top.v[i]);
+	for (size_t i = 0; i < roots.n && !found; i++) {
+		char *m = root_rel(roots.v[i], "manage.py");
+		char *path = pcb_path_join(in->context, m);
+		struct pcb_pyscan scan = { 0 };
+		bool django = false;
+
+		if (lstat_type(in->context, m, S_IFREG, NULL) &&
+		    pcb_pyscan_file(path, &scan, NULL) == 0) {
+			for (size_t k = 0; k < scan.n && !django; k++)
+				django = (scan.v[k].kind == PCB_PYSTMT_IMPORT ||
+				    scan.v[k].kind == PCB_PYSTMT_FROM) &&
+				    strncmp(scan.v[k].module, "django", 6) == 0;
+			pcb_pyscan_free(&scan);
+		}
+		if (django) {
+			d->root = pcb_xstrdup(roots.v[i]);
+			d->manage = true;
+			d->settings = file_settings(in, m, &d->source);
+			found = true;
+		}
+		free(m);
+		free(path);
+	}
+	if (found && d->settings == NULL) {
+		struct pcb_strv ents;
+
+		pcb_strv_init(&ents);
+		list_sorted(in->context, d->root, &ents);
+		for (size_t i = 0; i < ents.n && d->settings == NULL; i++) {
+			char *w = pcb_xasprintf("%s/wsgi.py", ents.v[i]), *a;
+			char *wr = root_rel(d->root, w), *ar;
+
+			a = pcb_xasprintf("%s/asgi.py", ents.v[i]);
+			ar = root_rel(d->root, a);
+			if (!is_identifier(ents.v[i], strlen(ents.v[i]))) {
+				/* not a package */
+			} else if ((d->settings = file_settings(in, wr, &d->source)) == NULL &&
+			    (d->settings = file_settings(in, ar, &d->source)) == NULL &&
+			    (root_file(in, d->root, w) || root_file(in, d->root, a))) {
+				char *s1 = pcb_xasprintf("%s/settings.py", ents.v[i]);
+				char *s2 = pcb_xasprintf("%s/settings/__init__.py", ents.v[i]);
+				if (root_file(in, d->root, s1) || root_file(in, d->root, s2)) {
+					d->settings = pcb_xasprintf("%s.settings", ents.v[i]);
+					d->source = pcb_xasprintf("%s/%s with its wsgi/asgi module "
+					    "(DJANGO_SETTINGS_MODULE is given by the environment)",
+					    d->root[0] ? d->root : ".", s1);
+				}
+				free(s1);
+				free(s2);
+			}
+			free(w);
+			free(wr);
+			free(a);
+			free(ar);
+		}
+		pcb_strv_free(&ents);
+	}
+	if (found && d->settings != NULL) {
+		char *w, *a;
+
+		d->pkg = pcb_xstrndup(d->settings, strcspn(d->settings, "."));
+		w = pcb_xasprintf("%s/wsgi.py", d->pkg);
+		a = pcb_xasprintf("%s/asgi.py", d->pkg);
+		d->wsgi = root_file(in, d->root, w);
+		d->asgi = root_file(in, d->root, a);
+		free(w);
+		free(a);
+	}
+	pcb_strv_free(&roots);
+	pcb_strv_free(&top);
+	return found;
+}
+
+/* Django behind the server the project lists: an ASGI server (daphne, uvicorn, granian,
+ * hypercorn; gunicorn with uvicorn's workers when both) for asgi.py, else a WSGI one
+ * (gunicorn, uWSGI, waitress) for wsgi.py, else manage.py runserver. A project one folder down
+ * gets that folder on PYTHONPATH (relative entries are taken from the working directory). */
+static void
+result_django(const struct pcb_framework_input *in, const struct django *d,
+    struct pcb_framework *r)
+{
+	bool asgi_server = dep_has(in, "daphne") || dep_has(in, "uvicorn") ||
+	    dep_has(in, "granian") || dep_has(in, "hypercorn");
+	char *asgi = pcb_xasprintf("%s.asgi:application", d->pkg);
+	char *wsgi = pcb_xasprintf("%s.wsgi:application", d->pkg);
 	const char *note = NULL;
 
 	r->name = pcb_xstrdup("django");
-	r->settings_module = pcb_xstrdup(st->value);
-	r->app_module = pcb_xstrndup(st->value, strcspn(st->value, "."));
-	wsgi_rel = pcb_xasprintf("%s/wsgi.py", r->app_module);
-	wsgi_src_rel = pcb_xasprintf("src/%s/wsgi.py", r->app_module);
-	wsgi = lstat_type(in->context, wsgi_rel, S_IFREG, NULL) ||
-	    (in->package_in_src && lstat_type(in->context, wsgi_src_rel, S_IFREG, NULL));
+	r->settings_module = pcb_xstrdup(d->settings);
+	r->app_module = pcb_xstrdup(d->pkg);
 	r->port = 8000;
-	if (dep_has(in, "gunicorn") && wsgi) {
+	if (d->asgi && asgi_server) {
 		r->app_object = pcb_xstrdup("application");
-		pcb_strv_push(&r->cmd, "gunicorn");
-		pcb_strv_push(&r->cmd, "--bind");
-		pcb_strv_push(&r->cmd, "0.0.0.0:8000");
-		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s.wsgi:application", r->app_module));
+		if (dep_has(in, "daphne"))
+			push_all(&r->cmd, (const char *const[]){ "daphne", "--bind", "0.0.0.0", "--port",
+			    "8000", asgi, NULL });
+		else if (dep_has(in, "gunicorn") && dep_has(in, "uvicorn"))
+			push_all(&r->cmd, (const char *const[]){ "gunicorn", "--worker-class",
+			    "uvicorn.workers.UvicornWorker", "--bind", "0.0.0.0:8000", asgi, NULL });
+		else if (dep_has(in, "uvicorn"))
+			push_all(&r->cmd, (const char *const[]){ "uvicorn", asgi, "--host", "0.0.0.0",
+			    "--port", "8000", NULL });
+		else if (dep_has(in, "granian"))
+			push_all(&r->cmd, (const char *const[]){ "granian", "--interface", "asgi",
+			    "--host", "0.0.0.0", "--port", "8000", asgi, NULL });
+		else
+			push_all(&r->cmd, (const char *const[]){ "hypercorn", "--bind", "0.0.0.0:8000",
+			    asgi, NULL });
+	} else if (d->wsgi && (dep_has(in, "gunicorn") || dep_has(in, "uwsgi") ||
+	    dep_has(in, "waitress"))) {
+		r->app_object = pcb_xstrdup("application");
+		if (dep_has(in, "gunicorn"))
+			push_all(&r->cmd, (const char *const[]){ "gunicorn", "--bind", "0.0.0.0:8000",
+			    wsgi, NULL });
+		else if (dep_has(in, "uwsgi"))
+			push_all(&r->cmd, (const char *const[]){ "uwsgi", "--http", "0.0.0.0:8000",
+			    "--master", "--module", wsgi, NULL });
+		else
+			push_all(&r->cmd, (const char *const[]){ "waitress-serve",
+			    "--listen=0.0.0.0:8000", wsgi, NULL });
 	} else {
 		if (dep_has(in, "gunicorn"))
 			note = " (gunicorn is a dependency but there is no wsgi.py in the project "
 			    "module)";
 		pcb_strv_push(&r->cmd, "python");
-		if (have_manage) {
-			pcb_strv_push(&r->cmd, "manage.py");
+		if (d->manage) {
+			pcb_strv_push_owned(&r->cmd, root_rel(d->root, "manage.py"));
 		} else {
 			pcb_strv_push(&r->cmd, "-m");
 			pcb_strv_push(&r->cmd, "django");
@@ -911,11 +1087,13 @@ result_django(const struct pcb_framework_input *in, const struct pymod *m,
 		pcb_strv_push(&r->cmd, "runserver");
 		pcb_strv_push(&r->cmd, "0.0.0.0:8000");
 	}
-	pcb_strv_push_owned(&r->env, pcb_xasprintf("DJANGO_SETTINGS_MODULE=%s", st->value));
+	pcb_strv_push_owned(&r->env, pcb_xasprintf("DJANGO_SETTINGS_MODULE=%s", d->settings));
+	if (d->root[0] != '\0')
+		pcb_strv_push_owned(&r->env, pcb_xasprintf("PYTHONPATH=%s:.", d->root));
 	push_env_port(r);
-	r->source = pcb_xasprintf("%s:%d: %s%s", m->rel, st->line, st->text, note ? note : "");
-	free(wsgi_rel);
-	free(wsgi_src_rel);
+	r->source = pcb_xasprintf("%s%s", d->source, note ? note : "");
+	free(asgi);
+	free(wsgi);
 }
 
 /* "a.py, b.py, …" of what was searched, bounded. */
@@ -981,8 +1159,8 @@ pcb_framework_detect(const struct pcb_framework_input *in, struct pcb_framework 
 {
 	struct modset ms = { .in = in };
 	struct pcb_framework r;
-	struct pymod *manage;
 	const struct pcb_pystmt *st = NULL;
+	struct django dj;
 	int rc = 0;
 
 	memset(&r, 0, sizeof r);
@@ -991,11 +1169,9 @@ pcb_framework_detect(const struct pcb_framework_input *in, struct pcb_framework 
 	pcb_strv_init(&r.alternatives);
 	collect(&ms);
 
-	/* Django first: a manage.py that names its settings says what the project is. */
-	/* (collect() picked it up when it is packed: one that is not could not run.) */
-	manage = find_module(&ms, "manage.py");
-	if (manage != NULL && (st = settings_stmt(manage)) != NULL) {
-		result_django(in, manage, st, true, &r);
+	/* Django first: a manage.py says what the project is. */
+	if (find_django(in, &dj) && dj.settings != NULL) {
+		result_django(in, &dj, &r);
 		goto out;
 	}
 	if (pick_web_app(in, &ms, &r))
@@ -1004,14 +1180,34 @@ pcb_framework_detect(const struct pcb_framework_input *in, struct pcb_framework 
 	 * (the project's wsgi.py or asgi.py). */
 	for (size_t i = 0; i < ms.n; i++) {
 		if (imports(&ms.v[i], "django", false) && (st = settings_stmt(&ms.v[i])) != NULL) {
-			result_django(in, &ms.v[i], st, false, &r);
+			django_free(&dj);
+			memset(&dj, 0, sizeof dj);
+			dj.root = pcb_xstrdup("");
+			dj.settings = pcb_xstrdup(st->value);
+			dj.pkg = pcb_xstrndup(st->value, strcspn(st->value, "."));
+			dj.source = pcb_xasprintf("%s:%d: %s", ms.v[i].rel, st->line, st->text);
+			{
+				char *w = pcb_xasprintf("%s/wsgi.py", dj.pkg);
+				char *a = pcb_xasprintf("%s/asgi.py", dj.pkg);
+				char *ws = pcb_xasprintf("src/%s", w);
+				dj.wsgi = root_file(in, "", w) || (in->package_in_src &&
+				    root_file(in, "", ws));
+				dj.asgi = root_file(in, "", a);
+				free(w);
+				free(a);
+				free(ws);
+			}
+			result_django(in, &dj, &r);
 			goto out;
 		}
 	}
-	if (manage != NULL && dep_has(in, "django") && imports(manage, "django", true)) {
-		rc = pcb_err_set(err, PCB_EINVAL, "manage.py imports django but sets no "
+	if (dj.manage && dep_has(in, "django")) {
+		char *m = root_rel(dj.root, "manage.py");
+		rc = pcb_err_set(err, PCB_EINVAL, "%s imports django but sets no "
 		    "DJANGO_SETTINGS_MODULE (os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", "
-		    "\"<project>.settings\")); pass --entrypoint");
+		    "\"<project>.settings\")) and no package has settings with a wsgi.py or asgi.py; "
+		    "pass --entrypoint", m);
+		free(m);
 		goto out;
 	}
 	if ((rc = no_app_error(&ms, "fastapi", "`app = FastAPI()`", err)) != 0 ||
@@ -1021,6 +1217,7 @@ pcb_framework_detect(const struct pcb_framework_input *in, struct pcb_framework 
 	    (rc = no_app_error(&ms, "django", "manage.py setting DJANGO_SETTINGS_MODULE", err)) != 0)
 		goto out;
 out:
+	django_free(&dj);
 	modset_free(&ms);
 	/* Not a web app (or an error): nothing allocated is handed out, so a caller that only
 	 * frees results with a name leaks nothing. */

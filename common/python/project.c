@@ -991,8 +991,58 @@ add_dependency(struct pcb_project *p, const char *req, size_t len)
 		pcb_strv_push_owned(&p->dependencies, name);
 }
 
-/* requirements*.txt: one requirement a line; comments, option lines (-r, -c, -e,
- * --index-url …) and blank lines are skipped; line continuations are not followed. */
+/* Requirement files saved as UTF-16 (Windows editors do; pip reads them by their byte order
+ * mark) become UTF-8 in place; a UTF-8 byte order mark is dropped. Characters beyond the
+ * Basic Multilingual Plane are replaced by '?': names and versions are ASCII anyway. */
+static void
+utf16_to_utf8(char **text, size_t *len)
+{
+	const unsigned char *s = (const unsigned char *)*text;
+	bool le, be;
+	struct pcb_buf b;
+
+	if (*len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) {
+		memmove(*text, *text + 3, *len - 3 + 1);
+		*len -= 3;
+		return;
+	}
+	le = *len >= 2 && s[0] == 0xff && s[1] == 0xfe;
+	be = *len >= 2 && s[0] == 0xfe && s[1] == 0xff;
+	if (!le && !be)
+		return;
+	pcb_buf_init(&b, *len * 2 + 16);
+	for (size_t i = 2; i + 1 < *len; i += 2) {
+		unsigned c = le ? (unsigned)(s[i] | s[i + 1] << 8) : (unsigned)(s[i] << 8 | s[i + 1]);
+		char u[3];
+
+		if (c == 0)
+			continue;
+		if (c < 0x80) {
+			u[0] = (char)c;
+			pcb_buf_append(&b, u, 1);
+		} else if (c < 0x800) {
+			u[0] = (char)(0xc0 | c >> 6);
+			u[1] = (char)(0x80 | (c & 0x3f));
+			pcb_buf_append(&b, u, 2);
+		} else if (c >= 0xd800 && c < 0xe000) {
+			pcb_buf_append(&b, "?", 1);
+			if (c < 0xdc00)
+				i += 2;   /* the low half of the pair */
+		} else {
+			u[0] = (char)(0xe0 | c >> 12);
+			u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+			u[2] = (char)(0x80 | (c & 0x3f));
+			pcb_buf_append(&b, u, 3);
+		}
+	}
+	free(*text);
+	*text = pcb_buf_steal(&b, len);
+	if (*text == NULL) {
+		*text = pcb_xstrdup("");
+		*len = 0;
+	}
+}
+
 /* dir(of)/inc with "." and "x/.." collapsed; NULL when it climbs above the context. */
 static char *
 include_path(const char *of, const char *inc, size_t inc_len)
@@ -1041,6 +1091,7 @@ read_requirements_at(struct pcb_project *p, const char *rel, int depth, struct p
 
 	if ((rc = read_context_file(p, rel, 1024 * 1024, rel, &text, &len, err)) != 0)
 		goto out;
+	utf16_to_utf8(&text, &len);
 	for (const char *s = text; *s != '\0';) {
 		const char *eol = strchr(s, '\n');
 		size_t l = eol != NULL ? (size_t)(eol - s) : strlen(s);
@@ -1289,6 +1340,35 @@ push_author(struct pcb_project *p, const char *s)
 		pcb_strv_push(&p->authors, s);
 }
 
+/* The names [project.optional-dependencies] lists, in any extra: a server offered as an extra
+ * ("webserver = [\"granian\"]") is the one the project's own image installs. */
+static void
+read_optional_names(struct pcb_project *p, json_object *proj)
+{
+	json_object *opt = NULL;
+
+	if (proj == NULL || !json_object_object_get_ex(proj, "optional-dependencies", &opt) ||
+	    !json_object_is_type(opt, json_type_object))
+		return;
+	json_object_object_foreach(opt, extra, list) {
+		(void)extra;
+		for (size_t i = 0; json_object_is_type(list, json_type_array) &&
+		    i < json_object_array_length(list) && p->optional_dependencies.n < 4096; i++) {
+			json_object *e = json_object_array_get_idx(list, i);
+			char *name;
+			if (!json_object_is_type(e, json_type_string))
+				continue;
+			name = requirement_name(json_object_get_string(e),
+			    (size_t)json_object_get_string_len(e));
+			if (name != NULL && !pcb_strv_contains(&p->optional_dependencies, name))
+				pcb_strv_push_owned(&p->optional_dependencies, name);
+			else
+				free(name);
+		}
+	}
+	pcb_strv_sort(&p->optional_dependencies);
+}
+
 static void
 push_requirement(struct pcb_project *p, const char *s)
 {
@@ -1426,6 +1506,7 @@ read_pyproject(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
 	    (rc = each_string(p, proj, "project", "dependencies", push_requirement, err)) != 0)
 		goto out;
 	note_dep_source(p, 0, PYPROJECT " [project].dependencies");
+	read_optional_names(p, proj);
 	deps_before = p->dependencies.n;
 	if ((rc = get_str(p->pylocs, poetry, "tool.poetry", "name", &pname, err)) != 0 ||
 	    (rc = get_str(p->pylocs, poetry, "tool.poetry", "version", &pversion, err)) != 0 ||
@@ -2119,12 +2200,22 @@ find_cmd(struct pcb_project *p, const struct scripts *sc)
 static int
 detect_framework(struct pcb_project *p, struct pcb_err *err)
 {
+	struct pcb_strv deps;
 	struct pcb_framework_input in = {
 		.context = p->context, .package = p->package, .package_in_src = p->package_in_src,
-		.include = &p->include, .dependencies = &p->dependencies,
+		.include = &p->include, .dependencies = &deps,
 	};
 	struct pcb_framework fw;
 	int rc;
+
+	/* The server may be offered as an extra: optional names count for choosing it. */
+	pcb_strv_init(&deps);
+	for (size_t i = 0; i < p->dependencies.n; i++)
+		pcb_strv_push(&deps, p->dependencies.v[i]);
+	for (size_t i = 0; i < p->optional_dependencies.n; i++)
+		if (!pcb_strv_contains(&deps, p->optional_dependencies.v[i]))
+			pcb_strv_push(&deps, p->optional_dependencies.v[i]);
+	pcb_strv_sort(&deps);
 
 	memset(&fw, 0, sizeof fw);   /* pcb_framework_detect initialises it */
 	if ((rc = pcb_framework_detect(&in, &fw, err)) != 0)
@@ -2143,6 +2234,7 @@ detect_framework(struct pcb_project *p, struct pcb_err *err)
 	p->framework_source = pcb_xstrdup(fw.source != NULL ? fw.source : fw.name);
 out:
 	pcb_framework_free(&fw);
+	pcb_strv_free(&deps);
 	return rc;
 }
 
@@ -2179,6 +2271,7 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 	pcb_strv_init(&p->excluded);
 	pcb_strv_init(&p->excluded_why);
 	pcb_strv_init(&p->setup_cfg_requires);
+	pcb_strv_init(&p->optional_dependencies);
 	pcb_strv_init(&p->cmd);
 	pcb_strv_init(&p->authors);
 	pcb_strv_init(&p->dependencies);
@@ -2265,6 +2358,7 @@ pcb_project_free(struct pcb_project *p)
 	pcb_strv_free(&p->excluded);
 	pcb_strv_free(&p->excluded_why);
 	pcb_strv_free(&p->setup_cfg_requires);
+	pcb_strv_free(&p->optional_dependencies);
 	pcb_strv_free(&p->cmd);
 	free(p->cmd_source);
 	free(p->cmd_error);

@@ -28,6 +28,8 @@ struct pcb_project {
 	char *layout;         /* "src" | "flat" | "app" | "namespace" | "module" | "none" */
 	struct pcb_strv authors;       /* "Name <email>" / "Name" / "<email>", in file order */
 	struct pcb_strv setup_cfg_requires;   /* setup.cfg [options].install_requires lines */
+	struct pcb_strv optional_dependencies;   /* names in [project.optional-dependencies]
+	                                          * (any extra), normalised, sorted */
 	struct pcb_strv dependencies;  /* declared requirement names, PEP 503-normalised, sorted,
 	                                * unique: [project].dependencies, [tool.poetry.dependencies],
 	                                * setup.cfg install_requires, requirements*.txt */

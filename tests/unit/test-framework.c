@@ -682,6 +682,57 @@ START_TEST(test_flask_factory_waitress)
 }
 END_TEST
 
+/* Django one folder down (manage.py in src/ or the project's folder), settings by convention
+ * when manage.py leaves them to the environment, and the server the dependencies list for
+ * asgi.py (daphne, gunicorn with uvicorn's workers) or wsgi.py. */
+START_TEST(test_django_layouts_and_servers)
+{
+	struct pcb_framework fw;
+
+	put("backend/manage.py",
+	    "import os, sys\n"
+	    "def main():\n"
+	    "    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
+	    "    from django.core.management import execute_from_command_line\n"
+	    "    execute_from_command_line(sys.argv)\n");
+	put("backend/config/__init__.py", "");
+	put("backend/config/settings.py", "DEBUG = False\n");
+	put("backend/config/wsgi.py", "");
+	put("backend/config/asgi.py", "");
+	detect_ok(NULL, false, "backend", "django,channels,daphne", &fw);
+	assert_str(fw.name, "django", "name");
+	assert_strv(&fw.cmd, "cmd", "daphne", "--bind", "0.0.0.0", "--port", "8000",
+	    "config.asgi:application", NULL);
+	assert_strv(&fw.env, "env", "DJANGO_SETTINGS_MODULE=config.settings",
+	    "PYTHONPATH=backend:.", "PORT=8000", NULL);
+	pcb_framework_free(&fw);
+	detect_ok(NULL, false, "backend", "django,gunicorn,uvicorn", &fw);
+	assert_strv(&fw.cmd, "cmd", "gunicorn", "--worker-class", "uvicorn.workers.UvicornWorker",
+	    "--bind", "0.0.0.0:8000", "config.asgi:application", NULL);
+	pcb_framework_free(&fw);
+	detect_ok(NULL, false, "backend", "django,gunicorn", &fw);
+	assert_strv(&fw.cmd, "cmd", "gunicorn", "--bind", "0.0.0.0:8000",
+	    "config.wsgi:application", NULL);
+	pcb_framework_free(&fw);
+	detect_ok(NULL, false, "backend", "django", &fw);
+	assert_strv(&fw.cmd, "cmd", "python", "backend/manage.py", "runserver", "0.0.0.0:8000",
+	    NULL);
+	pcb_framework_free(&fw);
+
+	/* manage.py that leaves the settings to the environment: the package with settings and
+	 * wsgi.py is the project. */
+	put("backend/manage.py",
+	    "import sys\n"
+	    "from django.core.management import execute_from_command_line\n"
+	    "execute_from_command_line(sys.argv)\n");
+	detect_ok(NULL, false, "backend", "django,gunicorn", &fw);
+	assert_strv(&fw.cmd, "cmd", "gunicorn", "--bind", "0.0.0.0:8000",
+	    "config.wsgi:application", NULL);
+	assert_contains(fw.source, "config/settings.py with its wsgi/asgi module");
+	pcb_framework_free(&fw);
+}
+END_TEST
+
 START_TEST(test_import_without_app_is_an_error)
 {
 	struct pcb_framework fw;
@@ -1021,6 +1072,7 @@ framework_suite(void)
 	tcase_add_test(tc, test_asgi_factory);
 	tcase_add_test(tc, test_app_from_imported_factory);
 	tcase_add_test(tc, test_flask_factory_waitress);
+	tcase_add_test(tc, test_django_layouts_and_servers);
 	tcase_add_test(tc, test_import_without_app_is_an_error);
 	tcase_add_test(tc, test_unlexable_and_oversized_files_are_skipped);
 	tcase_add_test(tc, test_scan_imports);

@@ -3,6 +3,7 @@
  * list, the start command, errors for bad files, and the include/exclude filter. */
 #include <check.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -1053,6 +1054,33 @@ START_TEST(test_requirements_includes)
 }
 END_TEST
 
+/* A requirements file saved as UTF-16 (with its byte order mark) is read as pip reads it;
+ * servers offered as extras count for choosing the command. */
+START_TEST(test_utf16_requirements_and_optional_server)
+{
+	struct pcb_project p;
+	static const char utf16[] = "\xff\xfe" "d\0j\0a\0n\0g\0o\0\r\0\n\0"
+	    "d\0a\0p\0h\0n\0e\0\r\0\n\0";
+
+	put("main.py", "");
+	pcb_test_write(tmp, "requirements.txt", "", 0644);
+	{
+		char *path = pcb_path_join(tmp, "requirements.txt");
+		FILE *f = fopen(path, "wb");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(fwrite(utf16, 1, sizeof utf16 - 1, f), sizeof utf16 - 1);
+		fclose(f);
+		free(path);
+	}
+	put("pyproject.toml", "[project]\nname = \"x\"\n[project.optional-dependencies]\n"
+	    "webserver = [\"granian[uvloop]~=2.7.0\"]\n");
+	discover_ok(&p);
+	assert_strv(&p.dependencies, "dependencies", "daphne", "django", NULL);
+	assert_strv(&p.optional_dependencies, "optional_dependencies", "granian", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
 START_TEST(test_whole_context_and_what_is_left_out)
 {
 	struct pcb_project p;
@@ -1296,6 +1324,7 @@ project_suite(void)
 	tcase_add_test(tc, test_namespace_package);
 	tcase_add_test(tc, test_whole_context_and_what_is_left_out);
 	tcase_add_test(tc, test_requirements_includes);
+	tcase_add_test(tc, test_utf16_requirements_and_optional_server);
 	tcase_add_test(tc, test_namespace_package_named_after_project);
 	tcase_add_test(tc, test_layout_names);
 	tcase_add_test(tc, test_monorepo_subproject);
