@@ -37,20 +37,51 @@ struct modset {
 };
 
 /* A web framework found by an app object bound from one of its classes. */
+enum fw_kind {
+	FW_ASGI,     /* served by an ASGI server */
+	FW_WSGI,     /* served by a WSGI server (Flask has its own development one) */
+	FW_SANIC,    /* served by its own `sanic` command */
+};
+
 struct fwdef {
-	const char *name;          /* "fastapi": the framework name and its top import package */
-	const char *classes[3];    /* fully qualified class names, NULL-terminated */
+	const char *name;          /* "fastapi": the framework's name */
+	const char *pkg;           /* its top import package */
+	const char *classes[4];    /* fully qualified class names, NULL-terminated */
+	enum fw_kind kind;
+	const char *server;        /* the server it brings along (quart: hypercorn), or NULL */
 };
 
 static const struct fwdef fw_fastapi = {
-	"fastapi", { "fastapi.FastAPI", "fastapi.applications.FastAPI", NULL },
+	"fastapi", "fastapi", { "fastapi.FastAPI", "fastapi.applications.FastAPI", NULL },
+	FW_ASGI, NULL,
 };
 static const struct fwdef fw_starlette = {
-	"starlette", { "starlette.applications.Starlette", "starlette.Starlette", NULL },
+	"starlette", "starlette", { "starlette.applications.Starlette", "starlette.Starlette",
+	NULL }, FW_ASGI, NULL,
+};
+static const struct fwdef fw_litestar = {
+	"litestar", "litestar", { "litestar.Litestar", "litestar.app.Litestar", NULL }, FW_ASGI,
+	NULL,
+};
+static const struct fwdef fw_quart = {
+	"quart", "quart", { "quart.Quart", "quart.app.Quart", NULL }, FW_ASGI, "hypercorn",
+};
+static const struct fwdef fw_falcon_asgi = {
+	"falcon", "falcon", { "falcon.asgi.App", NULL }, FW_ASGI, NULL,
+};
+static const struct fwdef fw_sanic = {
+	"sanic", "sanic", { "sanic.Sanic", "sanic.app.Sanic", NULL }, FW_SANIC, NULL,
 };
 static const struct fwdef fw_flask = {
-	"flask", { "flask.Flask", "flask.app.Flask", NULL },
+	"flask", "flask", { "flask.Flask", "flask.app.Flask", NULL }, FW_WSGI, NULL,
 };
+static const struct fwdef fw_falcon = {
+	"falcon", "falcon", { "falcon.App", "falcon.API", "falcon.app.App", NULL }, FW_WSGI, NULL,
+};
+
+/* In this order: the first framework with an app object wins, then the first with a factory. */
+static const struct fwdef *const frameworks[] = { &fw_fastapi, &fw_starlette, &fw_litestar,
+    &fw_quart, &fw_falcon_asgi, &fw_sanic, &fw_flask, &fw_falcon };
 
 /* Where an app usually lives: preferred among several candidates. */
 static const char *const preferred_modules[] = { "main", "app", "api", "asgi", "wsgi",
@@ -598,7 +629,7 @@ is_factory(const struct pymod *m, size_t k, const struct fwdef *fd)
 	    "app_factory", "create_application", "get_application" };
 	const struct pcb_pystmt *def = &m->scan.v[k];
 
-	if (def->kind != PCB_PYSTMT_DEF || !def->module_scope || !imports(m, fd->name, true))
+	if (def->kind != PCB_PYSTMT_DEF || !def->module_scope || !imports(m, fd->pkg, true))
 		return false;
 	for (size_t j = k + 1; j < m->scan.n && !m->scan.v[j].module_scope; j++) {
 		const struct pcb_pystmt *st = &m->scan.v[j];
@@ -667,7 +698,7 @@ find_apps(const struct modset *ms, const struct fwdef *fd, struct cands *out)
 			if (st->kind != PCB_PYSTMT_CALL_ASSIGN || !st->module_scope)
 				continue;
 			q = resolve(m, k, st->callee);
-			hit = q != NULL && is_app_class(fd, q) && imports(m, fd->name, false);
+			hit = q != NULL && is_app_class(fd, q) && imports(m, fd->pkg, false);
 			free(q);
 			if (!hit && calls_factory(ms, m, k, st->callee, fd))
 				hit = c.indirect = true;
@@ -721,77 +752,94 @@ push_all(struct pcb_strv *v, const char *const *args)
 /* An ASGI app (FastAPI, Starlette) behind the server the project lists: gunicorn with uvicorn's
  * workers when both are there, else uvicorn, hypercorn, granian or daphne; uvicorn when none is
  * (fastapi[standard] brings it). A factory is called the way each server supports it. */
+/* An ASGI app (FastAPI, Starlette, Litestar, Quart, Falcon's) behind the server the project
+ * lists: gunicorn with uvicorn's workers when both are there, else uvicorn, hypercorn,
+ * granian or daphne; when none is, the one the framework brings (Quart: hypercorn), else
+ * uvicorn (fastapi[standard] and litestar[standard] bring it). A factory is called the way
+ * each server supports it. */
 static void
 result_asgi(const struct pcb_framework_input *in, const struct fwdef *fd, const struct cand *c,
     struct pcb_framework *r)
 {
-	const char *note = NULL;
-	char *target;
+	const char *note = NULL, *server;
+	char *target, *call;
 
 	r->name = pcb_xstrdup(fd->name);
 	r->app_module = pcb_xstrdup(c->m->name);
 	r->app_object = c->factory ? pcb_xasprintf("%s()", c->st->name) : pcb_xstrdup(c->st->name);
 	r->port = 8000;
 	target = pcb_xasprintf("%s:%s", r->app_module, c->st->name);
-	if (dep_has(in, "gunicorn") && dep_has(in, "uvicorn")) {
+	call = pcb_xasprintf("%s:%s", r->app_module, r->app_object);
+	if (dep_has(in, "gunicorn") && dep_has(in, "uvicorn"))
+		server = "gunicorn";
+	else if (dep_has(in, "uvicorn"))
+		server = "uvicorn";
+	else if (dep_has(in, "hypercorn"))
+		server = "hypercorn";
+	else if (dep_has(in, "granian"))
+		server = "granian";
+	else if (dep_has(in, "daphne") && !c->factory)
+		server = "daphne";
+	else
+		server = fd->server != NULL ? fd->server : "uvicorn";
+	if (strcmp(server, "gunicorn") == 0) {
 		push_all(&r->cmd, (const char *const[]){ "gunicorn", "--worker-class",
-		    "uvicorn.workers.UvicornWorker", "--bind", "0.0.0.0:8000", NULL });
-		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, r->app_object));
-	} else if (!dep_has(in, "uvicorn") && dep_has(in, "hypercorn")) {
-		push_all(&r->cmd, (const char *const[]){ "hypercorn", "--bind", "0.0.0.0:8000",
+		    "uvicorn.workers.UvicornWorker", "--bind", "0.0.0.0:8000", call, NULL });
+	} else if (strcmp(server, "hypercorn") == 0) {
+		push_all(&r->cmd, (const char *const[]){ "hypercorn", "--bind", "0.0.0.0:8000", call,
 		    NULL });
-		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, r->app_object));
-	} else if (!dep_has(in, "uvicorn") && dep_has(in, "granian")) {
+	} else if (strcmp(server, "granian") == 0) {
 		push_all(&r->cmd, (const char *const[]){ "granian", "--interface", "asgi", "--host",
 		    "0.0.0.0", "--port", "8000", NULL });
 		if (c->factory)
 			pcb_strv_push(&r->cmd, "--factory");
 		pcb_strv_push(&r->cmd, target);
-	} else if (!dep_has(in, "uvicorn") && dep_has(in, "daphne") && !c->factory) {
+	} else if (strcmp(server, "daphne") == 0) {
 		push_all(&r->cmd, (const char *const[]){ "daphne", "--bind", "0.0.0.0", "--port",
-		    "8000", NULL });
-		pcb_strv_push(&r->cmd, target);
+		    "8000", target, NULL });
 	} else {
 		pcb_strv_push(&r->cmd, "uvicorn");
 		if (c->factory)
 			pcb_strv_push(&r->cmd, "--factory");
-		pcb_strv_push(&r->cmd, target);
-		push_all(&r->cmd, (const char *const[]){ "--host", "0.0.0.0", "--port", "8000",
+		push_all(&r->cmd, (const char *const[]){ target, "--host", "0.0.0.0", "--port", "8000",
 		    NULL });
 		if (!dep_has(in, "uvicorn"))
 			note = fd == &fw_fastapi ?
 			    " (uvicorn is not a declared dependency; it comes with fastapi[standard])" :
+			    fd == &fw_litestar ?
+			    " (uvicorn is not a declared dependency; it comes with litestar[standard])" :
 			    " (uvicorn is not a declared dependency; add it)";
 	}
 	free(target);
+	free(call);
 	push_env_port(r);
 	r->source = cand_source(c, note);
 }
 
-/* A Flask app behind the WSGI server the project lists (gunicorn, waitress, uWSGI), else
- * `flask run`. */
+/* A WSGI app (Flask, Falcon) behind the server the project lists (gunicorn, waitress, uWSGI),
+ * else Flask's `flask run`, else gunicorn. */
 static void
-result_flask(const struct pcb_framework_input *in, const struct cand *c, struct pcb_framework *r)
+result_wsgi(const struct pcb_framework_input *in, const struct fwdef *fd, const struct cand *c,
+    struct pcb_framework *r)
 {
-	r->name = pcb_xstrdup("flask");
+	const char *note = NULL;
+
+	r->name = pcb_xstrdup(fd->name);
 	r->app_module = pcb_xstrdup(c->m->name);
 	r->app_object = c->factory ? pcb_xasprintf("%s()", c->st->name) :
 	    pcb_xstrdup(c->st->name);
 	r->port = 8000;
-	if (dep_has(in, "gunicorn")) {
-		push_all(&r->cmd, (const char *const[]){ "gunicorn", "--bind", "0.0.0.0:8000", NULL });
-		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, r->app_object));
-	} else if (dep_has(in, "waitress")) {
+	if (dep_has(in, "waitress") && !dep_has(in, "gunicorn")) {
 		push_all(&r->cmd, (const char *const[]){ "waitress-serve", "--listen=0.0.0.0:8000",
 		    NULL });
 		if (c->factory)
 			pcb_strv_push(&r->cmd, "--call");
 		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, c->st->name));
-	} else if (dep_has(in, "uwsgi") && !c->factory) {
+	} else if (dep_has(in, "uwsgi") && !dep_has(in, "gunicorn") && !c->factory) {
 		push_all(&r->cmd, (const char *const[]){ "uwsgi", "--http", "0.0.0.0:8000",
 		    "--master", "--module", NULL });
 		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, r->app_object));
-	} else {
+	} else if (fd == &fw_flask && !dep_has(in, "gunicorn")) {
 		/* flask --app calls a factory it is pointed at. */
 		r->port = 5000;
 		pcb_strv_push(&r->cmd, "flask");
@@ -799,9 +847,68 @@ result_flask(const struct pcb_framework_input *in, const struct cand *c, struct 
 		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, c->st->name));
 		push_all(&r->cmd, (const char *const[]){ "run", "--host", "0.0.0.0", "--port", "5000",
 		    NULL });
+	} else {
+		if (!dep_has(in, "gunicorn"))
+			note = " (gunicorn is not a declared dependency; add it)";
+		push_all(&r->cmd, (const char *const[]){ "gunicorn", "--bind", "0.0.0.0:8000", NULL });
+		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, r->app_object));
 	}
 	push_env_port(r);
-	r->source = cand_source(c, c->indirect ? " (an app made by a factory)" : NULL);
+	r->source = cand_source(c, note != NULL ? note : c->indirect ?
+	    " (an app made by a factory)" : NULL);
+}
+
+/* Sanic serves itself: `sanic mod:app` (--factory for a factory). */
+static void
+result_sanic(const struct fwdef *fd, const struct cand *c, struct pcb_framework *r)
+{
+	r->name = pcb_xstrdup(fd->name);
+	r->app_module = pcb_xstrdup(c->m->name);
+	r->app_object = c->factory ? pcb_xasprintf("%s()", c->st->name) : pcb_xstrdup(c->st->name);
+	r->port = 8000;
+	pcb_strv_push(&r->cmd, "sanic");
+	pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, c->st->name));
+	if (c->factory)
+		pcb_strv_push(&r->cmd, "--factory");
+	push_all(&r->cmd, (const char *const[]){ "--host", "0.0.0.0", "--port", "8000", NULL });
+	push_env_port(r);
+	r->source = cand_source(c, NULL);
+}
+
+/* A Streamlit app is a script: a top-level module that imports streamlit, run with
+ * `streamlit run`. streamlit_app.py (Streamlit's own default name), then app.py, main.py,
+ * Home.py, then the first in name order. */
+static bool
+find_streamlit(const struct modset *ms, struct pcb_framework *r)
+{
+	static const char *const names[] = { "streamlit_app.py", "app.py", "main.py", "Home.py" };
+	const struct pymod *best = NULL;
+	int best_rank = 99;
+
+	for (size_t i = 0; i < ms->n; i++) {
+		const struct pymod *m = &ms->v[i];
+		int rank = (int)PCB_ARRAY_LEN(names);
+
+		if (strchr(m->rel, '/') != NULL || !imports(m, "streamlit", false))
+			continue;
+		for (size_t k = 0; k < PCB_ARRAY_LEN(names); k++)
+			if (strcmp(m->rel, names[k]) == 0)
+				rank = (int)k;
+		if (best == NULL || rank < best_rank) {
+			best = m;
+			best_rank = rank;
+		}
+	}
+	if (best == NULL)
+		return false;
+	r->name = pcb_xstrdup("streamlit");
+	r->app_module = pcb_xstrdup(best->name);
+	r->port = 8501;
+	push_all(&r->cmd, (const char *const[]){ "streamlit", "run", best->rel,
+	    "--server.port=8501", "--server.address=0.0.0.0", NULL });
+	push_env_port(r);
+	r->source = pcb_xasprintf("%s imports streamlit", best->rel);
+	return true;
 }
 
 /* "pkg.main:app (src/pkg/main.py:7)" for the plan's list of alternatives. */
@@ -819,21 +926,21 @@ static bool
 pick_web_app(const struct pcb_framework_input *in, const struct modset *ms,
     struct pcb_framework *r)
 {
-	static const struct fwdef *const fws[] = { &fw_fastapi, &fw_starlette, &fw_flask };
-	struct cands apps[PCB_ARRAY_LEN(fws)], facs[PCB_ARRAY_LEN(fws)];
+	const struct fwdef *const *fws = frameworks;
+	struct cands apps[PCB_ARRAY_LEN(frameworks)], facs[PCB_ARRAY_LEN(frameworks)];
 	const struct cand *chosen = NULL;
 	const struct fwdef *cfd = NULL;
 
 	memset(apps, 0, sizeof apps);
 	memset(facs, 0, sizeof facs);
-	for (size_t i = 0; i < PCB_ARRAY_LEN(fws); i++) {
+	for (size_t i = 0; i < PCB_ARRAY_LEN(frameworks); i++) {
 		find_apps(ms, fws[i], &apps[i]);
 		if (chosen == NULL && apps[i].n > 0) {
 			chosen = &apps[i].v[0];
 			cfd = fws[i];
 		}
 	}
-	for (size_t i = 0; i < PCB_ARRAY_LEN(fws); i++) {
+	for (size_t i = 0; i < PCB_ARRAY_LEN(frameworks); i++) {
 		find_factories(ms, fws[i], &facs[i]);
 		if (chosen == NULL && facs[i].n > 0) {
 			chosen = &facs[i].v[0];
@@ -841,11 +948,13 @@ pick_web_app(const struct pcb_framework_input *in, const struct modset *ms,
 		}
 	}
 	if (chosen != NULL) {
-		if (cfd == &fw_flask)
-			result_flask(in, chosen, r);
+		if (cfd->kind == FW_WSGI)
+			result_wsgi(in, cfd, chosen, r);
+		else if (cfd->kind == FW_SANIC)
+			result_sanic(cfd, chosen, r);
 		else
 			result_asgi(in, cfd, chosen, r);
-		for (size_t i = 0; i < PCB_ARRAY_LEN(fws); i++) {
+		for (size_t i = 0; i < PCB_ARRAY_LEN(frameworks); i++) {
 			for (size_t k = 0; k < apps[i].n; k++)
 				if (&apps[i].v[k] != chosen)
 					pcb_strv_push_owned(&r->alternatives, cand_describe(&apps[i].v[k]));
@@ -854,7 +963,7 @@ pick_web_app(const struct pcb_framework_input *in, const struct modset *ms,
 					pcb_strv_push_owned(&r->alternatives, cand_describe(&facs[i].v[k]));
 		}
 	}
-	for (size_t i = 0; i < PCB_ARRAY_LEN(fws); i++) {
+	for (size_t i = 0; i < PCB_ARRAY_LEN(frameworks); i++) {
 		free(apps[i].v);
 		free(facs[i].v);
 	}
@@ -1174,7 +1283,7 @@ pcb_framework_detect(const struct pcb_framework_input *in, struct pcb_framework 
 		result_django(in, &dj, &r);
 		goto out;
 	}
-	if (pick_web_app(in, &ms, &r))
+	if (pick_web_app(in, &ms, &r) || find_streamlit(&ms, &r))
 		goto out;
 	/* Django without manage.py: a module importing django that sets the settings default
 	 * (the project's wsgi.py or asgi.py). */

@@ -733,6 +733,48 @@ START_TEST(test_django_layouts_and_servers)
 }
 END_TEST
 
+/* Issue 12, item 5: more kinds of app, each served the way its framework is. */
+START_TEST(test_more_app_kinds)
+{
+	struct pcb_framework fw;
+
+	put("app.py", "from quart import Quart\napp = Quart(__name__)\n");
+	detect_ok(NULL, false, "app.py", "quart", &fw);
+	assert_str(fw.name, "quart", "name");
+	assert_strv(&fw.cmd, "cmd", "hypercorn", "--bind", "0.0.0.0:8000", "app:app", NULL);
+	pcb_framework_free(&fw);
+
+	put("app.py", "from litestar import Litestar\napp = Litestar(route_handlers=[])\n");
+	detect_ok(NULL, false, "app.py", "litestar", &fw);
+	assert_strv(&fw.cmd, "cmd", "uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000",
+	    NULL);
+	assert_contains(fw.source, "it comes with litestar[standard]");
+	pcb_framework_free(&fw);
+
+	put("app.py", "from sanic import Sanic\napp = Sanic('notifier')\n");
+	detect_ok(NULL, false, "app.py", "sanic", &fw);
+	assert_strv(&fw.cmd, "cmd", "sanic", "app:app", "--host", "0.0.0.0", "--port", "8000",
+	    NULL);
+	pcb_framework_free(&fw);
+
+	put("app.py", "import falcon\nwsgi = falcon.App()\n");
+	detect_ok(NULL, false, "app.py", "falcon,gunicorn", &fw);
+	assert_str(fw.name, "falcon", "name");
+	assert_strv(&fw.cmd, "cmd", "gunicorn", "--bind", "0.0.0.0:8000", "app:wsgi", NULL);
+	pcb_framework_free(&fw);
+
+	put("app.py", "");
+	put("streamlit_app.py", "import streamlit as st\nst.title('hi')\n");
+	put("helpers.py", "import streamlit as st\n");
+	detect_ok(NULL, false, "app.py,helpers.py,streamlit_app.py", "streamlit", &fw);
+	assert_str(fw.name, "streamlit", "name");
+	assert_strv(&fw.cmd, "cmd", "streamlit", "run", "streamlit_app.py", "--server.port=8501",
+	    "--server.address=0.0.0.0", NULL);
+	ck_assert_int_eq(fw.port, 8501);
+	pcb_framework_free(&fw);
+}
+END_TEST
+
 START_TEST(test_import_without_app_is_an_error)
 {
 	struct pcb_framework fw;
@@ -1073,6 +1115,7 @@ framework_suite(void)
 	tcase_add_test(tc, test_app_from_imported_factory);
 	tcase_add_test(tc, test_flask_factory_waitress);
 	tcase_add_test(tc, test_django_layouts_and_servers);
+	tcase_add_test(tc, test_more_app_kinds);
 	tcase_add_test(tc, test_import_without_app_is_an_error);
 	tcase_add_test(tc, test_unlexable_and_oversized_files_are_skipped);
 	tcase_add_test(tc, test_scan_imports);
