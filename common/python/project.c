@@ -39,6 +39,7 @@ struct scripts {
 	json_object *project;   /* [project.scripts] or NULL */
 	json_object *poetry;    /* [tool.poetry.scripts] or NULL */
 	json_object *setup_cfg; /* setup.cfg [options.entry_points] console_scripts or NULL */
+	json_object *setup_py;  /* setup.py entry_points console_scripts, read statically */
 };
 
 /* ---- pyproject.toml access with typed errors ---- */
@@ -1725,6 +1726,82 @@ read_all_requirements(struct pcb_project *p, const struct pcb_strv *top, struct 
 	return rc;
 }
 
+/* One "name = module:function" entry into tbl; false when the text is not one. */
+static bool
+add_script_entry(json_object *tbl, const char *s, size_t n)
+{
+	const char *eq = memchr(s, '=', n);
+	char *k, *v;
+	bool ok;
+
+	if (eq == NULL)
+		return false;
+	k = trimmed(s, (size_t)(eq - s));
+	v = trimmed(eq + 1, n - (size_t)(eq + 1 - s));
+	ok = k[0] != '\0' && v[0] != '\0' && strchr(k, ' ') == NULL;
+	if (ok && !json_object_object_get_ex(tbl, k, NULL))
+		json_object_object_add(tbl, k, json_object_new_string(v));
+	free(k);
+	free(v);
+	return ok;
+}
+
+/* setup.py's console scripts, read without running it: the string literals after a
+ * "console_scripts" key (entry_points={"console_scripts": ["tool = pkg.cli:main"]}) or the
+ * lines after "[console_scripts]" in an ini-style string. A setup.py that builds them at run
+ * time gives nothing, and the other ways of finding the command apply. */
+static void
+read_setup_py(struct pcb_project *p, struct scripts *sc)
+{
+	char *text = NULL;
+	const char *at;
+	size_t len;
+
+	if (!is_file(p->context, "setup.py") ||
+	    read_context_file(p, "setup.py", 1024 * 1024, "setup.py", &text, &len, NULL) != 0)
+		return;
+	if ((at = strstr(text, "[console_scripts]")) != NULL) {
+		sc->setup_py = json_object_new_object();
+		for (at = strchr(at, '\n'); at != NULL && *at != '\0';) {
+			size_t n;
+			at++;
+			n = strcspn(at, "\n");
+			if (memchr(at, '[', n) != NULL || memchr(at, '"', n) != NULL ||
+			    memchr(at, '\'', n) != NULL)
+				break;
+			if (n > 0 && strspn(at, " \t") < n)
+				(void)add_script_entry(sc->setup_py, at, n);
+			at += n;
+		}
+	} else if ((at = strstr(text, "console_scripts")) != NULL) {
+		int depth = 0;
+
+		sc->setup_py = json_object_new_object();
+		at += strlen("console_scripts");
+		at += strspn(at, "\"' \t\r\n:=");
+		for (; *at != '\0'; at++) {
+			if (*at == '[' || *at == '(')
+				depth++;
+			else if (*at == ']' || *at == ')' || *at == '}' || (*at == ',' && depth == 0))
+				break;
+			else if (*at == '"' || *at == '\'') {
+				const char *end = strchr(at + 1, *at);
+				if (end == NULL)
+					break;
+				(void)add_script_entry(sc->setup_py, at + 1, (size_t)(end - at - 1));
+				at = end;
+			}
+			if (depth <= 0 && (*at == ']' || *at == ')'))
+				break;
+		}
+	}
+	if (sc->setup_py != NULL && json_object_object_length(sc->setup_py) == 0) {
+		json_object_put(sc->setup_py);
+		sc->setup_py = NULL;
+	}
+	free(text);
+}
+
 /* Finds the import package: the one named after the project (src/ first), else the only one. */
 static void
 find_package(struct pcb_project *p, const struct pcb_strv *top, bool *in_src)
@@ -2070,6 +2147,8 @@ find_scripts(struct pcb_project *p, json_object *tbl, struct script_pick *sp,
     struct pcb_err *err)
 {
 	char *norm = normalise_name(p->name);
+	char *pkg = p->package != NULL ? normalise_name(p->package) : NULL;
+	char *main_mod = p->package != NULL ? pcb_xasprintf("%s.__main__", p->package) : NULL;
 	int rc = 0;
 
 	if (tbl == NULL)
@@ -2098,7 +2177,11 @@ find_scripts(struct pcb_project *p, json_object *tbl, struct script_pick *sp,
 			sp->first_key = key;
 			sp->first_val = target;
 		}
-		if (sp->named_key == NULL && strcmp(nk, norm) == 0) {
+		/* The script named after the project, else after its import package, else the one
+		 * that runs the package's __main__ (gallery-dl = gallery_dl:main). */
+		if (sp->named_key == NULL && (strcmp(nk, norm) == 0 || (pkg != NULL &&
+		    strcmp(nk, pkg) == 0) || (main_mod != NULL &&
+		    pcb_str_has_prefix(target, main_mod) && target[strlen(main_mod)] == ':'))) {
 			sp->named_key = key;
 			sp->named_val = target;
 		}
@@ -2106,6 +2189,8 @@ find_scripts(struct pcb_project *p, json_object *tbl, struct script_pick *sp,
 	}
 out:
 	free(norm);
+	free(pkg);
+	free(main_mod);
 	return rc;
 }
 
@@ -2117,17 +2202,18 @@ static int
 choose_cmd(struct pcb_project *p, const struct scripts *sc, struct pcb_err *err)
 {
 	static const char *const files[] = { "main.py", "app.py", "manage.py" };
-	struct script_pick picks[3] = {
+	struct script_pick picks[4] = {
 		{ NULL, "project.scripts", NULL, NULL, NULL, NULL },
 		{ NULL, "tool.poetry.scripts", NULL, NULL, NULL, NULL },
 		{ SETUP_CFG, "options.entry_points", NULL, NULL, NULL, NULL },
+		{ "setup.py", "entry_points", NULL, NULL, NULL, NULL },
 	};
-	json_object *tables[3] = { sc->project, sc->poetry, sc->setup_cfg };
+	json_object *tables[4] = { sc->project, sc->poetry, sc->setup_cfg, sc->setup_py };
 	struct script_pick *sp = NULL;
 	char *rel = NULL;
 	int rc = 0;
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < PCB_ARRAY_LEN(picks); i++) {
 		if ((rc = find_scripts(p, tables[i], &picks[i], err)) != 0)
 			goto out;
 		if (sp == NULL && picks[i].first_key != NULL)
@@ -2259,7 +2345,7 @@ compile_extra_excludes(struct pcb_project *p)
 int
 pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err *err)
 {
-	struct scripts sc = { NULL, NULL, NULL };
+	struct scripts sc = { NULL, NULL, NULL, NULL };
 	struct pcb_strv top;
 	char *real = NULL;
 	struct stat st;
@@ -2322,6 +2408,7 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 		goto out;
 	pcb_strv_sort(&p->dependencies);
 	find_package(p, &top, &p->package_in_src);
+	read_setup_py(p, &sc);
 	if (p->package != NULL)
 		p->package_source = pcb_xasprintf("%s%s/__init__.py", p->package_in_src ? "src/" : "",
 		    p->package);
@@ -2334,6 +2421,8 @@ out:
 	pcb_strv_free(&top);
 	if (sc.setup_cfg != NULL)
 		json_object_put(sc.setup_cfg);
+	if (sc.setup_py != NULL)
+		json_object_put(sc.setup_py);
 	if (rc != 0)
 		pcb_project_free(p);
 	return rc;

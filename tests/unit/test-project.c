@@ -1081,6 +1081,45 @@ START_TEST(test_utf16_requirements_and_optional_server)
 }
 END_TEST
 
+/* setup.py's console scripts are read without running it (both spellings), and among
+ * several scripts the one that runs the package's __main__ is the command. */
+START_TEST(test_setup_py_console_scripts)
+{
+	struct pcb_project p;
+
+	put("gallery_dl/__init__.py", "def main():\n    pass\n");
+	put("gallery_dl/__main__.py", "from gallery_dl import main\nmain()\n");
+	put("setup.py",
+	    "from setuptools import setup\n"
+	    "setup(\n"
+	    "    name='gallery_dl',\n"
+	    "    entry_points={\n"
+	    "        'console_scripts': [\n"
+	    "            'gdl-helper = gallery_dl.helper:run',\n"
+	    "            \"gallery-dl = gallery_dl.__main__:main\",\n"
+	    "        ],\n"
+	    "    },\n"
+	    ")\n");
+	discover_ok(&p);
+	assert_strv(&p.cmd, "cmd", "python", "-c",
+	    "import sys; from gallery_dl.__main__ import main; sys.exit(main())", NULL);
+	assert_str(p.cmd_source, "setup.py [entry_points] gallery-dl = \"gallery_dl.__main__:main\"",
+	    "cmd_source");
+	pcb_project_free(&p);
+
+	put("setup.py",
+	    "from setuptools import setup\n"
+	    "setup(name='tool', entry_points='''\n"
+	    "    [console_scripts]\n"
+	    "    tool=gallery_dl:main\n"
+	    "''')\n");
+	discover_ok(&p);
+	assert_strv(&p.cmd, "cmd", "python", "-c",
+	    "import sys; from gallery_dl import main; sys.exit(main())", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
 START_TEST(test_whole_context_and_what_is_left_out)
 {
 	struct pcb_project p;
@@ -1325,6 +1364,7 @@ project_suite(void)
 	tcase_add_test(tc, test_whole_context_and_what_is_left_out);
 	tcase_add_test(tc, test_requirements_includes);
 	tcase_add_test(tc, test_utf16_requirements_and_optional_server);
+	tcase_add_test(tc, test_setup_py_console_scripts);
 	tcase_add_test(tc, test_namespace_package_named_after_project);
 	tcase_add_test(tc, test_layout_names);
 	tcase_add_test(tc, test_monorepo_subproject);
