@@ -863,6 +863,34 @@ plan_warnings(const struct pcb_build_spec *s, const struct plan *p, struct pcb_s
 		    "in .dockerignore or .pcbignore to leave it out");
 }
 
+/* Whether the image gets the project's console scripts on PATH: its dependencies go into a
+ * venv (from a lock, requirement files or the project's own list), which then also holds the
+ * project's metadata and launchers (deps.c project_layer). */
+static bool
+plan_scripts_in_venv(const struct pcb_build_spec *s, const struct plan *p)
+{
+	json_object *d = NULL;
+	const char *src;
+	bool yes;
+
+	if (pcb_deps_describe(&s->deps, &p->proj, &d, NULL) != 0)
+		return false;
+	src = json_object_get_string(json_object_object_get(d, "source"));
+	yes = src != NULL && (strcmp(src, "lock") == 0 || strcmp(src, "requirements") == 0 ||
+	    strcmp(src, "project") == 0);
+	json_object_put(d);
+	return yes;
+}
+
+/* The app's import roots in the image: the workdir, and its src/ first when there is one
+ * (caller frees). The default PYTHONPATH and the project's .pth in the venv. */
+static char *
+plan_app_path(const struct plan *p)
+{
+	return pcb_strv_contains(&p->proj.include, "src") ?
+	    pcb_xasprintf("%s/src:%s", p->workdir, p->workdir) : pcb_xstrdup(p->workdir);
+}
+
 /* Entrypoint and cmd. Runs after plan_user_port: a discovered server command is moved to the
  * chosen port. */
 static int
@@ -876,6 +904,10 @@ plan_command(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err
 	} else if (cf->entrypoint.set) {
 		push_all(&p->entrypoint, &cf->entrypoint.value);
 		p->entrypoint_source = cf->entrypoint.source;
+	} else if (p->proj.cmd_script != NULL && plan_scripts_in_venv(s, p)) {
+		/* The project's console script, on PATH from the venv (deps.c project_layer). */
+		pcb_strv_push(&p->entrypoint, p->proj.cmd_script);
+		p->entrypoint_source = p->proj.cmd_source;
 	} else {
 		push_all(&p->entrypoint, &p->proj.cmd);
 		p->entrypoint_source = p->proj.cmd_source ? p->proj.cmd_source : "discovered";
@@ -911,8 +943,7 @@ plan_env(const struct pcb_build_spec *s, struct plan *p)
 	kv_set2(&p->env, &p->env_sources, "PYTHONUNBUFFERED", "1", "default");
 	kv_set2(&p->env, &p->env_sources, "PYTHONDONTWRITEBYTECODE", "1", "default");
 	{
-		char *pp = pcb_strv_contains(&p->proj.include, "src") ?
-		    pcb_xasprintf("%s/src:%s", p->workdir, p->workdir) : pcb_xstrdup(p->workdir);
+		char *pp = plan_app_path(p);
 		kv_set2(&p->env, &p->env_sources, "PYTHONPATH", pp, "default");
 		free(pp);
 	}
@@ -1856,7 +1887,7 @@ deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 {
 	struct pcb_deps_target t;
 	json_object *bcfg = NULL, *env = NULL;
-	char pyver[16] = "", *python = NULL, *msg;
+	char pyver[16] = "", *python = NULL, *msg, *app_path = NULL;
 	int micro = -1;
 	const char *pyver_source = NULL;
 	int rc;
@@ -1910,6 +1941,8 @@ deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 		t.zstd_level = lo.zstd_level;
 	}
 	t.pip_python = getenv("PCB_PIP_PYTHON");
+	app_path = plan_app_path(p);
+	t.app_path = app_path;
 	t.compile = !s->deps.no_compile;
 	emit_phase(ctx, "deps", "resolving dependencies");
 	rc = pcb_deps_build(&s->deps, &p->proj, &t, ctx, deps, err);
@@ -1926,6 +1959,7 @@ deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 		pcb_err_prefix(err, "dependencies");
 	}
 	free(python);
+	free(app_path);
 	return rc;
 }
 

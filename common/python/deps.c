@@ -1524,6 +1524,161 @@ layer_add(struct pcb_deps_result *out, const char *name, const struct pcb_layer_
 	pcb_strv_init(&l->contents);
 }
 
+/* The venv's site-packages relative to the image root: "opt/venv/lib/python3.11/site-packages". */
+static char *
+venv_site_rel(const struct pcb_deps_target *t)
+{
+	return pcb_xasprintf("%s/lib/python%d.%d/site-packages", t->venv + 1, t->py.py_major,
+	    t->py.py_minor);
+}
+
+/* A distribution name or version as a wheel's file names carry it: runs of characters other
+ * than letters, digits and '.' become '_' (names: '.' too). */
+static char *
+dist_escape(const char *s, bool keep_dot)
+{
+	char *out = pcb_xcalloc(1, strlen(s) + 1), *o = out;
+
+	for (; *s != '\0'; s++) {
+		bool ok = isalnum((unsigned char)*s) || (keep_dot && *s == '.');
+		if (ok)
+			*o++ = *s;
+		else if (o == out || o[-1] != '_')
+			*o++ = '_';
+	}
+	return out;
+}
+
+/* Writes staging/rel with data, and its RECORD line (paths relative to site-packages, as pip
+ * writes them: "../../../bin/tool" for a script). */
+static int
+project_file(const char *staging, const char *site, const char *rel, const char *data,
+    mode_t mode, struct pcb_buf *record, struct pcb_err *err)
+{
+	char *path = pcb_path_join(staging, rel), *dir = pcb_xstrdup(path), *slash;
+	char hash[100];
+	int rc;
+
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if ((rc = pcb_mkdir_p(dir, 0755, err)) == 0 &&
+	    (rc = pcb_write_file_atomic(path, data, strlen(data), mode, err)) == 0) {
+		size_t sl = strlen(site);
+		/* site is "<venv>/lib/pythonX.Y/site-packages": three levels below the venv. */
+		const char *venv_end = strstr(site, "/lib/python");
+		char *r = strncmp(rel, site, sl) == 0 && rel[sl] == '/' ? pcb_xstrdup(rel + sl + 1) :
+		    pcb_xasprintf("../../../%s", rel + (venv_end != NULL ?
+		    (size_t)(venv_end - site) + 1 : 0));
+		pcb_wheel_record_hash(data, strlen(data), hash);
+		pcb_buf_appendf(record, "%s,%s,%zu\n", r, hash, strlen(data));
+		free(r);
+	}
+	free(path);
+	free(dir);
+	return rc;
+}
+
+/* The project's own distribution in the venv, as `pip install .` leaves its metadata, without
+ * running a build backend: NAME-VERSION.dist-info (METADATA, INSTALLER, entry_points.txt,
+ * RECORD), a .pth putting the app's import roots on sys.path, and pip's launcher in bin/ for
+ * each of its console scripts. importlib.metadata then finds the project (version, entry
+ * points) and its scripts are on PATH. A version the files do not give is "0+unknown". */
+static int
+project_layer(const struct pcb_project *proj, const struct pcb_deps_target *t,
+    const struct pcb_build_ctx *ctx, struct pcb_deps_result *out, struct pcb_err *err)
+{
+	char *staging = NULL, *site = venv_site_rel(t), *name = NULL, *ver = NULL, *di = NULL;
+	char *interp = pcb_xasprintf("%s/bin/python", t->venv);
+	struct pcb_buf meta, eps, pth, record;
+	struct pcb_layer_result res;
+	bool reused = false;
+	int rc = 0;
+
+	pcb_buf_init(&meta, 64 * 1024);
+	pcb_buf_init(&eps, 256 * 1024);
+	pcb_buf_init(&pth, 16 * 1024);
+	pcb_buf_init(&record, 1 << 20);
+	if ((staging = staging_new(ctx->store, "project", err)) == NULL) {
+		rc = PCB_EIO;
+		goto out;
+	}
+	name = dist_escape(proj->name, false);
+	ver = dist_escape(proj->version != NULL && pcb_version_valid(proj->version) ?
+	    proj->version : "0+unknown", true);
+	di = pcb_xasprintf("%s/%s-%s.dist-info", site, name, ver);
+	pcb_buf_appendf(&meta, "Metadata-Version: 2.1\nName: %s\nVersion: %s\n", proj->name,
+	    proj->version != NULL && pcb_version_valid(proj->version) ? proj->version :
+	    "0+unknown");
+	if (proj->description != NULL && strchr(proj->description, '\n') == NULL)
+		pcb_buf_appendf(&meta, "Summary: %s\n", proj->description);
+	for (size_t i = 0; i < proj->scripts.n; i++)
+		pcb_buf_appendf(&eps, "%s%s\n", i == 0 ? "[console_scripts]\n" : "",
+		    proj->scripts.v[i]);
+	for (size_t i = 0; i < proj->gui_scripts.n; i++)
+		pcb_buf_appendf(&eps, "%s%s\n", i == 0 ? "[gui_scripts]\n" : "",
+		    proj->gui_scripts.v[i]);
+	for (const char *s = t->app_path != NULL ? t->app_path : ""; *s != '\0';) {
+		size_t n = strcspn(s, ":");
+		if (n > 0)
+			pcb_buf_appendf(&pth, "%.*s\n", (int)n, s);
+		s += n + (s[n] == ':');
+	}
+	{
+		char *f;
+#define PROJECT_FILE(rel_, data_, mode_)                                                      \
+		do {                                                                          \
+			f = (rel_);                                                           \
+			rc = project_file(staging, site, f, (data_), (mode_), &record, err);  \
+			free(f);                                                              \
+			if (rc != 0)                                                          \
+				goto out;                                                     \
+		} while (0)
+		PROJECT_FILE(pcb_xasprintf("%s/METADATA", di), meta.data, 0644);
+		PROJECT_FILE(pcb_xasprintf("%s/INSTALLER", di), "pycontainerd\n", 0644);
+		if (eps.len > 0)
+			PROJECT_FILE(pcb_xasprintf("%s/entry_points.txt", di), eps.data, 0644);
+		if (pth.len > 0)
+			PROJECT_FILE(pcb_xasprintf("%s/%s.pth", site, name), pth.data, 0644);
+		for (size_t i = 0; i < proj->scripts.n + proj->gui_scripts.n; i++) {
+			const char *sc = i < proj->scripts.n ? proj->scripts.v[i] :
+			    proj->gui_scripts.v[i - proj->scripts.n];
+			char *sname = pcb_xstrndup(sc, strcspn(sc, " ="));
+			char *launcher = pcb_wheel_launcher(interp, strstr(sc, "= ") + 2);
+			if (launcher != NULL && strchr(sname, '/') == NULL && sname[0] != '.')
+				PROJECT_FILE(pcb_xasprintf("%s/bin/%s", t->venv + 1, sname), launcher,
+				    0755);
+			free(launcher);
+			free(sname);
+		}
+#undef PROJECT_FILE
+		pcb_buf_appendf(&record, "%s/RECORD,,\n", di + strlen(site) + 1);
+		f = pcb_xasprintf("%s/%s/RECORD", staging, di);
+		rc = pcb_write_file_atomic(f, record.data, record.len, 0644, err);
+		free(f);
+		if (rc != 0)
+			goto out;
+	}
+	if ((rc = pack_staging(ctx, t, staging, "project", &res, &reused, err)) != 0)
+		goto out;
+	layer_add(out, "project", &res, reused);
+	pcb_strv_push_owned(&out->v[out->n - 1].contents, pcb_xasprintf("%s %s", proj->name,
+	    proj->version != NULL ? proj->version : "0+unknown"));
+out:
+	if (staging != NULL)
+		(void)pcb_rm_rf(staging, NULL);
+	free(staging);
+	free(site);
+	free(name);
+	free(ver);
+	free(di);
+	free(interp);
+	pcb_buf_free(&meta);
+	pcb_buf_free(&eps);
+	pcb_buf_free(&pth);
+	pcb_buf_free(&record);
+	return rc;
+}
+
 /* The venv skeleton: pyvenv.cfg pointing at the base's interpreter, bin/python links. */
 static int
 venv_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
@@ -1579,14 +1734,6 @@ out:
 	free(home);
 	free(text);
 	return rc;
-}
-
-/* The venv's site-packages relative to the image root: "opt/venv/lib/python3.11/site-packages". */
-static char *
-venv_site_rel(const struct pcb_deps_target *t)
-{
-	return pcb_xasprintf("%s/lib/python%d.%d/site-packages", t->venv + 1, t->py.py_major,
-	    t->py.py_minor);
 }
 
 static void
@@ -2360,14 +2507,20 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 	}
 	if ((rc = guard(&ws, t, err)) != 0)
 		goto out;
-	if (ws.n == 0) {
+	/* A venv is made when there is something to install, or when the command is one of the
+	 * project's console scripts (pcb_deps_runs_scripts): they live in the venv. */
+	if (ws.n == 0 && proj->cmd_script == NULL) {
 		json_object_object_add(out->info, "packages", json_object_new_array());
 		goto out;
 	}
 	if ((rc = venv_layer(t, ctx, out, err)) != 0)
 		goto out;
-	plan_layers(&ws, &lp, &nlp);
-	if ((rc = deps_layers(t, ctx, &ws, lp, nlp, out, err)) != 0)
+	if (ws.n > 0) {
+		plan_layers(&ws, &lp, &nlp);
+		if ((rc = deps_layers(t, ctx, &ws, lp, nlp, out, err)) != 0)
+			goto out;
+	}
+	if ((rc = project_layer(proj, t, ctx, out, err)) != 0)
 		goto out;
 	json_object_object_add(out->info, "packages", packages_json(&ws));
 out:

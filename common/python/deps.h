@@ -58,6 +58,8 @@ struct pcb_deps_target {
 	int zstd_level;
 	const char *pip_python;  /* host interpreter that runs `-m pip download`; NULL = "python3" */
 	bool compile;            /* put .pyc files in dependency layers (deps.c "bytecode") */
+	const char *app_path;    /* the app's import roots in the image, ':'-separated
+	                          * ("/app/src:/app"), for the project's .pth; NULL: none */
 };
 
 struct pcb_deps_layer {

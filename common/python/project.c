@@ -1920,6 +1920,45 @@ collect_include(struct pcb_project *p, const struct pcb_strv *top)
 	sort_pairs(&p->excluded, &p->excluded_why);
 }
 
+/* Every console script of every table, "name = target", the first definition of a name
+ * winning; and [project.gui-scripts]. Poetry's { callable = … } form counts. */
+static void
+collect_scripts(struct pcb_project *p, json_object *const *tables, size_t n)
+{
+	json_object *proj = NULL, *gui = NULL;
+	struct pcb_strv names;
+
+	pcb_strv_init(&names);
+	for (size_t i = 0; i < n; i++) {
+		if (tables[i] == NULL || !json_object_is_type(tables[i], json_type_object))
+			continue;
+		json_object_object_foreach(tables[i], key, val) {
+			const char *target = NULL;
+			json_object *c = NULL;
+
+			if (json_object_is_type(val, json_type_string))
+				target = json_object_get_string(val);
+			else if (json_object_is_type(val, json_type_object) &&
+			    json_object_object_get_ex(val, "callable", &c) &&
+			    json_object_is_type(c, json_type_string))
+				target = json_object_get_string(c);
+			if (target == NULL || pcb_strv_contains(&names, key) || names.n >= 256)
+				continue;
+			pcb_strv_push(&names, key);
+			pcb_strv_push_owned(&p->scripts, pcb_xasprintf("%s = %s", key, target));
+		}
+	}
+	if (p->pyproject != NULL && json_object_object_get_ex(p->pyproject, "project", &proj) &&
+	    json_object_object_get_ex(proj, "gui-scripts", &gui) &&
+	    json_object_is_type(gui, json_type_object)) {
+		json_object_object_foreach(gui, key, val)
+			if (json_object_is_type(val, json_type_string) && p->gui_scripts.n < 256)
+				pcb_strv_push_owned(&p->gui_scripts, pcb_xasprintf("%s = %s", key,
+				    json_object_get_string(val)));
+	}
+	pcb_strv_free(&names);
+}
+
 /* Turns a console-script target "pkg.mod:obj.attr" into the argv that runs it. */
 static int
 script_cmd(struct pcb_project *p, const char *file, const char *table, const char *key,
@@ -2219,8 +2258,11 @@ choose_cmd(struct pcb_project *p, const struct scripts *sc, struct pcb_err *err)
 		if (sp == NULL && picks[i].first_key != NULL)
 			sp = &picks[i];
 	}
+	collect_scripts(p, tables, PCB_ARRAY_LEN(picks));
 	if (sp != NULL && sp->named_key != NULL) {
 		rc = script_cmd(p, sp->file, sp->table, sp->named_key, sp->named_val, err);
+		if (rc == 0)
+			p->cmd_script = pcb_xstrdup(sp->named_key);
 		goto out;
 	}
 	if (p->framework != NULL && p->framework_cmd.n > 0) {
@@ -2232,6 +2274,8 @@ choose_cmd(struct pcb_project *p, const struct scripts *sc, struct pcb_err *err)
 	}
 	if (sp != NULL) {
 		rc = script_cmd(p, sp->file, sp->table, sp->first_key, sp->first_val, err);
+		if (rc == 0)
+			p->cmd_script = pcb_xstrdup(sp->first_key);
 		goto out;
 	}
 	if (p->package != NULL) {
@@ -2281,6 +2325,8 @@ find_cmd(struct pcb_project *p, const struct scripts *sc)
 	pcb_strv_init(&p->cmd);
 	free(p->cmd_source);
 	p->cmd_source = NULL;
+	free(p->cmd_script);
+	p->cmd_script = NULL;
 }
 
 static int
@@ -2364,6 +2410,8 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 	pcb_strv_init(&p->framework_env);
 	pcb_strv_init(&p->framework_cmd);
 	pcb_strv_init(&p->framework_alternatives);
+	pcb_strv_init(&p->scripts);
+	pcb_strv_init(&p->gui_scripts);
 	/* p->config stays zeroed (safe to free) until pcb_config_load initialises it. */
 	pcb_strv_init(&top);
 
@@ -2463,6 +2511,9 @@ pcb_project_free(struct pcb_project *p)
 	pcb_strv_free(&p->framework_env);
 	pcb_strv_free(&p->framework_cmd);
 	pcb_strv_free(&p->framework_alternatives);
+	pcb_strv_free(&p->scripts);
+	pcb_strv_free(&p->gui_scripts);
+	free(p->cmd_script);
 	free(p->framework_source);
 	pcb_config_free(&p->config);
 	pcb_ignore_destroy(p->ignore);

@@ -40,6 +40,10 @@ struct pcb_project {
 	struct pcb_strv cmd;       /* argv that starts the app (e.g. "python" "-c" "…"); empty
 	                            * when discovery found no way to start it */
 	char *cmd_source;     /* where cmd came from: "[project.scripts] hello = hello.cli:main" */
+	char *cmd_script;     /* the console script cmd runs ("hello"), or NULL */
+	/* The project's console scripts, "name = module:attr": [project.scripts], Poetry's,
+	 * setup.cfg's, setup.py's (the first definition of a name wins); and its GUI scripts. */
+	struct pcb_strv scripts, gui_scripts;
 	/* Why finding the command failed (framework detection, [project.scripts]), when it did:
 	 * a PCB_E* code and its message, and cmd empty. Discovery still succeeds, so that an
 	 * explicit command (CLI flags, config file) is never blocked by detection; the build

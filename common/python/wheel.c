@@ -1468,6 +1468,48 @@ trim(char *s)
 	return s;
 }
 
+/* pip's launcher for module:attr (attr may be dotted: the first part is imported). */
+static char *
+launcher_text(const char *interpreter, const char *mod, const char *attr)
+{
+	size_t first = strcspn(attr, ".");
+
+	return pcb_xasprintf("#!%s\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n"
+	    "from %s import %.*s\nif __name__ == '__main__':\n"
+	    "    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
+	    "    sys.exit(%s())\n", interpreter, mod, (int)first, attr, attr);
+}
+
+char *
+pcb_wheel_launcher(const char *interpreter, const char *target)
+{
+	char *t = pcb_xstrdup(target), *colon, *bracket, *mod, *attr, *out = NULL;
+
+	if ((bracket = strchr(t, '[')) != NULL)
+		*bracket = '\0';
+	if ((colon = strchr(t, ':')) != NULL) {
+		*colon = '\0';
+		mod = trim(t);
+		attr = trim(colon + 1);
+		if (dotted_ok(mod) && dotted_ok(attr))
+			out = launcher_text(interpreter, mod, attr);
+	}
+	free(t);
+	return out;
+}
+
+void
+pcb_wheel_record_hash(const void *data, size_t len, char out[100])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		abort();   /* allocation or library failure: as every allocation failure */
+	EVP_DigestUpdate(ctx, data, len);
+	md_final_str(ctx, out);
+	EVP_MD_CTX_free(ctx);
+}
+
 /* Parses entry_points.txt and writes a launcher for every console/gui script. */
 static int
 write_launchers(struct inst *in, char *text, struct pcb_err *err)
@@ -1481,7 +1523,6 @@ write_launchers(struct inst *in, char *text, struct pcb_err *err)
 	pcb_strv_init(&names);
 	for (; line != NULL && rc == 0; line = next) {
 		char *eq, *name, *val, *colon, *bracket, *mod, *attr, *dest = NULL, *body = NULL;
-		size_t first;
 		next = strchr(line, '\n');
 		if (next != NULL)
 			*next++ = '\0';
@@ -1541,11 +1582,7 @@ write_launchers(struct inst *in, char *text, struct pcb_err *err)
 			break;
 		}
 		pcb_strv_push(&names, name);
-		first = strcspn(attr, ".");
-		body = pcb_xasprintf("#!%s\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n"
-		    "from %s import %.*s\nif __name__ == '__main__':\n"
-		    "    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
-		    "    sys.exit(%s())\n", in->o->interpreter, mod, (int)first, attr, attr);
+		body = launcher_text(in->o->interpreter, mod, attr);
 		dest = pcb_path_join(scripts, name);
 		rc = write_generated(in, dest, body, strlen(body), 0755, true, err);
 		if (rc < 0)

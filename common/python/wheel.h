@@ -118,6 +118,13 @@ void pcb_wheel_install_result_free(struct pcb_wheel_install_result *r);
  * Files are written 0644 (0755 for scripts and members with an executable bit in the zip);
  * directories 0755. Nothing outside staging is ever written. On failure the caller removes
  * staging (partial output may remain there). */
+/* What pip writes as the launcher of a console script whose target is "module:attr" (attr may
+ * be dotted; extras in brackets are ignored), interpreter in the shebang. Caller frees; NULL
+ * when the target is not module:attr of dotted identifiers. */
+char *pcb_wheel_launcher(const char *interpreter, const char *target);
+/* "sha256=<urlsafe base64, no padding>" of data, as RECORD lists a file. */
+void pcb_wheel_record_hash(const void *data, size_t len, char out[100]);
+
 int pcb_wheel_install(const char *wheel_path, const struct pcb_wheel_install_opts *opts,
     struct pcb_wheel_install_result *res, struct pcb_err *err);
 

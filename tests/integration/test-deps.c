@@ -654,6 +654,77 @@ START_TEST(flask_factory_with_templates_runs)
 }
 END_TEST
 
+/* Issue 12, item 7: the project itself is installed (its metadata and console scripts in the
+ * venv, no build backend run): a Poetry CLI whose --version reads importlib.metadata runs as
+ * its own console script. */
+START_TEST(poetry_cli_reads_its_own_version)
+{
+	char *dir, *app, *layout, *args, *body;
+	json_object *job;
+
+	if (!ready) {
+		ck_assert_msg(setup_error == NULL, "suite setup: %s", setup_error);
+		return;
+	}
+	dir = pcb_test_tmpdir();
+	app = pcb_path_join(dir, "greet");
+	pcb_test_write(app, "pyproject.toml",
+	    "[tool.poetry]\n"
+	    "name = \"greet\"\n"
+	    "version = \"2.5.0\"\n"
+	    "description = \"Says hello\"\n"
+	    "[tool.poetry.dependencies]\n"
+	    "python = \"^3.11\"\n"
+	    "click = \">=8\"\n"
+	    "[tool.poetry.scripts]\n"
+	    "greet = \"greet.cli:main\"\n", 0644);
+	pcb_test_write(app, "greet/__init__.py", "", 0644);
+	pcb_test_write(app, "greet/cli.py",
+	    "import importlib.metadata\n"
+	    "\n"
+	    "import click\n"
+	    "\n"
+	    "\n"
+	    "@click.command()\n"
+	    "@click.option('--version', is_flag=True)\n"
+	    "def main(version):\n"
+	    "    if version:\n"
+	    "        click.echo('greet ' + importlib.metadata.version('greet'))\n", 0644);
+	layout = pcb_path_join(dir, "layout");
+	args = pcb_xasprintf("--base-image %s --index-url %s --output '%s' -t greet:1", base_ref,
+	    idx.simple, layout);
+	job = build_ok(dir, app, args);
+	ck_assert_str_eq(jstr(job, "result.dependencies.declared_in"),
+	    "pyproject.toml [tool.poetry.dependencies]");
+	{
+		struct pcb_strv names;
+		json_object *cfg = NULL;
+		char *md;
+
+		pcb_strv_init(&names);
+		layers_named(job, "project", &names);
+		ck_assert_uint_eq(names.n, 1);
+		pcb_strv_free(&names);
+		md = pcb_test_check_layout(layout, "1", &cfg);
+		ck_assert_str_eq(pcb_json_str(pcb_test_jget(cfg, "config.Entrypoint")),
+		    "[\"greet\"]");
+		free(md);
+		json_object_put(cfg);
+	}
+	if (can_run) {
+		body = run_image(dir, layout, "1", "[\"greet\", \"--version\"]", 0, NULL);
+		ck_assert_msg(strstr(body, "greet 2.5.0") != NULL, "%s", body);
+		free(body);
+	}
+	json_object_put(job);
+	free(args);
+	free(layout);
+	free(app);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(flask_from_requirements_runs)
 {
 	char *dir, *app, *layout, *args, *body;
@@ -1076,6 +1147,7 @@ main(void)
 	tcase_add_test(tc, flask_from_requirements_runs);
 	tcase_add_test(tc, poetry_and_setup_cfg_dependencies_installed);
 	tcase_add_test(tc, flask_factory_with_templates_runs);
+	tcase_add_test(tc, poetry_cli_reads_its_own_version);
 	tcase_add_test(tc, pylock_layers_reuse);
 	tcase_add_test(tc, resolution_remembered);
 	tcase_add_test(tc, bytecode_in_layers);
