@@ -2315,8 +2315,23 @@ find_cmd(struct pcb_project *p, const struct scripts *sc)
 	int rc;
 
 	pcb_err_clear(&e);
-	if ((rc = detect_framework(p, &e)) == 0)
+	if ((rc = detect_framework(p, &e)) == 0) {
 		rc = choose_cmd(p, sc, &e);
+	} else {
+		/* A web framework imported without a servable app does not stop a project whose
+		 * own console script says what to run (a CLI with a web extra). */
+		struct pcb_err e2;
+
+		pcb_err_clear(&e2);
+		if (choose_cmd(p, sc, &e2) == 0 && p->cmd_script != NULL)
+			return;
+		pcb_strv_free(&p->cmd);
+		pcb_strv_init(&p->cmd);
+		free(p->cmd_source);
+		p->cmd_source = NULL;
+		free(p->cmd_script);
+		p->cmd_script = NULL;
+	}
 	if (rc == 0)
 		return;
 	p->cmd_error_code = rc;

@@ -1120,6 +1120,24 @@ START_TEST(test_setup_py_console_scripts)
 }
 END_TEST
 
+/* A CLI with a web extra: it imports fastapi without a module-level app, and its console
+ * script is the command rather than an error. */
+START_TEST(test_script_wins_over_app_less_framework)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml", "[project]\nname = \"tune\"\ndependencies = [\"fastapi\"]\n"
+	    "[project.scripts]\ntune = \"tune.cli:main\"\n");
+	put("tune/__init__.py", "");
+	put("tune/cli.py", "def main():\n    pass\n");
+	put("tune/web.py", "from fastapi import APIRouter\nrouter = APIRouter()\n");
+	discover_ok(&p);
+	assert_str(p.cmd_script, "tune", "cmd_script");
+	ck_assert_ptr_null(p.cmd_error);
+	pcb_project_free(&p);
+}
+END_TEST
+
 START_TEST(test_whole_context_and_what_is_left_out)
 {
 	struct pcb_project p;
@@ -1365,6 +1383,7 @@ project_suite(void)
 	tcase_add_test(tc, test_requirements_includes);
 	tcase_add_test(tc, test_utf16_requirements_and_optional_server);
 	tcase_add_test(tc, test_setup_py_console_scripts);
+	tcase_add_test(tc, test_script_wins_over_app_less_framework);
 	tcase_add_test(tc, test_namespace_package_named_after_project);
 	tcase_add_test(tc, test_layout_names);
 	tcase_add_test(tc, test_monorepo_subproject);
