@@ -1583,6 +1583,28 @@ out:
 /* setup.cfg: what pyproject.toml did not say. [metadata] name, version (also "attr: m.v" and
  * "file: VERSION"), description, license, author/author_email; [options] python_requires and
  * install_requires; [options.entry_points] console_scripts (a scripts table). */
+/* Pipfile's [packages] names count as declared dependencies (the server a Pipenv project
+ * lists picks the command). A Pipfile that does not parse is pipenv's to report. */
+static void
+read_pipfile(struct pcb_project *p)
+{
+	char *path = pcb_path_join(p->context, "Pipfile");
+	json_object *doc = NULL, *pkgs = NULL;
+	size_t before = p->dependencies.n;
+
+	if (is_file(p->context, "Pipfile") && pcb_toml_parse_file(path, &doc, NULL) == 0 &&
+	    json_object_object_get_ex(doc, "packages", &pkgs) &&
+	    json_object_is_type(pkgs, json_type_object)) {
+		json_object_object_foreach(pkgs, name, v) {
+			(void)v;
+			add_dependency(p, name, strlen(name));
+		}
+		note_dep_source(p, before, "Pipfile [packages]");
+	}
+	json_object_put(doc);
+	free(path);
+}
+
 static int
 read_setup_cfg(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
 {
@@ -2447,6 +2469,7 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 	if ((rc = pcb_config_load(p->context, p->pyproject, p->pylocs, &p->config, err)) != 0)
 		goto out;
 	compile_extra_excludes(p);
+	read_pipfile(p);
 	if ((rc = read_setup_cfg(p, &sc, err)) != 0)
 		goto out;
 	if (p->name == NULL || p->name[0] == '\0') {

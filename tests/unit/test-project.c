@@ -1138,6 +1138,22 @@ START_TEST(test_script_wins_over_app_less_framework)
 }
 END_TEST
 
+/* Pipfile's [packages] (not its dev-packages) are the project's declared dependencies. */
+START_TEST(test_pipfile_names)
+{
+	struct pcb_project p;
+
+	put("app.py", "");
+	put("Pipfile", "[[source]]\nname = \"pypi\"\nurl = \"https://pypi.org/simple\"\n"
+	    "[dev-packages]\npytest = \"*\"\n[packages]\nFlask = \"*\"\n"
+	    "gunicorn = { version = \">=21\" }\n");
+	discover_ok(&p);
+	assert_strv(&p.dependencies, "dependencies", "flask", "gunicorn", NULL);
+	assert_str(p.dependencies_source, "Pipfile [packages]", "dependencies_source");
+	pcb_project_free(&p);
+}
+END_TEST
+
 START_TEST(test_whole_context_and_what_is_left_out)
 {
 	struct pcb_project p;
@@ -1384,6 +1400,7 @@ project_suite(void)
 	tcase_add_test(tc, test_utf16_requirements_and_optional_server);
 	tcase_add_test(tc, test_setup_py_console_scripts);
 	tcase_add_test(tc, test_script_wins_over_app_less_framework);
+	tcase_add_test(tc, test_pipfile_names);
 	tcase_add_test(tc, test_namespace_package_named_after_project);
 	tcase_add_test(tc, test_layout_names);
 	tcase_add_test(tc, test_monorepo_subproject);
