@@ -882,13 +882,21 @@ plan_scripts_in_venv(const struct pcb_build_spec *s, const struct plan *p)
 	return yes;
 }
 
-/* The app's import roots in the image: the workdir, and its src/ first when there is one
- * (caller frees). The default PYTHONPATH and the project's .pth in the venv. */
+/* The app's import roots in the image (caller frees): the folders the build backend takes
+ * packages from (project.h import_roots), else src/ when there is one, then the workdir. The
+ * default PYTHONPATH and the project's .pth in the venv. */
 static char *
 plan_app_path(const struct plan *p)
 {
-	return pcb_strv_contains(&p->proj.include, "src") ?
-	    pcb_xasprintf("%s/src:%s", p->workdir, p->workdir) : pcb_xstrdup(p->workdir);
+	struct pcb_buf b;
+
+	pcb_buf_init(&b, 64 * 1024);
+	for (size_t i = 0; i < p->proj.import_roots.n; i++)
+		pcb_buf_appendf(&b, "%s/%s:", p->workdir, p->proj.import_roots.v[i]);
+	if (p->proj.import_roots.n == 0 && pcb_strv_contains(&p->proj.include, "src"))
+		pcb_buf_appendf(&b, "%s/src:", p->workdir);
+	pcb_buf_appendf(&b, "%s", p->workdir);
+	return pcb_buf_steal(&b, NULL);
 }
 
 /* Entrypoint and cmd. Runs after plan_user_port: a discovered server command is moved to the

@@ -1583,6 +1583,82 @@ out:
 /* setup.cfg: what pyproject.toml did not say. [metadata] name, version (also "attr: m.v" and
  * "file: VERSION"), description, license, author/author_email; [options] python_requires and
  * install_requires; [options.entry_points] console_scripts (a scripts table). */
+static json_object *
+jpath(json_object *o, const char *const *keys)
+{
+	for (; *keys != NULL && o != NULL; keys++)
+		if (!json_object_is_type(o, json_type_object) ||
+		    !json_object_object_get_ex(o, *keys, &o))
+			return NULL;
+	return o;
+}
+
+/* One import root, kept when it is a folder inside the context other than the top. */
+static void
+add_import_root(struct pcb_project *p, const char *root, size_t n)
+{
+	char *r;
+
+	while (n > 0 && root[n - 1] == '/')
+		n--;
+	while (n >= 2 && strncmp(root, "./", 2) == 0) {
+		root += 2;
+		n -= 2;
+	}
+	if (n == 0 || (n == 1 && root[0] == '.') || root[0] == '/' || memmem(root, n, "..", 2) ||
+	    p->import_roots.n >= 16)
+		return;
+	r = pcb_xstrndup(root, n);
+	if (is_dir(p->context, r) && !pcb_strv_contains(&p->import_roots, r))
+		pcb_strv_push_owned(&p->import_roots, r);
+	else
+		free(r);
+}
+
+/* Where the build backend takes packages from, read statically from pyproject.toml. */
+static void
+read_import_roots(struct pcb_project *p)
+{
+	json_object *v, *pp = p->pyproject;
+
+	if (pp == NULL)
+		return;
+	/* setuptools: package-dir {"" = "lib"}, packages.find where = ["lib"]. */
+	if ((v = jpath(pp, (const char *const[]){ "tool", "setuptools", "package-dir", "",
+	    NULL })) != NULL && json_object_is_type(v, json_type_string))
+		add_import_root(p, json_object_get_string(v), strlen(json_object_get_string(v)));
+	if ((v = jpath(pp, (const char *const[]){ "tool", "setuptools", "packages", "find",
+	    "where", NULL })) != NULL && json_object_is_type(v, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			const char *w = json_object_get_string(json_object_array_get_idx(v, i));
+			if (w != NULL)
+				add_import_root(p, w, strlen(w));
+		}
+	/* Poetry: packages = [{ include = "app", from = "lib" }]. */
+	if ((v = jpath(pp, (const char *const[]){ "tool", "poetry", "packages", NULL })) != NULL &&
+	    json_object_is_type(v, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			json_object *from = jpath(json_object_array_get_idx(v, i),
+			    (const char *const[]){ "from", NULL });
+			if (from != NULL && json_object_is_type(from, json_type_string))
+				add_import_root(p, json_object_get_string(from),
+				    strlen(json_object_get_string(from)));
+		}
+	/* Hatch: [tool.hatch.build.targets.wheel] packages = ["src/py/app"]: the parent. */
+	if ((v = jpath(pp, (const char *const[]){ "tool", "hatch", "build", "targets", "wheel",
+	    "packages", NULL })) != NULL && json_object_is_type(v, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			const char *pk = json_object_get_string(json_object_array_get_idx(v, i));
+			const char *slash = pk != NULL ? strrchr(pk, '/') : NULL;
+			if (slash != NULL)
+				add_import_root(p, pk, (size_t)(slash - pk));
+		}
+	/* PDM: [tool.pdm.build] package-dir = "lib". */
+	if ((v = jpath(pp, (const char *const[]){ "tool", "pdm", "build", "package-dir",
+	    NULL })) != NULL && json_object_is_type(v, json_type_string))
+		add_import_root(p, json_object_get_string(v), strlen(json_object_get_string(v)));
+}
+
 /* Pipfile's [packages] names count as declared dependencies (the server a Pipenv project
  * lists picks the command). A Pipfile that does not parse is pipenv's to report. */
 static void
@@ -2440,6 +2516,7 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 	pcb_strv_init(&p->excluded);
 	pcb_strv_init(&p->excluded_why);
 	pcb_strv_init(&p->setup_cfg_requires);
+	pcb_strv_init(&p->import_roots);
 	pcb_strv_init(&p->optional_dependencies);
 	pcb_strv_init(&p->cmd);
 	pcb_strv_init(&p->authors);
@@ -2470,6 +2547,7 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 		goto out;
 	compile_extra_excludes(p);
 	read_pipfile(p);
+	read_import_roots(p);
 	if ((rc = read_setup_cfg(p, &sc, err)) != 0)
 		goto out;
 	if (p->name == NULL || p->name[0] == '\0') {
@@ -2533,6 +2611,7 @@ pcb_project_free(struct pcb_project *p)
 	pcb_strv_free(&p->excluded);
 	pcb_strv_free(&p->excluded_why);
 	pcb_strv_free(&p->setup_cfg_requires);
+	pcb_strv_free(&p->import_roots);
 	pcb_strv_free(&p->optional_dependencies);
 	pcb_strv_free(&p->cmd);
 	free(p->cmd_source);

@@ -25,6 +25,10 @@ struct pcb_project {
 	char *python_version; /* "3.12" from requires-python, or NULL */
 	char *package;        /* import package found ("hello"), or NULL */
 	bool package_in_src;  /* the package lives under src/ */
+	/* Folders the build backend imports packages from, context-relative ("lib",
+	 * "src/py"): setuptools package-dir / packages.find where, Poetry packages' from, Hatch
+	 * wheel packages' parents, PDM package-dir. Empty: the usual src/ or top. */
+	struct pcb_strv import_roots;
 	char *layout;         /* "src" | "flat" | "app" | "namespace" | "module" | "none" */
 	struct pcb_strv authors;       /* "Name <email>" / "Name" / "<email>", in file order */
 	struct pcb_strv setup_cfg_requires;   /* setup.cfg [options].install_requires lines */

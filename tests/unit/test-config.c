@@ -418,6 +418,48 @@ START_TEST(test_explicit_command_wins_over_detection)
 }
 END_TEST
 
+/* Issue 12, item 8: the folders the build backend takes packages from decide PYTHONPATH. */
+START_TEST(test_build_backend_layouts_set_pythonpath)
+{
+	static const struct {
+		const char *pyproject, *dir, *want;
+	} cases[] = {
+		{ "[tool.setuptools.package-dir]\n\"\" = \"lib\"\n", "lib/app", "/app/lib:/app" },
+		{ "[tool.setuptools.packages.find]\nwhere = [\"python\"]\n", "python/app",
+		  "/app/python:/app" },
+		{ "[tool.poetry]\nname = \"x\"\npackages = [{ include = \"app\", from = \"code\" }]\n",
+		  "code/app", "/app/code:/app" },
+		{ "[tool.hatch.build.targets.wheel]\npackages = [\"src/py/app\"]\n", "src/py/app",
+		  "/app/src/py:/app" },
+		{ "[tool.pdm.build]\npackage-dir = \"pkgs\"\n", "pkgs/app", "/app/pkgs:/app" },
+		{ "[project]\nname = \"x\"\n", "src/app", "/app/src:/app" },
+		{ "[tool.setuptools.package-dir]\n\"\" = \"../outside\"\n", "lib/app", "/app" },
+	};
+
+	for (size_t i = 0; i < PCB_ARRAY_LEN(cases); i++) {
+		struct pcb_build_spec s;
+		json_object *plan;
+		char *init = pcb_xasprintf("%s/__init__.py", cases[i].dir);
+		char *sub = pcb_path_join(tmp, "ctx");
+
+		pcb_test_rmtree(sub);
+		pcb_test_write(sub, "main.py", "print('hi')\n", 0644);
+		pcb_test_write(sub, "pyproject.toml", cases[i].pyproject, 0644);
+		pcb_test_write(sub, init, "", 0644);
+		pcb_build_spec_init(&s);
+		s.context = pcb_xstrdup(sub);
+		plan = plan_of(&s);
+		ck_assert_msg(strcmp(jstr(plan, "env.PYTHONPATH"), cases[i].want) == 0,
+		    "case %zu: PYTHONPATH %s, want %s", i, jstr(plan, "env.PYTHONPATH"),
+		    cases[i].want);
+		json_object_put(plan);
+		pcb_build_spec_free(&s);
+		free(init);
+		free(sub);
+	}
+}
+END_TEST
+
 START_TEST(test_metadata_labels_and_sources)
 {
 	struct pcb_build_spec s;
@@ -584,6 +626,7 @@ main(void)
 	tcase_add_test(tc, test_precedence_in_plan);
 	tcase_add_test(tc, test_framework_port_in_plan_and_config);
 	tcase_add_test(tc, test_explicit_command_wins_over_detection);
+	tcase_add_test(tc, test_build_backend_layouts_set_pythonpath);
 	tcase_add_test(tc, test_metadata_labels_and_sources);
 	tcase_add_loop_test(tc, test_bad_config, 0, (int)PCB_ARRAY_LEN(bad_cases));
 	tcase_add_test(tc, test_config_load_direct);
