@@ -9,13 +9,15 @@ set -eu
 # The wheel fixtures (tests/lib/wheelfix.py) re-make wheels from an installed Flask: on a machine
 # without the pyenv Python that is Debian's python3-flask (which brings werkzeug, jinja2,
 # markupsafe with its C extension, click, itsdangerous, blinker); tests/integration/test-wheelfix.c
-# checks the index with pip (python3-pip, python3-venv).
+# checks the index with pip (python3-pip, python3-venv). Django, FastAPI, uvicorn and gunicorn
+# from Debian become the wheels of the apps tests/integration/test-deps.c runs for real.
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libuv1-dev
 libsqlite3-dev libssl-dev zlib1g-dev libdeflate-dev libzstd-dev check libsubunit-dev
 skopeo umoci runc docker-registry valgrind curl python3 ca-certificates pigz zstd
 golang-github-burntsushi-toml-dev
 apache2-utils openssl python3-cryptography
-python3-pip python3-venv python3-flask"
+python3-pip python3-venv python3-flask
+python3-django python3-fastapi python3-uvicorn python3-gunicorn"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

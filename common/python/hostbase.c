@@ -1005,6 +1005,26 @@ out:
 	return rc;
 }
 
+/* The host's time zone database (/usr/share/zoneinfo), as the python:X.Y-slim images carry
+ * it: Python's zoneinfo module and Debian's pytz read it there. None on the host: none. */
+static int
+add_zoneinfo(struct hostbase *hb, struct pcb_err *err)
+{
+	struct stat st;
+	size_t from = hb->sys.n;
+	int rc;
+
+	if (stat("/usr/share/zoneinfo", &st) != 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	if ((rc = pcb_layer_list_add(&hb->sys, "/usr/share", "zoneinfo", "usr/share", NULL, NULL,
+	    err)) != 0) {
+		pcb_err_prefix(err, "copying the time zone database");
+		return rc;
+	}
+	hb->sys_bytes += list_bytes(&hb->sys, from);
+	return 0;
+}
+
 /* Layer "system": libraries at their host paths, /etc, /tmp. libpython goes with the
  * interpreter instead, hard-linked into /usr/local/lib. */
 static int
@@ -1038,7 +1058,9 @@ add_system_layer(struct hostbase *hb, struct pcb_err *err)
 		hb->scratch = NULL;
 		return rc;
 	}
-	return add_etc(&hb->sys, hb->scratch, &hb->sys_bytes, err);
+	if ((rc = add_etc(&hb->sys, hb->scratch, &hb->sys_bytes, err)) != 0)
+		return rc;
+	return add_zoneinfo(hb, err);
 }
 
 /* Layer "python", first part: /usr/local/bin/python3.X with its python3 and python links,

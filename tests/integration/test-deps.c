@@ -241,8 +241,13 @@ run_image(const char *dir, const char *layout, const char *tag, const char *args
 	if (pid > 0)
 		(void)waitpid(pid, NULL, 0);
 	(void)pcb_test_runf(NULL, "runc delete -f '%s' >/dev/null 2>&1", id);
-	ck_assert_msg(result != NULL, "the app in the image never answered on port %d: %s", port,
-	    pcb_test_read(log, NULL));
+	if (result == NULL) {
+		/* The end of the app's log says why; Check messages are bounded. */
+		char *text = pcb_test_read(log, NULL);
+		size_t len = text != NULL ? strlen(text) : 0;
+		ck_abort_msg("the app in the image never answered on port %d: %s", port,
+		    text != NULL ? text + (len > 2000 ? len - 2000 : 0) : "(no log)");
+	}
 done:
 	free(bundle);
 	free(id);
@@ -725,6 +730,184 @@ START_TEST(poetry_cli_reads_its_own_version)
 }
 END_TEST
 
+/* Issue 12, "runs for real": a FastAPI app that is only a factory, behind uvicorn --factory,
+ * and a Django project with a settings package and top-level templates/ behind gunicorn, both
+ * built from their requirements (wheels re-made from Debian's packages), started under runc
+ * with the image's own command (only the port changed) and answering HTTP. */
+static char *
+web_wheels(const char *dir)
+{
+	char *w = pcb_path_join(dir, "webwheels");
+
+	pcb_test_wheels_make_from(w, "django asgiref sqlparse fastapi starlette pydantic anyio "
+	    "sniffio idna typing_extensions uvicorn h11 click gunicorn setuptools pytz",
+	    "/usr/lib/python3/dist-packages");
+	return w;
+}
+
+/* The image's entrypoint with its port argument (or --bind 0.0.0.0:PORT) moved to port. */
+static char *
+entrypoint_on_port(json_object *cfg, int port)
+{
+	json_object *ep = pcb_test_jget(cfg, "config.Entrypoint"), *a = json_object_new_array();
+	char *out;
+
+	for (size_t i = 0; i < json_object_array_length(ep); i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(ep, i));
+		char *v = strcmp(s, "8000") == 0 ? pcb_xasprintf("%d", port) :
+		    strcmp(s, "0.0.0.0:8000") == 0 ? pcb_xasprintf("127.0.0.1:%d", port) :
+		    pcb_xstrdup(s);
+		json_object_array_add(a, json_object_new_string(v));
+		free(v);
+	}
+	out = pcb_xstrdup(pcb_json_str(a));
+	json_object_put(a);
+	return out;
+}
+
+START_TEST(fastapi_factory_and_django_run)
+{
+	char *dir, *wheels_dir, *app, *layout, *args, *body, *ep;
+	struct pcb_test_wheelidx web;
+	json_object *job, *cfg = NULL;
+	char *md;
+
+	if (!ready) {
+		ck_assert_msg(setup_error == NULL, "suite setup: %s", setup_error);
+		return;
+	}
+	if (access("/usr/lib/python3/dist-packages/django", F_OK) != 0 ||
+	    access("/usr/lib/python3/dist-packages/fastapi", F_OK) != 0)
+		ck_abort_msg("Debian's python3-django and python3-fastapi are needed (make deps)");
+	dir = pcb_test_tmpdir();
+	wheels_dir = web_wheels(dir);
+	pcb_test_wheelidx_start(&web, wheels_dir);
+
+	/* FastAPI: only a factory. */
+	app = pcb_path_join(dir, "api");
+	pcb_test_write(app, "requirements.txt", "fastapi\nuvicorn\n", 0644);
+	pcb_test_write(app, "app/__init__.py", "", 0644);
+	pcb_test_write(app, "app/main.py",
+	    "from fastapi import FastAPI\n"
+	    "\n"
+	    "\n"
+	    "def create_app() -> FastAPI:\n"
+	    "    api = FastAPI()\n"
+	    "\n"
+	    "    @api.get('/')\n"
+	    "    def root():\n"
+	    "        return {'hello': 'factory'}\n"
+	    "\n"
+	    "    return api\n", 0644);
+	/* Debian patches fastapi 0.92 to run on its starlette 0.26 while the metadata still
+	 * says <0.26: a lock of the exact wheels, as the project would commit, skips pip's
+	 * resolver. */
+	{
+		char *lock = pcb_path_join(app, "pylock.toml");
+		pcb_test_wheels_pylock(wheels_dir, web.url, lock, "fastapi starlette pydantic anyio "
+		    "sniffio idna typing_extensions uvicorn h11 click asgiref");
+		free(lock);
+	}
+	layout = pcb_path_join(dir, "api-layout");
+	args = pcb_xasprintf("--base-image %s --index-url %s --output '%s' -t api:1", base_ref,
+	    web.simple, layout);
+	job = build_ok(dir, app, args);
+	md = pcb_test_check_layout(layout, "1", &cfg);
+	ck_assert_str_eq(pcb_json_str(pcb_test_jget(cfg, "config.Entrypoint")),
+	    "[\"uvicorn\",\"--factory\",\"app.main:create_app\",\"--host\",\"0.0.0.0\","
+	    "\"--port\",\"8000\"]");
+	if (can_run) {
+		int port = pcb_test_free_port();
+		ep = entrypoint_on_port(cfg, port);
+		body = run_image(dir, layout, "1", ep, port, "/");
+		ck_assert_msg(strstr(body, "\"hello\":\"factory\"") != NULL, "%s", body);
+		free(body);
+		free(ep);
+	}
+	free(md);
+	json_object_put(cfg);
+	cfg = NULL;
+	json_object_put(job);
+	free(args);
+	free(layout);
+	free(app);
+
+	/* Django: settings package, templates at the top, gunicorn listed. */
+	app = pcb_path_join(dir, "site");
+	/* Debian's Django keeps its requirements in egg-info the wheel does not carry, and
+	 * gunicorn 20 imports pkg_resources without declaring it: the project lists them. */
+	pcb_test_write(app, "requirements.txt", "django\nasgiref\nsqlparse\npytz\ngunicorn\n"
+	    "setuptools\n", 0644);
+	pcb_test_write(app, "manage.py",
+	    "import os\n"
+	    "import sys\n"
+	    "\n"
+	    "if __name__ == '__main__':\n"
+	    "    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n"
+	    "    from django.core.management import execute_from_command_line\n"
+	    "    execute_from_command_line(sys.argv)\n", 0644);
+	pcb_test_write(app, "mysite/__init__.py", "", 0644);
+	pcb_test_write(app, "mysite/settings/__init__.py",
+	    "from pathlib import Path\n"
+	    "BASE_DIR = Path(__file__).resolve().parent.parent.parent\n"
+	    "SECRET_KEY = 'test-only'\n"
+	    "DEBUG = False\n"
+	    "ALLOWED_HOSTS = ['*']\n"
+	    "ROOT_URLCONF = 'mysite.urls'\n"
+	    "INSTALLED_APPS = ['django.contrib.contenttypes']\n"
+	    "DATABASES = {}\n"
+	    "TEMPLATES = [{'BACKEND': 'django.template.backends.django.DjangoTemplates',\n"
+	    "              'DIRS': [BASE_DIR / 'templates']}]\n", 0644);
+	pcb_test_write(app, "mysite/urls.py",
+	    "from django.shortcuts import render\n"
+	    "from django.urls import path\n"
+	    "\n"
+	    "\n"
+	    "def index(request):\n"
+	    "    return render(request, 'index.html', {'who': 'a settings package'})\n"
+	    "\n"
+	    "\n"
+	    "urlpatterns = [path('', index)]\n", 0644);
+	pcb_test_write(app, "mysite/wsgi.py",
+	    "import os\n"
+	    "\n"
+	    "from django.core.wsgi import get_wsgi_application\n"
+	    "\n"
+	    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n"
+	    "application = get_wsgi_application()\n", 0644);
+	pcb_test_write(app, "templates/index.html", "<p>hello from {{ who }}</p>\n", 0644);
+	layout = pcb_path_join(dir, "site-layout");
+	args = pcb_xasprintf("--base-image %s --index-url %s --output '%s' -t site:1", base_ref,
+	    web.simple, layout);
+	job = build_ok(dir, app, args);
+	md = pcb_test_check_layout(layout, "1", &cfg);
+	ck_assert_str_eq(pcb_json_str(pcb_test_jget(cfg, "config.Entrypoint")),
+	    "[\"gunicorn\",\"--bind\",\"0.0.0.0:8000\",\"mysite.wsgi:application\"]");
+	ck_assert_msg(strstr(pcb_json_str(pcb_test_jget(cfg, "config.Env")),
+	    "\"DJANGO_SETTINGS_MODULE=mysite.settings\"") != NULL, "%s",
+	    pcb_json_str(pcb_test_jget(cfg, "config.Env")));
+	if (can_run) {
+		int port = pcb_test_free_port();
+		ep = entrypoint_on_port(cfg, port);
+		body = run_image(dir, layout, "1", ep, port, "/");
+		ck_assert_msg(strstr(body, "<p>hello from a settings package</p>") != NULL, "%.600s",
+		    body);
+		free(body);
+		free(ep);
+	}
+	free(md);
+	json_object_put(cfg);
+	json_object_put(job);
+	free(args);
+	free(layout);
+	free(app);
+	pcb_test_wheelidx_stop(&web);
+	free(wheels_dir);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(flask_from_requirements_runs)
 {
 	char *dir, *app, *layout, *args, *body;
@@ -1148,6 +1331,7 @@ main(void)
 	tcase_add_test(tc, poetry_and_setup_cfg_dependencies_installed);
 	tcase_add_test(tc, flask_factory_with_templates_runs);
 	tcase_add_test(tc, poetry_cli_reads_its_own_version);
+	tcase_add_test(tc, fastapi_factory_and_django_run);
 	tcase_add_test(tc, pylock_layers_reuse);
 	tcase_add_test(tc, resolution_remembered);
 	tcase_add_test(tc, bytecode_in_layers);

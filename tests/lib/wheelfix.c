@@ -113,6 +113,13 @@ pcb_test_wheels_make(const char *outdir, const char *dists)
 	free(run_script("make-wheels --out '%s' %s", quoted_ok(outdir), dists_ok(dists)));
 }
 
+void
+pcb_test_wheels_make_from(const char *outdir, const char *dists, const char *site)
+{
+	free(run_script("make-wheels --out '%s' --site '%s' %s", quoted_ok(outdir), quoted_ok(site),
+	    dists_ok(dists)));
+}
+
 const char *
 pcb_test_wheels_python(void)
 {

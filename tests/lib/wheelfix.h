@@ -29,6 +29,8 @@ struct pcb_test_wheelidx {
  * from the default site-packages (pyenv's 3.11 when it has Flask, else Debian's
  * dist-packages) into outdir (created). Deterministic: the same machine gives the same bytes. */
 void pcb_test_wheels_make(const char *outdir, const char *dists);
+/* The same from the given site-packages (Debian's /usr/lib/python3/dist-packages, say). */
+void pcb_test_wheels_make_from(const char *outdir, const char *dists, const char *site);
 /* The path of dist's wheel in dir (its first by name when several), or NULL when none. */
 char *pcb_test_wheels_find(const char *dir, const char *dist);
 /* The interpreter whose site-packages pcb_test_wheels_make reads (so its ABI matches the
