@@ -79,9 +79,11 @@ static const struct fwdef fw_falcon = {
 	"falcon", "falcon", { "falcon.App", "falcon.API", "falcon.app.App", NULL }, FW_WSGI, NULL,
 };
 
-/* In this order: the first framework with an app object wins, then the first with a factory. */
+/* In this order: the first framework with an app object wins, then the first with a factory.
+ * Falcon's WSGI App before its asgi.App: a project offering both serves the WSGI one by
+ * default, as Falcon's own examples do. */
 static const struct fwdef *const frameworks[] = { &fw_fastapi, &fw_starlette, &fw_litestar,
-    &fw_quart, &fw_falcon_asgi, &fw_sanic, &fw_flask, &fw_falcon };
+    &fw_quart, &fw_sanic, &fw_flask, &fw_falcon, &fw_falcon_asgi };
 
 /* Where an app usually lives: preferred among several candidates. */
 static const char *const preferred_modules[] = { "main", "app", "api", "asgi", "wsgi",

@@ -555,7 +555,7 @@ out:
 	pcb_buf_free(&b);
 }
 
-/* NAME [: annotation] = dotted.callee( … */
+/* NAME [: annotation] = [NAME = …] dotted.callee( … */
 static void
 stmt_assign(struct lexer *lx, const struct tok *t, size_t n, bool ms)
 {
@@ -576,6 +576,9 @@ stmt_assign(struct lexer *lx, const struct tok *t, size_t n, bool ms)
 	if (i >= n || !is_op(&t[i], "="))
 		return;
 	i++;
+	/* A chained assignment (`wsgi = app = falcon.App()`) binds its first name too. */
+	while (i + 1 < n && t[i].kind == T_NAME && is_op(&t[i + 1], "="))
+		i += 2;
 	if (!parse_dotted(t, &i, n, &callee))
 		return;
 	if (i >= n || !is_op(&t[i], "(")) {

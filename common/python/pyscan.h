@@ -23,7 +23,8 @@ enum pcb_pystmt_kind {
 	PCB_PYSTMT_IMPORT,      /* import <module> [as <alias>]  (one per imported module) */
 	PCB_PYSTMT_FROM,        /* from <module> import <name> [as <alias>]  (one per name; module
 	                         * keeps its leading dots when relative: ".", "..x"; name "*") */
-	PCB_PYSTMT_CALL_ASSIGN, /* <name> [: annotation] = <callee>(…)  (callee dotted: "flask.Flask") */
+	PCB_PYSTMT_CALL_ASSIGN, /* <name> [: annotation] = [<name> = …] <callee>(…)  (callee dotted:
+	                         * "flask.Flask"; a chained assignment reports its first name) */
 	PCB_PYSTMT_DEF,         /* [async] def <name>(…) */
 	PCB_PYSTMT_ENV_DEFAULT, /* <…>environ.setdefault(<name>, <value>), both plain string literals */
 };
