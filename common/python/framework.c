@@ -759,6 +759,17 @@ push_all(struct pcb_strv *v, const char *const *args)
  * granian or daphne; when none is, the one the framework brings (Quart: hypercorn), else
  * uvicorn (fastapi[standard] and litestar[standard] bring it). A factory is called the way
  * each server supports it. */
+/* Whether the project asks for name[extra] ("fastapi[standard]"). */
+static bool
+dep_extra(const struct pcb_framework_input *in, const char *name, const char *extra)
+{
+	char *pair = pcb_xasprintf("%s[%s]", name, extra);
+	bool yes = in->extras != NULL && pcb_strv_contains(in->extras, pair);
+
+	free(pair);
+	return yes;
+}
+
 static void
 result_asgi(const struct pcb_framework_input *in, const struct fwdef *fd, const struct cand *c,
     struct pcb_framework *r)
@@ -772,7 +783,11 @@ result_asgi(const struct pcb_framework_input *in, const struct fwdef *fd, const 
 	r->port = 8000;
 	target = pcb_xasprintf("%s:%s", r->app_module, c->st->name);
 	call = pcb_xasprintf("%s:%s", r->app_module, r->app_object);
-	if (dep_has(in, "gunicorn") && dep_has(in, "uvicorn"))
+	if (fd == &fw_fastapi && !c->factory && (dep_extra(in, "fastapi", "standard") ||
+	    dep_has(in, "fastapi-cli")) && !dep_has(in, "gunicorn") && !dep_has(in, "uvicorn") &&
+	    !dep_has(in, "hypercorn") && !dep_has(in, "granian") && !dep_has(in, "daphne"))
+		server = "fastapi";   /* FastAPI's own CLI, as its Docker guide runs it */
+	else if (dep_has(in, "gunicorn") && dep_has(in, "uvicorn"))
 		server = "gunicorn";
 	else if (dep_has(in, "uvicorn"))
 		server = "uvicorn";
@@ -784,7 +799,12 @@ result_asgi(const struct pcb_framework_input *in, const struct fwdef *fd, const 
 		server = "daphne";
 	else
 		server = fd->server != NULL ? fd->server : "uvicorn";
-	if (strcmp(server, "gunicorn") == 0) {
+	if (strcmp(server, "fastapi") == 0) {
+		push_all(&r->cmd, (const char *const[]){ "fastapi", "run", c->m->rel, "--host",
+		    "0.0.0.0", "--port", "8000", NULL });
+		if (strcmp(c->st->name, "app") != 0)
+			push_all(&r->cmd, (const char *const[]){ "--app", c->st->name, NULL });
+	} else if (strcmp(server, "gunicorn") == 0) {
 		push_all(&r->cmd, (const char *const[]){ "gunicorn", "--worker-class",
 		    "uvicorn.workers.UvicornWorker", "--bind", "0.0.0.0:8000", call, NULL });
 	} else if (strcmp(server, "hypercorn") == 0) {

@@ -19,6 +19,7 @@ struct pcb_framework_input {
 	const struct pcb_strv *include;   /* top-level context-relative paths packed (borrowed) */
 	const struct pcb_strv *dependencies;  /* declared requirement names, normalised per PEP 503
 	                                       * ("fastapi", "uvicorn", "gunicorn", "django"…) */
+	const struct pcb_strv *extras;   /* "fastapi[standard]": declared name[extra], or NULL */
 };
 
 struct pcb_framework {

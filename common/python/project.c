@@ -982,9 +982,26 @@ static void
 add_dependency(struct pcb_project *p, const char *req, size_t len)
 {
 	char *name = requirement_name(req, len);
+	const char *open_b = memchr(req, '[', len), *close_b;
 
 	if (name == NULL)
 		return;
+	/* The extras asked for ("fastapi[standard]"): they can bring the server along. */
+	close_b = open_b != NULL ? memchr(open_b, ']', len - (size_t)(open_b - req)) : NULL;
+	if (close_b != NULL && memchr(req, ';', (size_t)(open_b - req)) == NULL) {
+		for (const char *e = open_b + 1; e < close_b && p->dependency_extras.n < 4096;) {
+			size_t n = strcspn(e, ",]");
+			char *ex = requirement_name(e, n);
+			if (ex != NULL) {
+				char *pair = pcb_xasprintf("%s[%s]", name, ex);
+				if (!pcb_strv_contains(&p->dependency_extras, pair))
+					pcb_strv_push(&p->dependency_extras, pair);
+				free(pair);
+				free(ex);
+			}
+			e += n + (e[n] == ',');
+		}
+	}
 	/* Bounded: a list this long is not a real project's, and the lookup stays cheap. */
 	if (p->dependencies.n >= 4096 || pcb_strv_contains(&p->dependencies, name))
 		free(name);
@@ -2448,7 +2465,7 @@ detect_framework(struct pcb_project *p, struct pcb_err *err)
 	struct pcb_strv deps;
 	struct pcb_framework_input in = {
 		.context = p->context, .package = p->package, .package_in_src = p->package_in_src,
-		.include = &p->include, .dependencies = &deps,
+		.include = &p->include, .dependencies = &deps, .extras = &p->dependency_extras,
 	};
 	struct pcb_framework fw;
 	int rc;
@@ -2516,6 +2533,7 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 	pcb_strv_init(&p->excluded);
 	pcb_strv_init(&p->excluded_why);
 	pcb_strv_init(&p->setup_cfg_requires);
+	pcb_strv_init(&p->dependency_extras);
 	pcb_strv_init(&p->import_roots);
 	pcb_strv_init(&p->optional_dependencies);
 	pcb_strv_init(&p->cmd);
@@ -2611,6 +2629,7 @@ pcb_project_free(struct pcb_project *p)
 	pcb_strv_free(&p->excluded);
 	pcb_strv_free(&p->excluded_why);
 	pcb_strv_free(&p->setup_cfg_requires);
+	pcb_strv_free(&p->dependency_extras);
 	pcb_strv_free(&p->import_roots);
 	pcb_strv_free(&p->optional_dependencies);
 	pcb_strv_free(&p->cmd);

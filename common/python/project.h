@@ -32,6 +32,7 @@ struct pcb_project {
 	char *layout;         /* "src" | "flat" | "app" | "namespace" | "module" | "none" */
 	struct pcb_strv authors;       /* "Name <email>" / "Name" / "<email>", in file order */
 	struct pcb_strv setup_cfg_requires;   /* setup.cfg [options].install_requires lines */
+	struct pcb_strv dependency_extras;    /* "fastapi[standard]": declared name[extra] pairs */
 	struct pcb_strv optional_dependencies;   /* names in [project.optional-dependencies]
 	                                          * (any extra), normalised, sorted */
 	struct pcb_strv dependencies;  /* declared requirement names, PEP 503-normalised, sorted,

@@ -1154,6 +1154,31 @@ START_TEST(test_pipfile_names)
 }
 END_TEST
 
+/* fastapi[standard] brings FastAPI's own CLI: `fastapi run`, as FastAPI's Docker guide runs
+ * it, unless the project lists a server of its own. */
+START_TEST(test_fastapi_standard_runs_fastapi_cli)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml", "[project]\nname = \"svc\"\ndependencies = "
+	    "[\"fastapi[standard]>=0.112\"]\n");
+	put("svc/__init__.py", "");
+	put("svc/main.py", "from fastapi import FastAPI\napi = FastAPI()\n");
+	discover_ok(&p);
+	assert_strv(&p.dependency_extras, "dependency_extras", "fastapi[standard]", NULL);
+	assert_strv(&p.cmd, "cmd", "fastapi", "run", "svc/main.py", "--host", "0.0.0.0", "--port",
+	    "8000", "--app", "api", NULL);
+	pcb_project_free(&p);
+
+	put("pyproject.toml", "[project]\nname = \"svc\"\ndependencies = "
+	    "[\"fastapi[standard]>=0.112\", \"uvicorn[standard]\"]\n");
+	discover_ok(&p);
+	assert_strv(&p.cmd, "cmd", "uvicorn", "svc.main:api", "--host", "0.0.0.0", "--port",
+	    "8000", NULL);
+	pcb_project_free(&p);
+}
+END_TEST
+
 START_TEST(test_whole_context_and_what_is_left_out)
 {
 	struct pcb_project p;
@@ -1401,6 +1426,7 @@ project_suite(void)
 	tcase_add_test(tc, test_setup_py_console_scripts);
 	tcase_add_test(tc, test_script_wins_over_app_less_framework);
 	tcase_add_test(tc, test_pipfile_names);
+	tcase_add_test(tc, test_fastapi_standard_runs_fastapi_cli);
 	tcase_add_test(tc, test_namespace_package_named_after_project);
 	tcase_add_test(tc, test_layout_names);
 	tcase_add_test(tc, test_monorepo_subproject);
