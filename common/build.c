@@ -588,6 +588,9 @@ pcb_build_spec_check(const struct pcb_build_spec *s, struct pcb_err *err)
  * the *_source strings say which level (and which file and key) gave it. */
 struct plan {
 	struct pcb_project proj;
+	/* Where the dependencies would come from (pcb_deps_describe, nothing fetched), or NULL
+	 * when that cannot be told yet (the dependency step then says why). Owned. */
+	json_object *deps_source;
 	struct pcb_platform platform;
 	char *workdir;
 	struct pcb_strv entrypoint, cmd, env, labels;
@@ -614,6 +617,7 @@ static void
 plan_free(struct plan *p)
 {
 	pcb_project_free(&p->proj);
+	json_object_put(p->deps_source);
 	free(p->workdir);
 	pcb_strv_free(&p->entrypoint);
 	pcb_strv_free(&p->cmd);
@@ -867,19 +871,13 @@ plan_warnings(const struct pcb_build_spec *s, const struct plan *p, struct pcb_s
  * venv (from a lock, requirement files or the project's own list), which then also holds the
  * project's metadata and launchers (deps.c project_layer). */
 static bool
-plan_scripts_in_venv(const struct pcb_build_spec *s, const struct plan *p)
+plan_scripts_in_venv(const struct plan *p)
 {
-	json_object *d = NULL;
-	const char *src;
-	bool yes;
+	const char *src = json_object_get_string(json_object_object_get(p->deps_source,
+	    "source"));
 
-	if (pcb_deps_describe(&s->deps, &p->proj, &d, NULL) != 0)
-		return false;
-	src = json_object_get_string(json_object_object_get(d, "source"));
-	yes = src != NULL && (strcmp(src, "lock") == 0 || strcmp(src, "requirements") == 0 ||
+	return src != NULL && (strcmp(src, "lock") == 0 || strcmp(src, "requirements") == 0 ||
 	    strcmp(src, "project") == 0);
-	json_object_put(d);
-	return yes;
 }
 
 /* The app's import roots in the image (caller frees): the folders the build backend takes
@@ -912,7 +910,7 @@ plan_command(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err
 	} else if (cf->entrypoint.set) {
 		push_all(&p->entrypoint, &cf->entrypoint.value);
 		p->entrypoint_source = cf->entrypoint.source;
-	} else if (p->proj.cmd_script != NULL && plan_scripts_in_venv(s, p)) {
+	} else if (p->proj.cmd_script != NULL && plan_scripts_in_venv(p)) {
 		/* The project's console script, on PATH from the venv (deps.c project_layer). */
 		pcb_strv_push(&p->entrypoint, p->proj.cmd_script);
 		p->entrypoint_source = p->proj.cmd_source;
@@ -1061,6 +1059,8 @@ plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 		memset(&p->proj, 0, sizeof p->proj);   /* discover left it freed */
 		return rc;
 	}
+	/* Left NULL when it cannot be told: the dependency step reports why. */
+	(void)pcb_deps_describe(&s->deps, &p->proj, &p->deps_source, NULL);
 	if ((rc = plan_runtime(s, p, err)) != 0 || (rc = plan_base(s, p, err)) != 0)
 		return rc;
 	plan_user_port(s, p);
@@ -1136,12 +1136,9 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 	/* Added for issue 3. */
 	json_object_object_add(j, "authors", strv_to_array(&pr->authors));
 	json_object_object_add(j, "dependencies", strv_to_array(&pr->dependencies));
-	{
-		/* Where the image's dependencies would come from (nothing fetched here). */
-		json_object *ds = NULL;
-		if (pcb_deps_describe(&s->deps, pr, &ds, NULL) == 0)
-			json_object_object_add(j, "dependency_source", ds);
-	}
+	/* Where the image's dependencies would come from (nothing fetched here). */
+	if (p->deps_source != NULL)
+		json_object_object_add(j, "dependency_source", json_object_get(p->deps_source));
 	ADD_STR(j, "layout", pr->layout);
 	if (pr->framework != NULL) {
 		json_object *fw = json_object_new_object();

@@ -1550,9 +1550,9 @@ dist_escape(const char *s, bool keep_dot)
 }
 
 /* Writes staging/rel with data, and its RECORD line (paths relative to site-packages, as pip
- * writes them: "../../../bin/tool" for a script). */
+ * writes them: "../../../bin/tool" for a script). Takes rel. */
 static int
-project_file(const char *staging, const char *site, const char *rel, const char *data,
+project_file(const char *staging, const char *site, char *rel, const char *data,
     mode_t mode, struct pcb_buf *record, struct pcb_err *err)
 {
 	char *path = pcb_path_join(staging, rel), *dir = pcb_xstrdup(path), *slash;
@@ -1575,6 +1575,7 @@ project_file(const char *staging, const char *site, const char *rel, const char 
 	}
 	free(path);
 	free(dir);
+	free(rel);
 	return rc;
 }
 
@@ -1589,6 +1590,8 @@ project_layer(const struct pcb_project *proj, const struct pcb_deps_target *t,
 {
 	char *staging = NULL, *site = venv_site_rel(t), *name = NULL, *ver = NULL, *di = NULL;
 	char *interp = pcb_xasprintf("%s/bin/python", t->venv);
+	const char *version = proj->version != NULL && pcb_version_valid(proj->version) ?
+	    proj->version : "0+unknown";
 	struct pcb_buf meta, eps, pth, record;
 	struct pcb_layer_result res;
 	bool reused = false;
@@ -1603,12 +1606,10 @@ project_layer(const struct pcb_project *proj, const struct pcb_deps_target *t,
 		goto out;
 	}
 	name = dist_escape(proj->name, false);
-	ver = dist_escape(proj->version != NULL && pcb_version_valid(proj->version) ?
-	    proj->version : "0+unknown", true);
+	ver = dist_escape(version, true);
 	di = pcb_xasprintf("%s/%s-%s.dist-info", site, name, ver);
 	pcb_buf_appendf(&meta, "Metadata-Version: 2.1\nName: %s\nVersion: %s\n", proj->name,
-	    proj->version != NULL && pcb_version_valid(proj->version) ? proj->version :
-	    "0+unknown");
+	    version);
 	if (proj->description != NULL && strchr(proj->description, '\n') == NULL)
 		pcb_buf_appendf(&meta, "Summary: %s\n", proj->description);
 	for (size_t i = 0; i < proj->scripts.n; i++)
@@ -1623,46 +1624,41 @@ project_layer(const struct pcb_project *proj, const struct pcb_deps_target *t,
 			pcb_buf_appendf(&pth, "%.*s\n", (int)n, s);
 		s += n + (s[n] == ':');
 	}
+	if ((rc = project_file(staging, site, pcb_xasprintf("%s/METADATA", di), meta.data, 0644,
+	    &record, err)) != 0 ||
+	    (rc = project_file(staging, site, pcb_xasprintf("%s/INSTALLER", di), "pycontainerd\n",
+	    0644, &record, err)) != 0 ||
+	    (eps.len > 0 && (rc = project_file(staging, site, pcb_xasprintf("%s/entry_points.txt",
+	    di), eps.data, 0644, &record, err)) != 0) ||
+	    (pth.len > 0 && (rc = project_file(staging, site, pcb_xasprintf("%s/%s.pth", site,
+	    name), pth.data, 0644, &record, err)) != 0))
+		goto out;
+	for (size_t i = 0; i < proj->scripts.n + proj->gui_scripts.n && rc == 0; i++) {
+		const char *sc = i < proj->scripts.n ? proj->scripts.v[i] :
+		    proj->gui_scripts.v[i - proj->scripts.n];
+		char *sname = pcb_xstrndup(sc, strcspn(sc, " ="));
+		char *launcher = pcb_wheel_launcher(interp, strstr(sc, "= ") + 2);
+		if (launcher != NULL && strchr(sname, '/') == NULL && sname[0] != '.')
+			rc = project_file(staging, site, pcb_xasprintf("%s/bin/%s", t->venv + 1,
+			    sname), launcher, 0755, &record, err);
+		free(launcher);
+		free(sname);
+	}
+	if (rc != 0)
+		goto out;
+	pcb_buf_appendf(&record, "%s/RECORD,,\n", di + strlen(site) + 1);
 	{
-		char *f;
-#define PROJECT_FILE(rel_, data_, mode_)                                                      \
-		do {                                                                          \
-			f = (rel_);                                                           \
-			rc = project_file(staging, site, f, (data_), (mode_), &record, err);  \
-			free(f);                                                              \
-			if (rc != 0)                                                          \
-				goto out;                                                     \
-		} while (0)
-		PROJECT_FILE(pcb_xasprintf("%s/METADATA", di), meta.data, 0644);
-		PROJECT_FILE(pcb_xasprintf("%s/INSTALLER", di), "pycontainerd\n", 0644);
-		if (eps.len > 0)
-			PROJECT_FILE(pcb_xasprintf("%s/entry_points.txt", di), eps.data, 0644);
-		if (pth.len > 0)
-			PROJECT_FILE(pcb_xasprintf("%s/%s.pth", site, name), pth.data, 0644);
-		for (size_t i = 0; i < proj->scripts.n + proj->gui_scripts.n; i++) {
-			const char *sc = i < proj->scripts.n ? proj->scripts.v[i] :
-			    proj->gui_scripts.v[i - proj->scripts.n];
-			char *sname = pcb_xstrndup(sc, strcspn(sc, " ="));
-			char *launcher = pcb_wheel_launcher(interp, strstr(sc, "= ") + 2);
-			if (launcher != NULL && strchr(sname, '/') == NULL && sname[0] != '.')
-				PROJECT_FILE(pcb_xasprintf("%s/bin/%s", t->venv + 1, sname), launcher,
-				    0755);
-			free(launcher);
-			free(sname);
-		}
-#undef PROJECT_FILE
-		pcb_buf_appendf(&record, "%s/RECORD,,\n", di + strlen(site) + 1);
-		f = pcb_xasprintf("%s/%s/RECORD", staging, di);
+		char *f = pcb_xasprintf("%s/%s/RECORD", staging, di);
 		rc = pcb_write_file_atomic(f, record.data, record.len, 0644, err);
 		free(f);
-		if (rc != 0)
-			goto out;
 	}
+	if (rc != 0)
+		goto out;
 	if ((rc = pack_staging(ctx, t, staging, "project", &res, &reused, err)) != 0)
 		goto out;
 	layer_add(out, "project", &res, reused);
 	pcb_strv_push_owned(&out->v[out->n - 1].contents, pcb_xasprintf("%s %s", proj->name,
-	    proj->version != NULL ? proj->version : "0+unknown"));
+	    version));
 out:
 	if (staging != NULL)
 		(void)pcb_rm_rf(staging, NULL);
@@ -2484,8 +2480,7 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 			pcb_strv_push_owned(&reqs, rf);
 			if (rc != 0)
 				goto out;
-			log_info(ctx, "dependencies from pyproject.toml [project].dependencies (%zu)",
-			    lines.n);
+			log_info(ctx, "dependencies from %s (%zu)", from, lines.n);
 		} else {
 			log_info(ctx, "dependencies from %s", reqs.v[0]);
 		}

@@ -8,7 +8,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -546,27 +545,19 @@ cand_cmp(const struct cand *a, const struct cand *b, const char *best_name)
 	return a->st->line - b->st->line;
 }
 
-static const char *cmp_best_name;
-
 static int
 cand_qsort_cmp(const void *a, const void *b)
 {
-	return cand_cmp(a, b, cmp_best_name);
+	/* Apps prefer the name "app", factories "create_app". */
+	return cand_cmp(a, b, ((const struct cand *)a)->factory ? "create_app" : "app");
 }
 
-/* Sorts best first. Detection runs on one thread per build, but qsort has no context
- * argument: the name goes through a file-scope variable set under a lock. */
+/* Sorts best first. */
 static void
-cands_sort(struct cands *cs, const char *best_name)
+cands_sort(struct cands *cs)
 {
-	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-
-	if (cs->n < 2)
-		return;
-	pthread_mutex_lock(&mu);
-	cmp_best_name = best_name;
-	qsort(cs->v, cs->n, sizeof *cs->v, cand_qsort_cmp);
-	pthread_mutex_unlock(&mu);
+	if (cs->n > 1)
+		qsort(cs->v, cs->n, sizeof *cs->v, cand_qsort_cmp);
 }
 
 /* The module a module-scope `from X import f` / relative import in m names, resolved to an
@@ -708,7 +699,7 @@ find_apps(const struct modset *ms, const struct fwdef *fd, struct cands *out)
 				cands_add(out, &c);
 		}
 	}
-	cands_sort(out, "app");
+	cands_sort(out);
 }
 
 /* Every factory of fd in the set (defs to call), best first. */
@@ -726,7 +717,7 @@ find_factories(const struct modset *ms, const struct fwdef *fd, struct cands *ou
 				cands_add(out, &c);
 		}
 	}
-	cands_sort(out, "create_app");
+	cands_sort(out);
 }
 
 /* ---- results ---- */
@@ -1042,7 +1033,20 @@ root_file(const struct pcb_framework_input *in, const char *root, const char *re
 	return ok;
 }
 
-/* The DJANGO_SETTINGS_MODULE a file under the context sets by default, with where. */
+/* The DJANGO_SETTINGS_MODULE a scanned file (rel) sets by default, with where. */
+static char *
+scan_settings(const struct pcb_pyscan *scan, const char *rel, char **source)
+{
+	struct pymod m = { .scan = *scan };
+	const struct pcb_pystmt *st = settings_stmt(&m);
+
+	if (st == NULL)
+		return NULL;
+	*source = pcb_xasprintf("%s:%d: %s", rel, st->line, st->text);
+	return pcb_xstrdup(st->value);
+}
+
+/* The same for a file under the context. */
 static char *
 file_settings(const struct pcb_framework_input *in, const char *rel, char **source)
 {
@@ -1050,19 +1054,28 @@ file_settings(const struct pcb_framework_input *in, const char *rel, char **sour
 	struct pcb_pyscan scan = { 0 };
 
 	if (pcb_pyscan_file(path, &scan, NULL) == 0) {
-		for (size_t i = 0; i < scan.n && out == NULL; i++) {
-			const struct pcb_pystmt *st = &scan.v[i];
-			if (st->kind == PCB_PYSTMT_ENV_DEFAULT &&
-			    strcmp(st->name, "DJANGO_SETTINGS_MODULE") == 0 &&
-			    is_dotted_identifier(st->value)) {
-				out = pcb_xstrdup(st->value);
-				*source = pcb_xasprintf("%s:%d: %s", rel, st->line, st->text);
-			}
-		}
+		out = scan_settings(&scan, rel, source);
 		pcb_pyscan_free(&scan);
 	}
 	free(path);
 	return out;
+}
+
+/* The project package (the settings module's first part) and whether it has wsgi.py and
+ * asgi.py under the root (under src/ too for a src-layout project at the top). */
+static void
+django_modules(const struct pcb_framework_input *in, struct django *d)
+{
+	char *w, *a;
+	bool also_src = d->root[0] == '\0' && in->package_in_src;
+
+	d->pkg = pcb_xstrndup(d->settings, strcspn(d->settings, "."));
+	w = pcb_xasprintf("%s/wsgi.py", d->pkg);
+	a = pcb_xasprintf("%s/asgi.py", d->pkg);
+	d->wsgi = root_file(in, d->root, w) || (also_src && root_file(in, "src", w));
+	d->asgi = root_file(in, d->root, a) || (also_src && root_file(in, "src", a));
+	free(w);
+	free(a);
 }
 
 /* Finds the project: manage.py at the top or one folder down; the settings module from its
@@ -1088,21 +1101,17 @@ find_django(const struct pcb_framework_input *in, struct django *d)
 		char *m = root_rel(roots.v[i], "manage.py");
 		char *path = pcb_path_join(in->context, m);
 		struct pcb_pyscan scan = { 0 };
-		bool django = false;
 
 		if (lstat_type(in->context, m, S_IFREG, NULL) &&
 		    pcb_pyscan_file(path, &scan, NULL) == 0) {
-			for (size_t k = 0; k < scan.n && !django; k++)
-				django = (scan.v[k].kind == PCB_PYSTMT_IMPORT ||
-				    scan.v[k].kind == PCB_PYSTMT_FROM) &&
-				    strncmp(scan.v[k].module, "django", 6) == 0;
+			struct pymod mm = { .scan = scan };
+			if (imports(&mm, "django", true)) {
+				d->root = pcb_xstrdup(roots.v[i]);
+				d->manage = true;
+				d->settings = scan_settings(&scan, m, &d->source);
+				found = true;
+			}
 			pcb_pyscan_free(&scan);
-		}
-		if (django) {
-			d->root = pcb_xstrdup(roots.v[i]);
-			d->manage = true;
-			d->settings = file_settings(in, m, &d->source);
-			found = true;
 		}
 		free(m);
 		free(path);
@@ -1141,17 +1150,8 @@ find_django(const struct pcb_framework_input *in, struct django *d)
 		}
 		pcb_strv_free(&ents);
 	}
-	if (found && d->settings != NULL) {
-		char *w, *a;
-
-		d->pkg = pcb_xstrndup(d->settings, strcspn(d->settings, "."));
-		w = pcb_xasprintf("%s/wsgi.py", d->pkg);
-		a = pcb_xasprintf("%s/asgi.py", d->pkg);
-		d->wsgi = root_file(in, d->root, w);
-		d->asgi = root_file(in, d->root, a);
-		free(w);
-		free(a);
-	}
+	if (found && d->settings != NULL)
+		django_modules(in, d);
 	pcb_strv_free(&roots);
 	pcb_strv_free(&top);
 	return found;
@@ -1315,19 +1315,8 @@ pcb_framework_detect(const struct pcb_framework_input *in, struct pcb_framework 
 			memset(&dj, 0, sizeof dj);
 			dj.root = pcb_xstrdup("");
 			dj.settings = pcb_xstrdup(st->value);
-			dj.pkg = pcb_xstrndup(st->value, strcspn(st->value, "."));
 			dj.source = pcb_xasprintf("%s:%d: %s", ms.v[i].rel, st->line, st->text);
-			{
-				char *w = pcb_xasprintf("%s/wsgi.py", dj.pkg);
-				char *a = pcb_xasprintf("%s/asgi.py", dj.pkg);
-				char *ws = pcb_xasprintf("src/%s", w);
-				dj.wsgi = root_file(in, "", w) || (in->package_in_src &&
-				    root_file(in, "", ws));
-				dj.asgi = root_file(in, "", a);
-				free(w);
-				free(a);
-				free(ws);
-			}
+			django_modules(in, &dj);
 			result_django(in, &dj, &r);
 			goto out;
 		}

@@ -220,6 +220,15 @@ unpack_and_run(struct pcb_store *store, const char *dir, json_object *res, const
 	ck_assert_msg(rc == 0 && strncmp(text, "root", 4) == 0, "pwd in the image: %s", text);
 	free(text);
 	text = NULL;
+	/* The host's time zone database came along: zoneinfo finds a zone in the image. */
+	if (access("/usr/share/zoneinfo/Europe/Paris", F_OK) == 0) {
+		rc = pcb_test_runf(&text, "env -i %s %s /usr/local/bin/python3 -c \"import zoneinfo; "
+		    "print(zoneinfo.ZoneInfo('Europe/Paris').key)\" 2>&1", chroot, rootfs);
+		ck_assert_msg(rc == 0 && strncmp(text, "Europe/Paris", 12) == 0,
+		    "zoneinfo in the image: %s", text);
+		free(text);
+		text = NULL;
+	}
 	/* Not only root can run it (pyenv's libpython lives under /root), and /tmp is writable
 	 * for everyone. */
 	rc = pcb_test_runf(&text, "env -i %s --userspec=65534:65534 %s /usr/local/bin/python3 -c "

@@ -155,7 +155,7 @@ static const char table_forms[] =
     "pydub = { version = \"^0.25.1\", optional = true }\n"
     "lxml = { version = \"^4.9\", optional = true }\n"
     "mylib = { git = \"https://github.com/example/mylib.git\", tag = \"v1.2\" }\n"
-    "shared = { path = \"../shared\", develop = true }\n"
+    "common-lib = { path = \"../common-lib\", develop = true }\n"
     "wheelpkg = { url = \"https://example.com/wheelpkg-1.0-py3-none-any.whl\" }\n"
     "backports = { version = \"*\", markers = \"platform_machine == 'x86_64'\" }\n"
     "[tool.poetry.extras]\n"
@@ -186,7 +186,7 @@ START_TEST(test_table_forms)
 	ck_assert_str_eq(lines.v[5], "numpy>=1.26; (python_version >= \"3.12\")");
 	/* pydub and lxml are optional and no extra asks for them. */
 	ck_assert_str_eq(lines.v[6], "mylib @ git+https://github.com/example/mylib.git@v1.2");
-	ck_assert_str_eq(lines.v[7], "shared @ file:///ctx/../shared");
+	ck_assert_str_eq(lines.v[7], "common-lib @ file:///ctx/../common-lib");
 	ck_assert_str_eq(lines.v[8], "wheelpkg @ https://example.com/wheelpkg-1.0-py3-none-any.whl");
 	ck_assert_str_eq(lines.v[9], "backports; (platform_machine == 'x86_64')");
 	assert_parse(&lines);
