@@ -49,6 +49,7 @@ struct logline {
 struct scope {
 	int indent;             /* indentation of the block header */
 	bool func;              /* a def or class body: not module scope */
+	bool guard;             /* an `if __name__ == "__main__":` body */
 };
 
 struct lexer {
@@ -61,6 +62,8 @@ struct lexer {
 	struct scope scopes[SCOPES_MAX];
 	size_t nscopes;
 	size_t nfunc;           /* how many of scopes[] are def/class bodies */
+	size_t nguard;          /* how many of scopes[] are main-guard bodies */
+	bool inline_guard;      /* matching the one-line body of a main guard */
 	struct pcb_pyscan *out;
 	struct pcb_err *err;
 };
@@ -471,6 +474,8 @@ emit(struct lexer *lx, enum pcb_pystmt_kind kind, int line, bool module_scope, c
 	st->kind = kind;
 	st->line = line;
 	st->module_scope = module_scope;
+	st->main_guard = lx->nguard > 0 || lx->inline_guard;
+	st->arg = NULL;
 	st->module = module;
 	st->name = name;
 	st->alias = alias;
@@ -624,12 +629,13 @@ out:
 	return s;
 }
 
-/* …environ.setdefault("KEY", "value") */
-static void
+/* …environ.setdefault("KEY", "value"); whether it was one. */
+static bool
 stmt_setdefault(struct lexer *lx, const struct tok *t, size_t n, bool ms)
 {
 	size_t i = 0;
 	char *callee = NULL, *key = NULL, *val = NULL;
+	bool done = false;
 
 	if (!parse_dotted(t, &i, n, &callee))
 		goto out;
@@ -650,10 +656,136 @@ stmt_setdefault(struct lexer *lx, const struct tok *t, size_t n, bool ms)
 		goto out;
 	emit(lx, PCB_PYSTMT_ENV_DEFAULT, t[0].line, ms, NULL, key, NULL, NULL, val);
 	key = val = NULL;
+	done = true;
 out:
 	free(callee);
 	free(key);
 	free(val);
+	return done;
+}
+
+/* `if __name__ == "__main__":` (operands either way round) at the start of t. */
+static bool
+is_main_guard(const struct tok *t, size_t n)
+{
+	const struct tok *a, *b;
+
+	if (n < 5 || !is_kw(&t[0], "if") || !is_op(&t[2], "==") || !is_op(&t[4], ":"))
+		return false;
+	a = &t[1];
+	b = &t[3];
+	if (a->kind == T_STRING) {
+		const struct tok *x = a;
+		a = b;
+		b = x;
+	}
+	return is_kw(a, "__name__") && b->kind == T_STRING && !(b->sflags & (S_FMT | S_BYTES)) &&
+	    b->body_len == 8 && memcmp(b->body, "__main__", 8) == 0;
+}
+
+/* Python's keywords: a statement starting with one is not a call. */
+static bool
+is_keyword(const struct tok *t)
+{
+	static const char *const kws[] = {
+		"False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+		"continue", "def", "del", "elif", "else", "except", "finally", "for", "from",
+		"global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass",
+		"raise", "return", "try", "while", "with", "yield",
+	};
+
+	for (size_t i = 0; i < PCB_ARRAY_LEN(kws); i++)
+		if (is_kw(t, kws[i]))
+			return true;
+	return false;
+}
+
+/* The argument at t[*i] when it is a whole dotted name or plain string literal (followed by
+ * ',' or ')'); NULL otherwise. */
+static char *
+parse_plain_arg(const struct tok *t, size_t i, size_t n)
+{
+	size_t k = i;
+	char *v = NULL;
+
+	if (i >= n)
+		return NULL;
+	if (t[i].kind == T_NAME && !is_keyword(&t[i]) && !(i + 1 < n && is_op(&t[i + 1], "=")))
+		(void)parse_dotted(t, &k, n, &v);
+	else if (t[i].kind == T_STRING)
+		v = parse_strings(t, &k, n);
+	if (v != NULL && !(k < n && (is_op(&t[k], ",") || is_op(&t[k], ")")))) {
+		free(v);
+		v = NULL;
+	}
+	return v;
+}
+
+/* dotted(…)[.more(…)…] as a statement of its own: not an assignment target. */
+static void
+stmt_call(struct lexer *lx, const struct tok *t, size_t n, bool ms)
+{
+	struct pcb_buf kw;
+	size_t i = 0, before = lx->out->n;
+	int depth = 1;
+	char *callee = NULL, *arg = NULL;
+
+	if (is_keyword(&t[0]) || !parse_dotted(t, &i, n, &callee) || i >= n ||
+	    !is_op(&t[i], "(")) {
+		free(callee);
+		return;
+	}
+	arg = parse_plain_arg(t, i + 1, n);
+	pcb_buf_init(&kw, VALUE_MAX);
+	for (i++; i < n && depth > 0; i++) {
+		if (is_op(&t[i], "(") || is_op(&t[i], "[") || is_op(&t[i], "{"))
+			depth++;
+		else if (is_op(&t[i], ")") || is_op(&t[i], "]") || is_op(&t[i], "}"))
+			depth--;
+		else if (depth == 1 && t[i].kind == T_NAME && i + 2 < n && is_op(&t[i + 1], "=") &&
+		    is_kw(&t[i + 2], "True") && (is_op(&t[i - 1], ",") || is_op(&t[i - 1], "(")) &&
+		    (kw.len == 0 || pcb_buf_append(&kw, " ", 1) == 0))
+			(void)pcb_buf_append(&kw, t[i].p, t[i].len);
+	}
+	/* `f(x).attr = v` assigns; `f(x).start()` is still this call. */
+	for (depth = 0; i < n; i++) {
+		if (is_op(&t[i], "(") || is_op(&t[i], "[") || is_op(&t[i], "{"))
+			depth++;
+		else if (is_op(&t[i], ")") || is_op(&t[i], "]") || is_op(&t[i], "}"))
+			depth--;
+		else if (depth == 0 && (is_op(&t[i], "=") || (t[i].kind == T_OP &&
+		    t[i].len == 2 && t[i].p[1] == '=' && t[i].p[0] != '=' && t[i].p[0] != '!' &&
+		    t[i].p[0] != '<' && t[i].p[0] != '>')))
+			goto out;
+	}
+	emit(lx, PCB_PYSTMT_CALL, t[0].line, ms, NULL, NULL, NULL, callee,
+	    kw.len > 0 ? pcb_buf_steal(&kw, NULL) : NULL);
+	callee = NULL;
+	if (lx->out->n > before) {
+		lx->out->v[before].arg = arg;
+		arg = NULL;
+	}
+out:
+	free(callee);
+	free(arg);
+	pcb_buf_free(&kw);
+}
+
+/* NAME = dotted.attr, nothing else. */
+static void
+stmt_alias(struct lexer *lx, const struct tok *t, size_t n, bool ms)
+{
+	size_t i = 2;
+	char *dotted = NULL;
+
+	if (n < 5 || t[0].kind != T_NAME || is_keyword(&t[0]) || !is_op(&t[1], "=") ||
+	    !parse_dotted(t, &i, n, &dotted))
+		return;
+	if (i == n && strchr(dotted, '.') != NULL) {
+		emit(lx, PCB_PYSTMT_ALIAS, t[0].line, ms, NULL, tok_str(&t[0]), NULL, dotted, NULL);
+		return;
+	}
+	free(dotted);
 }
 
 static void statement(struct lexer *lx, const struct tok *t, size_t n, bool ms);
@@ -684,7 +816,11 @@ stmt_inline_body(struct lexer *lx, const struct tok *t, size_t n, bool ms)
 		else if (depth == 0 && is_kw(&t[i], "lambda"))
 			return;   /* its ':' is not the header's: rare enough to leave alone */
 		else if (depth == 0 && is_op(&t[i], ":")) {
+			bool guard = is_main_guard(t, n) && ms;
+
+			lx->inline_guard = guard;
 			statement(lx, &t[i + 1], n - i - 1, ms);
+			lx->inline_guard = false;
 			return;
 		}
 	}
@@ -705,9 +841,19 @@ statement(struct lexer *lx, const struct tok *t, size_t n, bool ms)
 		if (k + 1 < n && t[k].kind == T_NAME && is_op(&t[k + 1], "("))
 			emit(lx, PCB_PYSTMT_DEF, t[0].line, ms, NULL, tok_str(&t[k]), NULL, NULL,
 			    NULL);
+	} else if (is_main_guard(t, n)) {
+		emit(lx, PCB_PYSTMT_MAIN_GUARD, t[0].line, ms, NULL, NULL, NULL, NULL, NULL);
+	} else if (is_op(&t[0], "@")) {
+		size_t i = 1;
+		char *callee;
+
+		if (parse_dotted(t, &i, n, &callee))
+			emit(lx, PCB_PYSTMT_DECORATOR, t[0].line, ms, NULL, NULL, NULL, callee, NULL);
 	} else if (t[0].kind == T_NAME) {
 		stmt_assign(lx, t, n, ms);
-		stmt_setdefault(lx, t, n, ms);
+		stmt_alias(lx, t, n, ms);
+		if (!stmt_setdefault(lx, t, n, ms))
+			stmt_call(lx, t, n, ms);
 	}
 	stmt_inline_body(lx, t, n, ms);
 }
@@ -722,8 +868,11 @@ process_line(struct lexer *lx)
 	int depth = 0;
 
 	while (lx->nscopes > 0 && lx->scopes[lx->nscopes - 1].indent >= ll->indent) {
-		if (lx->scopes[--lx->nscopes].func)
+		lx->nscopes--;
+		if (lx->scopes[lx->nscopes].func)
 			lx->nfunc--;
+		if (lx->scopes[lx->nscopes].guard)
+			lx->nguard--;
 	}
 	ms = lx->nfunc == 0;
 	for (size_t i = 0; i <= ll->n; i++) {
@@ -742,11 +891,16 @@ process_line(struct lexer *lx)
 		bool func = is_kw(&ll->t[0], "def") || is_kw(&ll->t[0], "class") ||
 		    (ll->n > 1 && is_kw(&ll->t[0], "async") && is_kw(&ll->t[1], "def"));
 
+		bool guard = !func && lx->nfunc == 0 && ll->n == 5 && is_main_guard(ll->t, ll->n);
+
 		lx->scopes[lx->nscopes].indent = ll->indent;
 		lx->scopes[lx->nscopes].func = func;
+		lx->scopes[lx->nscopes].guard = guard;
 		lx->nscopes++;
 		if (func)
 			lx->nfunc++;
+		if (guard)
+			lx->nguard++;
 	}
 	ll->n = 0;
 }
@@ -897,6 +1051,7 @@ pcb_pyscan_free(struct pcb_pyscan *s)
 		free(s->v[i].alias);
 		free(s->v[i].callee);
 		free(s->v[i].value);
+		free(s->v[i].arg);
 		free(s->v[i].text);
 	}
 	free(s->v);

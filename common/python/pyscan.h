@@ -1,9 +1,11 @@
 /* pyscan.h — a small, bounded Python source scanner for discovery: it lexes enough of Python
  * (comments, every string literal form incl. nested f-strings, backslash and bracket line
  * continuations, indentation) to report the statements that say what a module is — imports,
- * `NAME = dotted.callee(…)` assignments, function definitions and
- * `os.environ.setdefault("KEY", "value")` calls — without ever being fooled by text inside
- * strings or comments. It does not evaluate anything.
+ * `NAME = dotted.callee(…)` assignments, `NAME = dotted.attr` aliases, function definitions,
+ * decorators, calls made as statements (`uvicorn.run(app, port=8000)`), the
+ * `if __name__ == "__main__":` guard and `os.environ.setdefault("KEY", "value")` calls —
+ * without ever being fooled by text inside strings or comments. It does not evaluate
+ * anything.
  *
  * Thread-safety: reentrant; a struct pcb_pyscan belongs to its caller. */
 #ifndef PCB_PYSCAN_H
@@ -27,18 +29,29 @@ enum pcb_pystmt_kind {
 	                         * "flask.Flask"; a chained assignment reports its first name) */
 	PCB_PYSTMT_DEF,         /* [async] def <name>(…) */
 	PCB_PYSTMT_ENV_DEFAULT, /* <…>environ.setdefault(<name>, <value>), both plain string literals */
+	PCB_PYSTMT_CALL,        /* <callee>(…)[…] as a statement of its own (callee dotted:
+	                         * "uvicorn.run"; `x.y().z()` reports "x.y"); arg: its first
+	                         * positional argument when that is a dotted name or a plain
+	                         * string literal; value: the keywords given the literal True,
+	                         * space-separated ("debug reload"), or NULL */
+	PCB_PYSTMT_ALIAS,       /* <name> = <dotted.attr> (at least one dot, nothing else: callee
+	                         * "app.server") */
+	PCB_PYSTMT_DECORATOR,   /* @<callee>[(…)]  (callee dotted: "app.route") */
+	PCB_PYSTMT_MAIN_GUARD,  /* if __name__ == "__main__":  (either operand order) */
 };
 
 struct pcb_pystmt {
 	enum pcb_pystmt_kind kind;
 	int line;            /* 1-based physical line where the statement starts */
 	bool module_scope;   /* not inside a def or class body (if/try/with blocks are module scope) */
+	bool main_guard;     /* inside an `if __name__ == "__main__":` block (or its one-line body) */
 	char *module;        /* IMPORT, FROM */
-	char *name;          /* FROM: imported name; CALL_ASSIGN: target; DEF: function;
+	char *name;          /* FROM: imported name; CALL_ASSIGN, ALIAS: target; DEF: function;
 	                      * ENV_DEFAULT: the key */
 	char *alias;         /* IMPORT, FROM: the "as" name or NULL */
-	char *callee;        /* CALL_ASSIGN */
-	char *value;         /* ENV_DEFAULT */
+	char *callee;        /* CALL_ASSIGN, CALL, ALIAS, DECORATOR */
+	char *arg;           /* CALL: first positional argument, or NULL */
+	char *value;         /* ENV_DEFAULT; CALL: keywords set to True */
 	char *text;          /* the statement's first physical line, trimmed, at most 120 bytes */
 };
 

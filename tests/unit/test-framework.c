@@ -973,11 +973,75 @@ START_TEST(test_scan_environ_setdefault)
 	    "os.environ.setdefault(K, 'v')\n"          /* not a literal */
 	    "environ.setdefault('E', 'w')\n"
 	    "os.environ.get('X', 'y')\n", &s);
-	ck_assert_uint_eq(s.n, 5);
+	/* The ones that are not plain setdefault calls are reported as calls. */
+	ck_assert_uint_eq(s.n, 8);
 	assert_stmt(&s, 2, PCB_PYSTMT_ENV_DEFAULT, 3, false, NULL, "DJANGO_SETTINGS_MODULE", NULL,
 	    NULL, "mysite.settings");
 	assert_stmt(&s, 3, PCB_PYSTMT_ENV_DEFAULT, 4, true, NULL, "A\\B", NULL, NULL, "x\ty");
-	assert_stmt(&s, 4, PCB_PYSTMT_ENV_DEFAULT, 7, true, NULL, "E", NULL, NULL, "w");
+	assert_stmt(&s, 4, PCB_PYSTMT_CALL, 5, true, NULL, NULL, NULL, "os.environ.setdefault",
+	    NULL);
+	assert_stmt(&s, 5, PCB_PYSTMT_CALL, 6, true, NULL, NULL, NULL, "os.environ.setdefault",
+	    NULL);
+	ck_assert_str_eq(s.v[5].arg, "K");
+	assert_stmt(&s, 6, PCB_PYSTMT_ENV_DEFAULT, 7, true, NULL, "E", NULL, NULL, "w");
+	assert_stmt(&s, 7, PCB_PYSTMT_CALL, 8, true, NULL, NULL, NULL, "os.environ.get", NULL);
+	ck_assert_str_eq(s.v[7].arg, "X");
+	pcb_pyscan_free(&s);
+}
+END_TEST
+
+/* Calls as statements, aliases, decorators and the main guard: what tells a run script and
+ * where routes are registered. */
+START_TEST(test_scan_calls_guard_decorators)
+{
+	struct pcb_pyscan s;
+
+	scan("import uvicorn\n"
+	    "server = app.server\n"                       /* 2: alias */
+	    "x = app\n"                                   /* no dot: not an alias */
+	    "y = app.server.x + 1\n"                      /* not the whole value */
+	    "@app.get('/items')\n"                        /* 5: decorator */
+	    "def items(): pass\n"
+	    "@functools.cache\n"                          /* 7 */
+	    "def f(): run(app)\n"                         /* 8: call in a def body */
+	    "print('hi'); f(x).attr = 3\n"                /* 9: a call, then an assignment */
+	    "if __name__ == \"__main__\":\n"              /* 10 */
+	    "    uvicorn.run(app, host='0.0.0.0', reload=True, debug=True, workers=2)\n"
+	    "    ioloop.IOLoop.instance().start()\n"      /* 12 */
+	    "    return_value(\"mod:app\",)\n"            /* 13 */
+	    "if '__main__' == __name__: main()\n"         /* 14 */
+	    "if __name__ == '__main__' and x:\n"          /* not a guard */
+	    "    go()\n"
+	    "del(x)\n", &s);
+	ck_assert_uint_eq(s.n, 15);
+	assert_stmt(&s, 0, PCB_PYSTMT_IMPORT, 1, true, "uvicorn", NULL, NULL, NULL, NULL);
+	assert_stmt(&s, 1, PCB_PYSTMT_ALIAS, 2, true, NULL, "server", NULL, "app.server", NULL);
+	assert_stmt(&s, 2, PCB_PYSTMT_DECORATOR, 5, true, NULL, NULL, NULL, "app.get", NULL);
+	assert_stmt(&s, 3, PCB_PYSTMT_DEF, 6, true, NULL, "items", NULL, NULL, NULL);
+	assert_stmt(&s, 4, PCB_PYSTMT_DECORATOR, 7, true, NULL, NULL, NULL, "functools.cache",
+	    NULL);
+	assert_stmt(&s, 5, PCB_PYSTMT_DEF, 8, true, NULL, "f", NULL, NULL, NULL);
+	assert_stmt(&s, 6, PCB_PYSTMT_CALL, 8, false, NULL, NULL, NULL, "run", NULL);
+	ck_assert_str_eq(s.v[6].arg, "app");
+	assert_stmt(&s, 7, PCB_PYSTMT_CALL, 9, true, NULL, NULL, NULL, "print", NULL);
+	ck_assert_str_eq(s.v[7].arg, "hi");
+	ck_assert(!s.v[7].main_guard);
+	assert_stmt(&s, 8, PCB_PYSTMT_MAIN_GUARD, 10, true, NULL, NULL, NULL, NULL, NULL);
+	assert_stmt(&s, 9, PCB_PYSTMT_CALL, 11, true, NULL, NULL, NULL, "uvicorn.run",
+	    "reload debug");
+	ck_assert_str_eq(s.v[9].arg, "app");
+	ck_assert(s.v[9].main_guard);
+	assert_stmt(&s, 10, PCB_PYSTMT_CALL, 12, true, NULL, NULL, NULL, "ioloop.IOLoop.instance",
+	    NULL);
+	ck_assert(s.v[10].main_guard);
+	ck_assert_ptr_null(s.v[10].arg);
+	assert_stmt(&s, 11, PCB_PYSTMT_CALL, 13, true, NULL, NULL, NULL, "return_value", NULL);
+	ck_assert_str_eq(s.v[11].arg, "mod:app");
+	assert_stmt(&s, 12, PCB_PYSTMT_MAIN_GUARD, 14, true, NULL, NULL, NULL, NULL, NULL);
+	assert_stmt(&s, 13, PCB_PYSTMT_CALL, 14, true, NULL, NULL, NULL, "main", NULL);
+	ck_assert(s.v[13].main_guard);
+	assert_stmt(&s, 14, PCB_PYSTMT_CALL, 16, true, NULL, NULL, NULL, "go", NULL);
+	ck_assert(!s.v[14].main_guard);
 	pcb_pyscan_free(&s);
 }
 END_TEST
@@ -1125,6 +1189,7 @@ framework_suite(void)
 	tcase_add_test(tc, test_scan_string_forms);
 	tcase_add_test(tc, test_scan_call_shapes_and_inline_bodies);
 	tcase_add_test(tc, test_scan_environ_setdefault);
+	tcase_add_test(tc, test_scan_calls_guard_decorators);
 	tcase_add_test(tc, test_scan_crlf_bom_and_text_bound);
 	tcase_add_test(tc, test_scan_errors_and_bounds);
 	tcase_add_test(tc, test_scan_file_limits);
