@@ -5,10 +5,11 @@
 #
 # Builds tests/fuzz/fuzz-toml.c with clang (-fsanitize=fuzzer,address,undefined) into
 # BUILD_DIR/fuzz/, seeds BUILD_DIR/fuzz/corpus-toml (kept between runs, so coverage grows) from
-# tests/toml, the toml-test suite when installed, and tests/fuzz/regressions/toml/, then fuzzes
-# for SECONDS. A crash, leak, timeout or out-of-memory input is written to
-# tests/fuzz/regressions/toml/ (commit it: tests/unit/test-toml.c replays every file there once
-# the reader is fixed) and the script exits non-zero.
+# tests/toml, the vendored toml-test suite (tests/fixtures/toml-test) and
+# tests/fuzz/regressions/toml/, then fuzzes for SECONDS. A crash, leak, timeout or
+# out-of-memory input is written to tests/fuzz/regressions/toml/ (commit it:
+# tests/unit/test-toml.c replays every file there once the reader is fixed) and the script
+# exits non-zero.
 set -eu
 
 if [ $# -ne 2 ]; then
@@ -27,7 +28,7 @@ esac
 # Work from the repository root whatever the caller's directory (paths below are relative).
 cd "$(dirname "$0")/.."
 
-suite=/usr/share/gocode/src/github.com/BurntSushi/toml/internal/toml-test/tests
+suite=tests/fixtures/toml-test
 regress=tests/fuzz/regressions/toml
 out=$build/fuzz
 corpus=$out/corpus-toml
@@ -76,7 +77,7 @@ if [ -d "$suite" ]; then
 	seed "$suite/valid" suite-valid_
 	seed "$suite/invalid" suite-invalid_
 else
-	echo "fuzz: toml-test suite not installed ('make deps' adds it); seeding without it"
+	echo "fuzz: $suite is missing; seeding without the toml-test suite"
 fi
 echo "fuzz: corpus $corpus has $(find "$corpus" -type f | wc -l) inputs; fuzzing for ${seconds}s"
 

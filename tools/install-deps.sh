@@ -2,8 +2,6 @@
 # install-deps.sh — installs the Debian packages pycontainerd needs to build and test, if
 # missing. Idempotent: does nothing (and needs no network) when all are present.
 set -eu
-# golang-github-burntsushi-toml-dev ships the toml-test suite (valid/invalid cases) used by
-# tests/unit/test-toml-suite.c; nothing of Go is built.
 # The registry fixtures (tests/lib/regfix.c) need htpasswd -B (apache2-utils), the openssl CLI
 # for the test CA, and python3-cryptography for the JWT token server.
 # The wheel fixtures (tests/lib/wheelfix.py) re-make wheels from an installed Flask: on a machine
@@ -14,7 +12,6 @@ set -eu
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libuv1-dev
 libsqlite3-dev libssl-dev zlib1g-dev libdeflate-dev libzstd-dev check libsubunit-dev
 skopeo umoci runc docker-registry valgrind curl python3 ca-certificates pigz zstd
-golang-github-burntsushi-toml-dev
 apache2-utils openssl python3-cryptography
 python3-pip python3-venv python3-flask
 python3-django python3-fastapi python3-uvicorn python3-gunicorn"

@@ -22,7 +22,7 @@ main(void)
 	struct pcb_err err;
 	struct pcb_buf in;
 	json_object *doc = NULL, *out = NULL;
-	char chunk[65536];
+	char chunk[65536], *text;
 	int rc = 1;
 
 	pcb_err_clear(&err);
@@ -50,8 +50,10 @@ main(void)
 		goto out;
 	}
 	out = pcb_toml_to_tagged(doc);
-	printf("%s\n", json_object_to_json_string_ext(out,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	/* Not json-c's own text: keys holding U+0000 must come out as \u0000 (toml.h). */
+	text = pcb_toml_to_json_string(out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	printf("%s\n", text);
+	free(text);
 	rc = fflush(stdout) == 0 ? 0 : 1;
 out:
 	json_object_put(out);

@@ -260,7 +260,10 @@ get_kv(struct pcb_err *err, const struct where *w, const char *key, json_object 
 		size_t klen = strlen(k), i;
 		int rc;
 
-		if (env ? !env_key_ok(k) : (k[0] == '\0' || strchr(k, '=') != NULL))
+		/* A label name may be any text but empty, '=' or U+0000 (PCB_TOML_KEY_NUL: kept
+		 * out of the image config, whose JSON it would make invalid UTF-8). */
+		if (env ? !env_key_ok(k) : (k[0] == '\0' || strchr(k, '=') != NULL ||
+		    strstr(k, PCB_TOML_KEY_NUL) != NULL))
 			return failf(err, w, key, k, env ? "is not a valid variable name (letters, "
 			    "digits and '_', not starting with a digit)" : "is not a valid label name");
 		if ((rc = get_text(err, w, key, k, val, &s)) != 0)

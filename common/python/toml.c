@@ -192,27 +192,70 @@ is_bare(int c)
 	    c == '_' || c == '-';
 }
 
-/* The first `upto` parts as TOML would write them, for messages. Truncated to size. */
+/* Appends key part s to out as TOML would write it: bare when it can be, else as a basic string
+ * with '"', '\\' and control characters escaped (U+0000, stored as PCB_TOML_KEY_NUL, too).
+ * False when out grew past limit bytes (out then holds a truncated form). */
+static bool
+key_show(struct pcb_buf *out, const char *s, size_t limit)
+{
+	bool bare = s[0] != '\0';
+	size_t j;
+
+	for (j = 0; s[j] != '\0'; j++)
+		if (!is_bare((unsigned char)s[j]))
+			bare = false;
+	if (bare) {
+		if (j > limit)
+			return false;
+		(void)pcb_buf_append(out, s, j);
+		return out->len <= limit;
+	}
+	(void)pcb_buf_append(out, "\"", 1);
+	for (j = 0; s[j] != '\0'; j++) {
+		unsigned char c = (unsigned char)s[j];
+
+		if (out->len > limit)
+			return false;
+		if (c == 0xc0 && (unsigned char)s[j + 1] == 0x80) {
+			(void)pcb_buf_append(out, "\\u0000", 6);
+			j++;
+		} else if (c == '"' || c == '\\')
+			(void)pcb_buf_appendf(out, "\\%c", c);
+		else if (c == '\t')
+			(void)pcb_buf_append(out, "\\t", 2);
+		else if (c == '\n')
+			(void)pcb_buf_append(out, "\\n", 2);
+		else if (c < 0x20 || c == 0x7f)
+			(void)pcb_buf_appendf(out, "\\u%04X", c);
+		else
+			(void)pcb_buf_append(out, s + j, 1);
+	}
+	(void)pcb_buf_append(out, "\"", 1);
+	return out->len <= limit;
+}
+
+/* The first `upto` parts as TOML would write them, for messages. Truncated to size at a part
+ * boundary. */
 static const char *
 kp_show(const struct keypath *kp, size_t upto, char *buf, size_t size)
 {
+	struct pcb_buf part;
 	size_t k, o = 0;
 
 	buf[0] = '\0';
-	for (k = 0; k < upto && k < kp->n && o + 1 < size; k++) {
-		const char *s = kp->part[k];
-		bool bare = s[0] != '\0';
-		size_t j;
-		int r;
-
-		for (j = 0; s[j] != '\0'; j++)
-			if (!is_bare((unsigned char)s[j]))
-				bare = false;
-		r = snprintf(buf + o, size - o, bare ? "%s%s" : "%s\"%s\"", k ? "." : "", s);
-		if (r < 0 || (size_t)r >= size - o)
+	/* Room for the limit plus the longest single step of key_show. */
+	pcb_buf_init(&part, size + 16);
+	for (k = 0; k < upto && k < kp->n; k++) {
+		part.len = 0;
+		if (k > 0)
+			(void)pcb_buf_append(&part, ".", 1);
+		if (!key_show(&part, kp->part[k], size) || part.len >= size - o)
 			break;
-		o += (size_t)r;
+		memcpy(buf + o, part.data, part.len);
+		o += part.len;
+		buf[o] = '\0';
 	}
+	pcb_buf_free(&part);
 	return buf;
 }
 
@@ -853,9 +896,8 @@ parse_simple_key(struct tp *p, char **out)
 		rc = c == '"' ? parse_basic(p, false) : parse_literal(p, false);
 		if (rc != 0)
 			return rc;
-		if (memchr(p->str.data ? p->str.data : "", '\0', p->str.len) != NULL)
-			return fail_at(p, start, "keys containing U+0000 are not supported");
-		*out = pcb_xstrndup(p->str.data ? p->str.data : "", p->str.len);
+		/* json-c keys are C strings: U+0000 is kept as PCB_TOML_KEY_NUL (toml.h). */
+		*out = pcb_toml_key_encode(p->str.data ? p->str.data : "", p->str.len);
 		return 0;
 	}
 	if (!is_bare(c))
@@ -1690,6 +1732,74 @@ pcb_toml_deep_copy(json_object *src)
 	if (src == NULL || json_object_deep_copy(src, &dst, pcb_toml_shallow_copy) != 0)
 		return NULL;
 	return dst;
+}
+
+/* ---- keys holding U+0000 ------------------------------------------------------------------ */
+
+char *
+pcb_toml_key_encode(const char *s, size_t len)
+{
+	size_t nul = 0, k, o = 0;
+	char *out;
+
+	for (k = 0; k < len; k++)
+		if (s[k] == '\0')
+			nul++;
+	out = pcb_xmalloc(len + nul + 1);
+	for (k = 0; k < len; k++) {
+		if (s[k] == '\0') {
+			memcpy(out + o, PCB_TOML_KEY_NUL, 2);
+			o += 2;
+		} else
+			out[o++] = s[k];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *
+pcb_toml_key_decode(const char *key, size_t *len_out)
+{
+	size_t n = strlen(key), k, o = 0;
+	char *out = pcb_xmalloc(n + 1);
+
+	for (k = 0; k < n; k++) {
+		if ((unsigned char)key[k] == 0xc0 && (unsigned char)key[k + 1] == 0x80) {
+			out[o++] = '\0';
+			k++;
+		} else
+			out[o++] = key[k];
+	}
+	out[o] = '\0';
+	if (len_out != NULL)
+		*len_out = o;
+	return out;
+}
+
+char *
+pcb_toml_to_json_string(json_object *v, int flags)
+{
+	const char *j = json_object_to_json_string_ext(v, flags);
+	size_t n = strlen(j), k, o = 0, pairs = 0;
+	char *out;
+
+	/* json-c escapes control characters, quotes and backslashes and copies every other byte,
+	 * and the values of a parsed tree are valid UTF-8: a C0 80 pair in its text can only be a
+	 * key's U+0000. */
+	for (k = 0; k + 1 < n; k++)
+		if ((unsigned char)j[k] == 0xc0 && (unsigned char)j[k + 1] == 0x80)
+			pairs++;
+	out = pcb_xmalloc(n + 4 * pairs + 1);
+	for (k = 0; k < n; k++) {
+		if ((unsigned char)j[k] == 0xc0 && (unsigned char)j[k + 1] == 0x80) {
+			memcpy(out + o, "\\u0000", 6);
+			o += 6;
+			k++;
+		} else
+			out[o++] = j[k];
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* ---- toml-test tagged JSON ---------------------------------------------------------------- */

@@ -38,10 +38,32 @@ enum pcb_toml_type pcb_toml_type_of(json_object *v);
 
 /* Limits: documents over PCB_TOML_MAX_SIZE bytes fail with PCB_ETOOBIG (message without a
  * position); arrays/inline tables/tables nested deeper than PCB_TOML_MAX_DEPTH, or keys with
- * more parts, are rejected as invalid. Keys holding U+0000 are rejected too (json-c keys are C
- * strings); string values may hold it (use json_object_get_string_len). */
+ * more parts, are rejected as invalid. String values may hold U+0000 (use
+ * json_object_get_string_len). */
 #define PCB_TOML_MAX_SIZE (16 * 1024 * 1024)
 #define PCB_TOML_MAX_DEPTH 128
+
+/* Keys. TOML allows any code point in a quoted key, U+0000 included ("\u0000" = 1), but json-c
+ * keys are C strings. So keys in the tree are UTF-8 with one exception: U+0000 is stored as
+ * PCB_TOML_KEY_NUL, the two bytes C0 80 (the "modified UTF-8" of Java and Tcl). Real UTF-8
+ * never holds C0 80 (an overlong form the reader rejects), so no other key can be confused with
+ * it, and keys without U+0000 (every key a caller looks up by name) are plain UTF-8, unchanged.
+ * The same encoding is used by pcb_toml_locs_line paths (pass keys as found in the tree) and by
+ * pcb_toml_to_tagged. Where keys leave as text, the reader translates back: its error messages
+ * write U+0000 as \u0000 (keys are shown as TOML would write them), and
+ * pcb_toml_to_json_string writes it as the JSON escape \u0000. Code printing keys itself may
+ * use pcb_toml_key_decode; code building a key to look up may use pcb_toml_key_encode. */
+#define PCB_TOML_KEY_NUL "\xC0\x80"
+/* The key under which the bytes s[0..len) are stored (caller frees): each NUL becomes
+ * PCB_TOML_KEY_NUL. */
+char *pcb_toml_key_encode(const char *s, size_t len);
+/* The real bytes of a stored key (caller frees; NUL-terminated, and *len_out, when not NULL,
+ * gets the length, which counts the NULs inside). */
+char *pcb_toml_key_decode(const char *key, size_t *len_out);
+/* JSON text of a tree from pcb_toml_parse or pcb_toml_to_tagged (flags as for
+ * json_object_to_json_string_ext; caller frees), with U+0000 in keys written as \u0000: the
+ * JSON every other reader expects. */
+char *pcb_toml_to_json_string(json_object *v, int flags);
 
 /* Copying: the date/time tags live in json-c userdata, which json_object_deep_copy() with the
  * default shallow copy refuses to copy (it fails with -1). Copy TOML trees with
@@ -78,8 +100,9 @@ void pcb_toml_locs_destroy(struct pcb_toml_locs *locs);
 /* The toml-test "tagged JSON" form of a tree from pcb_toml_parse (v borrowed; caller puts the
  * result): tables stay objects, arrays arrays, and every leaf becomes {"type": "string" |
  * "integer" | "float" | "bool" | "datetime" | "datetime-local" | "date-local" | "time-local",
- * "value": "<text>"} (floats in their shortest round-trip form, "nan", "inf", "-inf"). Used by
- * build/pcb-toml-decode and the conformance tests. */
+ * "value": "<text>"} (floats in their shortest round-trip form, "nan", "inf", "-inf"). Keys
+ * stay in the tree's encoding (see PCB_TOML_KEY_NUL): write it out with pcb_toml_to_json_string.
+ * Used by build/pcb-toml-decode and the conformance tests. */
 json_object *pcb_toml_to_tagged(json_object *v);
 
 #endif

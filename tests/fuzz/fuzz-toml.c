@@ -1,13 +1,15 @@
 /* fuzz-toml.c — libFuzzer harness for the TOML reader (common/python/toml.c).
  *
- * Feeds arbitrary bytes to pcb_toml_parse(); on success walks the tree (tags, serialisation,
- * tagged deep copy, the toml-test tagged form) so ASan/UBSan see every path, and parses again
- * with source positions, which must give the same outcome, and looks every key up. Built and
- * run by tools/fuzz.sh (`make fuzz`); crashes land in tests/fuzz/regressions/toml/.
+ * Feeds arbitrary bytes to pcb_toml_parse(); on success walks the tree (tags, keys decoded and
+ * encoded again, serialisation, tagged deep copy, the toml-test tagged form and its JSON text)
+ * so ASan/UBSan see every path, and parses again with source positions, which must give the
+ * same outcome, and looks every key up. Built and run by tools/fuzz.sh (`make fuzz`); crashes
+ * land in tests/fuzz/regressions/toml/.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -27,6 +29,13 @@ walk(json_object *v, int depth, const struct pcb_toml_locs *locs, const char **p
 	switch (json_object_get_type(v)) {
 	case json_type_object: {
 		json_object_object_foreach(v, key, child) {
+			size_t len;
+			char *raw = pcb_toml_key_decode(key, &len), *back = pcb_toml_key_encode(raw, len);
+
+			if (strcmp(back, key) != 0)
+				__builtin_trap();   /* stored keys survive decoding and encoding */
+			free(back);
+			free(raw);
 			path[depth] = key;
 			if (locs != NULL && pcb_toml_locs_line(locs, path, (size_t)depth + 1, NULL) <= 0)
 				__builtin_trap();   /* a key without a position */
@@ -61,6 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pcb_toml_locs *locs = NULL;
 	struct pcb_err err, err2;
 	json_object *doc = NULL, *doc2 = NULL, *copy, *tagged;
+	char *text;
 	int rc;
 
 	rc = pcb_toml_parse((const char *)data, size, NULL, &doc, &err);
@@ -76,6 +86,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pcb_toml_locs_destroy(locs);
 	json_object_put(doc2);
 	tagged = pcb_toml_to_tagged(doc);
+	text = pcb_toml_to_json_string(tagged, JSON_C_TO_STRING_PLAIN);
+	if (strstr(text, PCB_TOML_KEY_NUL) != NULL)
+		__builtin_trap();   /* a key's U+0000 left in its stored form */
+	free(text);
 	json_object_put(tagged);
 	copy = pcb_toml_deep_copy(doc);
 	/* Compared as text: json_object_equal() says nan != nan. */

@@ -524,6 +524,9 @@ static const struct bad_case bad_cases[] = {
 	  "pycontainer.toml: line 2: [build].env must be a table of strings, not a string" },
 	{ "pycontainer.toml", "[build.labels]\n\"\" = \"x\"\n",
 	  "[build.labels]. is not a valid label name" },
+	/* U+0000 in a key (stored as C0 80, python/toml.h) has no place in an image's labels. */
+	{ "pycontainer.toml", "[build.labels]\n\"a\\u0000b\" = \"x\"\n",
+	  "pycontainer.toml: line 2: [build.labels].a\xC0\x80" "b is not a valid label name" },
 	{ "pycontainer.toml", "[build]\nplatform = \"windows\"\n",
 	  "pycontainer.toml: line 2: [build].platform 'windows'" },
 	{ "pycontainer.toml", "[build]\npython_version = \"3.7\"\n",

@@ -892,9 +892,81 @@ START_TEST(test_error_columns_and_name)
 }
 END_TEST
 
-START_TEST(test_nul_key_unsupported)
+/* U+0000 in a key (toml-test valid/key/quoted-unicode): stored as PCB_TOML_KEY_NUL, written
+ * back as \u0000 wherever keys leave the reader as text. */
+START_TEST(test_nul_keys)
 {
-	check_fail("\"a\\u0000b\" = 1\n", 1);
+	static const char doc[] =
+	    "\"a\\u0000b\" = 1\n"
+	    "'a\\u0000b' = 2\n"
+	    "\"\\u0000\".\"\\u0000x\" = 3\n"
+	    "[\"t\\u0000\"]\n"
+	    "k = 4\n";
+	const char *path[] = { "\xC0\x80", "\xC0\x80" "x" }, *dup, *odd;
+	struct pcb_toml_locs *locs = NULL;
+	struct pcb_err err;
+	json_object *d = NULL, *v, *tagged;
+	char *key, *text;
+	size_t len;
+	int col = 0;
+
+	pcb_err_clear(&err);
+	ck_assert_msg(pcb_toml_parse_locs(doc, strlen(doc), NULL, &d, &locs, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_int_eq(json_object_object_length(d), 4);
+	ck_assert(json_object_object_get_ex(d, "a" PCB_TOML_KEY_NUL "b", &v));
+	ck_assert_int_eq(json_object_get_int(v), 1);
+	/* The literal key is the six characters \u0000, another key. */
+	ck_assert(json_object_object_get_ex(d, "a\\u0000b", &v));
+	ck_assert_int_eq(json_object_get_int(v), 2);
+	ck_assert(json_object_object_get_ex(d, PCB_TOML_KEY_NUL, &v));
+	ck_assert(json_object_object_get_ex(v, PCB_TOML_KEY_NUL "x", &v));
+	ck_assert_int_eq(json_object_get_int(v), 3);
+	ck_assert(json_object_object_get_ex(d, "t" PCB_TOML_KEY_NUL, &v));
+	ck_assert(json_object_object_get_ex(v, "k", &v));
+	ck_assert_int_eq(json_object_get_int(v), 4);
+	/* Positions are found with the keys as stored. */
+	ck_assert_int_eq(pcb_toml_locs_line(locs, path, 2, &col), 3);
+	ck_assert_int_eq(col, 10);
+
+	/* Decoding and encoding. */
+	key = pcb_toml_key_decode("a" PCB_TOML_KEY_NUL "b" PCB_TOML_KEY_NUL, &len);
+	ck_assert_uint_eq(len, 4);
+	ck_assert_int_eq(memcmp(key, "a\0b\0", 5), 0);
+	free(key);
+	key = pcb_toml_key_decode("plain é", NULL);
+	ck_assert_str_eq(key, "plain é");
+	free(key);
+	key = pcb_toml_key_encode("\0a\0", 3);
+	ck_assert_str_eq(key, PCB_TOML_KEY_NUL "a" PCB_TOML_KEY_NUL);
+	free(key);
+	key = pcb_toml_key_encode("", 0);
+	ck_assert_str_eq(key, "");
+	free(key);
+
+	/* JSON text: the key's U+0000 as \u0000, values as json-c writes them. */
+	tagged = pcb_toml_to_tagged(d);
+	text = pcb_toml_to_json_string(tagged, JSON_C_TO_STRING_PLAIN);
+	ck_assert_msg(strstr(text, "\"a\\u0000b\":{\"type\":\"integer\",\"value\":\"1\"}") != NULL,
+	    "%s", text);
+	ck_assert_msg(strstr(text, "\"a\\\\u0000b\":{") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "\"\\u0000\":{\"\\u0000x\":{") != NULL, "%s", text);
+	ck_assert_msg(strchr(text, '\xC0') == NULL, "%s", text);
+	free(text);
+	json_object_put(tagged);
+	pcb_toml_locs_destroy(locs);
+	json_object_put(d);
+
+	/* Messages write such keys back as TOML would, escapes included. */
+	dup = "\"a\\u0000b\" = 1\n\"a\\u0000b\" = 2\n";
+	pcb_err_clear(&err);
+	ck_assert_int_eq(parse_len(dup, strlen(dup), NULL, &d, &err), PCB_EINVAL);
+	ck_assert_str_eq(err.msg, "line 2, column 1: duplicate key \"a\\u0000b\"");
+	odd = "\"q\\\"\\\\\\t\\u0001\\u007fé\".x = 1\n[\"q\\\"\\\\\\t\\u0001\\u007fé\"]\n";
+	pcb_err_clear(&err);
+	ck_assert_int_eq(parse_len(odd, strlen(odd), NULL, &d, &err), PCB_EINVAL);
+	ck_assert_str_eq(err.msg, "line 2, column 2: table [\"q\\\"\\\\\\t\\u0001\\u007Fé\"] was "
+	    "already defined with dotted keys");
 }
 END_TEST
 
@@ -1540,6 +1612,15 @@ START_TEST(test_decoder_binary)
 	json_object_put(want);
 	free(out);
 
+	/* A key holding U+0000 comes out as the JSON escape (json-c would cut it at the NUL, so
+	 * the text is checked). */
+	pcb_test_write(dir, "nul.toml", "\"a\\u0000b\" = 1\n", 0644);
+	out = NULL;
+	rc = pcb_test_runf(&out, "'%s' < '%s/nul.toml'", dec, dir);
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+	ck_assert_str_eq(out, "{\"a\\u0000b\":{\"type\":\"integer\",\"value\":\"1\"}}\n");
+	free(out);
+
 	pcb_test_write(dir, "bad.toml", "a = 1\n[a]\n", 0644);
 	out = NULL;
 	rc = pcb_test_runf(&out, "'%s' < '%s/bad.toml'", dec, dir);
@@ -1573,7 +1654,7 @@ toml_suite(void)
 	tcase_add_test(tc, test_newlines_and_bom);
 	tcase_add_loop_test(tc, test_invalid, 0, (int)PCB_ARRAY_LEN(bad_docs));
 	tcase_add_test(tc, test_error_columns_and_name);
-	tcase_add_test(tc, test_nul_key_unsupported);
+	tcase_add_test(tc, test_nul_keys);
 	tcase_add_test(tc, test_depth_limit);
 	tcase_add_test(tc, test_size_limit);
 	tcase_add_test(tc, test_truncations_never_overrun);
