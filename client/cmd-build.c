@@ -470,7 +470,8 @@ static const struct {
 	{ "workdir", "workdir" }, { "include", "include" }, { "excluded", "left out" },
 	{ "env", "env" },
 	{ "labels", "labels" }, { "platform", "platform" }, { "tags", "tags" },
-	{ "outputs", "outputs" }, { "created", "created" }, { "warnings", "warnings" },
+	{ "outputs", "outputs" }, { "created", "created" }, { "passed_over", "passed over" },
+	{ "warnings", "warnings" },
 };
 
 /* Where a plan value came from: plan.sources[key] as a string, or {"value","source"} pairs. */
@@ -520,7 +521,8 @@ print_plan_value(const char *label, json_object *v, const char *source)
 		return;
 	} else if (json_object_is_type(v, json_type_array) && (strcmp(label, "include:") == 0 ||
 	    strcmp(label, "outputs:") == 0 || strcmp(label, "left out:") == 0 ||
-	    strcmp(label, "warnings:") == 0) && json_object_array_length(v) > 0) {
+	    strcmp(label, "passed over:") == 0 || strcmp(label, "warnings:") == 0) &&
+	    json_object_array_length(v) > 0) {
 		printf("%s", label);
 		if (source != NULL)
 			printf("  (%s)", source);
@@ -563,6 +565,7 @@ print_plan(json_object *plan)
 			continue;
 		/* Nothing left out and nothing to warn about: no line. */
 		if ((strcmp(plan_fields[i].key, "warnings") == 0 ||
+		    strcmp(plan_fields[i].key, "passed_over") == 0 ||
 		    strcmp(plan_fields[i].key, "excluded") == 0) &&
 		    json_object_is_type(v, json_type_array) && json_object_array_length(v) == 0)
 			continue;

@@ -853,7 +853,8 @@ plan_cmd_explicit(const struct pcb_build_spec *s, const struct plan *p)
 
 /* What the user should know about the plan, for the plan's "warnings" and the build's log:
  * discovery could not find the command but an explicit one was given; a .env file (often
- * secrets) goes into the image, as `COPY . .` would put it there. */
+ * secrets) goes into the image, as `COPY . .` would put it there; the dependency source's
+ * warnings (a lock file out of date with its project file). */
 static void
 plan_warnings(const struct pcb_build_spec *s, const struct plan *p, struct pcb_strv *out)
 {
@@ -862,9 +863,16 @@ plan_warnings(const struct pcb_build_spec *s, const struct plan *p, struct pcb_s
 	if (p->proj.cmd_error != NULL && explicit != NULL)
 		pcb_strv_push_owned(out, pcb_xasprintf("discovery could not tell how to start the "
 		    "app (%s); using what %s says", p->proj.cmd_error, explicit));
+	if (p->proj.context_note != NULL)
+		pcb_strv_push(out, p->proj.context_note);
 	if (pcb_strv_contains(&p->proj.include, ".env"))
 		pcb_strv_push(out, ".env is packed into the image (it often holds secrets): list it "
 		    "in .dockerignore or .pcbignore to leave it out");
+	{
+		json_object *w = json_object_object_get(p->deps_source, "warnings");
+		for (size_t i = 0; w != NULL && i < json_object_array_length(w); i++)
+			pcb_strv_push(out, json_object_get_string(json_object_array_get_idx(w, i)));
+	}
 }
 
 /* Whether the image gets the project's console scripts on PATH: its dependencies go into a
@@ -1151,6 +1159,8 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 	} else {
 		json_object_object_add(j, "framework", NULL);
 	}
+	/* The other ways to start the app discovery considered, and why each lost. */
+	json_object_object_add(j, "passed_over", strv_to_array(&pr->passed_over));
 	json_object_object_add(j, "port", p->port > 0 ? json_object_new_int(p->port) : NULL);
 	{
 		json_object *ports = json_object_new_array();

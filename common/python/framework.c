@@ -77,12 +77,16 @@ static const struct fwdef fw_flask = {
 static const struct fwdef fw_falcon = {
 	"falcon", "falcon", { "falcon.App", "falcon.API", "falcon.app.App", NULL }, FW_WSGI, NULL,
 };
+/* Dash: the WSGI callable is the Flask app inside, `server = app.server`. */
+static const struct fwdef fw_dash = {
+	"dash", "dash", { "dash.Dash", "dash.dash.Dash", NULL }, FW_WSGI, NULL,
+};
 
 /* In this order: the first framework with an app object wins, then the first with a factory.
  * Falcon's WSGI App before its asgi.App: a project offering both serves the WSGI one by
  * default, as Falcon's own examples do. */
 static const struct fwdef *const frameworks[] = { &fw_fastapi, &fw_starlette, &fw_litestar,
-    &fw_quart, &fw_sanic, &fw_flask, &fw_falcon, &fw_falcon_asgi };
+    &fw_quart, &fw_sanic, &fw_flask, &fw_dash, &fw_falcon, &fw_falcon_asgi };
 
 /* Where an app usually lives: preferred among several candidates. */
 static const char *const preferred_modules[] = { "main", "app", "api", "asgi", "wsgi",
@@ -128,9 +132,16 @@ module_name(const struct pcb_framework_input *in, const char *rel)
 {
 	const char *r = rel;
 	char *name;
-	size_t n;
+	size_t n, best = 0;
 
-	if (in->package_in_src && pcb_str_has_prefix(rel, "src/"))
+	for (size_t i = 0; in->roots != NULL && i < in->roots->n; i++) {
+		size_t l = strlen(in->roots->v[i]);
+		if (l > best && strncmp(rel, in->roots->v[i], l) == 0 && rel[l] == '/')
+			best = l;
+	}
+	if (best > 0)
+		r += best + 1;
+	else if (in->package_in_src && pcb_str_has_prefix(rel, "src/"))
 		r += 4;
 	if (!pcb_str_has_suffix(r, ".py"))
 		return NULL;
@@ -321,6 +332,10 @@ collect(struct modset *ms)
 	if ((in->include == NULL || pcb_strv_contains(in->include, "app")) &&
 	    lstat_type(in->context, "app", S_IFDIR, NULL))
 		walk(ms, "app", 0);
+	/* The import roots whole: a flat src/ of modules and namespace folders has no package. */
+	for (size_t i = 0; in->roots != NULL && i < in->roots->n; i++)
+		if (lstat_type(in->context, in->roots->v[i], S_IFDIR, NULL))
+			walk(ms, in->roots->v[i], 0);
 	pcb_strv_free(&top);
 }
 
@@ -460,6 +475,10 @@ struct cand {
 	const struct pcb_pystmt *st;   /* the app's assignment, or the factory's def */
 	bool factory;                  /* st is a def to call (uvicorn --factory, 'mod:f()') */
 	bool indirect;                 /* st is `app = factory()` */
+	const char *name;              /* the name served in m: st->name, or the name another
+	                                * module imports it under (serve_from) */
+	const char *why;               /* a note for the plan when the served module is not
+	                                * where the app is made, or NULL */
 };
 
 struct cands {
@@ -560,6 +579,59 @@ cands_sort(struct cands *cs)
 		qsort(cs->v, cs->n, sizeof *cs->v, cand_qsort_cmp);
 }
 
+/* The absolute module a `from … import` of m names: "from .a import b" in pkg/main.py is
+ * "pkg.a", "from . import x" in pkg/__init__.py is "pkg" (caller frees). */
+static char *
+from_module(const struct pymod *m, const struct pcb_pystmt *st)
+{
+	const char *mod = st->module;
+	size_t up = 0;
+	char *base, *out;
+
+	if (mod[0] != '.')
+		return pcb_xstrdup(mod);
+	for (; *mod == '.'; mod++)
+		up++;
+	/* The package m lives in ("pkg.main" → "pkg"; a package's __init__ is itself). */
+	base = pcb_xstrdup(m->name);
+	if (!pcb_str_has_suffix(m->rel, "__init__.py"))
+		up++;
+	for (size_t k = 0; k < up - 1 && base[0] != '\0'; k++) {
+		char *dot = strrchr(base, '.');
+		if (dot != NULL)
+			*dot = '\0';
+		else
+			base[0] = '\0';
+	}
+	out = pcb_xasprintf("%s%s%s", base, base[0] && *mod ? "." : "", mod);
+	free(base);
+	return out;
+}
+
+/* Whether m imports the module `name` (import name / from name import … / from its
+ * package import it), at any scope. */
+static bool
+imports_module(const struct pymod *m, const char *name)
+{
+	bool hit = false;
+
+	for (size_t i = 0; i < m->scan.n && !hit; i++) {
+		const struct pcb_pystmt *st = &m->scan.v[i];
+		char *fm, *full;
+
+		if (st->kind == PCB_PYSTMT_IMPORT) {
+			hit = strcmp(st->module, name) == 0;
+		} else if (st->kind == PCB_PYSTMT_FROM) {
+			fm = from_module(m, st);
+			full = pcb_xasprintf("%s%s%s", fm, fm[0] ? "." : "", st->name);
+			hit = strcmp(fm, name) == 0 || strcmp(full, name) == 0;
+			free(fm);
+			free(full);
+		}
+	}
+	return hit;
+}
+
 /* The module a module-scope `from X import f` / relative import in m names, resolved to an
  * absolute dotted name ("pkg.factory.create_app"); NULL when callee was not imported. */
 static char *
@@ -573,32 +645,18 @@ resolve_any(const struct pymod *m, size_t upto, const char *callee)
 	/* Relative imports: "from .factory import create_app" in pkg/main.py → pkg.factory. */
 	for (size_t i = 0; i < upto && i < m->scan.n; i++) {
 		const struct pcb_pystmt *st = &m->scan.v[i];
-		const char *local, *mod;
-		size_t up = 0;
-		char *base;
+		const char *local;
+		char *fm;
 
 		if (!st->module_scope || st->kind != PCB_PYSTMT_FROM || st->module[0] != '.')
 			continue;
 		local = st->alias != NULL ? st->alias : st->name;
 		if (strlen(local) != head || strncmp(local, callee, head) != 0)
 			continue;
-		for (mod = st->module; *mod == '.'; mod++)
-			up++;
-		/* The package m lives in ("pkg.main" → "pkg"; a package's __init__ is itself). */
-		base = pcb_xstrdup(m->name);
-		if (!pcb_str_has_suffix(m->rel, "__init__.py"))
-			up++;
-		for (size_t k = 0; k < up - 1 && base[0] != '\0'; k++) {
-			char *dot = strrchr(base, '.');
-			if (dot != NULL)
-				*dot = '\0';
-			else
-				base[0] = '\0';
-		}
+		fm = from_module(m, st);
 		free(abs);
-		abs = pcb_xasprintf("%s%s%s%s%s%s", base, base[0] && *mod ? "." : "", mod,
-		    base[0] || *mod ? "." : "", st->name, callee + head);
-		free(base);
+		abs = pcb_xasprintf("%s%s%s%s", fm, fm[0] ? "." : "", st->name, callee + head);
+		free(fm);
 	}
 	return abs;
 }
@@ -672,8 +730,24 @@ out:
 	return hit;
 }
 
+/* Dash's WSGI callable: the module-scope `server = app.server` of the Dash app `app`. */
+static const struct pcb_pystmt *
+dash_server(const struct pymod *m, const char *app)
+{
+	size_t n = strlen(app);
+
+	for (size_t k = 0; k < m->scan.n; k++) {
+		const struct pcb_pystmt *st = &m->scan.v[k];
+		if (st->kind == PCB_PYSTMT_ALIAS && st->module_scope &&
+		    strncmp(st->callee, app, n) == 0 && strcmp(st->callee + n, ".server") == 0)
+			return st;
+	}
+	return NULL;
+}
+
 /* Every app of fd in the set, best first: module-scope `X = <framework class>(…)` and
- * `X = <factory>(…)`. */
+ * `X = <factory>(…)`. A Dash app counts with its `server = app.server` only: that is what a
+ * WSGI server loads (without it the app runs as its own script). */
 static void
 find_apps(const struct modset *ms, const struct fwdef *fd, struct cands *out)
 {
@@ -684,7 +758,7 @@ find_apps(const struct modset *ms, const struct fwdef *fd, struct cands *out)
 			continue;
 		for (size_t k = 0; k < m->scan.n; k++) {
 			const struct pcb_pystmt *st = &m->scan.v[k];
-			struct cand c = { m, st, false, false };
+			struct cand c = { m, st, false, false, st->name, NULL };
 			char *q;
 			bool hit;
 
@@ -695,6 +769,8 @@ find_apps(const struct modset *ms, const struct fwdef *fd, struct cands *out)
 			free(q);
 			if (!hit && calls_factory(ms, m, k, st->callee, fd))
 				hit = c.indirect = true;
+			if (hit && fd == &fw_dash && dash_server(m, st->name) == NULL)
+				hit = false;
 			if (hit)
 				cands_add(out, &c);
 		}
@@ -712,12 +788,335 @@ find_factories(const struct modset *ms, const struct fwdef *fd, struct cands *ou
 		if (not_served(m->name))
 			continue;
 		for (size_t k = 0; k < m->scan.n; k++) {
-			struct cand c = { m, &m->scan.v[k], true, false };
+			struct cand c = { m, &m->scan.v[k], true, false, m->scan.v[k].name, NULL };
 			if (is_factory(m, k, fd))
 				cands_add(out, &c);
 		}
 	}
 	cands_sort(out);
+}
+
+/* ---- what starts a server ---- */
+
+/* Calls that start a production server, by what they resolve to through the imports; a name
+ * ending in '.' covers everything under it. */
+static const char *const server_calls[] = {
+	"uvicorn.run", "uvicorn.Server", "hypercorn.asyncio.serve", "hypercorn.trio.serve",
+	"hypercorn.run", "waitress.serve", "aiohttp.web.run_app", "bjoern.run", "tornado.ioloop.",
+	"tornado.httpserver.", "gevent.pywsgi.WSGIServer", "eventlet.wsgi.server",
+	"cheroot.wsgi.Server", "granian.", "daphne.server.", "cherrypy.quickstart",
+	"gunicorn.app.", "meinheld.server.run",
+};
+/* Servers for development: they serve, but are what a production server replaces. */
+static const char *const dev_calls[] = {
+	"werkzeug.serving.run_simple", "wsgiref.simple_server.make_server", "http.server.",
+	"socketserver.", "bottle.run",
+};
+/* Methods that serve an object the module made: app.run(), app.run_server(), server.serve(). */
+static const char *const run_methods[] = { "run", "run_server", "run_app", "serve",
+    "serve_forever" };
+
+#define NO_DEF ((size_t)-1)
+
+enum serves { SERVES_NO, SERVES_DEV, SERVES_PROD };
+
+static bool
+call_listed(const char *q, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(list[i]);
+
+		if (list[i][l - 1] == '.' ? strncmp(q, list[i], l) == 0 :
+		    strncmp(q, list[i], l) == 0 && (q[l] == '\0' || q[l] == '.'))
+			return true;
+	}
+	return false;
+}
+
+static enum serves
+qualified_serves(const char *q)
+{
+	if (q == NULL)
+		return SERVES_NO;
+	if (call_listed(q, server_calls, PCB_ARRAY_LEN(server_calls)))
+		return SERVES_PROD;
+	return call_listed(q, dev_calls, PCB_ARRAY_LEN(dev_calls)) ? SERVES_DEV : SERVES_NO;
+}
+
+/* What a dotted name means at statement k (inside the def at def_k, or at module scope). */
+static char *
+resolve_at(const struct pymod *m, size_t def_k, size_t k, const char *dotted)
+{
+	return def_k != NO_DEF ? resolve_local(m, def_k, k, dotted) : resolve(m, k, dotted);
+}
+
+/* Whether the call at k starts a server: a server's own call (uvicorn.run(…)), a method of a
+ * server object the module made (HTTPServer(app) … .start()), or a run method of an object the
+ * module made or imported from the project (app.run(), the framework's own server: Sanic's
+ * is a production one, the others are for development). */
+static enum serves
+call_serves(const struct modset *ms, const struct pymod *m, size_t k, size_t def_k)
+{
+	const struct pcb_pystmt *st = &m->scan.v[k];
+	const char *dot = strrchr(st->callee, '.');
+	char *q = resolve_at(m, def_k, k, st->callee);
+	enum serves r = qualified_serves(q);
+	bool run = false;
+	size_t xlen;
+
+	free(q);
+	if (r != SERVES_NO || dot == NULL || strchr(st->callee, '.') != dot)
+		return r;
+	xlen = (size_t)(dot - st->callee);
+	for (size_t i = 0; i < PCB_ARRAY_LEN(run_methods); i++)
+		run = run || strcmp(dot + 1, run_methods[i]) == 0;
+	for (size_t j = 0; j < m->scan.n && r == SERVES_NO; j++) {
+		const struct pcb_pystmt *b = &m->scan.v[j];
+		char *bq;
+
+		if (b->kind == PCB_PYSTMT_CALL_ASSIGN && strlen(b->name) == xlen &&
+		    strncmp(b->name, st->callee, xlen) == 0) {
+			bq = resolve(m, j, b->callee);
+			r = qualified_serves(bq);
+			if (r == SERVES_NO && run)
+				r = bq != NULL && (strcmp(bq, "sanic.Sanic") == 0 ||
+				    strcmp(bq, "sanic.app.Sanic") == 0) ? SERVES_PROD : SERVES_DEV;
+			free(bq);
+		} else if (run && b->kind == PCB_PYSTMT_FROM && b->module_scope &&
+		    strcmp(b->name, "*") != 0 && strlen(b->alias != NULL ? b->alias : b->name) ==
+		    xlen && strncmp(b->alias != NULL ? b->alias : b->name, st->callee, xlen) == 0 &&
+		    (b->module[0] == '.' || module_named(ms, b->module, strcspn(b->module, "."))
+		    != NULL)) {
+			r = SERVES_DEV;   /* an app of the project's, run by its framework */
+		}
+	}
+	return r;
+}
+
+/* The def a call at k of m names: a def of m, or of another module of the set it imports
+ * (absolute or relative). NULL when it is not the project's. */
+static const struct pymod *
+called_def(const struct modset *ms, const struct pymod *m, size_t k, size_t def_k,
+    size_t *def_out)
+{
+	const char *callee = m->scan.v[k].callee, *fname = callee, *dot;
+	const struct pymod *target = m, *found = NULL;
+	char *abs = resolve_at(m, def_k, k, callee);
+
+	if (abs == NULL)
+		abs = resolve_any(m, k, callee);
+	if (abs != NULL) {
+		dot = strrchr(abs, '.');
+		target = dot != NULL ? module_named(ms, abs, (size_t)(dot - abs)) : NULL;
+		fname = dot != NULL ? dot + 1 : NULL;
+	} else if (strchr(callee, '.') != NULL) {
+		target = NULL;
+	}
+	for (size_t i = 0; target != NULL && i < target->scan.n && found == NULL; i++) {
+		const struct pcb_pystmt *d = &target->scan.v[i];
+		if (d->kind == PCB_PYSTMT_DEF && d->module_scope && strcmp(d->name, fname) == 0) {
+			*def_out = i;
+			found = target;
+		}
+	}
+	free(abs);
+	return found;
+}
+
+/* Where serving was found: the module, the statement. */
+struct serving {
+	enum serves how;
+	const struct pymod *m;
+	const struct pcb_pystmt *st;
+};
+
+/* The best serving call among the statements of a def body (def_k) or of the main guard
+ * (def_k NO_DEF), following calls into the project's own functions `depth` levels down. */
+static void
+body_serves(const struct modset *ms, const struct pymod *m, size_t def_k, int depth,
+    struct serving *out)
+{
+	size_t start = def_k != NO_DEF ? def_k + 1 : 0;
+
+	for (size_t k = start; k < m->scan.n && out->how != SERVES_PROD; k++) {
+		const struct pcb_pystmt *st = &m->scan.v[k];
+		enum serves h;
+		size_t dk;
+		const struct pymod *dm;
+
+		if (def_k != NO_DEF && st->module_scope)
+			break;   /* the end of the body */
+		if (st->kind != PCB_PYSTMT_CALL || (def_k == NO_DEF && !st->main_guard))
+			continue;
+		if ((h = call_serves(ms, m, k, def_k)) > out->how) {
+			out->how = h;
+			out->m = m;
+			out->st = st;
+		} else if (h == SERVES_NO && depth > 0 &&
+		    (dm = called_def(ms, m, k, def_k, &dk)) != NULL && !(dm == m && dk == def_k)) {
+			body_serves(ms, dm, dk, depth - 1, out);
+		}
+	}
+}
+
+static bool
+serving_dev_mode(const struct pcb_pystmt *st)
+{
+	const char *v = st->value;
+
+	for (; v != NULL && *v != '\0'; v += strspn(v, " ")) {
+		size_t n = strcspn(v, " ");
+		if ((n == 5 && strncmp(v, "debug", 5) == 0) || (n == 6 && strncmp(v, "reload", 6) == 0))
+			return true;
+		v += n;
+	}
+	return false;
+}
+
+/* The port= literal of a serving call, else the server's default (uvicorn and hypercorn
+ * 8000, aiohttp and waitress 8080, Flask 5000, Dash 8050), else 0. */
+static int
+serving_port(const struct serving *sv)
+{
+	const char *v = sv->st->value != NULL ? strstr(sv->st->value, "port=") : NULL;
+	char *q;
+	int port = 0;
+
+	if (v != NULL && (v == sv->st->value || v[-1] == ' '))
+		return atoi(v + 5);
+	q = resolve(sv->m, (size_t)(sv->st - sv->m->scan.v), sv->st->callee);
+	if (q != NULL && (pcb_str_has_prefix(q, "uvicorn.") || pcb_str_has_prefix(q, "hypercorn.")))
+		port = 8000;
+	else if (q != NULL && (pcb_str_has_prefix(q, "aiohttp.") || pcb_str_has_prefix(q,
+	    "waitress.")))
+		port = 8080;
+	else if (pcb_str_has_suffix(sv->st->callee, ".run_server"))
+		port = 8050;
+	else if (pcb_str_has_suffix(sv->st->callee, ".run") && sv->how == SERVES_DEV)
+		port = 5000;
+	free(q);
+	return port;
+}
+
+/* A run script's file name: named after the project, or one of the usual names. */
+static bool
+script_named(const struct pcb_framework_input *in, const char *base)
+{
+	static const char *const names[] = { "main", "app", "server", "serve", "run", "start",
+	    "wsgi", "asgi", "application", "web", "api", "bot" };
+	size_t n = strlen(base) - 3;   /* without ".py" */
+	bool hit = false;
+
+	for (size_t i = 0; i < PCB_ARRAY_LEN(names) && !hit; i++)
+		hit = strlen(names[i]) == n && strncmp(base, names[i], n) == 0;
+	if (!hit && in->project_name != NULL) {
+		char *a = normalise_dep(in->project_name), *b = pcb_xstrndup(base, n), *nb;
+		nb = normalise_dep(b);
+		hit = strcmp(a, nb) == 0 || (pcb_str_has_prefix(a, nb) && a[strlen(nb)] == '-');
+		free(a);
+		free(b);
+		free(nb);
+	}
+	return hit;
+}
+
+/* Whether rel is at the top of the context or of an import root. */
+static bool
+at_top(const struct pcb_framework_input *in, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+
+	if (slash == NULL)
+		return true;
+	for (size_t i = 0; in->roots != NULL && i < in->roots->n; i++)
+		if (strlen(in->roots->v[i]) == (size_t)(slash - rel) &&
+		    strncmp(rel, in->roots->v[i], (size_t)(slash - rel)) == 0)
+			return true;
+	return in->package_in_src && slash - rel == 3 && strncmp(rel, "src", 3) == 0;
+}
+
+/* The project's run script (framework.h): the best of the modules at the top whose main guard
+ * serves; named ones first, then those not in debug/reload mode, then the shallowest. */
+static void
+find_run_script(const struct modset *ms, struct pcb_framework *r)
+{
+	const struct pymod *best = NULL;
+	struct serving bsv = { 0 };
+	int best_rank = 0;
+
+	for (size_t i = 0; i < ms->n; i++) {
+		const struct pymod *m = &ms->v[i];
+		const char *base = strrchr(m->rel, '/') != NULL ? strrchr(m->rel, '/') + 1 : m->rel;
+		struct serving sv = { SERVES_NO, NULL, NULL };
+		int rank;
+
+		if (!at_top(ms->in, m->rel) || not_served(m->name) || strcmp(base, "__main__.py") == 0 ||
+		    strcmp(base, "__init__.py") == 0 || strcmp(base, "setup.py") == 0)
+			continue;
+		body_serves(ms, m, NO_DEF, 2, &sv);
+		if (sv.how == SERVES_NO)
+			continue;
+		rank = (script_named(ms->in, base) ? 0 : 4) + (serving_dev_mode(sv.st) ? 2 : 0) +
+		    (strchr(m->rel, '/') != NULL ? 1 : 0);
+		if (best != NULL) {
+			pcb_strv_push_owned(&r->script_alternatives, pcb_xasprintf("python %s",
+			    rank < best_rank ? best->rel : m->rel));
+			if (rank >= best_rank)
+				continue;
+		}
+		best = m;
+		bsv = sv;
+		best_rank = rank;
+	}
+	if (best == NULL)
+		return;
+	pcb_strv_push(&r->script_cmd, "python");
+	pcb_strv_push(&r->script_cmd, best->rel);
+	r->script_dev = serving_dev_mode(bsv.st);
+	r->script_port = serving_port(&bsv);
+	for (size_t k = 0; k < best->scan.n; k++) {
+		if (best->scan.v[k].kind == PCB_PYSTMT_MAIN_GUARD) {
+			r->script_source = pcb_xasprintf("%s:%d: %s, which serves at %s:%d: %s",
+			    best->rel, best->scan.v[k].line, best->scan.v[k].text, bsv.m->rel,
+			    bsv.st->line, bsv.st->text);
+			break;
+		}
+	}
+	if (r->script_source == NULL)
+		r->script_source = pcb_xasprintf("%s:%d: %s", bsv.m->rel, bsv.st->line, bsv.st->text);
+}
+
+/* The console scripts whose function starts a production server (framework.h). Those with
+ * extras ("blackd:main [d]") are passed over: the image does not install extras unasked. */
+static void
+find_serving_scripts(const struct modset *ms, struct pcb_framework *r)
+{
+	for (size_t i = 0; ms->in->scripts != NULL && i < ms->in->scripts->n; i++) {
+		const char *e = ms->in->scripts->v[i], *eq = strstr(e, " = "), *t, *colon;
+		const struct pymod *m;
+		struct serving sv = { SERVES_NO, NULL, NULL };
+		size_t fl;
+
+		if (eq == NULL || strchr(eq, '[') != NULL || (colon = strchr(eq + 3, ':')) == NULL)
+			continue;
+		t = eq + 3;
+		if ((m = module_named(ms, t, (size_t)(colon - t))) == NULL)
+			continue;
+		fl = strcspn(colon + 1, ". ");
+		for (size_t k = 0; k < m->scan.n; k++) {
+			const struct pcb_pystmt *d = &m->scan.v[k];
+			if (d->kind == PCB_PYSTMT_DEF && d->module_scope && strlen(d->name) == fl &&
+			    strncmp(d->name, colon + 1, fl) == 0) {
+				body_serves(ms, m, k, 1, &sv);
+				break;
+			}
+		}
+		if (sv.how != SERVES_PROD)
+			continue;
+		pcb_strv_push_owned(&r->serving, pcb_xstrndup(e, (size_t)(eq - e)));
+		pcb_strv_push_owned(&r->serving_why, pcb_xasprintf("%s:%d: %s", sv.m->rel,
+		    sv.st->line, sv.st->text));
+	}
 }
 
 /* ---- results ---- */
@@ -731,8 +1130,8 @@ push_env_port(struct pcb_framework *r)
 static char *
 cand_source(const struct cand *c, const char *note)
 {
-	return pcb_xasprintf("%s:%d: %s%s", c->m->rel, c->st->line, c->st->text,
-	    note != NULL ? note : "");
+	return pcb_xasprintf("%s:%d: %s%s%s", c->m->rel, c->st->line, c->st->text,
+	    note != NULL ? note : "", c->why != NULL ? c->why : "");
 }
 
 static void
@@ -742,14 +1141,6 @@ push_all(struct pcb_strv *v, const char *const *args)
 		pcb_strv_push(v, args[i]);
 }
 
-/* An ASGI app (FastAPI, Starlette) behind the server the project lists: gunicorn with uvicorn's
- * workers when both are there, else uvicorn, hypercorn, granian or daphne; uvicorn when none is
- * (fastapi[standard] brings it). A factory is called the way each server supports it. */
-/* An ASGI app (FastAPI, Starlette, Litestar, Quart, Falcon's) behind the server the project
- * lists: gunicorn with uvicorn's workers when both are there, else uvicorn, hypercorn,
- * granian or daphne; when none is, the one the framework brings (Quart: hypercorn), else
- * uvicorn (fastapi[standard] and litestar[standard] bring it). A factory is called the way
- * each server supports it. */
 /* Whether the project asks for name[extra] ("fastapi[standard]"). */
 static bool
 dep_extra(const struct pcb_framework_input *in, const char *name, const char *extra)
@@ -761,6 +1152,13 @@ dep_extra(const struct pcb_framework_input *in, const char *name, const char *ex
 	return yes;
 }
 
+/* An ASGI app (FastAPI, Starlette, Litestar, Quart, Falcon's) behind the server the project
+ * lists: gunicorn with uvicorn's workers when both are there, else uvicorn, hypercorn,
+ * granian or daphne; when none is, the one the framework brings (Quart: hypercorn), else
+ * uvicorn (fastapi[standard] and litestar[standard] bring it). FastAPI declared with its CLI
+ * and no server of its own runs under `fastapi run`; Litestar, whose CLI is part of it, runs
+ * under `litestar run` whenever uvicorn is there and no other server is listed. A factory is
+ * called the way each server supports it. */
 static void
 result_asgi(const struct pcb_framework_input *in, const struct fwdef *fd, const struct cand *c,
     struct pcb_framework *r)
@@ -770,14 +1168,18 @@ result_asgi(const struct pcb_framework_input *in, const struct fwdef *fd, const 
 
 	r->name = pcb_xstrdup(fd->name);
 	r->app_module = pcb_xstrdup(c->m->name);
-	r->app_object = c->factory ? pcb_xasprintf("%s()", c->st->name) : pcb_xstrdup(c->st->name);
+	r->app_object = c->factory ? pcb_xasprintf("%s()", c->name) : pcb_xstrdup(c->name);
 	r->port = 8000;
-	target = pcb_xasprintf("%s:%s", r->app_module, c->st->name);
+	target = pcb_xasprintf("%s:%s", r->app_module, c->name);
 	call = pcb_xasprintf("%s:%s", r->app_module, r->app_object);
 	if (fd == &fw_fastapi && !c->factory && (dep_extra(in, "fastapi", "standard") ||
 	    dep_has(in, "fastapi-cli")) && !dep_has(in, "gunicorn") && !dep_has(in, "uvicorn") &&
 	    !dep_has(in, "hypercorn") && !dep_has(in, "granian") && !dep_has(in, "daphne"))
 		server = "fastapi";   /* FastAPI's own CLI, as its Docker guide runs it */
+	else if (fd == &fw_litestar && (dep_has(in, "uvicorn") || dep_extra(in, "litestar",
+	    "standard")) && !dep_has(in, "gunicorn") && !dep_has(in, "hypercorn") &&
+	    !dep_has(in, "granian") && !dep_has(in, "daphne"))
+		server = "litestar";
 	else if (dep_has(in, "gunicorn") && dep_has(in, "uvicorn"))
 		server = "gunicorn";
 	else if (dep_has(in, "uvicorn"))
@@ -793,8 +1195,13 @@ result_asgi(const struct pcb_framework_input *in, const struct fwdef *fd, const 
 	if (strcmp(server, "fastapi") == 0) {
 		push_all(&r->cmd, (const char *const[]){ "fastapi", "run", c->m->rel, "--host",
 		    "0.0.0.0", "--port", "8000", NULL });
-		if (strcmp(c->st->name, "app") != 0)
-			push_all(&r->cmd, (const char *const[]){ "--app", c->st->name, NULL });
+		if (strcmp(c->name, "app") != 0)
+			push_all(&r->cmd, (const char *const[]){ "--app", c->name, NULL });
+	} else if (strcmp(server, "litestar") == 0) {
+		/* litestar --app takes a factory as it is and calls it. */
+		push_all(&r->cmd, (const char *const[]){ "litestar", "--app", target, "run", "--host",
+		    "0.0.0.0", "--port", "8000", NULL });
+		r->server_declared = dep_has(in, "uvicorn");
 	} else if (strcmp(server, "gunicorn") == 0) {
 		push_all(&r->cmd, (const char *const[]){ "gunicorn", "--worker-class",
 		    "uvicorn.workers.UvicornWorker", "--bind", "0.0.0.0:8000", call, NULL });
@@ -823,6 +1230,8 @@ result_asgi(const struct pcb_framework_input *in, const struct fwdef *fd, const 
 			    " (uvicorn is not a declared dependency; it comes with litestar[standard])" :
 			    " (uvicorn is not a declared dependency; add it)";
 	}
+	if (strcmp(server, "fastapi") != 0 && strcmp(server, "litestar") != 0)
+		r->server_declared = dep_has(in, server);
 	free(target);
 	free(call);
 	push_env_port(r);
@@ -835,19 +1244,23 @@ static void
 result_wsgi(const struct pcb_framework_input *in, const struct fwdef *fd, const struct cand *c,
     struct pcb_framework *r)
 {
-	const char *note = NULL;
+	const char *note = NULL, *obj = c->name;
+	const struct pcb_pystmt *alias;
 
+	if (fd == &fw_dash && (alias = dash_server(c->m, c->name)) != NULL)
+		obj = alias->name;   /* server = app.server */
 	r->name = pcb_xstrdup(fd->name);
 	r->app_module = pcb_xstrdup(c->m->name);
-	r->app_object = c->factory ? pcb_xasprintf("%s()", c->st->name) :
-	    pcb_xstrdup(c->st->name);
+	r->app_object = c->factory ? pcb_xasprintf("%s()", obj) : pcb_xstrdup(obj);
 	r->port = 8000;
+	r->server_declared = dep_has(in, "waitress") || dep_has(in, "gunicorn") ||
+	    (dep_has(in, "uwsgi") && !c->factory);
 	if (dep_has(in, "waitress") && !dep_has(in, "gunicorn")) {
 		push_all(&r->cmd, (const char *const[]){ "waitress-serve", "--listen=0.0.0.0:8000",
 		    NULL });
 		if (c->factory)
 			pcb_strv_push(&r->cmd, "--call");
-		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, c->st->name));
+		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, obj));
 	} else if (dep_has(in, "uwsgi") && !dep_has(in, "gunicorn") && !c->factory) {
 		push_all(&r->cmd, (const char *const[]){ "uwsgi", "--http", "0.0.0.0:8000",
 		    "--master", "--module", NULL });
@@ -857,7 +1270,7 @@ result_wsgi(const struct pcb_framework_input *in, const struct fwdef *fd, const 
 		r->port = 5000;
 		pcb_strv_push(&r->cmd, "flask");
 		pcb_strv_push(&r->cmd, "--app");
-		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, c->st->name));
+		pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, obj));
 		push_all(&r->cmd, (const char *const[]){ "run", "--host", "0.0.0.0", "--port", "5000",
 		    NULL });
 	} else {
@@ -877,10 +1290,11 @@ result_sanic(const struct fwdef *fd, const struct cand *c, struct pcb_framework 
 {
 	r->name = pcb_xstrdup(fd->name);
 	r->app_module = pcb_xstrdup(c->m->name);
-	r->app_object = c->factory ? pcb_xasprintf("%s()", c->st->name) : pcb_xstrdup(c->st->name);
+	r->app_object = c->factory ? pcb_xasprintf("%s()", c->name) : pcb_xstrdup(c->name);
 	r->port = 8000;
+	r->server_declared = true;   /* Sanic's own server is its production one */
 	pcb_strv_push(&r->cmd, "sanic");
-	pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, c->st->name));
+	pcb_strv_push_owned(&r->cmd, pcb_xasprintf("%s:%s", r->app_module, c->name));
 	if (c->factory)
 		pcb_strv_push(&r->cmd, "--factory");
 	push_all(&r->cmd, (const char *const[]){ "--host", "0.0.0.0", "--port", "8000", NULL });
@@ -917,6 +1331,7 @@ find_streamlit(const struct modset *ms, struct pcb_framework *r)
 	r->name = pcb_xstrdup("streamlit");
 	r->app_module = pcb_xstrdup(best->name);
 	r->port = 8501;
+	r->server_declared = true;   /* the only way a Streamlit app runs */
 	push_all(&r->cmd, (const char *const[]){ "streamlit", "run", best->rel,
 	    "--server.port=8501", "--server.address=0.0.0.0", NULL });
 	push_env_port(r);
@@ -930,6 +1345,77 @@ cand_describe(const struct cand *c)
 {
 	return pcb_xasprintf("%s:%s%s (%s:%d)", c->m->name, c->st->name, c->factory ? "()" : "",
 	    c->m->rel, c->st->line);
+}
+
+/* Where the served app must be taken from. Routes added to an app made elsewhere: a module
+ * that imports the app from the module that makes it and decorates routes on it (@app.get),
+ * which that module never imports back, is the one to serve, or the app would answer none of
+ * them (sketch_map_tool/routes.py over sketch_map_tool's flask_app). Else the package that
+ * re-exports the app (`from .api import api` in dflow/api/__init__.py): the shorter name. */
+static void
+serve_from(const struct modset *ms, struct cand *c)
+{
+	const char *dot = strrchr(c->m->name, '.');
+	const struct pymod *pkg;
+
+	if (c->factory)
+		return;
+	for (size_t i = 0; i < ms->n; i++) {
+		const struct pymod *r = &ms->v[i];
+
+		if (r == c->m || not_served(r->name))
+			continue;
+		for (size_t k = 0; k < r->scan.n; k++) {
+			const struct pcb_pystmt *st = &r->scan.v[k];
+			const char *local;
+			char *fm;
+			bool same, routes = false;
+
+			if (st->kind != PCB_PYSTMT_FROM || !st->module_scope ||
+			    strcmp(st->name, c->st->name) != 0)
+				continue;
+			fm = from_module(r, st);
+			same = strcmp(fm, c->m->name) == 0;
+			free(fm);
+			if (!same)
+				continue;
+			local = st->alias != NULL ? st->alias : st->name;
+			for (size_t d = 0; d < r->scan.n && !routes; d++)
+				routes = r->scan.v[d].kind == PCB_PYSTMT_DECORATOR &&
+				    strncmp(r->scan.v[d].callee, local, strlen(local)) == 0 &&
+				    r->scan.v[d].callee[strlen(local)] == '.';
+			if (routes && !imports_module(c->m, r->name)) {
+				c->m = r;
+				c->st = st;
+				c->name = local;
+				c->why = " (served from here: this module adds its routes to the app, "
+				    "and the module that makes it does not import this one)";
+				return;
+			}
+		}
+	}
+	if (dot == NULL || (pkg = module_named(ms, c->m->name, (size_t)(dot - c->m->name))) ==
+	    NULL || !pcb_str_has_suffix(pkg->rel, "__init__.py"))
+		return;
+	for (size_t k = 0; k < pkg->scan.n; k++) {
+		const struct pcb_pystmt *st = &pkg->scan.v[k];
+		char *fm;
+		bool same;
+
+		if (st->kind != PCB_PYSTMT_FROM || !st->module_scope ||
+		    strcmp(st->name, c->st->name) != 0)
+			continue;
+		fm = from_module(pkg, st);
+		same = strcmp(fm, c->m->name) == 0;
+		free(fm);
+		if (same) {
+			c->m = pkg;
+			c->st = st;
+			c->name = st->alias != NULL ? st->alias : st->name;
+			c->why = " (the package re-exports the app)";
+			return;
+		}
+	}
 }
 
 /* The served app: for FastAPI, Starlette and Flask in that order an app object (bound from the
@@ -954,27 +1440,44 @@ pick_web_app(const struct pcb_framework_input *in, const struct modset *ms,
 		}
 	}
 	for (size_t i = 0; i < PCB_ARRAY_LEN(frameworks); i++) {
+		struct serving sv = { SERVES_NO, NULL, NULL };
+
 		find_factories(ms, fws[i], &facs[i]);
 		if (chosen == NULL && facs[i].n > 0) {
 			chosen = &facs[i].v[0];
 			cfd = fws[i];
 		}
+		/* `app = create_app()` in a script whose __main__ block serves it (run.py) is that
+		 * script's own: a server loads the package's factory instead. */
+		if (chosen != NULL && cfd == fws[i] && chosen->indirect && facs[i].n > 0 &&
+		    (body_serves(ms, chosen->m, NO_DEF, 0, &sv), sv.how != SERVES_NO))
+			chosen = &facs[i].v[0];
 	}
 	if (chosen != NULL) {
+		struct cand served = *chosen;
+
+		if (cfd != &fw_dash)   /* Dash serves its `server`, which stays where it is */
+			serve_from(ms, &served);
 		if (cfd->kind == FW_WSGI)
-			result_wsgi(in, cfd, chosen, r);
+			result_wsgi(in, cfd, &served, r);
 		else if (cfd->kind == FW_SANIC)
-			result_sanic(cfd, chosen, r);
+			result_sanic(cfd, &served, r);
 		else
-			result_asgi(in, cfd, chosen, r);
+			result_asgi(in, cfd, &served, r);
+		char *mine = cand_describe(chosen);
+
+		/* One line per other app or factory (a factory seen by two frameworks once). */
 		for (size_t i = 0; i < PCB_ARRAY_LEN(frameworks); i++) {
-			for (size_t k = 0; k < apps[i].n; k++)
-				if (&apps[i].v[k] != chosen)
-					pcb_strv_push_owned(&r->alternatives, cand_describe(&apps[i].v[k]));
-			for (size_t k = 0; k < facs[i].n; k++)
-				if (&facs[i].v[k] != chosen)
-					pcb_strv_push_owned(&r->alternatives, cand_describe(&facs[i].v[k]));
+			for (size_t k = 0; k < apps[i].n + facs[i].n; k++) {
+				char *d = cand_describe(k < apps[i].n ? &apps[i].v[k] :
+				    &facs[i].v[k - apps[i].n]);
+				if (strcmp(d, mine) != 0 && !pcb_strv_contains(&r->alternatives, d))
+					pcb_strv_push_owned(&r->alternatives, d);
+				else
+					free(d);
+			}
 		}
+		free(mine);
 	}
 	for (size_t i = 0; i < PCB_ARRAY_LEN(frameworks); i++) {
 		free(apps[i].v);
@@ -1175,6 +1678,8 @@ result_django(const struct pcb_framework_input *in, const struct django *d,
 	r->settings_module = pcb_xstrdup(d->settings);
 	r->app_module = pcb_xstrdup(d->pkg);
 	r->port = 8000;
+	r->server_declared = (d->asgi && asgi_server) || (d->wsgi && (dep_has(in, "gunicorn") ||
+	    dep_has(in, "uwsgi") || dep_has(in, "waitress")));
 	if (d->asgi && asgi_server) {
 		r->app_object = pcb_xstrdup("application");
 		if (dep_has(in, "daphne"))
@@ -1281,6 +1786,11 @@ pcb_framework_free(struct pcb_framework *fw)
 	pcb_strv_free(&fw->env);
 	pcb_strv_free(&fw->alternatives);
 	free(fw->source);
+	pcb_strv_free(&fw->script_cmd);
+	free(fw->script_source);
+	pcb_strv_free(&fw->script_alternatives);
+	pcb_strv_free(&fw->serving);
+	pcb_strv_free(&fw->serving_why);
 	memset(fw, 0, sizeof *fw);
 }
 
@@ -1337,12 +1847,33 @@ pcb_framework_detect(const struct pcb_framework_input *in, struct pcb_framework 
 	    (rc = no_app_error(&ms, "django", "manage.py setting DJANGO_SETTINGS_MODULE", err)) != 0)
 		goto out;
 out:
+	if (rc == 0) {
+		find_run_script(&ms, &r);
+		find_serving_scripts(&ms, &r);
+	}
 	django_free(&dj);
 	modset_free(&ms);
-	/* Not a web app (or an error): nothing allocated is handed out, so a caller that only
-	 * frees results with a name leaks nothing. */
-	if (rc != 0 || r.name == NULL)
+	/* Not a web app (or an error): no framework result is handed out; the run script and
+	 * serving console scripts are, when found (the caller frees with pcb_framework_free). */
+	if (rc != 0 || r.name == NULL) {
+		struct pcb_framework keep = { 0 };
+		if (rc == 0) {
+			keep.script_cmd = r.script_cmd;
+			keep.script_source = r.script_source;
+			keep.script_port = r.script_port;
+			keep.script_dev = r.script_dev;
+			keep.script_alternatives = r.script_alternatives;
+			keep.serving = r.serving;
+			keep.serving_why = r.serving_why;
+			memset(&r.script_cmd, 0, sizeof r.script_cmd);
+			r.script_source = NULL;
+			memset(&r.script_alternatives, 0, sizeof r.script_alternatives);
+			memset(&r.serving, 0, sizeof r.serving);
+			memset(&r.serving_why, 0, sizeof r.serving_why);
+		}
 		pcb_framework_free(&r);
+		r = keep;
+	}
 	*fw = r;
 	return rc;
 }

@@ -11,6 +11,8 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -712,28 +714,35 @@ out:
 	return rc;
 }
 
-/* The file that defines module "a.b" (src/ first): "src/a/b.py", "a/b/__init__.py"… */
+/* The file that defines module "a.b" (the build backend's import roots, then src/, then the
+ * top): "src/a/b.py", "a/b/__init__.py"… */
 static char *
 module_file(const struct pcb_project *p, const char *module, size_t len)
 {
-	static const char *const roots[] = { "src/", "" };
+	struct pcb_strv roots;
 	char *path = pcb_xstrndup(module, len), *rel = NULL;
 
+	pcb_strv_init(&roots);
+	for (size_t i = 0; i < p->import_roots.n; i++)
+		pcb_strv_push_owned(&roots, pcb_xasprintf("%s/", p->import_roots.v[i]));
+	pcb_strv_push(&roots, "src/");
+	pcb_strv_push(&roots, "");
 	for (char *c = path; *c != '\0'; c++)
 		if (*c == '.')
 			*c = '/';
-	for (size_t i = 0; i < PCB_ARRAY_LEN(roots); i++) {
-		rel = pcb_xasprintf("%s%s.py", roots[i], path);
+	for (size_t i = 0; i < roots.n; i++) {
+		rel = pcb_xasprintf("%s%s.py", roots.v[i], path);
 		if (is_type(p->context, rel, S_IFREG))
 			goto out;
 		free(rel);
-		rel = pcb_xasprintf("%s%s/__init__.py", roots[i], path);
+		rel = pcb_xasprintf("%s%s/__init__.py", roots.v[i], path);
 		if (is_type(p->context, rel, S_IFREG))
 			goto out;
 		free(rel);
 		rel = NULL;
 	}
 out:
+	pcb_strv_free(&roots);
 	free(path);
 	return rel;
 }
@@ -1471,9 +1480,28 @@ read_poetry_deps(struct pcb_project *p, json_object *poetry, const char **python
 	    err)) != 0)
 		return rc;
 	json_object_object_foreach(deps, key, val) {
-		(void)val;
-		if (strcmp(key, "python") != 0)
-			add_dependency(p, key, strlen(key));
+		json_object *ex = NULL;
+		struct pcb_buf b;
+
+		if (strcmp(key, "python") == 0)
+			continue;
+		/* { extras = ["standard"], version = "…" }: as "litestar[standard]". */
+		pcb_buf_init(&b, 64 * 1024);
+		pcb_buf_appendf(&b, "%s", key);
+		if (json_object_is_type(val, json_type_object) &&
+		    json_object_object_get_ex(val, "extras", &ex) &&
+		    json_object_is_type(ex, json_type_array) && json_object_array_length(ex) > 0) {
+			for (size_t i = 0; i < json_object_array_length(ex); i++) {
+				json_object *e = json_object_array_get_idx(ex, i);
+				if (json_object_is_type(e, json_type_string))
+					pcb_buf_appendf(&b, "%s%s", i == 0 ? "[" : ",",
+					    json_object_get_string(e));
+			}
+			pcb_buf_appendf(&b, "]");
+		}
+		if (b.data != NULL)
+			add_dependency(p, b.data, b.len);
+		pcb_buf_free(&b);
 	}
 	return 0;
 }
@@ -2074,15 +2102,15 @@ collect_scripts(struct pcb_project *p, json_object *const *tables, size_t n)
 	pcb_strv_free(&names);
 }
 
-/* Turns a console-script target "pkg.mod:obj.attr" into the argv that runs it. */
+/* Checks a console-script target "pkg.mod:obj.attr [extra]": *s_out and *len_out the part
+ * without blanks and extras, *colon_out its ':' or NULL. */
 static int
-script_cmd(struct pcb_project *p, const char *file, const char *table, const char *key,
-    const char *target, struct pcb_err *err)
+parse_target(const struct pcb_project *p, const char *file, const char *table, const char *key,
+    const char *target, const char **s_out, size_t *len_out, const char **colon_out,
+    struct pcb_err *err)
 {
 	const char *s = target, *colon;
 	size_t len;
-	char *mod = NULL, *attr = NULL, *first = NULL;
-	int rc = 0;
 
 	while (isspace((unsigned char)*s))
 		s++;
@@ -2105,11 +2133,28 @@ script_cmd(struct pcb_project *p, const char *file, const char *table, const cha
 		char at[32] = "";
 		if (line > 0)
 			snprintf(at, sizeof at, " line %d:", line);
-		rc = pcb_err_set(err, PCB_EINVAL, "%s:%s [%s] %s = \"%.200s\": not a module "
+		return pcb_err_set(err, PCB_EINVAL, "%s:%s [%s] %s = \"%.200s\": not a module "
 		    "path with an optional :attribute (like \"pkg.cli:main\")",
 		    file != NULL ? file : PYPROJECT, at, table, key, target);
-		goto out;
 	}
+	*s_out = s;
+	*len_out = len;
+	*colon_out = colon;
+	return 0;
+}
+
+/* Turns a console-script target "pkg.mod:obj.attr" into the argv that runs it. */
+static int
+script_cmd(struct pcb_project *p, const char *file, const char *table, const char *key,
+    const char *target, struct pcb_err *err)
+{
+	const char *s, *colon;
+	size_t len;
+	char *mod = NULL, *attr = NULL, *first = NULL;
+	int rc;
+
+	if ((rc = parse_target(p, file, table, key, target, &s, &len, &colon, err)) != 0)
+		return rc;
 	pcb_strv_push(&p->cmd, "python");
 	if (colon == NULL) {
 		pcb_strv_push(&p->cmd, "-m");
@@ -2124,7 +2169,6 @@ script_cmd(struct pcb_project *p, const char *file, const char *table, const cha
 	}
 	p->cmd_source = pcb_xasprintf("%s%s[%s] %s = \"%s\"", file != NULL ? file : "",
 	    file != NULL ? " " : "", table, key, target);
-out:
 	free(mod);
 	free(attr);
 	free(first);
@@ -2289,16 +2333,48 @@ pick_layout(struct pcb_project *p, bool ns)
 	p->layout = pcb_xstrdup(l);
 }
 
-/* The scripts entry named after the project and the first one, in one table. */
+/* The scripts entries of one table that matter for choosing: the one named after the project
+ * (or its import package, or running the package's __main__), the first, and the first that
+ * starts a production server itself (framework.h serving). Entries that are not the
+ * project's are passed over. */
 struct script_pick {
 	const char *file;    /* NULL = pyproject.toml */
 	const char *table;
-	const char *named_key, *named_val, *first_key, *first_val;
+	const char *named_key, *named_val, *first_key, *first_val, *serving_key, *serving_val;
 };
 
+/* Whether a console script's target is the project's own code: its top package or module is
+ * in the project (an import root, src/ or the top; a namespace folder counts), or it is a
+ * declared dependency (a script of something the image installs). Otherwise *why says so. */
+static bool
+script_is_ours(const struct pcb_project *p, const char *target, char **why)
+{
+	size_t len = strcspn(target, ":[ \t"), top = strcspn(target, ".:[ \t");
+	char *rel = top > 0 ? module_file(p, target, top) : NULL;
+	char *dir = pcb_xstrndup(target, top), *dep = normalise_name(dir);
+	char *in_src = pcb_path_join("src", dir);
+	bool ours = rel != NULL || is_dir(p->context, dir) || is_dir(p->context, in_src) ||
+	    pcb_strv_contains(&p->dependencies, dep);
+
+	for (size_t i = 0; !ours && i < p->import_roots.n; i++) {
+		char *r = pcb_path_join(p->import_roots.v[i], dir);
+		ours = is_dir(p->context, r);
+		free(r);
+	}
+	free(in_src);
+
+	if (!ours)
+		*why = pcb_xasprintf("not the project's: no module %.*s in it, and %s is not a "
+		    "dependency", (int)len, target, dep);
+	free(rel);
+	free(dir);
+	free(dep);
+	return ours;
+}
+
 static int
-find_scripts(struct pcb_project *p, json_object *tbl, struct script_pick *sp,
-    struct pcb_err *err)
+find_scripts(struct pcb_project *p, json_object *tbl, const struct pcb_framework *fw,
+    struct script_pick *sp, struct pcb_err *err)
 {
 	char *norm = normalise_name(p->name);
 	char *pkg = p->package != NULL ? normalise_name(p->package) : NULL;
@@ -2309,7 +2385,7 @@ find_scripts(struct pcb_project *p, json_object *tbl, struct script_pick *sp,
 		goto out;
 	json_object_object_foreach(tbl, key, val) {
 		const char *target = NULL;
-		char *nk;
+		char *nk, *why = NULL;
 
 		if (val != NULL && json_object_get_type(val) == json_type_string &&
 		    pcb_toml_type_of(val) == PCB_TOML_NONE) {
@@ -2326,10 +2402,27 @@ find_scripts(struct pcb_project *p, json_object *tbl, struct script_pick *sp,
 			rc = py_fail(p->pylocs, err, sp->table, key, "must be a string");
 			goto out;
 		}
+		{
+			const char *ts, *tc;
+			size_t tl;
+			if ((rc = parse_target(p, sp->file, sp->table, key, target, &ts, &tl, &tc,
+			    err)) != 0)
+				goto out;
+		}
+		if (!script_is_ours(p, target, &why)) {
+			pcb_strv_push_owned(&p->passed_over, pcb_xasprintf("console script %s = %s "
+			    "([%s]): %s", key, target, sp->table, why));
+			free(why);
+			continue;
+		}
 		nk = normalise_name(key);
 		if (sp->first_key == NULL) {
 			sp->first_key = key;
 			sp->first_val = target;
+		}
+		if (sp->serving_key == NULL && pcb_strv_contains(&fw->serving, key)) {
+			sp->serving_key = key;
+			sp->serving_val = target;
 		}
 		/* The script named after the project, else after its import package, else the one
 		 * that runs the package's __main__ (gallery-dl = gallery_dl:main). */
@@ -2348,49 +2441,134 @@ out:
 	return rc;
 }
 
-/* The command, in this order: the scripts entry named after the project; the web framework's
- * server (a web service is expected to serve, whatever helper scripts it ships); the first
- * scripts entry; python -m <package> with __main__.py; main.py / app.py / manage.py. Scripts
- * come from [project.scripts], else [tool.poetry.scripts], else setup.cfg console_scripts. */
+/* One way to start the app, for choose_cmd's ranking. */
+struct way {
+	int kind;                      /* WAY_* */
+	const struct script_pick *sp;  /* a console script */
+	const char *key, *val;
+	const struct pcb_strv *argv;   /* or a command */
+	const char *source;
+};
+
+enum { WAY_SCRIPT, WAY_FRAMEWORK, WAY_RUN_SCRIPT };
+
+static char *
+way_describe(const struct pcb_project *p, const struct way *w)
+{
+	struct pcb_buf b;
+
+	if (w->kind == WAY_SCRIPT)
+		return pcb_xasprintf("console script %s = %s (%s[%s])", w->key, w->val,
+		    w->sp->file != NULL ? w->sp->file : "", w->sp->table);
+	pcb_buf_init(&b, 64 * 1024);
+	for (size_t i = 0; i < w->argv->n; i++)
+		pcb_buf_appendf(&b, "%s%s", i > 0 ? " " : "", w->argv->v[i]);
+	pcb_buf_appendf(&b, " (%s%s%s)", w->kind == WAY_FRAMEWORK ? p->framework : "run script",
+	    w->kind == WAY_FRAMEWORK ? " app: " : ": ", w->source);
+	return pcb_buf_steal(&b, NULL);
+}
+
+/* The command. Ways to start the app, best first (the first found wins; the others go to
+ * passed_over with their rank):
+ *   1. a console script that starts a production server itself (harvestview → uvicorn.run)
+ *   2. the web app under a production server the project declares
+ *   3. the project's run script (a top-level module whose __main__ block serves)
+ *   4. the console script named after the project (or its package, or its __main__)
+ *   5. the web app under its framework's own command (fastapi run, flask run) or an
+ *      undeclared default server
+ *   6. a run script in debug/reload mode
+ *   7. the first console script
+ *   8. python -m <package> with __main__.py; 9. main.py / app.py / manage.py
+ * Scripts come from [project.scripts], [tool.poetry.scripts], setup.cfg and setup.py. */
 static int
-choose_cmd(struct pcb_project *p, const struct scripts *sc, struct pcb_err *err)
+choose_cmd(struct pcb_project *p, const struct scripts *sc, const struct pcb_framework *fw,
+    struct pcb_err *err)
 {
 	static const char *const files[] = { "main.py", "app.py", "manage.py" };
+	static const char *const ranks[] = {
+		"a console script that starts a production server itself",
+		"the app under a production server the project declares",
+		"the project's run script", "the console script named after the project",
+		"the app under its framework's own server or an undeclared one",
+		"a run script in debug mode", "another console script",
+	};
 	struct script_pick picks[4] = {
-		{ NULL, "project.scripts", NULL, NULL, NULL, NULL },
-		{ NULL, "tool.poetry.scripts", NULL, NULL, NULL, NULL },
-		{ SETUP_CFG, "options.entry_points", NULL, NULL, NULL, NULL },
-		{ "setup.py", "entry_points", NULL, NULL, NULL, NULL },
+		{ NULL, "project.scripts", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ NULL, "tool.poetry.scripts", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ SETUP_CFG, "options.entry_points", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ "setup.py", "entry_points", NULL, NULL, NULL, NULL, NULL, NULL },
 	};
 	json_object *tables[4] = { sc->project, sc->poetry, sc->setup_cfg, sc->setup_py };
-	struct script_pick *sp = NULL;
+	struct way ways[PCB_ARRAY_LEN(ranks)];
+	const struct way *chosen = NULL;
+	struct pcb_strv fwcmd = { 0 };
 	char *rel = NULL;
 	int rc = 0;
 
+	memset(ways, 0, sizeof ways);
 	for (size_t i = 0; i < PCB_ARRAY_LEN(picks); i++) {
-		if ((rc = find_scripts(p, tables[i], &picks[i], err)) != 0)
+		struct script_pick *sp = &picks[i];
+		if ((rc = find_scripts(p, tables[i], fw, sp, err)) != 0)
 			goto out;
-		if (sp == NULL && picks[i].first_key != NULL)
-			sp = &picks[i];
-	}
-	collect_scripts(p, tables, PCB_ARRAY_LEN(picks));
-	if (sp != NULL && sp->named_key != NULL) {
-		rc = script_cmd(p, sp->file, sp->table, sp->named_key, sp->named_val, err);
-		if (rc == 0)
-			p->cmd_script = pcb_xstrdup(sp->named_key);
-		goto out;
+		if (sp->serving_key != NULL && ways[0].key == NULL)
+			ways[0] = (struct way){ WAY_SCRIPT, sp, sp->serving_key, sp->serving_val, NULL,
+			    NULL };
+		if (sp->named_key != NULL && ways[3].key == NULL)
+			ways[3] = (struct way){ WAY_SCRIPT, sp, sp->named_key, sp->named_val, NULL,
+			    NULL };
+		if (sp->first_key != NULL && ways[6].key == NULL)
+			ways[6] = (struct way){ WAY_SCRIPT, sp, sp->first_key, sp->first_val, NULL,
+			    NULL };
 	}
 	if (p->framework != NULL && p->framework_cmd.n > 0) {
+		fwcmd = p->framework_cmd;
+		ways[fw->server_declared ? 1 : 4] = (struct way){ WAY_FRAMEWORK, NULL, NULL, NULL,
+		    &fwcmd, p->framework_source };
+	}
+	if (fw->script_cmd.n > 0)
+		ways[fw->script_dev ? 5 : 2] = (struct way){ WAY_RUN_SCRIPT, NULL, NULL, NULL,
+		    &fw->script_cmd, fw->script_source };
+	/* The same script found by two ranks is one way. */
+	if (ways[3].key != NULL && ways[0].key != NULL && strcmp(ways[3].key, ways[0].key) == 0)
+		ways[3].kind = -1;
+	if (ways[6].key != NULL && ((ways[0].key != NULL && strcmp(ways[6].key, ways[0].key) ==
+	    0) || (ways[3].key != NULL && strcmp(ways[6].key, ways[3].key) == 0)))
+		ways[6].kind = -1;
+	for (size_t i = 0; i < PCB_ARRAY_LEN(ways); i++) {
+		const struct way *w = &ways[i];
+		if (w->kind < 0 || (w->key == NULL && w->argv == NULL))
+			continue;
+		if (chosen == NULL) {
+			chosen = w;
+			continue;
+		}
+		{
+			char *d = way_describe(p, w);
+			pcb_strv_push_owned(&p->passed_over, pcb_xasprintf("%s: %s, which ranks below "
+			    "%s", d, ranks[i], ranks[chosen - ways]));
+			free(d);
+		}
+	}
+	if (chosen != NULL && chosen->kind == WAY_SCRIPT) {
+		rc = script_cmd(p, chosen->sp->file, chosen->sp->table, chosen->key, chosen->val,
+		    err);
+		if (rc == 0)
+			p->cmd_script = pcb_xstrdup(chosen->key);
+		goto out;
+	}
+	if (chosen != NULL && chosen->kind == WAY_FRAMEWORK) {
 		for (size_t i = 0; i < p->framework_cmd.n; i++)
 			pcb_strv_push(&p->cmd, p->framework_cmd.v[i]);
 		p->cmd_source = pcb_xasprintf("%s app: %s", p->framework,
 		    p->framework_source != NULL ? p->framework_source : "detected");
 		goto out;
 	}
-	if (sp != NULL) {
-		rc = script_cmd(p, sp->file, sp->table, sp->first_key, sp->first_val, err);
-		if (rc == 0)
-			p->cmd_script = pcb_xstrdup(sp->first_key);
+	if (chosen != NULL) {
+		for (size_t i = 0; i < fw->script_cmd.n; i++)
+			pcb_strv_push(&p->cmd, fw->script_cmd.v[i]);
+		p->cmd_source = pcb_xasprintf("run script: %s", fw->script_source);
+		if (fw->script_port > 0)
+			p->port = fw->script_port;
 		goto out;
 	}
 	if (p->package != NULL) {
@@ -2419,27 +2597,35 @@ out:
 	return rc;
 }
 
-static int detect_framework(struct pcb_project *p, struct pcb_err *err);
+static int detect_framework(struct pcb_project *p, struct pcb_framework *fw,
+    struct pcb_err *err);
 
 /* The web framework and the command. A failure here is kept in cmd_error instead of failing
  * discovery (project.h): the user may have said what to run. */
 static void
 find_cmd(struct pcb_project *p, const struct scripts *sc)
 {
+	json_object *tables[4] = { sc->project, sc->poetry, sc->setup_cfg, sc->setup_py };
+	struct pcb_framework fw;
 	struct pcb_err e;
 	int rc;
 
 	pcb_err_clear(&e);
-	if ((rc = detect_framework(p, &e)) == 0) {
-		rc = choose_cmd(p, sc, &e);
+	collect_scripts(p, tables, PCB_ARRAY_LEN(tables));
+	if ((rc = detect_framework(p, &fw, &e)) == 0) {
+		rc = choose_cmd(p, sc, &fw, &e);
 	} else {
 		/* A web framework imported without a servable app does not stop a project whose
 		 * own console script says what to run (a CLI with a web extra). */
+		struct pcb_framework none;
 		struct pcb_err e2;
 
+		memset(&none, 0, sizeof none);
 		pcb_err_clear(&e2);
-		if (choose_cmd(p, sc, &e2) == 0 && p->cmd_script != NULL)
+		if (choose_cmd(p, sc, &none, &e2) == 0 && p->cmd_script != NULL) {
+			pcb_framework_free(&fw);
 			return;
+		}
 		pcb_strv_free(&p->cmd);
 		pcb_strv_init(&p->cmd);
 		free(p->cmd_source);
@@ -2447,6 +2633,7 @@ find_cmd(struct pcb_project *p, const struct scripts *sc)
 		free(p->cmd_script);
 		p->cmd_script = NULL;
 	}
+	pcb_framework_free(&fw);
 	if (rc == 0)
 		return;
 	p->cmd_error_code = rc;
@@ -2459,19 +2646,33 @@ find_cmd(struct pcb_project *p, const struct scripts *sc)
 	p->cmd_script = NULL;
 }
 
-static int
-detect_framework(struct pcb_project *p, struct pcb_err *err)
+/* The folders modules are imported from, for framework detection: the build backend's, else
+ * src/ when the project keeps its code there (as the image's PYTHONPATH does). */
+static void
+detection_roots(const struct pcb_project *p, struct pcb_strv *roots)
 {
-	struct pcb_strv deps;
+	for (size_t i = 0; i < p->import_roots.n; i++)
+		pcb_strv_push(roots, p->import_roots.v[i]);
+	if (p->import_roots.n == 0 && (p->package_in_src || (p->package == NULL &&
+	    pcb_strv_contains(&p->include, "src"))))
+		pcb_strv_push(roots, "src");
+}
+
+static int
+detect_framework(struct pcb_project *p, struct pcb_framework *fw, struct pcb_err *err)
+{
+	struct pcb_strv deps, roots;
 	struct pcb_framework_input in = {
 		.context = p->context, .package = p->package, .package_in_src = p->package_in_src,
 		.include = &p->include, .dependencies = &deps, .extras = &p->dependency_extras,
+		.roots = &roots, .scripts = &p->scripts, .project_name = p->name,
 	};
-	struct pcb_framework fw;
 	int rc;
 
 	/* The server may be offered as an extra: optional names count for choosing it. */
 	pcb_strv_init(&deps);
+	pcb_strv_init(&roots);
+	detection_roots(p, &roots);
 	for (size_t i = 0; i < p->dependencies.n; i++)
 		pcb_strv_push(&deps, p->dependencies.v[i]);
 	for (size_t i = 0; i < p->optional_dependencies.n; i++)
@@ -2479,24 +2680,22 @@ detect_framework(struct pcb_project *p, struct pcb_err *err)
 			pcb_strv_push(&deps, p->optional_dependencies.v[i]);
 	pcb_strv_sort(&deps);
 
-	memset(&fw, 0, sizeof fw);   /* pcb_framework_detect initialises it */
-	if ((rc = pcb_framework_detect(&in, &fw, err)) != 0)
+	memset(fw, 0, sizeof *fw);   /* pcb_framework_detect initialises it */
+	if ((rc = pcb_framework_detect(&in, fw, err)) != 0 || fw->name == NULL)
 		goto out;
-	if (fw.name == NULL)
-		goto out;
-	p->framework = pcb_xstrdup(fw.name);
-	p->port = fw.port;
-	for (size_t i = 0; i < fw.cmd.n; i++)
-		pcb_strv_push(&p->framework_cmd, fw.cmd.v[i]);
-	for (size_t i = 0; i < fw.env.n; i++)
-		if (strchr(fw.env.v[i], '=') != NULL)
-			pcb_strv_push(&p->framework_env, fw.env.v[i]);
-	for (size_t i = 0; i < fw.alternatives.n; i++)
-		pcb_strv_push(&p->framework_alternatives, fw.alternatives.v[i]);
-	p->framework_source = pcb_xstrdup(fw.source != NULL ? fw.source : fw.name);
+	p->framework = pcb_xstrdup(fw->name);
+	p->port = fw->port;
+	for (size_t i = 0; i < fw->cmd.n; i++)
+		pcb_strv_push(&p->framework_cmd, fw->cmd.v[i]);
+	for (size_t i = 0; i < fw->env.n; i++)
+		if (strchr(fw->env.v[i], '=') != NULL)
+			pcb_strv_push(&p->framework_env, fw->env.v[i]);
+	for (size_t i = 0; i < fw->alternatives.n; i++)
+		pcb_strv_push(&p->framework_alternatives, fw->alternatives.v[i]);
+	p->framework_source = pcb_xstrdup(fw->source != NULL ? fw->source : fw->name);
 out:
-	pcb_framework_free(&fw);
 	pcb_strv_free(&deps);
+	pcb_strv_free(&roots);
 	return rc;
 }
 
@@ -2518,8 +2717,8 @@ compile_extra_excludes(struct pcb_project *p)
 	pcb_buf_free(&b);
 }
 
-int
-pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err *err)
+static int
+discover_at(const char *context, struct pcb_project *p, struct pcb_err *err)
 {
 	struct scripts sc = { NULL, NULL, NULL, NULL };
 	struct pcb_strv top;
@@ -2535,6 +2734,7 @@ pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err 
 	pcb_strv_init(&p->setup_cfg_requires);
 	pcb_strv_init(&p->dependency_extras);
 	pcb_strv_init(&p->import_roots);
+	pcb_strv_init(&p->passed_over);
 	pcb_strv_init(&p->optional_dependencies);
 	pcb_strv_init(&p->cmd);
 	pcb_strv_init(&p->authors);
@@ -2610,6 +2810,92 @@ out:
 	return rc;
 }
 
+/* The members of a uv workspace whose root is no project of its own: [tool.uv.workspace]
+ * members (globs of folders under the root, without "..") less its exclude globs, each
+ * holding a pyproject.toml; sorted. Empty for anything else. */
+static void
+workspace_members(const struct pcb_project *p, struct pcb_strv *out)
+{
+	json_object *tool = NULL, *uv = NULL, *ws = NULL, *mem = NULL, *exc = NULL, *proj = NULL;
+
+	if (p->pyproject == NULL || json_object_object_get_ex(p->pyproject, "project", &proj) ||
+	    !json_object_object_get_ex(p->pyproject, "tool", &tool) ||
+	    !json_object_object_get_ex(tool, "uv", &uv) ||
+	    !json_object_object_get_ex(uv, "workspace", &ws) ||
+	    !json_object_object_get_ex(ws, "members", &mem) ||
+	    !json_object_is_type(mem, json_type_array))
+		return;
+	(void)json_object_object_get_ex(ws, "exclude", &exc);
+	for (size_t i = 0; i < json_object_array_length(mem) && i < 64; i++) {
+		const char *pat = json_object_get_string(json_object_array_get_idx(mem, i));
+		char *full;
+		glob_t g;
+
+		if (pat == NULL || pat[0] == '/' || strstr(pat, "..") != NULL)
+			continue;
+		full = pcb_path_join(p->context, pat);
+		if (glob(full, GLOB_ONLYDIR | GLOB_NOSORT, NULL, &g) == 0) {
+			for (size_t k = 0; k < g.gl_pathc && out->n < 256; k++) {
+				const char *rel = g.gl_pathv[k] + strlen(p->context) + 1;
+				bool excluded = false;
+				char *pp;
+
+				for (size_t e = 0; exc != NULL && json_object_is_type(exc, json_type_array) &&
+				    e < json_object_array_length(exc) && !excluded; e++) {
+					const char *x = json_object_get_string(json_object_array_get_idx(exc, e));
+					excluded = x != NULL && fnmatch(x, rel, FNM_PATHNAME) == 0;
+				}
+				pp = pcb_path_join(rel, PYPROJECT);
+				if (!excluded && is_file(p->context, pp) && !pcb_strv_contains(out, rel))
+					pcb_strv_push(out, rel);
+				free(pp);
+			}
+			globfree(&g);
+		}
+		free(full);
+	}
+	pcb_strv_sort(out);
+}
+
+/* Discovery of the context; a uv workspace root with no project and no command of its own
+ * (the template repositories' layout: the root holds [tool.uv.workspace] members =
+ * ["backend"]) is built as its first member that has a command, and the plan says so. */
+int
+pcb_project_discover(const char *context, struct pcb_project *p, struct pcb_err *err)
+{
+	struct pcb_strv members;
+	int rc = discover_at(context, p, err);
+
+	if (rc != 0 || p->cmd.n > 0 || p->config.entrypoint.set || p->config.cmd.set)
+		return rc;
+	pcb_strv_init(&members);
+	workspace_members(p, &members);
+	for (size_t i = 0; i < members.n; i++) {
+		struct pcb_project m;
+		struct pcb_err e;
+		char *dir = pcb_path_join(p->context, members.v[i]);
+
+		int mrc;
+
+		pcb_err_clear(&e);
+		if ((mrc = discover_at(dir, &m, &e)) == 0 && m.cmd.n > 0) {
+			m.context_note = pcb_xasprintf("%s is a uv workspace with no app of its own "
+			    "(pyproject.toml [tool.uv.workspace]): building its member %s/; give that "
+			    "folder (or another member) as the context to choose", p->context,
+			    members.v[i]);
+			pcb_project_free(p);
+			*p = m;
+			free(dir);
+			break;
+		}
+		if (mrc == 0)
+			pcb_project_free(&m);
+		free(dir);
+	}
+	pcb_strv_free(&members);
+	return rc;
+}
+
 void
 pcb_project_free(struct pcb_project *p)
 {
@@ -2631,6 +2917,8 @@ pcb_project_free(struct pcb_project *p)
 	pcb_strv_free(&p->setup_cfg_requires);
 	pcb_strv_free(&p->dependency_extras);
 	pcb_strv_free(&p->import_roots);
+	pcb_strv_free(&p->passed_over);
+	free(p->context_note);
 	pcb_strv_free(&p->optional_dependencies);
 	pcb_strv_free(&p->cmd);
 	free(p->cmd_source);

@@ -49,6 +49,12 @@ struct pcb_project {
 	/* The project's console scripts, "name = module:attr": [project.scripts], Poetry's,
 	 * setup.cfg's, setup.py's (the first definition of a name wins); and its GUI scripts. */
 	struct pcb_strv scripts, gui_scripts;
+	/* The other ways to start the app that discovery considered, best first, each saying
+	 * why it was not taken ("console script pdm = pdm.core:main: not the project's: no
+	 * module pdm.core in it, and pdm is not a dependency"). For the plan. */
+	struct pcb_strv passed_over;
+	/* Why the project is not the context folder itself (a uv workspace member), or NULL. */
+	char *context_note;
 	/* Why finding the command failed (framework detection, [project.scripts]), when it did:
 	 * a PCB_E* code and its message, and cmd empty. Discovery still succeeds, so that an
 	 * explicit command (CLI flags, config file) is never blocked by detection; the build

@@ -743,9 +743,14 @@ stmt_call(struct lexer *lx, const struct tok *t, size_t n, bool ms)
 		else if (is_op(&t[i], ")") || is_op(&t[i], "]") || is_op(&t[i], "}"))
 			depth--;
 		else if (depth == 1 && t[i].kind == T_NAME && i + 2 < n && is_op(&t[i + 1], "=") &&
-		    is_kw(&t[i + 2], "True") && (is_op(&t[i - 1], ",") || is_op(&t[i - 1], "(")) &&
-		    (kw.len == 0 || pcb_buf_append(&kw, " ", 1) == 0))
+		    (is_op(&t[i - 1], ",") || is_op(&t[i - 1], "(")) && (is_kw(&t[i + 2], "True") ||
+		    (is_kw(&t[i], "port") && t[i + 2].kind == T_NUMBER && t[i + 2].len <= 5 &&
+		    strspn(t[i + 2].p, "0123456789") >= t[i + 2].len)) &&
+		    (kw.len == 0 || pcb_buf_append(&kw, " ", 1) == 0)) {
 			(void)pcb_buf_append(&kw, t[i].p, t[i].len);
+			if (t[i + 2].kind == T_NUMBER)
+				(void)pcb_buf_appendf(&kw, "=%.*s", (int)t[i + 2].len, t[i + 2].p);
+		}
 	}
 	/* `f(x).attr = v` assigns; `f(x).start()` is still this call. */
 	for (depth = 0; i < n; i++) {

@@ -32,8 +32,9 @@ enum pcb_pystmt_kind {
 	PCB_PYSTMT_CALL,        /* <callee>(…)[…] as a statement of its own (callee dotted:
 	                         * "uvicorn.run"; `x.y().z()` reports "x.y"); arg: its first
 	                         * positional argument when that is a dotted name or a plain
-	                         * string literal; value: the keywords given the literal True,
-	                         * space-separated ("debug reload"), or NULL */
+	                         * string literal; value: the keywords given the literal True
+	                         * and a port= given a decimal literal, space-separated
+	                         * ("debug reload port=8000"), or NULL */
 	PCB_PYSTMT_ALIAS,       /* <name> = <dotted.attr> (at least one dot, nothing else: callee
 	                         * "app.server") */
 	PCB_PYSTMT_DECORATOR,   /* @<callee>[(…)]  (callee dotted: "app.route") */

@@ -249,6 +249,8 @@ START_TEST(test_precedence_in_plan)
 	pcb_test_mkdir(tmp, ".");
 	put("pyproject.toml", "[project]\nname = \"prec\"\n[project.scripts]\n"
 	    "prec = \"prec.cli:main\"\n");
+	put("prec/__init__.py", "");
+	put("prec/cli.py", "def main(): pass\n");
 	pcb_build_spec_init(&s);
 	s.context = pcb_xstrdup(tmp);
 	plan = plan_of(&s);

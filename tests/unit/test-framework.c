@@ -82,6 +82,29 @@ detect_ok(const char *package, bool in_src, const char *include, const char *dep
 	ck_assert_msg(detect(package, in_src, include, deps, fw, &e) == 0, "detect: %s", e.msg);
 }
 
+/* detect() with the import roots, console scripts ("name = mod:func", comma-separated) and
+ * project name discovery passes. */
+static void
+detect_more(const char *package, const char *deps, const char *roots, const char *scripts,
+    const char *name, struct pcb_framework *fw)
+{
+	struct pcb_strv dep, rts, scr;
+	struct pcb_framework_input in = {
+		.context = tmp, .package = package, .dependencies = &dep, .roots = &rts,
+		.scripts = &scr, .project_name = name,
+	};
+	struct pcb_err e;
+
+	strv_csv(&dep, deps);
+	strv_csv(&rts, roots);
+	strv_csv(&scr, scripts);
+	pcb_err_clear(&e);
+	ck_assert_msg(pcb_framework_detect(&in, fw, &e) == 0, "detect: %s", e.msg);
+	pcb_strv_free(&dep);
+	pcb_strv_free(&rts);
+	pcb_strv_free(&scr);
+}
+
 static void
 assert_str(const char *got, const char *want, const char *what)
 {
@@ -839,6 +862,214 @@ assert_stmt(const struct pcb_pyscan *s, size_t i, enum pcb_pystmt_kind kind, int
 	assert_str(s->v[i].value, value, "value");
 }
 
+/* The project's run script: a top-level module whose __main__ block serves, directly or
+ * through a function of the project; not tests, not a guard that only parses arguments. */
+START_TEST(test_run_script)
+{
+	struct pcb_framework fw;
+
+	/* A flat src/ of modules (no package) with a Litestar app served by its own script. */
+	put("src/app.py", "import uvicorn\nfrom litestar import Litestar\napp = Litestar([])\n"
+	    "if __name__ == \"__main__\":\n    uvicorn.run(app, host=\"0.0.0.0\", port=8001)\n");
+	put("src/config.py", "X = 1\n");
+	put("tests/test_app.py", "import uvicorn\nif __name__ == '__main__':\n"
+	    "    uvicorn.run('x:y')\n");
+	put("tool.py", "import argparse\nif __name__ == '__main__':\n"
+	    "    argparse.ArgumentParser().parse_args()\n");
+	detect_more(NULL, "litestar", "src", "", "tracker", &fw);
+	assert_str(fw.name, "litestar", "framework");
+	assert_strv(&fw.cmd, "cmd", "uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000",
+	    NULL);
+	ck_assert(!fw.server_declared);
+	assert_strv(&fw.script_cmd, "script", "python", "src/app.py", NULL);
+	ck_assert_int_eq(fw.script_port, 8001);
+	ck_assert(!fw.script_dev);
+	ck_assert_msg(strstr(fw.script_source, "src/app.py:4: if __name__") != NULL &&
+	    strstr(fw.script_source, "uvicorn.run(app") != NULL, "%s", fw.script_source);
+	pcb_framework_free(&fw);
+
+	/* A thin script calling the package's main(), which runs the app's own server. */
+	pcb_test_rmtree(tmp);
+	put("watch.py", "import watcher\nif __name__ == '__main__':\n    watcher.main()\n");
+	put("watcher/__init__.py", "def main():\n    from watcher.web import make\n"
+	    "    app = make()\n    app.run(host='0.0.0.0', port=5000, debug=False)\n");
+	put("watcher/web.py", "from flask import Flask\ndef make():\n    app = Flask('w')\n"
+	    "    return app\n");
+	put("server_debug.py", "from watcher.web import make\napp = make()\n"
+	    "if __name__ == '__main__':\n    app.run(debug=True)\n");
+	detect_more("watcher", "flask", "", "", "watch", &fw);
+	assert_strv(&fw.script_cmd, "script", "python", "watch.py", NULL);
+	ck_assert(!fw.script_dev);
+	ck_assert_int_eq(fw.script_port, 5000);
+	assert_strv(&fw.script_alternatives, "others", "python server_debug.py", NULL);
+	pcb_framework_free(&fw);
+
+	/* Only the debug one: found, marked. A tornado server is a run script without any
+	 * framework. */
+	pcb_test_rmtree(tmp);
+	put("server_debug.py", "from flask import Flask\napp = Flask('w')\n"
+	    "if __name__ == '__main__':\n    app.run(debug=True)\n");
+	put("server.py", "import tornado.ioloop\nimport tornado.httpserver\n"
+	    "if __name__ == \"__main__\":\n    server = tornado.httpserver.HTTPServer(None)\n"
+	    "    server.start(0)\n    tornado.ioloop.IOLoop.instance().start()\n");
+	detect_more(NULL, "", "", "", "bench", &fw);
+	assert_strv(&fw.script_cmd, "script", "python", "server.py", NULL);
+	ck_assert(!fw.script_dev);
+	assert_str(fw.name, "flask", "framework");
+	pcb_framework_free(&fw);
+	pcb_test_rmtree(tmp);
+	put("server_debug.py", "from flask import Flask\napp = Flask('w')\n"
+	    "if __name__ == '__main__':\n    app.run(debug=True)\n");
+	detect_more(NULL, "", "", "", "bench", &fw);
+	assert_strv(&fw.script_cmd, "script", "python", "server_debug.py", NULL);
+	ck_assert(fw.script_dev);
+	pcb_framework_free(&fw);
+
+	/* Nothing serves: no run script, and nothing is handed out. */
+	pcb_test_rmtree(tmp);
+	put("tool.py", "import argparse, asyncio\nif __name__ == '__main__':\n"
+	    "    asyncio.run(main())\n    subprocess.run(['ls'])\n");
+	detect_more(NULL, "", "", "", "x", &fw);
+	ck_assert_uint_eq(fw.script_cmd.n, 0);
+	ck_assert_ptr_null(fw.script_source);
+	ck_assert_ptr_null(fw.name);
+	pcb_framework_free(&fw);
+}
+END_TEST
+
+/* Console scripts that start a production server themselves are reported; a script needing
+ * an extra, one running the framework's development server and a plain CLI are not. */
+START_TEST(test_serving_console_scripts)
+{
+	struct pcb_framework fw;
+
+	put("harv/__init__.py", "");
+	put("harv/view.py", "import argparse\nimport uvicorn\ndef main():\n"
+	    "    args = argparse.ArgumentParser().parse_args()\n"
+	    "    uvicorn.run('harv.api:app', host=args.host)\n");
+	put("harv/cli.py", "def main():\n    print('hi')\n");
+	put("harv/dev.py", "from flask import Flask\napp = Flask('x')\ndef main():\n"
+	    "    app.run()\n");
+	put("harv/indirect.py", "from harv import view\ndef main():\n    view.main()\n");
+	put("harv/d.py", "from aiohttp import web\ndef main():\n    web.run_app(None)\n");
+	detect_more("harv", "uvicorn", "", "harv = harv.cli:main,view = harv.view:main,"
+	    "dev = harv.dev:main,ind = harv.indirect:main,d = harv.d:main [d]", "harv", &fw);
+	assert_strv(&fw.serving, "serving", "view", "ind", NULL);
+	ck_assert_msg(strstr(fw.serving_why.v[0], "harv/view.py:5: uvicorn.run(") != NULL, "%s",
+	    fw.serving_why.v[0]);
+	ck_assert_msg(strstr(fw.serving_why.v[1], "harv/view.py:5") != NULL, "%s",
+	    fw.serving_why.v[1]);
+	pcb_framework_free(&fw);
+}
+END_TEST
+
+/* Dash is served through its Flask app (`server = app.server`); without it, it is not a WSGI
+ * app at all. */
+START_TEST(test_dash)
+{
+	struct pcb_framework fw;
+
+	put("app/__init__.py", "");
+	put("app/app.py", "from dash import Dash\napp = Dash(__name__)\nserver = app.server\n"
+	    "if __name__ == '__main__':\n    app.run_server(debug=True)\n");
+	detect_more(NULL, "dash,gunicorn", "", "", "grid", &fw);
+	assert_str(fw.name, "dash", "framework");
+	assert_strv(&fw.cmd, "cmd", "gunicorn", "--bind", "0.0.0.0:8000", "app.app:server", NULL);
+	ck_assert(fw.server_declared);
+	pcb_framework_free(&fw);
+
+	put("app/app.py", "from dash import Dash\napp = Dash(__name__)\n"
+	    "if __name__ == '__main__':\n    app.run_server(debug=True)\n");
+	detect_more(NULL, "dash,gunicorn", "", "", "grid", &fw);
+	assert_str(fw.name, NULL, "framework");
+	pcb_framework_free(&fw);
+}
+END_TEST
+
+/* Where the app is taken from: the module that adds the routes when the module making the
+ * app never imports it; the package that re-exports it; the package's factory rather than
+ * a run script's own `app = create_app()`. */
+START_TEST(test_served_module)
+{
+	struct pcb_framework fw;
+
+	put("tool/__init__.py", "from flask import Flask\ndef make():\n    app = Flask('t')\n"
+	    "    return app\nflask_app = make()\n");
+	put("tool/routes.py", "from tool import flask_app as app\n@app.get('/')\n"
+	    "def index():\n    return 'hi'\n");
+	detect_more("tool", "flask,waitress", "", "", "tool", &fw);
+	assert_strv(&fw.cmd, "cmd", "waitress-serve", "--listen=0.0.0.0:8000", "tool.routes:app",
+	    NULL);
+	ck_assert_msg(strstr(fw.source, "tool/routes.py:1:") != NULL && strstr(fw.source,
+	    "adds its routes") != NULL, "%s", fw.source);
+	pcb_framework_free(&fw);
+
+	/* The package imports its routes itself (the Flask tutorial's circular import). */
+	put("tool/__init__.py", "from flask import Flask\napp = Flask('t')\n"
+	    "from tool import routes\n");
+	put("tool/routes.py", "from tool import app\n@app.route('/')\ndef index():\n"
+	    "    return 'hi'\n");
+	detect_more("tool", "flask,waitress", "", "", "tool", &fw);
+	assert_strv(&fw.cmd, "cmd", "waitress-serve", "--listen=0.0.0.0:8000", "tool:app", NULL);
+	pcb_framework_free(&fw);
+
+	pcb_test_rmtree(tmp);
+	put("df/__init__.py", "");
+	put("df/api/__init__.py", "from .api import api\n");
+	put("df/api/api.py", "from fastapi import FastAPI\napi = FastAPI()\n@api.get('/')\n"
+	    "def root():\n    return {}\n");
+	detect_more("df", "fastapi,uvicorn", "", "", "df", &fw);
+	assert_strv(&fw.cmd, "cmd", "uvicorn", "df.api:api", "--host", "0.0.0.0", "--port",
+	    "8000", NULL);
+	pcb_framework_free(&fw);
+
+	pcb_test_rmtree(tmp);
+	put("app/__init__.py", "from fastapi import FastAPI\ndef create_app():\n"
+	    "    return FastAPI()\n");
+	put("run.py", "import uvicorn\nfrom app import create_app\napp = create_app()\n"
+	    "if __name__ == '__main__':\n    uvicorn.run(app, host='0.0.0.0', port=8000)\n");
+	detect_more(NULL, "fastapi,uvicorn", "", "", "wolt", &fw);
+	assert_strv(&fw.cmd, "cmd", "uvicorn", "--factory", "app:create_app", "--host", "0.0.0.0",
+	    "--port", "8000", NULL);
+	assert_strv(&fw.alternatives, "alternatives", "run:app (run.py:3)", NULL);
+	assert_strv(&fw.script_cmd, "script", "python", "run.py", NULL);
+	pcb_framework_free(&fw);
+}
+END_TEST
+
+/* Litestar runs under its own CLI whenever uvicorn is there and no other server is listed. */
+START_TEST(test_litestar_cli)
+{
+	struct pcb_framework fw;
+	struct pcb_strv dep, ext;
+	struct pcb_framework_input in = { .context = tmp, .dependencies = &dep, .extras = &ext };
+	struct pcb_err e;
+
+	put("app.py", "from litestar import Litestar\napp = Litestar([])\n");
+	detect_more(NULL, "litestar,uvicorn", "", "", "m", &fw);
+	assert_strv(&fw.cmd, "cmd", "litestar", "--app", "app:app", "run", "--host", "0.0.0.0",
+	    "--port", "8000", NULL);
+	ck_assert(fw.server_declared);
+	pcb_framework_free(&fw);
+
+	strv_csv(&dep, "litestar");
+	strv_csv(&ext, "litestar[standard]");
+	pcb_err_clear(&e);
+	ck_assert_int_eq(pcb_framework_detect(&in, &fw, &e), 0);
+	assert_strv(&fw.cmd, "cmd", "litestar", "--app", "app:app", "run", "--host", "0.0.0.0",
+	    "--port", "8000", NULL);
+	ck_assert(!fw.server_declared);
+	pcb_framework_free(&fw);
+	pcb_strv_free(&dep);
+	pcb_strv_free(&ext);
+
+	detect_more(NULL, "litestar,uvicorn,gunicorn", "", "", "m", &fw);
+	assert_strv(&fw.cmd, "cmd", "gunicorn", "--worker-class", "uvicorn.workers.UvicornWorker",
+	    "--bind", "0.0.0.0:8000", "app:app", NULL);
+	pcb_framework_free(&fw);
+}
+END_TEST
+
 START_TEST(test_scan_imports)
 {
 	struct pcb_pyscan s;
@@ -1006,7 +1237,8 @@ START_TEST(test_scan_calls_guard_decorators)
 	    "def f(): run(app)\n"                         /* 8: call in a def body */
 	    "print('hi'); f(x).attr = 3\n"                /* 9: a call, then an assignment */
 	    "if __name__ == \"__main__\":\n"              /* 10 */
-	    "    uvicorn.run(app, host='0.0.0.0', reload=True, debug=True, workers=2)\n"
+	    "    uvicorn.run(app, host='0.0.0.0', reload=True, debug=True, workers=2,"
+	    " port=8000)\n"
 	    "    ioloop.IOLoop.instance().start()\n"      /* 12 */
 	    "    return_value(\"mod:app\",)\n"            /* 13 */
 	    "if '__main__' == __name__: main()\n"         /* 14 */
@@ -1028,7 +1260,7 @@ START_TEST(test_scan_calls_guard_decorators)
 	ck_assert(!s.v[7].main_guard);
 	assert_stmt(&s, 8, PCB_PYSTMT_MAIN_GUARD, 10, true, NULL, NULL, NULL, NULL, NULL);
 	assert_stmt(&s, 9, PCB_PYSTMT_CALL, 11, true, NULL, NULL, NULL, "uvicorn.run",
-	    "reload debug");
+	    "reload debug port=8000");
 	ck_assert_str_eq(s.v[9].arg, "app");
 	ck_assert(s.v[9].main_guard);
 	assert_stmt(&s, 10, PCB_PYSTMT_CALL, 12, true, NULL, NULL, NULL, "ioloop.IOLoop.instance",
@@ -1188,6 +1420,11 @@ framework_suite(void)
 	tcase_add_test(tc, test_scan_scopes_and_defs);
 	tcase_add_test(tc, test_scan_string_forms);
 	tcase_add_test(tc, test_scan_call_shapes_and_inline_bodies);
+	tcase_add_test(tc, test_run_script);
+	tcase_add_test(tc, test_serving_console_scripts);
+	tcase_add_test(tc, test_dash);
+	tcase_add_test(tc, test_served_module);
+	tcase_add_test(tc, test_litestar_cli);
 	tcase_add_test(tc, test_scan_environ_setdefault);
 	tcase_add_test(tc, test_scan_calls_guard_decorators);
 	tcase_add_test(tc, test_scan_crlf_bom_and_text_bound);

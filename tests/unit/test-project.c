@@ -262,7 +262,9 @@ START_TEST(test_poetry_project)
 	put("pyproject.toml",
 	    "[tool.poetry]\nname = \"poet-app\"\nversion = \"0.3.0\"\n"
 	    "description = \"A poem\"\nlicense = \"Apache-2.0\"\n\n"
-	    "[tool.poetry.dependencies]\npython = \"^3.11\"\n\n"
+	    "[tool.poetry.dependencies]\npython = \"^3.11\"\n"
+	    "litestar = {extras = [\"standard\", \"jwt\"], version = \"^2.12\"}\n"
+	    "click = \"^8\"\n\n"
 	    "[tool.poetry.scripts]\nother = \"poet_app.other:go\"\npoet-app = \"poet_app.main:run\"\n");
 	put("poet_app/__init__.py", "");
 	put("poet_app/main.py", "");
@@ -279,6 +281,9 @@ START_TEST(test_poetry_project)
 	    "import sys; from poet_app.main import run; sys.exit(run())", NULL);
 	assert_str(p.cmd_source, "[tool.poetry.scripts] poet-app = \"poet_app.main:run\"",
 	    "cmd_source");
+	assert_strv(&p.dependencies, "dependencies", "click", "litestar", NULL);
+	/* Poetry's table form asks for extras too: they can bring the server along. */
+	assert_strv(&p.dependency_extras, "extras", "litestar[standard]", "litestar[jwt]", NULL);
 	pcb_project_free(&p);
 }
 END_TEST
@@ -291,6 +296,8 @@ START_TEST(test_project_wins_over_poetry)
 	    "[project]\nname = \"real\"\n[project.scripts]\nx = \"real.cli:main\"\n"
 	    "[tool.poetry]\nname = \"poetname\"\nversion = \"9\"\n"
 	    "[tool.poetry.scripts]\nreal = \"poet.cli:main\"\n");
+	put("real/__init__.py", "");
+	put("real/cli.py", "def main(): pass\n");
 	discover_ok(&p);
 	assert_str(p.name, "real", "name");
 	assert_str(p.version, "9", "version");   /* poetry fills what [project] lacks */
@@ -326,6 +333,9 @@ START_TEST(test_multiple_scripts_first_wins)
 	put("pyproject.toml",
 	    "[project]\nname = \"tool\"\n"
 	    "[project.scripts]\nzeta = \"tool.z:main\"\nalpha = \"tool.a:main\"\n");
+	put("tool/__init__.py", "");
+	put("tool/z.py", "def main(): pass\n");
+	put("tool/a.py", "def main(): pass\n");
 	discover_ok(&p);
 	assert_strv(&p.cmd, "cmd", "python", "-c",
 	    "import sys; from tool.z import main; sys.exit(main())", NULL);
@@ -339,6 +349,9 @@ START_TEST(test_script_module_only_and_extras)
 
 	put("pyproject.toml",
 	    "[project]\nname = \"t\"\n[project.scripts]\nt = \" t.cli:main [extra] \"\n");
+	put("t/__init__.py", "");
+	put("t/cli.py", "def main(): pass\n");
+	put("t/server.py", "");
 	discover_ok(&p);
 	assert_strv(&p.cmd, "cmd", "python", "-c",
 	    "import sys; from t.cli import main; sys.exit(main())", NULL);
@@ -1342,7 +1355,10 @@ START_TEST(test_framework_wins_over_unnamed_script)
 }
 END_TEST
 
-START_TEST(test_script_named_after_project_wins_over_framework)
+/* A console script named after the project that is only a command-line tool ranks below the
+ * web app under the production server the project declares; one that starts that server
+ * itself ranks above it. Both ways are in passed_over. */
+START_TEST(test_script_or_declared_server)
 {
 	struct pcb_project p;
 
@@ -1350,13 +1366,29 @@ START_TEST(test_script_named_after_project_wins_over_framework)
 	    "dependencies = [\"fastapi\", \"uvicorn\"]\n"
 	    "[project.scripts]\nweb = \"web.serve:main\"\n");
 	put("web/__init__.py", "");
-	put("web/serve.py", "def main(): pass\n");
+	put("web/serve.py", "import argparse\ndef main(): argparse.ArgumentParser().parse_args()\n");
 	put("web/main.py", "from fastapi import FastAPI\napp = FastAPI()\n");
 	discover_ok(&p);
-	assert_str(p.framework, "fastapi", "framework still detected");
+	assert_str(p.framework, "fastapi", "framework");
 	ck_assert_int_eq(p.port, 8000);
+	assert_strv(&p.cmd, "cmd", "uvicorn", "web.main:app", "--host", "0.0.0.0", "--port",
+	    "8000", NULL);
+	ck_assert_uint_eq(p.passed_over.n, 1);
+	ck_assert_msg(strstr(p.passed_over.v[0], "console script web = web.serve:main") != NULL &&
+	    strstr(p.passed_over.v[0], "ranks below the app under a production server") != NULL,
+	    "%s", p.passed_over.v[0]);
+	pcb_project_free(&p);
+
+	/* The script is the project's own launcher of that server. */
+	put("web/serve.py", "import uvicorn\nfrom web.main import app\n"
+	    "def main():\n    uvicorn.run(app, host='0.0.0.0', port=9000)\n");
+	discover_ok(&p);
 	assert_strv(&p.cmd, "cmd", "python", "-c",
 	    "import sys; from web.serve import main; sys.exit(main())", NULL);
+	assert_str(p.cmd_script, "web", "cmd_script");
+	ck_assert_uint_eq(p.passed_over.n, 1);
+	ck_assert_msg(strstr(p.passed_over.v[0], "uvicorn web.main:app") != NULL, "%s",
+	    p.passed_over.v[0]);
 	pcb_project_free(&p);
 }
 END_TEST
@@ -1431,7 +1463,7 @@ project_suite(void)
 	tcase_add_test(tc, test_layout_names);
 	tcase_add_test(tc, test_monorepo_subproject);
 	tcase_add_test(tc, test_framework_wins_over_unnamed_script);
-	tcase_add_test(tc, test_script_named_after_project_wins_over_framework);
+	tcase_add_test(tc, test_script_or_declared_server);
 	tcase_add_test(tc, test_no_framework_fields_empty);
 	suite_add_tcase(s, tc);
 	return s;
