@@ -19,6 +19,7 @@
 #include "base/jsonx.h"
 #include "image/layer.h"
 #include "image/oci.h"
+#include "python/lockfile.h"
 #include "python/project.h"
 #include "registry/registry.h"
 
@@ -601,6 +602,7 @@ struct plan {
 	const char *python_version;  /* borrowed from proj or proj.config */
 	const char *base_image;      /* borrowed, a literal or base_image_owned */
 	char *base_image_owned;
+	char *python_version_owned, *python_version_source_owned;
 	const char *base_registry;   /* borrowed; NULL = Docker Hub */
 	const char *base_registry_source;
 	const char *user;            /* NULL = image default (root) */
@@ -619,6 +621,8 @@ plan_free(struct plan *p)
 	pcb_project_free(&p->proj);
 	json_object_put(p->deps_source);
 	free(p->workdir);
+	free(p->python_version_owned);
+	free(p->python_version_source_owned);
 	pcb_strv_free(&p->entrypoint);
 	pcb_strv_free(&p->cmd);
 	pcb_strv_free(&p->env);
@@ -735,6 +739,69 @@ plan_init(struct plan *p)
 }
 
 /* Where and when the image runs: platform, working directory, timestamps, Python version. */
+/* With a lock file that pins wheels (pylock.toml, uv.lock), the newest minor requires-python
+ * allows for which every locked package has a wheel that fits the target: numpy locked with
+ * cp312 wheels only makes a ">=3.10" project a 3.12 image, not a 3.14 one that cannot install
+ * it. The plan's source says which minors were stepped over and why. */
+static void
+plan_python_for_lock(const struct pcb_build_spec *s, struct plan *p)
+{
+	const char *src = json_object_get_string(json_object_object_get(p->deps_source, "source"));
+	const char *file = json_object_get_string(json_object_object_get(p->deps_source, "file"));
+	const char *base = file != NULL ? strrchr(file, '/') : NULL;
+	unsigned mask = p->proj.python_minors;
+	struct pcb_lock_select sel = { &s->deps.extras, &s->deps.groups };
+	char first_fail[200] = "";
+	long top = -1, minor;
+
+	base = base != NULL ? base + 1 : file;
+	if (src == NULL || strcmp(src, "lock") != 0 || base == NULL || mask == 0 ||
+	    p->python_version == NULL || (strcmp(base, "uv.lock") != 0 &&
+	    !pcb_str_has_prefix(base, "pylock.")))
+		return;
+	for (minor = PCB_PY_MINOR_HIGH; minor >= PCB_PY_MINOR_LOW; minor--) {
+		struct pcb_pytarget t;
+		struct pcb_lock l;
+		struct pcb_err e;
+		char ver[16];
+
+		if (!(mask & (1u << (minor - PCB_PY_MINOR_LOW))))
+			continue;
+		if (top < 0)
+			top = minor;
+		snprintf(ver, sizeof ver, "3.%ld", minor);
+		if (pcb_pytarget_init(&t, p->platform.os, p->platform.arch, p->platform.variant, ver,
+		    &e) != 0)
+			return;
+		if (pcb_lock_load(file, &t, &sel, &l, &e) == 0) {
+			pcb_lock_free(&l);
+			break;
+		}
+		if (first_fail[0] == '\0') {
+			const char *m = strstr(e.msg, ": ");
+			size_t n;
+
+			m = m != NULL ? m + 2 : e.msg;
+			n = strlen(m);
+			if (n >= sizeof first_fail) {   /* cut, never inside a UTF-8 sequence */
+				n = sizeof first_fail - 1;
+				while (n > 0 && ((unsigned char)m[n] & 0xC0) == 0x80)
+					n--;
+			}
+			memcpy(first_fail, m, n);
+			first_fail[n] = '\0';
+		}
+	}
+	if (minor < PCB_PY_MINOR_LOW || minor == top)
+		return;   /* no minor fits (the dependency step says why), or the newest does */
+	p->python_version_owned = pcb_xasprintf("3.%ld", minor);
+	p->python_version_source_owned = pcb_xasprintf("%s, stepped down from 3.%ld to the "
+	    "newest the wheels in %s support (3.%ld: %s)", p->python_version_source, top, base, top,
+	    first_fail);
+	p->python_version = p->python_version_owned;
+	p->python_version_source = p->python_version_source_owned;
+}
+
 static int
 plan_runtime(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 {
@@ -769,6 +836,8 @@ plan_runtime(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err
 	    p->proj.python_version;
 	p->python_version_source = cf->python_version.value != NULL ? cf->python_version.source :
 	    p->proj.python_version_source;
+	if (cf->python_version.value == NULL && !p->proj.python_pinned)
+		plan_python_for_lock(s, p);
 	return 0;
 }
 

@@ -420,12 +420,14 @@ poetry_mask(const char *spec, unsigned *mask_out, const char **bad, size_t *badl
 	return 0;
 }
 
-/* requires-python (PEP 440) or, when poetry, Poetry's python constraint → the lowest known
- * minor it allows. `label` names the value in errors: "pyproject.toml: line 3:
- * [project].requires-python '>=4' excludes every known Python version (3.8 to 3.14)". */
+/* requires-python (PEP 440) or, when poetry, Poetry's python constraint → the newest known
+ * minor it allows (real Dockerfiles use the newest; the build may step down to one every
+ * locked wheel supports), and in *mask_out every minor it allows (bit i: 3.(LOW+i)).
+ * `label` names the value in errors: "pyproject.toml: line 3: [project].requires-python
+ * '>=4' excludes every known Python version (3.8 to 3.14)". */
 static int
 python_version_from_spec(const char *spec, bool poetry, const char *file, const char *label,
-    int line, char **out, struct pcb_err *err)
+    int line, char **out, unsigned *mask_out, struct pcb_err *err)
 {
 	struct spec_clause c;
 	const char *s = spec, *e, *bad = NULL;
@@ -478,12 +480,14 @@ python_version_from_spec(const char *spec, bool poetry, const char *file, const 
 pick:
 	if (n == 0)
 		goto out;   /* "" says nothing */
-	for (long minor = PY_MINOR_LOW; minor <= PY_MINOR_HIGH && ver == NULL; minor++)
+	for (long minor = PY_MINOR_HIGH; minor >= PY_MINOR_LOW && ver == NULL; minor--)
 		if (mask & (1u << (minor - PY_MINOR_LOW)))
 			ver = pcb_xasprintf("3.%ld", minor);
 	if (ver == NULL)
 		rc = pcb_err_set(err, PCB_EINVAL, "%s:%s %s '%s' excludes every known Python "
 		    "version (3.%d to 3.%d)", file, at, label, spec, PY_MINOR_LOW, PY_MINOR_HIGH);
+	else
+		*mask_out = mask & ALL_MINORS;
 out:
 	*out = ver;
 	return rc;
@@ -1607,17 +1611,19 @@ read_pyproject(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
 	    plicense, PYPROJECT " [tool.poetry].license", NULL, NULL);
 	if (rp != NULL) {
 		rc = python_version_from_spec(rp, false, PYPROJECT, "[project].requires-python",
-		    py_line(p->pylocs, "project", "requires-python"), &p->python_version, err);
+		    py_line(p->pylocs, "project", "requires-python"), &p->python_version,
+		    &p->python_minors, err);
 		if (rc == 0 && p->python_version != NULL)
 			p->python_version_source = pcb_xasprintf(PYPROJECT " [project].requires-python "
-			    "'%s'", rp);
+			    "'%s' (the newest CPython it allows)", rp);
 	} else if (ppython != NULL) {
 		rc = python_version_from_spec(ppython, true, PYPROJECT,
 		    "[tool.poetry.dependencies].python",
-		    py_line(p->pylocs, "tool.poetry.dependencies", "python"), &p->python_version, err);
+		    py_line(p->pylocs, "tool.poetry.dependencies", "python"), &p->python_version,
+		    &p->python_minors, err);
 		if (rc == 0 && p->python_version != NULL)
 			p->python_version_source = pcb_xasprintf(PYPROJECT " [tool.poetry.dependencies]"
-			    ".python '%s'", ppython);
+			    ".python '%s' (the newest CPython it allows)", ppython);
 	}
 out:
 	free(path);
@@ -1791,11 +1797,12 @@ read_setup_cfg(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
 	if ((e = ini_get(&ini, "options", "python_requires")) != NULL && p->python_version == NULL &&
 	    e->value[0] != '\0') {
 		if ((rc = python_version_from_spec(e->value, false, SETUP_CFG,
-		    "[options].python_requires", e->line, &p->python_version, err)) != 0)
+		    "[options].python_requires", e->line, &p->python_version, &p->python_minors,
+		    err)) != 0)
 			goto out;
 		if (p->python_version != NULL)
 			p->python_version_source = pcb_xasprintf(SETUP_CFG " [options].python_requires "
-			    "'%s'", e->value);
+			    "'%s' (the newest CPython it allows)", e->value);
 	}
 	if ((e = ini_get(&ini, "options", "install_requires")) != NULL) {
 		size_t before = p->dependencies.n;
@@ -2717,6 +2724,51 @@ compile_extra_excludes(struct pcb_project *p)
 	pcb_buf_free(&b);
 }
 
+/* A pin of the interpreter's version in .python-version ("3.12", "3.12.4", "cpython-3.12")
+ * or runtime.txt ("python-3.11.4"): taken when requires-python allows it (else a warning
+ * in the source, and requires-python's choice stays). */
+static void
+read_python_pin(struct pcb_project *p)
+{
+	static const char *const files[] = { ".python-version", "runtime.txt" };
+
+	for (size_t i = 0; i < PCB_ARRAY_LEN(files) && !p->python_pinned; i++) {
+		char *text = NULL, *end;
+		size_t len = 0;
+		const char *t;
+		long minor;
+		struct pcb_err e;
+
+		if (!is_file(p->context, files[i]) || read_context_file(p, files[i], 4096, files[i],
+		    &text, &len, &e) != 0)
+			continue;
+		for (t = text; *t == '#' || isspace((unsigned char)*t);)
+			t = *t == '#' ? t + strcspn(t, "\n") : t + 1;   /* comments, blank lines */
+		if (strncmp(t, "cpython-", 8) == 0)
+			t += 8;
+		else if (strncmp(t, "python-", 7) == 0)
+			t += 7;
+		if (strncmp(t, "3.", 2) != 0 || !isdigit((unsigned char)t[2])) {
+			free(text);
+			continue;
+		}
+		minor = strtol(t + 2, &end, 10);
+		if (minor >= PY_MINOR_LOW && minor <= PY_MINOR_HIGH && (p->python_minors == 0 ||
+		    (p->python_minors & (1u << (minor - PY_MINOR_LOW))))) {
+			char *v = pcb_xasprintf("3.%ld", minor), *src;
+			src = pcb_xasprintf("%s '%.*s'%s%s", files[i], (int)strcspn(t, " \t\r\n"), t,
+			    p->python_version_source != NULL ? ", within " : "",
+			    p->python_version_source != NULL ? p->python_version_source : "");
+			free(p->python_version);
+			free(p->python_version_source);
+			p->python_version = v;
+			p->python_version_source = src;
+			p->python_pinned = true;
+		}
+		free(text);
+	}
+}
+
 static int
 discover_at(const char *context, struct pcb_project *p, struct pcb_err *err)
 {
@@ -2768,6 +2820,7 @@ discover_at(const char *context, struct pcb_project *p, struct pcb_err *err)
 	read_import_roots(p);
 	if ((rc = read_setup_cfg(p, &sc, err)) != 0)
 		goto out;
+	read_python_pin(p);
 	if (p->name == NULL || p->name[0] == '\0') {
 		const char *slash = strrchr(p->context, '/');
 		const char *base = slash != NULL ? slash + 1 : p->context;

@@ -22,7 +22,11 @@ struct pcb_project {
 	char *version;        /* NULL when absent, or dynamic and not readable statically */
 	char *description;    /* NULL when absent */
 	char *license;        /* SPDX-ish text or NULL */
-	char *python_version; /* "3.12" from requires-python, or NULL */
+	char *python_version; /* "3.12": a .python-version / runtime.txt pin requires-python
+	                       * allows, else the newest minor requires-python allows, or NULL */
+	unsigned python_minors;  /* the minors requires-python allows: bit i is 3.(8+i)
+	                          * (PCB_PY_MINOR_LOW); 0 when it says nothing */
+	bool python_pinned;      /* python_version is a pin from .python-version/runtime.txt */
 	char *package;        /* import package found ("hello"), or NULL */
 	bool package_in_src;  /* the package lives under src/ */
 	/* Folders the build backend imports packages from, context-relative ("lib",

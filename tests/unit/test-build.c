@@ -103,6 +103,67 @@ record(void *ud, const struct pcb_event *ev)
 	}
 }
 
+/* The image's Python: the newest minor requires-python allows, stepped down to the newest
+ * every wheel the uv.lock pins fits; an explicit python_version wins. */
+START_TEST(plan_python_follows_locked_wheels)
+{
+	static const char lock[] =
+	    "version = 1\nrequires-python = \">=3.10\"\n\n"
+	    "[[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\n"
+	    "dependencies = [{ name = \"fastnum\" }, { name = \"pure\" }]\n\n"
+	    "[[package]]\nname = \"fastnum\"\nversion = \"1.0\"\n"
+	    "source = { registry = \"https://pypi.org/simple\" }\nwheels = [\n"
+	    "    { url = \"https://files.example.org/fastnum-1.0-cp312-cp312-manylinux_2_17_x86_64"
+	    ".whl\", hash = \"sha256:0101010101010101010101010101010101010101010101010101010101010101\" },\n"
+	    "    { url = \"https://files.example.org/fastnum-1.0-cp311-cp311-manylinux_2_17_x86_64"
+	    ".whl\", hash = \"sha256:0202020202020202020202020202020202020202020202020202020202020202\" },\n"
+	    "]\n\n"
+	    "[[package]]\nname = \"pure\"\nversion = \"2.0\"\n"
+	    "source = { registry = \"https://pypi.org/simple\" }\nwheels = [\n"
+	    "    { url = \"https://files.example.org/pure-2.0-py3-none-any.whl\", hash = "
+	    "\"sha256:0303030303030303030303030303030303030303030303030303030303030303\" },\n]\n";
+	struct pcb_build_spec s;
+	struct pcb_err e;
+	json_object *plan = NULL;
+	char *ctx = pcb_path_join(tmp, "ctx");
+	const char *src;
+
+	pcb_test_write(ctx, "pyproject.toml", "[project]\nname = \"app\"\nversion = \"0.1.0\"\n"
+	    "requires-python = \">=3.10\"\ndependencies = [\"fastnum\", \"pure\"]\n", 0644);
+	pcb_test_write(ctx, "main.py", "print('hi')\n", 0644);
+	pcb_test_write(ctx, "uv.lock", lock, 0644);
+	spec_for(&s, ctx);
+	s.platform = pcb_xstrdup("linux/amd64");
+	ck_assert_msg(pcb_build_plan(&s, &plan, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "python_version")), "3.12");
+	src = json_object_get_string(pcb_test_jget(plan, "sources.python_version"));
+	ck_assert_msg(src != NULL && strstr(src, "stepped down from 3.14 to the newest the wheels "
+	    "in uv.lock support (3.14: ") != NULL && strstr(src, "fastnum") != NULL, "%s", src);
+	json_object_put(plan);
+
+	/* Without the cp312 wheel: 3.11. */
+	{
+		char *l2 = pcb_xstrdup(lock), *cut = strstr(l2, "    { url = \"https://files.example."
+		    "org/fastnum-1.0-cp312");
+		char *eol = strchr(cut, '\n');
+		memmove(cut, eol + 1, strlen(eol + 1) + 1);
+		pcb_test_write(ctx, "uv.lock", l2, 0644);
+		free(l2);
+	}
+	ck_assert_msg(pcb_build_plan(&s, &plan, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "python_version")), "3.11");
+	json_object_put(plan);
+
+	/* The config's python_version is taken as it is. */
+	pcb_test_write(ctx, "pycontainer.toml", "[build]\npython_version = \"3.13\"\n", 0644);
+	ck_assert_msg(pcb_build_plan(&s, &plan, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "python_version")), "3.13");
+	json_object_put(plan);
+	pcb_build_spec_free(&s);
+	free(ctx);
+}
+END_TEST
+
 START_TEST(run_writes_store_tag_and_layout)
 {
 	struct pcb_build_spec s;
@@ -213,6 +274,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, plan_shows_discovery_and_sources);
+	tcase_add_test(tc, plan_python_follows_locked_wheels);
 	tcase_add_test(tc, run_writes_store_tag_and_layout);
 	tcase_add_test(tc, run_cancelled);
 	tcase_add_test(tc, errors_name_the_problem);

@@ -178,6 +178,24 @@ show(const char *dir, json_object *plan)
 		printf("   passed over %s\n", pcb_json_str(pcb_test_jget(plan, "passed_over")));
 }
 
+/* How often the plan's Python minor is the reference's (where the reference names one). */
+static size_t py_named, py_agree;
+
+static void
+judge_python(json_object *ref, json_object *plan)
+{
+	const char *want = json_object_get_string(pcb_test_jget(ref, "expect.python"));
+	const char *ours = json_object_get_string(pcb_test_jget(plan, "python_version"));
+
+	if (want == NULL)
+		return;
+	py_named++;
+	if (ours != NULL && strcmp(ours, want) == 0)
+		py_agree++;
+	else if (getenv("PCB_CORPUS_SHOW") != NULL)
+		printf("   python: ours %s, reference %s\n", ours ? ours : "-", want);
+}
+
 static enum verdict
 judge(const char *dir, char **line)
 {
@@ -221,6 +239,7 @@ judge(const char *dir, char **line)
 	}
 	if (getenv("PCB_CORPUS_SHOW") != NULL)
 		show(dir, plan);
+	judge_python(ref, plan);
 	if (argv.n == 0) {
 		*line = pcb_xasprintf("error    %s: no command", strrchr(dir, '/') + 1);
 		verdict = V_ERROR;
@@ -286,6 +305,8 @@ START_TEST(test_corpus)
 	}
 	printf("corpus: %zu match, %zu partial, %zu wrong, %zu error of %zu\n", count[V_MATCH],
 	    count[V_PARTIAL], count[V_WRONG], count[V_ERROR], dirs.n);
+	printf("corpus python: the plan's minor is the reference image's in %zu of %zu that "
+	    "name one\n", py_agree, py_named);
 	fflush(stdout);
 	ck_assert_msg(only || (long)count[V_MATCH] >= FLOOR_MATCH, "%zu matches, fewer than the floor %d",
 	    count[V_MATCH], FLOOR_MATCH);

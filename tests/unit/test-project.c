@@ -125,7 +125,7 @@ START_TEST(test_src_layout_with_scripts)
 	assert_str(p.version, "1.2.3", "version");
 	assert_str(p.description, "Says hello", "description");
 	assert_str(p.license, "MIT", "license");
-	assert_str(p.python_version, "3.10", "python_version");
+	assert_str(p.python_version, "3.12", "python_version");   /* the newest allowed */
 	assert_str(p.package, "hello", "package");
 	/* The whole context, as `COPY . .` takes it, minus the built-in junk. */
 	assert_strv(&p.include, "include", ".env", "LICENSE", "README.md", "docs", "notes.txt",
@@ -274,7 +274,7 @@ START_TEST(test_poetry_project)
 	assert_str(p.version, "0.3.0", "version");
 	assert_str(p.description, "A poem", "description");
 	assert_str(p.license, "Apache-2.0", "license");
-	assert_str(p.python_version, "3.11", "python_version");   /* ^3.11 */
+	assert_str(p.python_version, "3.14", "python_version");   /* ^3.11: the newest */
 	assert_str(p.package, "poet_app", "package");
 	assert_strv(&p.include, "include", "poet_app", "poetry.lock", "pyproject.toml", NULL);
 	assert_strv(&p.cmd, "cmd", "python", "-c",
@@ -370,26 +370,26 @@ struct rp_case {
 };
 
 static const struct rp_case rp_cases[] = {
-	{ ">=3.10,<3.13", "3.10" },
-	{ "~=3.11", "3.11" },
+	{ ">=3.10,<3.13", "3.12" },
+	{ "~=3.11", "3.14" },
 	{ "==3.12.*", "3.12" },
-	{ ">3.9", "3.10" },
-	{ "!=3.8.*,>=3.8", "3.9" },
+	{ ">3.9", "3.14" },
+	{ "!=3.8.*,>=3.8", "3.14" },
 	{ ">=4", NULL },
-	{ ">=3.8", "3.8" },
-	{ ">=3", "3.8" },
-	{ ">= 3.9 , < 4", "3.9" },
+	{ ">=3.8", "3.14" },
+	{ ">=3", "3.14" },
+	{ ">= 3.9 , < 4", "3.14" },
 	{ "<3.10,>=3.9", "3.9" },
 	{ "<=3.8", "3.8" },
 	{ "<3.8", NULL },
 	{ "==3.11", "3.11" },
 	{ "==3.11.4", "3.11" },
 	{ "~=3.9.2", "3.9" },
-	{ ">3.10.1", "3.10" },
-	{ ">=3.11.0rc1", "3.11" },
-	{ "==3.*", "3.8" },
-	{ "!=3.8.*,!=3.9.*,!=3.10.*", "3.11" },
-	{ "!=3.8.1", "3.8" },
+	{ ">3.10.1", "3.14" },
+	{ ">=3.11.0rc1", "3.14" },
+	{ "==3.*", "3.14" },
+	{ "!=3.8.*,!=3.9.*,!=3.10.*", "3.14" },
+	{ "!=3.8.1", "3.14" },
 	{ "==3.15.*", NULL },
 	{ ">=3.14", "3.14" },
 	{ "<3.9.5,>=3.9", "3.9" },
@@ -398,6 +398,44 @@ static const struct rp_case rp_cases[] = {
 	{ ">=3.*", NULL },      /* wildcard only with == and != */
 	{ ">=3.10,", NULL },
 };
+
+/* .python-version and runtime.txt pin the minor when requires-python allows it. */
+START_TEST(test_python_pin)
+{
+	struct pcb_project p;
+
+	put("pyproject.toml", "[project]\nname = \"x\"\nrequires-python = \">=3.10\"\n");
+	put("main.py", "");
+	put(".python-version", "# uv\n3.12.4\n");
+	discover_ok(&p);
+	assert_str(p.python_version, "3.12", "python_version");
+	assert_str(p.python_version_source, ".python-version '3.12.4', within pyproject.toml "
+	    "[project].requires-python '>=3.10' (the newest CPython it allows)", "source");
+	ck_assert(p.python_pinned);
+	pcb_project_free(&p);
+
+	/* A pin requires-python excludes is not taken. */
+	put(".python-version", "3.9\n");
+	discover_ok(&p);
+	assert_str(p.python_version, "3.14", "python_version");
+	ck_assert(!p.python_pinned);
+	pcb_project_free(&p);
+
+	pcb_test_rmtree(tmp);
+	pcb_test_mkdir(tmp, ".");
+	put("main.py", "");
+	put("runtime.txt", "python-3.11.4\n");
+	discover_ok(&p);
+	assert_str(p.python_version, "3.11", "python_version");
+	assert_str(p.python_version_source, "runtime.txt '3.11.4'", "source");
+	pcb_project_free(&p);
+
+	put("runtime.txt", "pypy3.10\n");   /* not CPython 3.X: nothing */
+	discover_ok(&p);
+	assert_str(p.python_version, NULL, "python_version");
+	pcb_project_free(&p);
+}
+END_TEST
 
 START_TEST(test_requires_python)
 {
@@ -747,7 +785,8 @@ START_TEST(test_poetry_full)
 	assert_str(p.version_source, "pyproject.toml [tool.poetry].version", "version_source");
 	assert_str(p.license_source, "pyproject.toml [tool.poetry].license", "license_source");
 	assert_str(p.python_version, "3.10", "python_version");
-	assert_str(p.python_version_source, "pyproject.toml [tool.poetry.dependencies].python '~3.10'",
+	assert_str(p.python_version_source, "pyproject.toml [tool.poetry.dependencies].python "
+	    "'~3.10' (the newest CPython it allows)",
 	    "python_version_source");
 	assert_strv(&p.authors, "authors", "Ann <ann@example.org>", "Ben", NULL);
 	assert_str(p.authors_source, "pyproject.toml [tool.poetry].authors", "authors_source");
@@ -760,19 +799,19 @@ START_TEST(test_poetry_full)
 END_TEST
 
 static const struct rp_case poetry_cases[] = {
-	{ "^3.11", "3.11" },
-	{ "^3", "3.8" },
+	{ "^3.11", "3.14" },
+	{ "^3", "3.14" },
 	{ "~3.9", "3.9" },
 	{ "~3.9.2", "3.9" },
-	{ "~3", "3.8" },
-	{ ">=3.9,<3.13", "3.9" },
-	{ ">=3.9 <3.13", "3.9" },
-	{ ">= 3.12", "3.12" },
+	{ "~3", "3.14" },
+	{ ">=3.9,<3.13", "3.12" },
+	{ ">=3.9 <3.13", "3.12" },
+	{ ">= 3.12", "3.14" },
 	{ "3.10", "3.10" },
 	{ "3.13.*", "3.13" },
-	{ "*", "3.8" },
-	{ "^2.7 || ^3.12", "3.12" },
-	{ "~=3.10", "3.10" },
+	{ "*", "3.14" },
+	{ "^2.7 || ^3.12", "3.14" },
+	{ "~=3.10", "3.14" },
 	{ "^4.0", NULL },
 	{ "~3.7", NULL },
 	{ "^3.x", NULL },
@@ -911,7 +950,7 @@ START_TEST(test_setup_cfg_project)
 	assert_str(p.description, "From setup.cfg", "description");
 	assert_str(p.license, "BSD-2-Clause", "license");
 	assert_strv(&p.authors, "authors", "Cy <cy@example.org>", NULL);
-	assert_str(p.python_version, "3.9", "python_version");
+	assert_str(p.python_version, "3.14", "python_version");   /* >=3.9: the newest */
 	assert_strv(&p.dependencies, "dependencies", "click", "jinja2", NULL);
 	assert_str(p.dependencies_source, "setup.cfg [options].install_requires",
 	    "dependencies_source");
@@ -1464,6 +1503,7 @@ project_suite(void)
 	tcase_add_test(tc, test_monorepo_subproject);
 	tcase_add_test(tc, test_framework_wins_over_unnamed_script);
 	tcase_add_test(tc, test_script_or_declared_server);
+	tcase_add_test(tc, test_python_pin);
 	tcase_add_test(tc, test_no_framework_fields_empty);
 	suite_add_tcase(s, tc);
 	return s;
