@@ -21,6 +21,7 @@
 #include "image/oci.h"
 #include "python/lockfile.h"
 #include "python/project.h"
+#include "python/toollock.h"
 #include "registry/registry.h"
 
 #define SPEC_MAX_LIST 256
@@ -739,10 +740,11 @@ plan_init(struct plan *p)
 }
 
 /* Where and when the image runs: platform, working directory, timestamps, Python version. */
-/* With a lock file that pins wheels (pylock.toml, uv.lock), the newest minor requires-python
- * allows for which every locked package has a wheel that fits the target: numpy locked with
- * cp312 wheels only makes a ">=3.10" project a 3.12 image, not a 3.14 one that cannot install
- * it. The plan's source says which minors were stepped over and why. */
+/* With a lock file that pins wheels (pylock.toml, uv.lock; poetry.lock and pdm.lock by the
+ * file names they list), the newest minor requires-python allows for which every locked
+ * package has a wheel that fits the target: numpy locked with cp312 wheels only makes a
+ * ">=3.10" project a 3.12 image, not a 3.14 one that cannot install it. The plan's source says
+ * which minors were stepped over and why. */
 static void
 plan_python_for_lock(const struct pcb_build_spec *s, struct plan *p)
 {
@@ -751,13 +753,15 @@ plan_python_for_lock(const struct pcb_build_spec *s, struct plan *p)
 	const char *base = file != NULL ? strrchr(file, '/') : NULL;
 	unsigned mask = p->proj.python_minors;
 	struct pcb_lock_select sel = { &s->deps.extras, &s->deps.groups };
+	enum pcb_toollock_kind tk;
+	bool tool = file != NULL && pcb_toollock_kind_of(file, &tk);
 	char first_fail[200] = "";
 	long top = -1, minor;
 
 	base = base != NULL ? base + 1 : file;
 	if (src == NULL || strcmp(src, "lock") != 0 || base == NULL || mask == 0 ||
 	    p->python_version == NULL || (strcmp(base, "uv.lock") != 0 &&
-	    !pcb_str_has_prefix(base, "pylock.")))
+	    !pcb_str_has_prefix(base, "pylock.") && !tool))
 		return;
 	for (minor = PCB_PY_MINOR_HIGH; minor >= PCB_PY_MINOR_LOW; minor--) {
 		struct pcb_pytarget t;
@@ -773,7 +777,13 @@ plan_python_for_lock(const struct pcb_build_spec *s, struct plan *p)
 		if (pcb_pytarget_init(&t, p->platform.os, p->platform.arch, p->platform.variant, ver,
 		    &e) != 0)
 			return;
-		if (pcb_lock_load(file, &t, &sel, &l, &e) == 0) {
+		if (tool) {
+			struct pcb_toollock tl;
+			if (pcb_toollock_load(file, &t, &sel, &tl, &e) == 0) {
+				pcb_toollock_free(&tl);
+				break;
+			}
+		} else if (pcb_lock_load(file, &t, &sel, &l, &e) == 0) {
 			pcb_lock_free(&l);
 			break;
 		}
@@ -800,6 +810,46 @@ plan_python_for_lock(const struct pcb_build_spec *s, struct plan *p)
 	    first_fail);
 	p->python_version = p->python_version_owned;
 	p->python_version_source = p->python_version_source_owned;
+}
+
+/* With --deps-from-venv and nothing pinning the version, the venv's own minor (its
+ * pyvenv.cfg "version" or "version_info"), when requires-python allows it: the venv's
+ * packages were built for that interpreter, so a newer one would not load them. */
+static void
+plan_python_for_venv(const struct pcb_build_spec *s, struct plan *p)
+{
+	const char *src = json_object_get_string(json_object_object_get(p->deps_source, "source"));
+	char *cfg, *text = NULL;
+	size_t len;
+	int major = 0, minor = 0;
+
+	if (s->deps.venv == NULL || src == NULL || strcmp(src, "venv") != 0)
+		return;
+	cfg = pcb_path_join(s->deps.venv, "pyvenv.cfg");
+	if (pcb_read_file(cfg, 65536, &text, &len, NULL) != 0) {
+		free(cfg);
+		return;   /* the dependency step says what is wrong with the venv */
+	}
+	char *sv = NULL;
+	for (char *line = strtok_r(text, "\n", &sv); line != NULL;
+	    line = strtok_r(NULL, "\n", &sv)) {
+		char key[32];
+		if ((sscanf(line, " %31[a-z_] = %d.%d", key, &major, &minor) == 3) &&
+		    (strcmp(key, "version") == 0 || strcmp(key, "version_info") == 0))
+			break;
+		major = minor = 0;
+	}
+	free(text);
+	if (major == 3 && minor >= PCB_PY_MINOR_LOW && minor <= PCB_PY_MINOR_HIGH &&
+	    (p->proj.python_minors == 0 ||
+	    (p->proj.python_minors & (1u << (minor - PCB_PY_MINOR_LOW))))) {
+		p->python_version_owned = pcb_xasprintf("3.%d", minor);
+		p->python_version_source_owned = pcb_xasprintf("the Python of --deps-from-venv (%s)",
+		    cfg);
+		p->python_version = p->python_version_owned;
+		p->python_version_source = p->python_version_source_owned;
+	}
+	free(cfg);
 }
 
 static int
@@ -836,8 +886,10 @@ plan_runtime(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err
 	    p->proj.python_version;
 	p->python_version_source = cf->python_version.value != NULL ? cf->python_version.source :
 	    p->proj.python_version_source;
-	if (cf->python_version.value == NULL && !p->proj.python_pinned)
+	if (cf->python_version.value == NULL && !p->proj.python_pinned) {
 		plan_python_for_lock(s, p);
+		plan_python_for_venv(s, p);
+	}
 	return 0;
 }
 

@@ -33,6 +33,7 @@
 #include "python/pep508.h"
 #include "python/poetry.h"
 #include "python/toml.h"
+#include "python/toollock.h"
 
 extern char **environ;
 
@@ -256,26 +257,48 @@ cancelled(const struct pcb_build_ctx *ctx)
 }
 
 static void
+log_at(const struct pcb_build_ctx *ctx, const char *level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void
+log_at(const struct pcb_build_ctx *ctx, const char *level, const char *fmt, va_list ap)
+{
+	struct pcb_event ev = { .type = PCB_EVENT_LOG, .level = level };
+	char *msg;
+
+	if (ctx->emit == NULL)
+		return;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
+	ev.message = msg;
+	ctx->emit(ctx->emit_ud, &ev);
+	free(msg);
+}
+
+static void
 log_info(const struct pcb_build_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 log_info(const struct pcb_build_ctx *ctx, const char *fmt, ...)
 {
-	struct pcb_event ev = { .type = PCB_EVENT_LOG, .level = "info" };
 	va_list ap;
-	char *msg;
 
-	if (ctx->emit == NULL)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	log_at(ctx, "info", fmt, ap);
 	va_end(ap);
-	if (msg == NULL)
-		return;
-	ev.message = msg;
-	ctx->emit(ctx->emit_ud, &ev);
-	free(msg);
+}
+
+static void
+log_warn(const struct pcb_build_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+log_warn(const struct pcb_build_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_at(ctx, "warn", fmt, ap);
+	va_end(ap);
 }
 
 static bool
@@ -521,7 +544,11 @@ src_name(enum src s)
 	return names[s];
 }
 
-/* pylock.toml, else one pylock.<name>.toml, else uv.lock, in the context. */
+/* The lock files of other tools, in the order they are taken when several are there. */
+static const char *const tool_locks[] = { "poetry.lock", "pdm.lock", "Pipfile.lock" };
+
+/* pylock.toml, else one pylock.<name>.toml, else uv.lock, else poetry.lock, pdm.lock,
+ * Pipfile.lock, in the context. */
 static char *
 find_lock(const char *context)
 {
@@ -550,6 +577,12 @@ find_lock(const char *context)
 	if (file_exists(p))
 		return p;
 	free(p);
+	for (size_t i = 0; i < PCB_ARRAY_LEN(tool_locks); i++) {
+		p = pcb_path_join(context, tool_locks[i]);
+		if (file_exists(p))
+			return p;
+		free(p);
+	}
 	return NULL;
 }
 
@@ -705,8 +738,8 @@ log_tail(const char *path)
  * the store. */
 static int
 pip_download(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
-    const struct pcb_build_ctx *ctx, const struct pcb_strv *req_files, const char *dir,
-    struct wheels *out, struct pcb_err *err)
+    const struct pcb_build_ctx *ctx, const struct pcb_strv *req_files, bool hashed,
+    const char *dir, struct wheels *out, struct pcb_err *err)
 {
 	struct pcb_strv argv;
 	char pyver[16], abi[16], *log_path = pcb_path_join(dir, "pip.log");
@@ -777,6 +810,12 @@ pip_download(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	for (size_t i = 0; i < ds->find_links.n; i++) {
 		pcb_strv_push(&argv, "--find-links");
 		pcb_strv_push(&argv, ds->find_links.v[i]);
+	}
+	if (hashed) {
+		/* A lock's exact set: every file checked against its hashes, nothing else
+		 * resolved (the lock is whole, and pip would read markers for the host). */
+		pcb_strv_push(&argv, "--no-deps");
+		pcb_strv_push(&argv, "--require-hashes");
 	}
 	pcb_strv_push(&argv, "--dest");
 	pcb_strv_push(&argv, dl);
@@ -1088,13 +1127,16 @@ rkey_folder(struct rkey *k, const char *dir)
 /* The key of a pip resolution, or false (with k->why) when it must not be cached. */
 static bool
 resolution_key(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
-    const struct pcb_strv *req_files, struct rkey *k, char key[PCB_DIGEST_BUFSZ + 2])
+    const struct pcb_strv *req_files, bool hashed, struct rkey *k,
+    char key[PCB_DIGEST_BUFSZ + 2])
 {
 	char d[PCB_DIGEST_BUFSZ], *target;
 
 	target = pcb_xasprintf("cp %d.%d libc %d %d.%d %s", t->py.py_major, t->py.py_minor,
 	    (int)t->py.libc, t->py.libc_major, t->py.libc_minor, t->py.arch);
 	rkey_str(k, "pcb-resolve", "2");
+	if (hashed)
+		rkey_str(k, "mode", "require-hashes no-deps");
 	rkey_str(k, "pip", t->pip_python != NULL ? t->pip_python : "python3");
 	rkey_str(k, "target", target);
 	free(target);
@@ -1212,11 +1254,12 @@ resolution_store(const struct pcb_build_ctx *ctx, const char *key, const struct 
 	json_object_put(j);
 }
 
-/* pip download, or a remembered answer of it (see above). *info (caller puts) says which. */
+/* pip download, or a remembered answer of it (see above). *info (caller puts) says which.
+ * hashed: the files are a lock's hash-pinned set (pip --require-hashes --no-deps). */
 static int
 resolve(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
-    const struct pcb_build_ctx *ctx, const struct pcb_strv *reqs, const char *tmpdir,
-    struct wheels *ws, json_object **info, struct pcb_err *err)
+    const struct pcb_build_ctx *ctx, const struct pcb_strv *reqs, bool hashed,
+    const char *tmpdir, struct wheels *ws, json_object **info, struct pcb_err *err)
 {
 	struct rkey k;
 	char key[PCB_DIGEST_BUFSZ + 2], ts[32];
@@ -1228,7 +1271,7 @@ resolve(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	pcb_buf_init(&k.in, 64 << 20);
 	pcb_strv_init(&k.pinned);
 	k.cacheable = true;
-	keyed = resolution_key(ds, t, reqs, &k, key);
+	keyed = resolution_key(ds, t, reqs, hashed, &k, key);
 	if (keyed && !ds->refresh && resolution_lookup(ctx, key, ws, &pinned, &when)) {
 		reused = true;
 		pcb_time_rfc3339_ms(when, ts);
@@ -1237,7 +1280,7 @@ resolve(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 		    "not all pinned with == (resolved again after --resolve-max-age, or with "
 		    "--refresh-deps)");
 	} else {
-		if ((rc = pip_download(ds, t, ctx, reqs, tmpdir, ws, err)) != 0)
+		if ((rc = pip_download(ds, t, ctx, reqs, hashed, tmpdir, ws, err)) != 0)
 			goto out;
 		when = pcb_now_ms();
 		if (keyed) {
@@ -2087,7 +2130,9 @@ venv_site(const char *venv, const struct pcb_deps_target *t, char **site_out,
 	free(cfg);
 	/* "version = 3.11.7" (venv) or "version_info = 3.11.7.final.0" (virtualenv, uv). */
 	snprintf(want, sizeof want, "%d.%d", t->py.py_major, t->py.py_minor);
-	for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+	char *sv = NULL;
+	for (char *line = strtok_r(text, "\n", &sv); line != NULL;
+	    line = strtok_r(NULL, "\n", &sv)) {
 		char *eq = strchr(line, '=');
 		if (eq == NULL)
 			continue;
@@ -2301,7 +2346,8 @@ choose_source(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 		}
 		if (!any)
 			return pcb_err_set(err, PCB_EINVAL, "dependencies.source is 'lock' but %s has no "
-			    "pylock.toml, pylock.*.toml or uv.lock", proj->context);
+			    "pylock.toml, pylock.*.toml, uv.lock, poetry.lock, pdm.lock or Pipfile.lock",
+			    proj->context);
 	}
 	if (any || strcmp(want, "requirements") == 0) {
 		char *p = pcb_path_join(proj->context, "requirements.txt");
@@ -2320,12 +2366,113 @@ choose_source(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 	return 0;
 }
 
+/* The lock file's format, by its name: "pylock.toml", "uv.lock", "poetry.lock", … */
+static const char *
+lock_format(const char *file)
+{
+	const char *base = strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 : file;
+
+	if (strcmp(base, "uv.lock") == 0)
+		return "uv.lock";
+	for (size_t i = 0; i < PCB_ARRAY_LEN(tool_locks); i++)
+		if (strcmp(base, tool_locks[i]) == 0)
+			return tool_locks[i];
+	return "pylock.toml";
+}
+
+/* A poetry.lock / pdm.lock / Pipfile.lock: the packages it selects for the image, written to
+ * dir as a hash-pinned requirements file (its path pushed onto reqs) for pip to download
+ * with --require-hashes --no-deps. The lock's warnings go into info and the log. */
+static int
+toollock_requirements(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
+    const struct pcb_build_ctx *ctx, const char *file, const char *dir,
+    struct pcb_toollock *tl, struct pcb_strv *reqs, json_object *info, struct pcb_err *err)
+{
+	struct pcb_lock_select sel = { &ds->extras, &ds->groups };
+	struct pcb_strv skip, warnings;
+	char descr[96], *header, *text, *rf;
+	int rc;
+
+	pcb_strv_init(&skip);
+	pcb_strv_init(&warnings);
+	/* What the plan warned of (logged then) and what the image's target adds. */
+	(void)pcb_toollock_check(file, &warnings, NULL);
+	if ((rc = pcb_toollock_load(file, &t->py, &sel, tl, err)) != 0)
+		goto out;
+	for (size_t i = 0; i < tl->warnings.n; i++) {
+		log_warn(ctx, "%s", tl->warnings.v[i]);
+		pcb_strv_push(&warnings, tl->warnings.v[i]);
+	}
+	if (warnings.n > 0)
+		json_object_object_add(info, "warnings", strv_json(&warnings));
+	pcb_pytarget_describe(&t->py, descr);
+	header = pcb_xasprintf("%s for %s: %zu packages, markers evaluated for the image",
+	    lock_format(file), descr, tl->n);
+	if (ds->index_url != NULL)
+		pcb_strv_push(&skip, ds->index_url);
+	for (size_t i = 0; i < ds->extra_index_urls.n; i++)
+		pcb_strv_push(&skip, ds->extra_index_urls.v[i]);
+	text = pcb_toollock_requirements(tl, header, &skip);
+	free(header);
+	rf = pcb_path_join(dir, "requirements.txt");
+	rc = pcb_write_file_atomic(rf, text, strlen(text), 0600, err);
+	free(text);
+	pcb_strv_push_owned(reqs, rf);
+	if (rc != 0)
+		goto out;
+	for (size_t i = 0; i < tl->index_urls.n; i++)
+		if (!pcb_strv_contains(&skip, tl->index_urls.v[i]))
+			log_info(ctx, "%s names the index %s: pip looks there too",
+			    lock_format(file), tl->index_urls.v[i]);
+	log_info(ctx, "dependencies from %s: %zu packages for the image (%zu left out), every file "
+	    "checked by pip against the lock's hashes", file, tl->n, tl->skipped);
+out:
+	pcb_strv_free(&skip);
+	pcb_strv_free(&warnings);
+	return rc;
+}
+
+/* What pip fetched for a tool's lock is what the lock says: one wheel per package, its
+ * sha256 among the package's hashes (pip checked them; this also covers a remembered
+ * answer). */
+static int
+toollock_verify(const struct pcb_toollock *tl, const char *file, const struct wheels *ws,
+    struct pcb_err *err)
+{
+	for (size_t i = 0; i < tl->n; i++) {
+		const struct pcb_toollock_pkg *p = &tl->v[i];
+		const struct wheel *w = NULL;
+		char *h;
+		bool any_sha256 = false, ok;
+
+		for (size_t k = 0; k < ws->n && w == NULL; k++)
+			if (strcmp(ws->v[k].name, p->name) == 0)
+				w = &ws->v[k];
+		if (w == NULL)
+			return pcb_err_set(err, PCB_EINVAL, "%s: pip fetched no wheel of %s %s",
+			    file, p->name, p->version);
+		for (size_t k = 0; k < p->hashes.n; k++)
+			any_sha256 = any_sha256 || pcb_str_has_prefix(p->hashes.v[k], "sha256:");
+		h = pcb_xasprintf("sha256:%s", w->sha256);
+		ok = !any_sha256 || pcb_strv_contains(&p->hashes, h);
+		free(h);
+		if (!ok)
+			return pcb_err_set(err, PCB_ECORRUPT, "%s: %s (sha256 %s) is not a file the lock "
+			    "lists for %s %s", file, w->filename, w->sha256, p->name, p->version);
+	}
+	if (ws->n != tl->n)
+		return pcb_err_set(err, PCB_EINVAL, "%s: pip fetched %zu wheels for the lock's %zu "
+		    "packages", file, ws->n, tl->n);
+	return 0;
+}
+
 int
 pcb_deps_describe(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
     json_object **out, struct pcb_err *err)
 {
-	struct pcb_strv reqs, lines;
+	struct pcb_strv reqs, lines, warnings;
 	enum src src;
+	enum pcb_toollock_kind tk;
 	char *file = NULL;
 	const char *from = NULL;
 	json_object *j;
@@ -2334,6 +2481,7 @@ pcb_deps_describe(const struct pcb_deps_spec *ds, const struct pcb_project *proj
 	*out = NULL;
 	pcb_strv_init(&reqs);
 	pcb_strv_init(&lines);
+	pcb_strv_init(&warnings);
 	if ((rc = choose_source(ds, proj, &src, &file, &reqs, err)) != 0)
 		goto out;
 	if (src == SRC_PROJECT) {
@@ -2347,19 +2495,27 @@ pcb_deps_describe(const struct pcb_deps_spec *ds, const struct pcb_project *proj
 	}
 	if (src == SRC_NONE && (rc = check_none_declared(ds, proj, err)) != 0)
 		goto out;
+	if (src == SRC_LOCK && pcb_toollock_kind_of(file, &tk) &&
+	    (rc = pcb_toollock_check(file, &warnings, err)) != 0)
+		goto out;
 	j = json_object_new_object();
 	json_object_object_add(j, "source", json_object_new_string(src_name(src)));
 	json_object_object_add(j, "file", file != NULL ? json_object_new_string(file) :
 	    reqs.n > 0 ? json_object_new_string(reqs.v[0]) : NULL);
+	if (src == SRC_LOCK)
+		json_object_object_add(j, "format", json_object_new_string(lock_format(file)));
 	if (src == SRC_PROJECT) {
 		json_object_object_add(j, "declared_in", json_object_new_string(from));
 		json_object_object_add(j, "requirements", strv_json(&lines));
 	}
+	if (warnings.n > 0)
+		json_object_object_add(j, "warnings", strv_json(&warnings));
 	*out = j;
 out:
 	free(file);
 	pcb_strv_free(&reqs);
 	pcb_strv_free(&lines);
+	pcb_strv_free(&warnings);
 	return rc;
 }
 
@@ -2389,9 +2545,12 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 	struct pcb_strv reqs, lines;
 	struct wheels ws;
 	struct pcb_lock lock;
+	struct pcb_toollock tl;
+	enum pcb_toollock_kind tk;
 	struct layer_plan *lp = NULL;
 	size_t nlp = 0;
 	enum src src;
+	bool tool_lock = false;
 	char *file = NULL, *tmpdir = NULL;
 	const char *from = NULL;
 	json_object *resolution = NULL;
@@ -2400,6 +2559,7 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 	memset(out, 0, sizeof *out);
 	memset(&ws, 0, sizeof ws);
 	memset(&lock, 0, sizeof lock);
+	memset(&tl, 0, sizeof tl);
 	pcb_strv_init(&reqs);
 	pcb_strv_init(&lines);
 	if ((rc = choose_source(ds, proj, &src, &file, &reqs, err)) != 0)
@@ -2424,6 +2584,10 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 	out->info = json_object_new_object();
 	json_object_object_add(out->info, "source", json_object_new_string(src_name(src)));
 	json_object_object_add(out->info, "file", file ? json_object_new_string(file) : NULL);
+	if (src == SRC_LOCK) {
+		json_object_object_add(out->info, "format", json_object_new_string(lock_format(file)));
+		tool_lock = pcb_toollock_kind_of(file, &tk);
+	}
 	if (src == SRC_PROJECT)
 		json_object_object_add(out->info, "declared_in", json_object_new_string(from));
 	if (src == SRC_NONE) {
@@ -2439,7 +2603,7 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 		goto out;
 	}
 
-	if (src == SRC_LOCK) {
+	if (src == SRC_LOCK && !tool_lock) {
 		struct pcb_lock_select sel = { &ds->extras, &ds->groups };
 		log_info(ctx, "dependencies from %s", file);
 		if ((rc = pcb_lock_load(file, &t->py, &sel, &lock, err)) != 0)
@@ -2481,10 +2645,20 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 			if (rc != 0)
 				goto out;
 			log_info(ctx, "dependencies from %s (%zu)", from, lines.n);
+		} else if (tool_lock) {
+			if ((rc = toollock_requirements(ds, t, ctx, file, tmpdir, &tl, &reqs, out->info,
+			    err)) != 0)
+				goto out;
 		} else {
 			log_info(ctx, "dependencies from %s", reqs.v[0]);
 		}
-		if ((rc = resolve(ds, t, ctx, &reqs, tmpdir, &ws, &resolution, err)) != 0)
+		if ((!tool_lock || tl.n > 0) &&
+		    (rc = resolve(ds, t, ctx, &reqs, tool_lock, tmpdir, &ws, &resolution, err)) != 0) {
+			if (tool_lock)
+				pcb_err_prefix(err, "%s", file);
+			goto out;
+		}
+		if (tool_lock && (rc = toollock_verify(&tl, file, &ws, err)) != 0)
 			goto out;
 	}
 	if (ws.n > 0)
@@ -2527,6 +2701,7 @@ out:
 	layer_plans_free(lp, nlp);
 	wheels_free(&ws);
 	pcb_lock_free(&lock);
+	pcb_toollock_free(&tl);
 	pcb_strv_free(&reqs);
 	pcb_strv_free(&lines);
 	if (rc != 0)

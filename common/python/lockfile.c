@@ -1360,8 +1360,9 @@ pcb_lock_load(const char *path, const struct pcb_pytarget *t,
 	pcb_marker_env_init(&c.env, t);
 	pcb_pytarget_describe(t, c.tdesc);
 	if (lock_kind(path, &kind) != 0) {
+		/* The names deps.c accepts: the last three go to toollock.h. */
 		rc = pcb_err_set(err, PCB_EINVAL, "%s: not a lock file name (pylock.toml, "
-		    "pylock.<name>.toml or uv.lock)", path);
+		    "pylock.<name>.toml, uv.lock, poetry.lock, pdm.lock or Pipfile.lock)", path);
 		goto out;
 	}
 	if ((rc = pcb_toml_parse_file_locs(path, &c.doc, &c.locs, err)) != 0)

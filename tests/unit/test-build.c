@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonx.h"
 #include "build.h"
 #include "ocicheck.h"
 #include "testutil.h"
@@ -164,6 +165,102 @@ START_TEST(plan_python_follows_locked_wheels)
 }
 END_TEST
 
+/* --deps-from-venv with nothing pinning the version: the venv's own minor (pyvenv.cfg), not
+ * the newest requires-python allows; one requires-python excludes is not taken. */
+START_TEST(plan_python_follows_venv)
+{
+	struct pcb_build_spec s;
+	struct pcb_err e;
+	json_object *plan = NULL;
+	char *ctx = pcb_path_join(tmp, "ctx"), *venv = pcb_path_join(tmp, "venv");
+	const char *src;
+
+	pcb_test_write(ctx, "pyproject.toml", "[project]\nname = \"app\"\nversion = \"0.1.0\"\n"
+	    "requires-python = \">=3.11\"\n", 0644);
+	pcb_test_write(ctx, "main.py", "print('hi')\n", 0644);
+	pcb_test_write(venv, "pyvenv.cfg", "home = /usr/bin\ninclude-system-site-packages = false\n"
+	    "version = 3.12.7\n", 0644);
+	spec_for(&s, ctx);
+	s.deps.venv = pcb_xstrdup(venv);
+	ck_assert_msg(pcb_build_plan(&s, &plan, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "python_version")), "3.12");
+	src = json_object_get_string(pcb_test_jget(plan, "sources.python_version"));
+	ck_assert_msg(src != NULL && strstr(src, "--deps-from-venv") != NULL &&
+	    strstr(src, "pyvenv.cfg") != NULL, "%s", src);
+	json_object_put(plan);
+
+	/* virtualenv/uv spell it version_info; 3.10 is outside requires-python: not taken. */
+	pcb_test_write(venv, "pyvenv.cfg", "home = /usr/bin\nversion_info = 3.10.4.final.0\n", 0644);
+	ck_assert_msg(pcb_build_plan(&s, &plan, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "python_version")), "3.14");
+	json_object_put(plan);
+	pcb_build_spec_free(&s);
+	free(venv);
+	free(ctx);
+}
+END_TEST
+
+/* A poetry.lock is the dependency source even beside a requirements.txt: the plan names it
+ * (format, file), warns when pyproject.toml changed after the lock (content-hash), and steps
+ * the Python down to the newest minor its wheels fit, like a uv.lock. */
+START_TEST(plan_poetry_lock_source)
+{
+	static const char lock[] =
+	    "[[package]]\nname = \"fastnum\"\nversion = \"1.0\"\ndescription = \"\"\n"
+	    "optional = false\npython-versions = \">=3.10\"\ngroups = [\"main\"]\nfiles = [\n"
+	    "    {file = \"fastnum-1.0-cp312-cp312-manylinux_2_17_x86_64.whl\", hash = \"sha256:"
+	    "0101010101010101010101010101010101010101010101010101010101010101\"},\n"
+	    "    {file = \"fastnum-1.0-cp311-cp311-manylinux_2_17_x86_64.whl\", hash = \"sha256:"
+	    "0202020202020202020202020202020202020202020202020202020202020202\"},\n"
+	    "    {file = \"fastnum-1.0.tar.gz\", hash = \"sha256:"
+	    "0303030303030303030303030303030303030303030303030303030303030303\"},\n]\n\n"
+	    "[[package]]\nname = \"pure\"\nversion = \"2.0\"\ndescription = \"\"\n"
+	    "optional = false\npython-versions = \"*\"\ngroups = [\"main\"]\nfiles = [\n"
+	    "    {file = \"pure-2.0-py3-none-any.whl\", hash = \"sha256:"
+	    "0404040404040404040404040404040404040404040404040404040404040404\"},\n]\n\n"
+	    "[metadata]\nlock-version = \"2.1\"\npython-versions = \"^3.10\"\n"
+	    "content-hash = \"0000000000000000000000000000000000000000000000000000000000000000\"\n";
+	struct pcb_build_spec s;
+	struct pcb_err e;
+	json_object *plan = NULL;
+	char *ctx = pcb_path_join(tmp, "poetryctx");
+	const char *src, *warnings;
+
+	pcb_test_write(ctx, "pyproject.toml", "[tool.poetry]\nname = \"app\"\nversion = \"0.1.0\"\n"
+	    "description = \"\"\nauthors = []\n\n[tool.poetry.dependencies]\npython = \"^3.10\"\n"
+	    "fastnum = \"^1.0\"\npure = \"^2.0\"\n", 0644);
+	pcb_test_write(ctx, "main.py", "print('hi')\n", 0644);
+	pcb_test_write(ctx, "requirements.txt", "fastnum\npure\n", 0644);
+	pcb_test_write(ctx, "poetry.lock", lock, 0644);
+	spec_for(&s, ctx);
+	s.platform = pcb_xstrdup("linux/amd64");
+	ck_assert_msg(pcb_build_plan(&s, &plan, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "dependency_source.source")),
+	    "lock");
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "dependency_source.format")),
+	    "poetry.lock");
+	ck_assert(pcb_str_has_suffix(json_object_get_string(pcb_test_jget(plan,
+	    "dependency_source.file")), "/poetry.lock"));
+	warnings = pcb_json_str(pcb_test_jget(plan, "warnings"));
+	ck_assert_msg(strstr(warnings, "poetry.lock is out of date with pyproject.toml") != NULL,
+	    "%s", warnings);
+	ck_assert_str_eq(json_object_get_string(pcb_test_jget(plan, "python_version")), "3.12");
+	src = json_object_get_string(pcb_test_jget(plan, "sources.python_version"));
+	ck_assert_msg(src != NULL && strstr(src, "the wheels in poetry.lock support (3.14: ") != NULL &&
+	    strstr(src, "fastnum") != NULL, "%s", src);
+	json_object_put(plan);
+
+	/* A lock that does not parse leaves the source undecided for the plan (the dependency
+	 * step reports the error with its line). */
+	pcb_test_write(ctx, "poetry.lock", "[[package]\n", 0644);
+	ck_assert_msg(pcb_build_plan(&s, &plan, &e) == 0, "%s", e.msg);
+	ck_assert_ptr_null(pcb_test_jget(plan, "dependency_source"));
+	json_object_put(plan);
+	pcb_build_spec_free(&s);
+	free(ctx);
+}
+END_TEST
+
 START_TEST(run_writes_store_tag_and_layout)
 {
 	struct pcb_build_spec s;
@@ -275,6 +372,8 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, plan_shows_discovery_and_sources);
 	tcase_add_test(tc, plan_python_follows_locked_wheels);
+	tcase_add_test(tc, plan_poetry_lock_source);
+	tcase_add_test(tc, plan_python_follows_venv);
 	tcase_add_test(tc, run_writes_store_tag_and_layout);
 	tcase_add_test(tc, run_cancelled);
 	tcase_add_test(tc, errors_name_the_problem);
