@@ -637,9 +637,10 @@ project_requirements(const struct pcb_project *proj, const struct pcb_deps_spec 
 	if (proj->pyproject != NULL && (rc = pcb_poetry_requirements(proj->pyproject,
 	    proj->context, &ds->extras, &ds->groups, lines, err)) != PCB_ENOENT)
 		return rc;
-	*from_out = "setup.cfg [options].install_requires";
-	for (size_t i = 0; i < proj->setup_cfg_requires.n; i++)
-		pcb_strv_push(lines, proj->setup_cfg_requires.v[i]);
+	*from_out = proj->setup_requires_from != NULL ? proj->setup_requires_from :
+	    "setup.cfg [options].install_requires";
+	for (size_t i = 0; i < proj->setup_requires.n; i++)
+		pcb_strv_push(lines, proj->setup_requires.v[i]);
 	return lines->n > 0 ? 0 : PCB_ENOENT;
 }
 
@@ -654,7 +655,14 @@ check_none_declared(const struct pcb_deps_spec *ds, const struct pcb_project *pr
 	struct pcb_buf names;
 	int rc;
 
-	if ((ds->source != NULL && strcmp(ds->source, "auto") != 0) || proj->dependencies.n == 0)
+	if (ds->source != NULL && strcmp(ds->source, "auto") != 0)
+		return 0;
+	if (proj->dependencies.n == 0 && proj->setup_py_dynamic_requires > 0)
+		return pcb_err_set(err, PCB_EINVAL, "setup.py line %d passes install_requires a value "
+		    "computed when setup.py runs, which is not run here, and the context has no lock "
+		    "file or requirements.txt: pass --requirements FILE (or --lock FILE), or --no-deps "
+		    "to build without dependencies", proj->setup_py_dynamic_requires);
+	if (proj->dependencies.n == 0)
 		return 0;
 	pcb_buf_init(&names, 4096);
 	for (size_t i = 0; i < proj->dependencies.n && i < 8; i++)

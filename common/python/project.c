@@ -1814,13 +1814,15 @@ read_setup_cfg(struct pcb_project *p, struct scripts *sc, struct pcb_err *err)
 			while (n > 0 && isspace((unsigned char)s[n - 1]))
 				n--;
 			if (n > 0 && strspn(s, " \t") < n)
-				pcb_strv_push_owned(&p->setup_cfg_requires, pcb_xstrndup(s +
+				pcb_strv_push_owned(&p->setup_requires, pcb_xstrndup(s +
 				    strspn(s, " \t"), n - strspn(s, " \t")));
 			s += l;
 			if (*s == '\n')
 				s++;
 		}
 		note_dep_source(p, before, SETUP_CFG " [options].install_requires");
+		if (p->setup_requires.n > 0)
+			p->setup_requires_from = SETUP_CFG " [options].install_requires";
 	}
 	if ((e = ini_get(&ini, "options.entry_points", "console_scripts")) != NULL) {
 		sc->setup_cfg = json_object_new_object();
@@ -1896,6 +1898,137 @@ add_script_entry(json_object *tbl, const char *s, size_t n)
 	return ok;
 }
 
+/* The string literals of a Python list or tuple at `at` ("[" or "("), in order, into out:
+ * 0 when the list holds nothing but literals (comments and trailing commas allowed), -1 when
+ * something in it is computed (a name, a call, a + or an f-string). */
+static int
+py_literal_list(const char *at, struct pcb_strv *out)
+{
+	char close = *at == '[' ? ']' : *at == '(' ? ')' : '\0';
+	bool want_item = true;
+
+	if (close == '\0')
+		return -1;
+	for (at++; *at != '\0'; at++) {
+		if (isspace((unsigned char)*at))
+			continue;
+		if (*at == '#') {
+			at += strcspn(at, "\n");
+			if (*at == '\0')
+				break;
+			continue;
+		}
+		if (*at == close)
+			return 0;
+		if (*at == ',' && !want_item) {
+			want_item = true;
+			continue;
+		}
+		if ((*at == 'r' || *at == 'u' || *at == 'R' || *at == 'U') &&
+		    (at[1] == '"' || at[1] == '\''))
+			at++;
+		if (!want_item || (*at != '"' && *at != '\'') || (at[1] == *at && at[2] == *at))
+			return -1;
+		{
+			const char *end = at + 1;
+			while (*end != '\0' && *end != *at && *end != '\n' && *end != '\\')
+				end++;
+			if (*end != *at)
+				return -1;
+			pcb_strv_push_owned(out, pcb_xstrndup(at + 1, (size_t)(end - at - 1)));
+			at = end;
+			want_item = false;
+		}
+	}
+	return -1;
+}
+
+/* 1-based line of `at` in text. */
+static int
+line_of(const char *text, const char *at)
+{
+	int line = 1;
+
+	for (const char *c = text; c < at; c++)
+		line += *c == '\n';
+	return line;
+}
+
+/* setup.py's install_requires, read without running it: a literal list after
+ * install_requires= (or "install_requires": in a dict), or one assigned at the start of a
+ * line to the name passed there (REQUIRES = [...]; install_requires=REQUIRES). Anything
+ * else (read from a file, built in a loop) is computed at run time: its line is noted so a
+ * build that would need it says so instead of leaving the dependencies out. setup.cfg's
+ * list, read earlier, wins. */
+static void
+read_setup_py_requires(struct pcb_project *p, const char *text)
+{
+	const char *at = text;
+
+	if (p->setup_requires_from != NULL)
+		return;
+	while ((at = strstr(at, "install_requires")) != NULL) {
+		const char *ls = at, *v;
+		struct pcb_strv lines;
+		size_t before = p->dependencies.n;
+
+		while (ls > text && ls[-1] != '\n')
+			ls--;
+		at += strlen("install_requires");
+		if (memchr(ls, '#', (size_t)(at - ls)) != NULL ||
+		    isalnum((unsigned char)*at) || *at == '_')
+			continue;   /* in a comment, or a longer name */
+		v = at + (*at == '"' || *at == '\'');
+		v += strspn(v, " \t");
+		if (*v != '=' && *v != ':')
+			continue;
+		if (v[0] == '=' && v[1] == '=')
+			continue;
+		v++;
+		v += strspn(v, " \t\r\n");
+		if (isalpha((unsigned char)*v) || *v == '_') {
+			/* A name: its assignment at the start of a line. */
+			size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_");
+			const char *def = NULL;
+			for (const char *d = strstr(text, "\n"); d != NULL; d = strstr(d + 1, "\n")) {
+				const char *e = d + 1;
+				if (strncmp(e, v, n) != 0)
+					continue;
+				e += n;
+				e += strspn(e, " \t");
+				if (*e == '=' && e[1] != '=') {
+					e++;
+					def = e + strspn(e, " \t");
+				}
+			}
+			if (def == NULL && strncmp(text, v, n) == 0) {
+				const char *e = text + n + strspn(text + n, " \t");
+				if (*e == '=' && e[1] != '=')
+					def = e + 1 + strspn(e + 1, " \t");
+			}
+			v = def;
+		}
+		pcb_strv_init(&lines);
+		if (v == NULL || py_literal_list(v, &lines) != 0) {
+			if (p->setup_py_dynamic_requires == 0)
+				p->setup_py_dynamic_requires = line_of(text, at);
+			pcb_strv_free(&lines);
+			continue;
+		}
+		for (size_t i = 0; i < lines.n; i++) {
+			add_dependency(p, lines.v[i], strlen(lines.v[i]));
+			pcb_strv_push(&p->setup_requires, lines.v[i]);
+		}
+		pcb_strv_free(&lines);
+		p->setup_py_dynamic_requires = 0;
+		p->setup_requires_from = "setup.py install_requires";
+		note_dep_source(p, before, "setup.py install_requires");
+		pcb_strv_sort(&p->dependencies);
+		return;
+	}
+}
+
 /* setup.py's console scripts, read without running it: the string literals after a
  * "console_scripts" key (entry_points={"console_scripts": ["tool = pkg.cli:main"]}) or the
  * lines after "[console_scripts]" in an ini-style string. A setup.py that builds them at run
@@ -1910,6 +2043,7 @@ read_setup_py(struct pcb_project *p, struct scripts *sc)
 	if (!is_file(p->context, "setup.py") ||
 	    read_context_file(p, "setup.py", 1024 * 1024, "setup.py", &text, &len, NULL) != 0)
 		return;
+	read_setup_py_requires(p, text);
 	if ((at = strstr(text, "[console_scripts]")) != NULL) {
 		sc->setup_py = json_object_new_object();
 		for (at = strchr(at, '\n'); at != NULL && *at != '\0';) {
@@ -2783,7 +2917,7 @@ discover_at(const char *context, struct pcb_project *p, struct pcb_err *err)
 	pcb_strv_init(&p->include);
 	pcb_strv_init(&p->excluded);
 	pcb_strv_init(&p->excluded_why);
-	pcb_strv_init(&p->setup_cfg_requires);
+	pcb_strv_init(&p->setup_requires);
 	pcb_strv_init(&p->dependency_extras);
 	pcb_strv_init(&p->import_roots);
 	pcb_strv_init(&p->passed_over);
@@ -2967,7 +3101,7 @@ pcb_project_free(struct pcb_project *p)
 	pcb_strv_free(&p->include);
 	pcb_strv_free(&p->excluded);
 	pcb_strv_free(&p->excluded_why);
-	pcb_strv_free(&p->setup_cfg_requires);
+	pcb_strv_free(&p->setup_requires);
 	pcb_strv_free(&p->dependency_extras);
 	pcb_strv_free(&p->import_roots);
 	pcb_strv_free(&p->passed_over);

@@ -35,7 +35,12 @@ struct pcb_project {
 	struct pcb_strv import_roots;
 	char *layout;         /* "src" | "flat" | "app" | "namespace" | "module" | "none" */
 	struct pcb_strv authors;       /* "Name <email>" / "Name" / "<email>", in file order */
-	struct pcb_strv setup_cfg_requires;   /* setup.cfg [options].install_requires lines */
+	/* setup.cfg [options].install_requires lines, else setup.py's install_requires when it
+	 * is a literal list (read, not run); setup_requires_from names which, or NULL. */
+	struct pcb_strv setup_requires;
+	const char *setup_requires_from;
+	/* setup.py passes install_requires something computed at run time: its line, else 0. */
+	int setup_py_dynamic_requires;
 	struct pcb_strv dependency_extras;    /* "fastapi[standard]": declared name[extra] pairs */
 	struct pcb_strv optional_dependencies;   /* names in [project.optional-dependencies]
 	                                          * (any extra), normalised, sorted */

@@ -548,6 +548,9 @@ START_TEST(poetry_and_setup_cfg_dependencies_installed)
 		  "pyproject.toml [tool.poetry.dependencies]" },
 		{ "setup.cfg", "[metadata]\nname = flaskapp\n[options]\ninstall_requires =\n"
 		  "    flask>=2.2  # the web app\n", "setup.cfg [options].install_requires" },
+		{ "setup.py", "from setuptools import setup\n\nrequires = [\n    'flask>=2.2',  # web\n"
+		  "]\n\nsetup(name='flaskapp', version='1.0.0', install_requires=requires)\n",
+		  "setup.py install_requires" },
 	};
 	char *dir, *app, *args, *err = NULL, *p;
 	json_object *job;
@@ -584,6 +587,20 @@ START_TEST(poetry_and_setup_cfg_dependencies_installed)
 		unlink(p);
 		free(p);
 	}
+
+	/* setup.py computes install_requires when run: not run here, so the build stops. */
+	pcb_test_write(app, "setup.py", "from setuptools import setup\nsetup(name='flaskapp',\n"
+	    "      install_requires=open('deps.in').read().split())\n", 0644);
+	job = build(dir, app, args, &ok, &err);
+	ck_assert(!ok);
+	ck_assert_msg(strstr(err, "setup.py line 3 passes install_requires a value computed") !=
+	    NULL && strstr(err, "--requirements FILE") != NULL, "%s", err);
+	json_object_put(job);
+	free(err);
+	err = NULL;
+	p = pcb_path_join(app, "setup.py");
+	unlink(p);
+	free(p);
 
 	/* Declared where no default source looks: the build stops and says what to pass. */
 	pcb_test_write(app, "requirements-prod.txt", "flask>=2.2\n", 0644);

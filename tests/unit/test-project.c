@@ -1172,6 +1172,60 @@ START_TEST(test_setup_py_console_scripts)
 }
 END_TEST
 
+/* setup.py's install_requires, read without running it, from real projects' files: a list
+ * assigned to a name first (requests 2.18, aiohttp-demos polls), a literal list in the call
+ * (gallery-dl, beside a setup.cfg without one), and one read from a file at run time
+ * (changedetection.io: noted by line, nothing taken). */
+START_TEST(test_setup_py_install_requires)
+{
+	struct pcb_project p;
+	struct pcb_err e;
+	char *src = getenv("PCB_SOURCE_DIR"), *d;
+
+	ck_assert_msg(src != NULL, "PCB_SOURCE_DIR not set");
+	ck_assert_int_eq(pcb_test_runf(NULL, "cp '%s/tests/fixtures/setup-py/requests-2.18/setup.py' "
+	    "'%s/setup.py'", src, tmp), 0);
+	put("requests/__init__.py", "");
+	discover_ok(&p);
+	assert_strv(&p.setup_requires, "setup_requires", "chardet>=3.0.2,<3.1.0", "idna>=2.5,<2.7",
+	    "urllib3>=1.21.1,<1.23", "certifi>=2017.4.17", NULL);
+	assert_str(p.setup_requires_from, "setup.py install_requires", "from");
+	assert_strv(&p.dependencies, "dependencies", "certifi", "chardet", "idna", "urllib3", NULL);
+	ck_assert_int_eq(p.setup_py_dynamic_requires, 0);
+	pcb_project_free(&p);
+
+	static const struct {
+		const char *corpus;
+		size_t n;
+		const char *first;
+		int dynamic_line;
+	} real[] = {
+		{ "aiohttp-demos-polls-readme", 4, "aiohttp", 0 },
+		{ "cli-gallery-dl-setuppy", 1, "requests>=2.11.0", 0 },
+		{ "flask-changedetection-script", 0, NULL, 40 },
+	};
+	for (size_t i = 0; i < PCB_ARRAY_LEN(real); i++) {
+		d = pcb_xasprintf("%s/tests/corpus/%s/tree", src, real[i].corpus);
+		ck_assert_msg(pcb_project_discover(d, &p, &e) == 0, "%s: %s", real[i].corpus, e.msg);
+		ck_assert_msg(p.setup_requires.n == real[i].n, "%s: %zu lines", real[i].corpus,
+		    p.setup_requires.n);
+		if (real[i].first != NULL)
+			ck_assert_str_eq(p.setup_requires.v[0], real[i].first);
+		ck_assert_int_eq(p.setup_py_dynamic_requires, real[i].dynamic_line);
+		pcb_project_free(&p);
+		free(d);
+	}
+
+	/* Computed in the call: nothing taken, the line noted. */
+	put("setup.py", "from setuptools import setup\nsetup(name='x',\n"
+	    "      install_requires=[l for l in open('deps.in')])\n");
+	discover_ok(&p);
+	ck_assert_int_eq((int)p.setup_requires.n, 0);
+	ck_assert_int_eq(p.setup_py_dynamic_requires, 3);
+	pcb_project_free(&p);
+}
+END_TEST
+
 /* A CLI with a web extra: it imports fastapi without a module-level app, and its console
  * script is the command rather than an error. */
 START_TEST(test_script_wins_over_app_less_framework)
@@ -1495,6 +1549,7 @@ project_suite(void)
 	tcase_add_test(tc, test_requirements_includes);
 	tcase_add_test(tc, test_utf16_requirements_and_optional_server);
 	tcase_add_test(tc, test_setup_py_console_scripts);
+	tcase_add_test(tc, test_setup_py_install_requires);
 	tcase_add_test(tc, test_script_wins_over_app_less_framework);
 	tcase_add_test(tc, test_pipfile_names);
 	tcase_add_test(tc, test_fastapi_standard_runs_fastapi_cli);
