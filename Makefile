@@ -130,11 +130,19 @@ demo: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/user $(DESTDIR)$(PREFIX)/lib/sysusers.d \
+	    $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(PREFIX)/share/doc/pycontainerd \
 	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(DAEMON) $(CLIENT) $(DESTDIR)$(PREFIX)/bin/
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/pycontainerd.service.in \
 	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/pycontainerd.service
 	install -m 0644 systemd/pycontainerd.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/user/pycontainerd.service.in \
+	    > $(DESTDIR)$(PREFIX)/lib/systemd/user/pycontainerd.service
+	install -m 0644 systemd/user/pycontainerd.socket $(DESTDIR)$(PREFIX)/lib/systemd/user/
+	install -m 0644 systemd/pycontainerd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/pycontainerd.conf
+	install -m 0644 systemd/pycontainerd.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/pycontainerd.conf
+	install -m 0644 systemd/config.toml $(DESTDIR)$(PREFIX)/share/doc/pycontainerd/config.toml
 	install -m 0644 man/pcb.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/pycontainerd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 

@@ -4,9 +4,12 @@
 #include "http.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -21,6 +24,40 @@ pcb_http_default_host(void)
 	if (xdg != NULL && xdg[0] == '/')
 		return pcb_xasprintf("unix://%s/pycontainerd/pycontainerd.sock", xdg);
 	return pcb_xasprintf("unix:///tmp/pycontainerd-%u/pycontainerd.sock", (unsigned)geteuid());
+}
+
+/* The bearer token for a TCP daemon (http.h, auth_header): NULL when none is found. */
+static char *
+tcp_token(void)
+{
+	const char *env = getenv("PCB_TOKEN"), *file = getenv("PCB_TOKEN_FILE");
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char *path, *text = NULL, *tok = NULL;
+	size_t len = 0;
+
+	if (env != NULL && env[0] != '\0')
+		return pcb_xstrdup(env);
+	if (file != NULL && file[0] != '\0')
+		path = pcb_xstrdup(file);
+	else if (geteuid() == 0)
+		path = pcb_xstrdup("/var/lib/pycontainerd/tcp-token");
+	else if (xdg != NULL && xdg[0] == '/')
+		path = pcb_xasprintf("%s/pycontainerd/tcp-token", xdg);
+	else if (home != NULL && home[0] == '/')
+		path = pcb_xasprintf("%s/.local/state/pycontainerd/tcp-token", home);
+	else
+		return NULL;
+	if (pcb_read_file(path, 4096, &text, &len, NULL) == 0) {
+		while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' ||
+		    text[len - 1] == ' '))
+			text[--len] = '\0';
+		if (len > 0)
+			tok = pcb_xstrdup(text);
+		explicit_bzero(text, len);
+	}
+	free(text);
+	free(path);
+	return tok;
 }
 
 int
@@ -62,6 +99,14 @@ pcb_http_init(struct pcb_http *h, const char *host, struct pcb_err *err)
 		}
 		h->host = pcb_xstrdup(host);
 		h->base_url = pcb_xasprintf("http://%s", hp);
+		{
+			char *tok = tcp_token();
+			if (tok != NULL) {
+				h->auth_header = pcb_xasprintf("Authorization: Bearer %s", tok);
+				explicit_bzero(tok, strlen(tok));
+				free(tok);
+			}
+		}
 	} else {
 		r = pcb_err_set(err, PCB_EINVAL, "host %s: expected unix:///PATH, tcp://ADDRESS:PORT "
 		    "or /PATH", host);
@@ -79,6 +124,9 @@ pcb_http_free(struct pcb_http *h)
 	free(h->host);
 	free(h->unix_path);
 	free(h->base_url);
+	if (h->auth_header != NULL)
+		explicit_bzero(h->auth_header, strlen(h->auth_header));
+	free(h->auth_header);
 	memset(h, 0, sizeof *h);
 }
 
@@ -117,6 +165,18 @@ set_unreachable(struct pcb_http *h, CURL *c, CURLcode rc, struct pcb_err *err)
 		    strerror((int)oserr));
 	else
 		snprintf(reason, sizeof reason, "%s", curl_easy_strerror(rc));
+	if (oserr == EACCES && h->unix_path != NULL) {
+		/* The daemon is there; the socket is for its group. Starting another would not help. */
+		struct stat st;
+		struct group *gr = stat(h->unix_path, &st) == 0 ? getgrgid(st.st_gid) : NULL;
+		if (gr != NULL)
+			return pcb_err_set(err, PCB_EPERM, "cannot use pycontainerd at %s: permission "
+			    "denied. The socket is for the group '%s': ask an admin to add you "
+			    "(usermod -aG %s YOUR_USER), then log in again", h->host, gr->gr_name,
+			    gr->gr_name);
+		return pcb_err_set(err, PCB_EPERM, "cannot use pycontainerd at %s: permission denied "
+		    "on the socket", h->host);
+	}
 	h->unreachable = true;
 	return pcb_err_set(err, PCB_EIO, "cannot reach pycontainerd at %s: %s\n"
 	    "Start one with: pycontainerd --host %s &  (or: systemctl start pycontainerd.socket)",
@@ -193,6 +253,8 @@ pcb_http_request(struct pcb_http *h, const char *method, const char *path, const
 	c = make_handle(h, method, path, &url);
 	h->unreachable = false;
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	if (h->auth_header != NULL)
+		hdrs = curl_slist_append(hdrs, h->auth_header);
 	if (body != NULL) {
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -298,6 +360,8 @@ pcb_http_events(struct pcb_http *h, const char *path, const struct pcb_http_even
 	st.c = make_handle(h, "GET", path, &url);
 	h->unreachable = false;
 	hdrs = curl_slist_append(hdrs, "Accept: text/event-stream");
+	if (h->auth_header != NULL)
+		hdrs = curl_slist_append(hdrs, h->auth_header);
 	curl_easy_setopt(st.c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(st.c, CURLOPT_WRITEFUNCTION, stream_cb);
 	curl_easy_setopt(st.c, CURLOPT_WRITEDATA, &st);

@@ -24,6 +24,9 @@ struct pcb_http {
 	char *unix_path;     /* socket path, NULL for TCP; owned */
 	char *base_url;      /* "http://localhost" or "http://127.0.0.1:7070"; owned */
 	bool unreachable;    /* the last call failed because nobody answered at host */
+	/* TCP only: "Authorization: Bearer …" from $PCB_TOKEN, else the file $PCB_TOKEN_FILE,
+	 * else the daemon's default --tcp-token-file; NULL when none was found. Owned, wiped. */
+	char *auth_header;
 };
 
 /* The default HOST: root → /run/pycontainerd/pycontainerd.sock, others →

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -559,6 +560,14 @@ pcb_build_spec_check(const struct pcb_build_spec *s, struct pcb_err *err)
 	if (!S_ISDIR(st.st_mode))
 		return pcb_err_set(err, PCB_EINVAL, "context %s: is a file, not a directory "
 		    "(give the project folder)", s->context);
+	{
+		/* Readable by whoever asks (the check runs with their rights): a folder they may
+		 * not list is refused now, with the OS's reason. */
+		int fd = open(s->context, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return pcb_err_errno(err, errno, "context %s", s->context);
+		close(fd);
+	}
 	for (size_t i = 0; i < s->n_outputs; i++) {
 		char *parent = pcb_xstrdup(s->outputs[i].path);
 		char *slash = strrchr(parent, '/');
@@ -1176,8 +1185,28 @@ plan_tags(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 /* The plan of a build: the project discovered, then each value taken from the spec (CLI
  * flags) > the config file > the discovered default, recording where it came from. The steps
  * run in this order because later ones read what earlier ones chose. */
+static int plan_make_as(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err);
+
+/* The plan reads only the caller's files (the context, the config, locks, a venv's
+ * pyvenv.cfg): all of it with the caller's rights, so what they may not read fails with the
+ * OS's reason, as it would for them. */
 static int
 plan_make(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
+{
+	struct pcb_cred_saved saved;
+	int rc;
+
+	if ((rc = pcb_cred_enter(&s->as, &saved, err)) != 0) {
+		plan_init(p);
+		return rc;
+	}
+	rc = plan_make_as(s, p, err);
+	pcb_cred_leave(&saved);
+	return rc;
+}
+
+static int
+plan_make_as(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err)
 {
 	int rc;
 
@@ -2081,7 +2110,12 @@ deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	t.app_path = app_path;
 	t.compile = !s->deps.no_compile;
 	emit_phase(ctx, "deps", "resolving dependencies");
-	rc = pcb_deps_build(&s->deps, &p->proj, &t, ctx, deps, err);
+	{
+		/* The dependency files are the caller's: read (and pip run) with their rights. */
+		struct pcb_deps_spec ds = s->deps;
+		ds.as = &s->as;
+		rc = pcb_deps_build(&ds, &p->proj, &t, ctx, deps, err);
+	}
 	if (rc == 0 && deps->n > 0) {
 		size_t reused = 0;
 		for (size_t i = 0; i < deps->n; i++)
@@ -2235,6 +2269,7 @@ run_app_layer(struct run *r, struct pcb_err *err)
 	pcb_layer_list_init(&list);
 	/* pcb_project_filter only reads the project: safe from the walk's threads. */
 	list.parallel_walk = true;
+	list.as = &r->s->as;   /* the caller's files, read with the caller's rights */
 	emit_phase(r->ctx, "pack", "packing the app layer");
 	for (size_t i = 0; i < p->proj.include.n; i++) {
 		rc = pcb_layer_list_add(&list, p->proj.context, p->proj.include.v[i],
@@ -2245,6 +2280,18 @@ run_app_layer(struct run *r, struct pcb_err *err)
 		}
 	}
 	pcb_layer_list_finish(&list);
+	if (r->s->max_context > 0) {
+		uint64_t total = 0;
+		for (size_t i = 0; i < list.n; i++)
+			total += list.v[i].type == PCB_ENTRY_FILE ? list.v[i].size : 0;
+		if (total > r->s->max_context) {
+			rc = pcb_err_set(err, PCB_ELIMIT, "the build context %s holds %" PRIu64 " bytes "
+			    "to pack, more than one user's builds may (user_max_context = %" PRIu64
+			    "): leave the rest out with .dockerignore / .pcbignore or the config's "
+			    "exclude", p->proj.context, total, r->s->max_context);
+			goto out;
+		}
+	}
 	memset(&opts, 0, sizeof opts);
 	opts.mtime = p->created;
 	layer_opts_compression(r->s, &opts);
@@ -2347,7 +2394,7 @@ run_export_one(struct run *r, const struct pcb_output *o, json_object *outs,
 		pcb_strv_push(&blobs, r->deps.v[k].res.digest);
 	pcb_strv_push(&blobs, r->app.digest);
 	rc = pcb_oci_layout_write(r->ctx->store, o->path, r->manifest_digest, r->manifest_size,
-	    &blobs, &r->p.ref_names, &r->p.platform, err);
+	    &blobs, &r->p.ref_names, &r->p.platform, &r->s->as, err);
 	pcb_strv_free(&blobs);
 	if (rc != 0)
 		return rc;

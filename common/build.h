@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "base/cred.h"
 #include "base/err.h"
 #include "image/events.h"
 #include "base/util.h"
@@ -63,6 +64,11 @@ struct pcb_build_spec {
 	int compression_level;       /* 0 = the default of the compression (layer.h) */
 	int port;                    /* 0 = config > discovered */
 	struct pcb_transfer_access access;   /* credentials: never echoed or stored */
+	/* Whose rights the context, the project's files, the dependency files and the outputs
+	 * are read and written with (base/cred.h): the caller's, set by the daemon from the
+	 * socket's peer, never from JSON. Unset: the daemon's own. */
+	struct pcb_cred as;
+	uint64_t max_context;        /* bytes the app layer may hold (0 = no limit); daemon-set */
 };
 
 void pcb_build_spec_init(struct pcb_build_spec *s);

@@ -25,7 +25,7 @@ create_base(struct pcb_request *r)
 		rc = pcb_hostbase_spec_from_json(j, &spec, &err);
 	json_object_put(j);
 	if (rc == 0)
-		rc = pcb_jobs_submit(r->d->jobs, PCB_JOB_BASE, &spec, &job, &err);
+		rc = pcb_jobs_submit(r->d->jobs, PCB_JOB_BASE, &spec, &r->who, &job, &err);
 	pcb_hostbase_spec_free(&spec);
 	if (rc != 0)
 		pcb_http_reply_err(r, &err);

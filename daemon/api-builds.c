@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -25,8 +26,18 @@ pcb_api_read_spec(struct pcb_request *r, struct pcb_build_spec *spec, struct pcb
 	if (rc != 0)
 		goto out;
 	rc = pcb_build_spec_from_json(j, spec, err);
-	if (rc == 0)
-		rc = pcb_build_spec_check(spec, err);
+	if (rc == 0) {
+		/* Whose files these are: the build reads and writes them with the caller's rights,
+		 * and the first look at them here is taken with those rights too. */
+		struct pcb_cred_saved saved;
+		spec->as = r->caller;
+		spec->max_context = r->caller.set && r->caller.uid != geteuid() ?
+		    r->d->policy.user_max_context : 0;
+		if ((rc = pcb_cred_enter(&spec->as, &saved, err)) == 0) {
+			rc = pcb_build_spec_check(spec, err);
+			pcb_cred_leave(&saved);
+		}
+	}
 out:
 	pcb_transfer_scrub_json(j);
 	json_object_put(j);
@@ -52,7 +63,7 @@ create_build(struct pcb_request *r)
 		pcb_http_reply_err(r, &err);
 		return;
 	}
-	if (pcb_jobs_submit(r->d->jobs, PCB_JOB_BUILD, &spec, &b, &err) != 0) {
+	if (pcb_jobs_submit(r->d->jobs, PCB_JOB_BUILD, &spec, &r->who, &b, &err) != 0) {
 		pcb_build_spec_free(&spec);
 		pcb_http_reply_err(r, &err);
 		return;
@@ -136,7 +147,7 @@ pcb_api_list_jobs(struct pcb_request *r, const char *kind, const char *key)
 		    "limit: \"%.100s\" is not an integer from 1 to 1000", limit_s);
 		return;
 	}
-	if (pcb_jobs_list(r->d->jobs, kind, state, (int)limit, key, &out, &err) != 0) {
+	if (pcb_jobs_list(r->d->jobs, kind, state, (int)limit, &r->who, key, &out, &err) != 0) {
 		pcb_http_reply_err(r, &err);
 		return;
 	}
@@ -156,7 +167,7 @@ pcb_api_get_job(struct pcb_request *r, const char *kind)
 	struct pcb_err err;
 
 	pcb_err_clear(&err);
-	if (pcb_jobs_get(r->d->jobs, r->params[0], kind, &b, &err) != 0)
+	if (pcb_jobs_get(r->d->jobs, r->params[0], kind, &r->who, &b, &err) != 0)
 		pcb_http_reply_err(r, &err);
 	else
 		pcb_http_reply_json(r, 200, b, NULL);
@@ -175,7 +186,7 @@ pcb_api_cancel_job(struct pcb_request *r, const char *kind)
 	struct pcb_err err;
 
 	pcb_err_clear(&err);
-	if (pcb_jobs_cancel(r->d->jobs, r->params[0], kind, &b, &err) != 0)
+	if (pcb_jobs_cancel(r->d->jobs, r->params[0], kind, &r->who, &b, &err) != 0)
 		pcb_http_reply_err(r, &err);
 	else
 		pcb_http_reply_json(r, 202, b, NULL);
@@ -261,7 +272,7 @@ pcb_api_stream_job_events(struct pcb_request *r, const char *kind)
 	s = pcb_xcalloc(1, sizeof *s);
 	s->conn = r->conn;
 	s->srv = r->srv;
-	if (pcb_jobs_subscribe(r->d->jobs, r->params[0], kind, after, sse_wake, s, &s->sub,
+	if (pcb_jobs_subscribe(r->d->jobs, r->params[0], kind, &r->who, after, sse_wake, s, &s->sub,
 	    &err) != 0) {
 		free(s);
 		pcb_http_reply_err(r, &err);

@@ -494,7 +494,8 @@ prune(struct pcb_request *r)
 	pcb_err_clear(&err);
 	if (refuse_if_stopping(r))
 		return;
-	if (read_body(r, members, &j, &err) != 0 ||
+	if (pcb_http_require_admin(r, "pruning the cache", &err) != 0 ||
+	    read_body(r, members, &j, &err) != 0 ||
 	    get_bool(j, "all", &all, &err) != 0 || get_bool(j, "dry_run", &dry, &err) != 0 ||
 	    get_count(j, "max_size", true, &max, &has_max, &err) != 0 ||
 	    get_count(j, "keep_seconds", false, &keep, &has_keep, &err) != 0) {
@@ -532,8 +533,9 @@ verify(struct pcb_request *r)
 	pcb_err_clear(&err);
 	if (refuse_if_stopping(r))
 		return;
-	if (read_body(r, members, &j, &err) != 0 || get_bool(j, "repair", &spec.repair, &err) != 0 ||
-	    pcb_jobs_submit(r->d->jobs, PCB_JOB_VERIFY, &spec, &job, &err) != 0) {
+	if (pcb_http_require_admin(r, "verifying the cache", &err) != 0 ||
+	    read_body(r, members, &j, &err) != 0 || get_bool(j, "repair", &spec.repair, &err) != 0 ||
+	    pcb_jobs_submit(r->d->jobs, PCB_JOB_VERIFY, &spec, &r->who, &job, &err) != 0) {
 		json_object_put(j);
 		pcb_http_reply_err(r, &err);
 		return;

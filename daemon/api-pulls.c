@@ -25,7 +25,7 @@ create_pull(struct pcb_request *r)
 	pcb_transfer_scrub_json(j);
 	json_object_put(j);
 	if (rc == 0)
-		rc = pcb_jobs_submit(r->d->jobs, PCB_JOB_PULL, &spec, &job, &err);
+		rc = pcb_jobs_submit(r->d->jobs, PCB_JOB_PULL, &spec, &r->who, &job, &err);
 	pcb_pull_spec_free(&spec);
 	if (rc != 0)
 		pcb_http_reply_err(r, &err);

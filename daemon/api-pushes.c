@@ -28,12 +28,13 @@ create_push(struct pcb_request *r)
 	pcb_transfer_scrub_json(j);
 	json_object_put(j);
 	if (rc == 0 && pcb_push_source_is_build(spec.source)) {
-		rc = pcb_jobs_build_manifest(r->d->jobs, spec.source, &spec.manifest_digest, &err);
+		rc = pcb_jobs_build_manifest(r->d->jobs, spec.source, &r->who,
+		    &spec.manifest_digest, &err);
 		if (rc != 0)
 			pcb_err_prefix(&err, "source");
 	}
 	if (rc == 0)
-		rc = pcb_jobs_submit(r->d->jobs, PCB_JOB_PUSH, &spec, &job, &err);
+		rc = pcb_jobs_submit(r->d->jobs, PCB_JOB_PUSH, &spec, &r->who, &job, &err);
 	pcb_push_spec_free(&spec);
 	if (rc != 0)
 		pcb_http_reply_err(r, &err);

@@ -7,15 +7,21 @@
 #include "http.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "base/jsonx.h"
 #include "log.h"
+#include "metrics.h"
 
 /* Idle keep-alive connections are closed after this; suspended ones (event streams waiting
  * for the next event) are not subject to it. */
@@ -27,10 +33,25 @@ struct listener {
 	uv_poll_t poll;
 	uv_timer_t timer;
 	int fd;
+	bool is_unix;            /* peers have credentials; else loopback TCP with a token */
 	bool quiesced;
 	bool closing;
 	char *name;
 	char *unix_path;
+};
+
+/* One open connection: who is at the other end, known from its first moment so that the
+ * connection caps apply before it sends anything. */
+struct conn {
+	struct pcb_cred peer;    /* unset on TCP */
+	bool privileged;         /* root or the daemon's own user: the reserved connections */
+	bool counted;
+};
+
+/* Open connections per peer uid (a small table: one row per user with connections). */
+struct uid_count {
+	uid_t uid;
+	int n;
 };
 
 struct pcb_httpd {
@@ -38,6 +59,9 @@ struct pcb_httpd {
 	struct listener *ls;
 	size_t n;
 	int n_requests;
+	int n_conns;
+	struct uid_count *per_uid;
+	size_t n_per_uid, cap_per_uid;
 };
 
 static void rearm(struct listener *l);
@@ -115,6 +139,7 @@ pcb_http_reply_response(struct pcb_request *r, unsigned int status, struct MHD_R
 	if (r->replied)
 		return;
 	r->replied = true;
+	pcb_metrics_http_reply(status);
 	log_reply(r, status);
 	if (MHD_queue_response(r->conn, status, resp) != MHD_YES)
 		pcb_log_warn("%s %s: could not queue the response", r->method, r->path);
@@ -253,6 +278,12 @@ pcb_http_resume_err(struct pcb_request *r, const struct pcb_err *e)
 }
 
 void
+pcb_http_resume_response(struct pcb_request *r, unsigned int status, struct MHD_Response *resp)
+{
+	resume_with(r, status, resp);
+}
+
+void
 pcb_http_conn_suspend(struct MHD_Connection *c)
 {
 	MHD_suspend_connection(c);
@@ -360,6 +391,190 @@ out:
 	return rc;
 }
 
+/* --- who is asking ---------------------------------------------------------------------- */
+
+static struct uid_count *
+uid_slot(struct pcb_httpd *h, uid_t uid, bool add)
+{
+	for (size_t i = 0; i < h->n_per_uid; i++)
+		if (h->per_uid[i].uid == uid)
+			return &h->per_uid[i];
+	if (!add)
+		return NULL;
+	if (h->n_per_uid == h->cap_per_uid) {
+		h->cap_per_uid = h->cap_per_uid ? h->cap_per_uid * 2 : 16;
+		h->per_uid = pcb_xrealloc(h->per_uid, h->cap_per_uid * sizeof *h->per_uid);
+	}
+	h->per_uid[h->n_per_uid].uid = uid;
+	h->per_uid[h->n_per_uid].n = 0;
+	return &h->per_uid[h->n_per_uid++];
+}
+
+/* Whether a new connection from this peer fits the caps: a user's own share, and the total
+ * less the connections kept for root and the daemon's user (so that no one can lock them
+ * out). TCP connections count as one peer, the daemon's user. */
+static bool
+conn_fits(struct pcb_httpd *h, const struct conn *c, uid_t uid)
+{
+	const struct pcb_daemon_policy *p = &h->d->policy;
+	struct uid_count *u = uid_slot(h, uid, false);
+
+	if (p->max_connections > 0) {
+		int room = p->max_connections - (c->privileged ? 0 : p->reserved_connections);
+		if (h->n_conns >= room)
+			return false;
+	}
+	if (!c->privileged && p->max_connections_per_user > 0 && u != NULL &&
+	    u->n >= p->max_connections_per_user)
+		return false;
+	return true;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct listener *l = cls;
+	struct pcb_httpd *h = l->h;
+	struct conn *c = *socket_ctx;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		int fd = ci != NULL ? ci->connect_fd : -1;
+		uid_t uid = geteuid();
+
+		c = pcb_xcalloc(1, sizeof *c);
+		*socket_ctx = c;
+		if (l->is_unix && fd >= 0) {
+			struct ucred uc;
+			socklen_t len = sizeof uc;
+			if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0) {
+				pcb_cred_lookup(uc.uid, uc.gid, &c->peer);
+				uid = uc.uid;
+			}
+		}
+		c->privileged = uid == 0 || uid == geteuid();
+		if (!conn_fits(h, c, uid)) {
+			/* MHD cannot refuse from here; a shut-down socket reads as closed, and MHD
+			 * drops the connection on its next turn without a request being seen. */
+			pcb_log_debug("http: connection from uid %u over the limit, closed",
+			    (unsigned)uid);
+			if (fd >= 0)
+				(void)shutdown(fd, SHUT_RDWR);
+			return;
+		}
+		c->counted = true;
+		h->n_conns++;
+		uid_slot(h, uid, true)->n++;
+		return;
+	}
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED && c != NULL) {
+		if (c->counted) {
+			struct uid_count *u = uid_slot(h, c->peer.set ? c->peer.uid : geteuid(),
+			    false);
+			h->n_conns--;
+			if (u != NULL && --u->n == 0)
+				*u = h->per_uid[--h->n_per_uid];
+		}
+		free(c);
+		*socket_ctx = NULL;
+	}
+}
+
+static bool
+in_admin_group(const struct pcb_daemon_policy *p, const struct pcb_cred *c)
+{
+	struct group gr, *res = NULL;
+	char buf[8192];
+
+	if (p->admin_group == NULL || getgrnam_r(p->admin_group, &gr, buf, sizeof buf, &res) != 0 ||
+	    res == NULL)
+		return false;
+	return pcb_cred_in_group(c, gr.gr_gid);
+}
+
+/* Sets r->caller and r->admin; false (after replying) when the request may not go on. */
+static bool
+identify(struct listener *l, struct pcb_request *r)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const struct conn *c = ci != NULL ? ci->socket_context : NULL;
+
+	if (!l->is_unix) {
+		/* Loopback TCP has no peer credentials: the token stands for the daemon's user. */
+		const char *auth = pcb_http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+		const char *tok = r->d->tcp_token;
+		size_t n = tok != NULL ? strlen(tok) : 0;
+
+		if (tok == NULL || auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 ||
+		    strlen(auth + 7) != n || CRYPTO_memcmp(auth + 7, tok, n) != 0) {
+			struct MHD_Response *resp;
+			json_object *body = error_body("unauthorized", auth == NULL ?
+			    "this TCP listener needs a bearer token (Authorization: Bearer …; pcb "
+			    "reads it from PCB_TOKEN or --token-file, the daemon keeps it in its "
+			    "--tcp-token-file)" : "the bearer token is not this daemon's");
+			resp = json_response(body, NULL);
+			json_object_put(body);
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+			    "Bearer realm=\"pycontainerd\"");
+			pcb_http_reply_response(r, 401, resp);
+			MHD_destroy_response(resp);
+			return false;
+		}
+		pcb_cred_self(&r->caller);
+		r->admin = true;
+		pcb_http_who(r, &r->who);
+		return true;
+	}
+	if (c == NULL || !c->peer.set) {
+		pcb_http_reply_error(r, 403, "forbidden", "the peer's credentials could not be read");
+		return false;
+	}
+	r->caller = c->peer;
+	if (geteuid() != 0 && c->peer.uid != geteuid()) {
+		pcb_http_reply_error(r, 403, "forbidden", "this daemon runs as uid %u and serves "
+		    "only that user (uid %u asked); a daemon shared by several users runs as root",
+		    (unsigned)geteuid(), (unsigned)c->peer.uid);
+		return false;
+	}
+	r->admin = c->peer.uid == 0 || c->peer.uid == geteuid() ||
+	    in_admin_group(&r->d->policy, &c->peer);
+	pcb_http_who(r, &r->who);
+	return true;
+}
+
+void
+pcb_http_who(const struct pcb_request *r, struct pcb_jobs_who *who)
+{
+	memset(who, 0, sizeof *who);
+	who->uid = r->caller.set ? r->caller.uid : geteuid();
+	who->name = r->caller.set ? r->caller.name : "pycontainerd";
+	who->all = r->admin;
+	/* The daemon's own user (TCP, or a rootless daemon's owner) is not limited. */
+	if (r->caller.set && r->caller.uid != geteuid()) {
+		who->max_running = r->d->policy.user_max_running;
+		who->max_queued = r->d->policy.user_max_queued;
+	}
+}
+
+const char *
+pcb_http_owner(const struct pcb_request *r)
+{
+	return r->caller.set ? r->caller.name : "";
+}
+
+int
+pcb_http_require_admin(const struct pcb_request *r, const char *what, struct pcb_err *err)
+{
+	if (r->admin)
+		return 0;
+	return pcb_err_set(err, PCB_EPERM, "%s is for root and the admin group%s%s; %s is neither",
+	    what, r->d->policy.admin_group != NULL ? " " : "",
+	    r->d->policy.admin_group != NULL ? r->d->policy.admin_group : "", r->caller.name);
+}
+
 /* --- MHD callbacks -------------------------------------------------------------------- */
 
 static bool
@@ -432,7 +647,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		pcb_buf_init(&r->body, PCB_HTTP_MAX_BODY);
 		*con_cls = r;
 		l->h->n_requests++;
-		begin(r);
+		/* The header is in: the short timeout for silent connections no longer applies. */
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+		    (unsigned int)CONNECTION_TIMEOUT_S);
+		if (identify(l, r))
+			begin(r);
 		return MHD_YES;
 	}
 	if (r->deferred != NULL) {
@@ -498,8 +717,20 @@ pcb_http_create(struct pcb_daemon *d, const int *fds, char **names, char **unix_
     size_t n, struct pcb_httpd **out, struct pcb_err *err)
 {
 	struct pcb_httpd *h = pcb_xcalloc(1, sizeof *h);
+	struct rlimit rl;
+	unsigned int conn_limit = 1000;
 	int rc = 0;
 
+	/* Every connection is a descriptor: take the hard limit, so the connection caps, not
+	 * the descriptor table, decide who is refused. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* MHD's own cap (by default near FD_SETSIZE, which ~1,000 idle connections reached):
+	 * what the descriptors allow, the policy's caps work below it. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 256)
+		conn_limit = rl.rlim_cur - 128 > 1000000 ? 1000000 : (unsigned int)(rl.rlim_cur - 128);
 	h->d = d;
 	h->ls = pcb_xcalloc(n, sizeof *h->ls);
 	for (size_t i = 0; i < n; i++) {
@@ -510,12 +741,23 @@ pcb_http_create(struct pcb_daemon *d, const int *fds, char **names, char **unix_
 		l->fd = fds[i];
 		l->name = pcb_xstrdup(names[i]);
 		l->unix_path = pcb_xstrdup(unix_paths[i]);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		unsigned int header_to = d->policy.header_timeout_s > 0 ?
+		    (unsigned int)d->policy.header_timeout_s : CONNECTION_TIMEOUT_S;
+
+		l->is_unix = getsockname(fds[i], (struct sockaddr *)&ss, &sl) == 0 &&
+		    ss.ss_family == AF_UNIX;
+		/* Until a connection has sent its request header it has header_to seconds (then
+		 * the longer idle timeout, set per connection in on_request). */
 		l->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
 		    MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, l,
 		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fds[i],
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
+		    MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+		    MHD_OPTION_CONNECTION_TIMEOUT, header_to,
+		    MHD_OPTION_CONNECTION_LIMIT, conn_limit,
 		    MHD_OPTION_END);
 		if (l->mhd == NULL) {
 			rc = pcb_err_set(err, PCB_EINTERNAL, "starting the HTTP server on %s failed",
@@ -593,6 +835,7 @@ pcb_http_destroy(struct pcb_httpd *h)
 		free(h->ls[i].unix_path);
 	}
 	free(h->ls);
+	free(h->per_uid);
 	free(h);
 }
 

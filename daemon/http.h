@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 
+#include "base/cred.h"
 #include "base/err.h"
 #include "base/util.h"
 #include "daemon.h"
@@ -34,6 +35,12 @@ struct pcb_request {
 	bool body_too_big;
 	bool replied;
 	bool suspended;
+	/* Who asks: the peer's uid/gid/groups on a unix socket (SO_PEERCRED), the daemon's own
+	 * user on TCP (the bearer token was checked). admin: root, the daemon's own user, or a
+	 * member of the admin group — may act on every job and on the cache. */
+	struct pcb_cred caller;
+	bool admin;
+	struct pcb_jobs_who who;     /* the same for the jobs module (pcb_http_who) */
 	/* A reply prepared while suspended, queued when MHD calls us again after resume. */
 	struct MHD_Response *deferred;
 	unsigned int deferred_status;
@@ -64,6 +71,13 @@ int pcb_http_check_query(struct pcb_request *r, const char *const *allowed,
 /* Parses the body as one JSON object. PCB_EINVAL naming the problem and offset. */
 int pcb_http_body_json(struct pcb_request *r, json_object **out, struct pcb_err *err);
 
+/* The caller as the jobs module sees them (limits from the daemon's policy). */
+void pcb_http_who(const struct pcb_request *r, struct pcb_jobs_who *who);
+/* The owner name jobs and tags of this caller are recorded under ("alice", or the uid). */
+const char *pcb_http_owner(const struct pcb_request *r);
+/* 0 when the caller is an admin; else PCB_EPERM naming what needs it ("pruning the cache"). */
+int pcb_http_require_admin(const struct pcb_request *r, const char *what, struct pcb_err *err);
+
 /* Replies. `j` is taken. location may be NULL. */
 void pcb_http_reply_json(struct pcb_request *r, unsigned int status, json_object *j,
     const char *location);
@@ -79,6 +93,9 @@ void pcb_http_reply_response(struct pcb_request *r, unsigned int status,
 void pcb_http_suspend(struct pcb_request *r);
 void pcb_http_resume_json(struct pcb_request *r, unsigned int status, json_object *j);
 void pcb_http_resume_err(struct pcb_request *r, const struct pcb_err *e);
+/* Resumes with a ready-made response, which is taken (destroyed once queued). */
+void pcb_http_resume_response(struct pcb_request *r, unsigned int status,
+    struct MHD_Response *resp);
 
 /* For streaming responses: suspend/resume of the connection itself. */
 void pcb_http_conn_suspend(struct MHD_Connection *c);

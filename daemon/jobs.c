@@ -19,6 +19,7 @@
 #include "base/jsonx.h"
 #include "base/util.h"
 #include "log.h"
+#include "metrics.h"
 
 #define ID_LEN 18                        /* "b-" + 16 hex */
 #define SUB_MAX_BUFFER ((size_t)64 << 20) /* a reader that far behind is dropped */
@@ -53,8 +54,16 @@ struct job {
 	struct pcb_sub *subs;
 	struct job *next_live;
 
+	/* Who submitted it (immutable after submit). has_owner false: from before owners were
+	 * recorded, or submitted by the daemon itself. */
+	bool has_owner;
+	uid_t owner_uid;
+	char owner[64];
+	int max_running;          /* the owner's jobs run at most this many at once (0: any) */
+
 	/* Guarded by jobs->mu. */
 	struct job *qnext;
+	struct job *rnext;        /* the running list */
 	bool in_queue;
 	int64_t taken_ms;         /* wall clock when a worker took it, 0 before */
 
@@ -97,6 +106,7 @@ struct pcb_jobs {
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	struct job *q_head, *q_tail;   /* FIFO of queued builds */
+	struct job *r_head;            /* jobs a worker runs */
 	struct msg *m_head, *m_tail;   /* worker → loop */
 	bool stop;
 
@@ -331,8 +341,12 @@ db_exec(struct pcb_jobs *j, const char *sql, struct pcb_err *err)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(j->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = pcb_err_set(err, PCB_EIO, "jobs.db: %s", msg ? msg : "error");
+	int src = sqlite3_exec(j->db, sql, NULL, NULL, &msg);
+
+	if (src != SQLITE_OK) {
+		/* A full disk is the caller's 507 disk_full, not an internal error. */
+		int rc = pcb_err_set(err, (src & 0xff) == SQLITE_FULL ? PCB_ENOSPC : PCB_EIO,
+		    "jobs.db: %s", msg ? msg : "error");
 		sqlite3_free(msg);
 		return rc;
 	}
@@ -368,7 +382,8 @@ db_step_done(struct pcb_jobs *j, sqlite3_stmt *st, struct pcb_err *err)
 
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return pcb_err_set(err, PCB_EIO, "jobs.db: %s", sqlite3_errmsg(j->db));
+		return pcb_err_set(err, (rc & 0xff) == SQLITE_FULL ? PCB_ENOSPC : PCB_EIO,
+		    "jobs.db: %s", sqlite3_errmsg(j->db));
 	return 0;
 }
 
@@ -422,7 +437,7 @@ parsed_or_null(sqlite3_stmt *st, int col)
 }
 
 #define BUILD_COLS "id, state, created_ms, started_ms, finished_ms, cancel_requested, " \
-	"spec_json, error_json, result_json, kind"
+	"spec_json, error_json, result_json, kind, owner"
 
 /* The Build resource from a row selected with BUILD_COLS. */
 static json_object *
@@ -437,6 +452,8 @@ build_from_row(sqlite3_stmt *st)
 
 	json_object_object_add(b, "id", json_object_new_string(id));
 	json_object_object_add(b, "kind", json_object_new_string(kind));
+	json_object_object_add(b, "owner", sqlite3_column_type(st, 10) == SQLITE_NULL ? NULL :
+	    json_object_new_string((const char *)sqlite3_column_text(st, 10)));
 	json_object_object_add(b, "state",
 	    json_object_new_string((const char *)sqlite3_column_text(st, 1)));
 	json_object_object_add(b, "created_at", time_or_null(st, 2));
@@ -458,17 +475,36 @@ what(const char *kind)
 	return kind == NULL ? "job" : strcmp(kind, "build") == 0 ? "build" : kind;
 }
 
-int
-pcb_jobs_get(struct pcb_jobs *j, const char *id, const char *kind, json_object **out,
-    struct pcb_err *err)
+/* Binds the owner filter: NULL (every job) for the daemon itself and admins. */
+static void
+bind_who(sqlite3_stmt *st, int i, const struct pcb_jobs_who *who)
 {
+	if (who == NULL || who->all)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, (int64_t)who->uid);
+}
+
+/* Whether who may see a live job (the same rule as bind_who's filter). */
+static bool
+who_sees(const struct pcb_jobs_who *who, const struct job *jb)
+{
+	return who == NULL || who->all || (jb->has_owner && jb->owner_uid == who->uid);
+}
+
+int
+pcb_jobs_get(struct pcb_jobs *j, const char *id, const char *kind,
+    const struct pcb_jobs_who *who, json_object **out, struct pcb_err *err)
+{
+	/* Another user's job is "not found", not "forbidden": ids are not confirmed. */
 	sqlite3_stmt *st = db_prep(j, "SELECT " BUILD_COLS " FROM builds WHERE id = ? "
-	    "AND (?2 IS NULL OR kind = ?2)");
+	    "AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR owner_uid = ?3)");
 	json_object *b = NULL;
 	int rc = 0, s;
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 	bind_text_or_null(st, 2, kind);
+	bind_who(st, 3, who);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW)
 		b = build_from_row(st);
@@ -483,7 +519,7 @@ pcb_jobs_get(struct pcb_jobs *j, const char *id, const char *kind, json_object *
 
 int
 pcb_jobs_list(struct pcb_jobs *j, const char *kind, const char *state, int limit,
-    const char *key, json_object **out, struct pcb_err *err)
+    const struct pcb_jobs_who *who, const char *key, json_object **out, struct pcb_err *err)
 {
 	sqlite3_stmt *st;
 	json_object *arr = json_object_new_array(), *res = NULL;
@@ -491,10 +527,12 @@ pcb_jobs_list(struct pcb_jobs *j, const char *kind, const char *state, int limit
 
 	/* rowid breaks ties between jobs created in the same millisecond. */
 	st = db_prep(j, "SELECT " BUILD_COLS " FROM builds WHERE (?1 IS NULL OR state = ?1) "
-	    "AND (?2 IS NULL OR kind = ?2) ORDER BY created_ms DESC, rowid DESC LIMIT ?3");
+	    "AND (?2 IS NULL OR kind = ?2) AND (?4 IS NULL OR owner_uid = ?4) "
+	    "ORDER BY created_ms DESC, rowid DESC LIMIT ?3");
 	bind_text_or_null(st, 1, state);
 	bind_text_or_null(st, 2, kind);
 	sqlite3_bind_int(st, 3, limit);
+	bind_who(st, 4, who);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW)
 		json_object_array_add(arr, build_from_row(st));
 	if (s != SQLITE_DONE) {
@@ -668,6 +706,8 @@ job_finish(struct job *jb, const char *state, json_object *result, json_object *
 	json_object_object_add(end, "error", error);
 	job_event(jb, "end", now, end);
 	pcb_log_info("%s %s %s", kinds[jb->kind].name, jb->id, state);
+	/* taken_ms was written before the START message that set jb->started went through mu. */
+	pcb_metrics_job_finished(jb->kind, jb->started, state, now - jb->taken_ms);
 	kind = jb->kind;
 	live_remove(j, jb);
 	job_free(jb);
@@ -824,6 +864,29 @@ run_job(struct pcb_jobs *j, struct job *jb)
 	post_msg(j, m);
 }
 
+/* The first queued job whose owner runs fewer jobs than their limit (*prev: the one before
+ * it in the queue), or NULL. A user with many queued jobs thus waits for their own, and
+ * other users' jobs go ahead of them. Called with mu held. */
+static struct job *
+next_runnable(struct pcb_jobs *j, struct job **prev)
+{
+	struct job *p = NULL;
+
+	for (struct job *q = j->q_head; q != NULL; p = q, q = q->qnext) {
+		int running = 0;
+
+		if (q->has_owner && q->max_running > 0) {
+			for (struct job *r = j->r_head; r != NULL; r = r->rnext)
+				running += r->has_owner && r->owner_uid == q->owner_uid;
+			if (running >= q->max_running)
+				continue;
+		}
+		*prev = p;
+		return q;
+	}
+	return NULL;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -833,20 +896,34 @@ worker_main(void *arg)
 	for (;;) {
 		struct job *jb;
 
-		while (j->q_head == NULL && !j->stop)
+		struct job *prev = NULL;
+
+		while ((jb = next_runnable(j, &prev)) == NULL && !j->stop)
 			pthread_cond_wait(&j->cond, &j->mu);
-		if (j->q_head == NULL)
+		if (jb == NULL)
 			break;
-		jb = j->q_head;
-		j->q_head = jb->qnext;
-		if (j->q_head == NULL)
-			j->q_tail = NULL;
+		if (prev != NULL)
+			prev->qnext = jb->qnext;
+		else
+			j->q_head = jb->qnext;
+		if (j->q_tail == jb)
+			j->q_tail = prev;
 		jb->qnext = NULL;
 		jb->in_queue = false;
 		jb->taken_ms = pcb_now_ms();
+		jb->rnext = j->r_head;
+		j->r_head = jb;
 		pthread_mutex_unlock(&j->mu);
 		run_job(j, jb);
 		pthread_mutex_lock(&j->mu);
+		for (struct job **pp = &j->r_head; *pp != NULL; pp = &(*pp)->rnext) {
+			if (*pp == jb) {
+				*pp = jb->rnext;
+				break;
+			}
+		}
+		/* A user under their running limit again may have jobs waiting. */
+		pthread_cond_broadcast(&j->cond);
 	}
 	pthread_mutex_unlock(&j->mu);
 	return NULL;
@@ -868,6 +945,7 @@ handle_msg(struct pcb_jobs *j, struct msg *m)
 
 		snprintf(jb->state, sizeof jb->state, "running");
 		jb->started = true;
+		pcb_metrics_job_started(jb->kind);
 		sqlite3_bind_int64(st, 1, m->time_ms);
 		sqlite3_bind_text(st, 2, jb->id, -1, SQLITE_TRANSIENT);
 		if (db_step_done(j, st, &e) != 0)
@@ -969,8 +1047,26 @@ migrate(struct pcb_jobs *j, struct pcb_err *err)
 		}
 		pcb_log_info("jobs.db: migrated to schema 2 (job kinds)");
 	}
+	/* Schema 3 (issue 13): each job's owner (uid and name). Older rows have none: only
+	 * root and the admin group see them. */
+	st = db_prep(j, "SELECT COUNT(*) FROM pragma_table_info('builds') WHERE name = 'owner_uid'");
+	if (!(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0)) {
+		sqlite3_finalize(st);
+		rc = db_exec(j, "BEGIN;"
+		    "ALTER TABLE builds ADD COLUMN owner_uid INTEGER;"
+		    "ALTER TABLE builds ADD COLUMN owner TEXT;"
+		    "COMMIT;", err);
+		if (rc != 0) {
+			db_exec(j, "ROLLBACK", NULL);
+			return rc;
+		}
+		pcb_log_info("jobs.db: migrated to schema 3 (job owners)");
+	} else {
+		sqlite3_finalize(st);
+	}
 	return db_exec(j, "CREATE INDEX IF NOT EXISTS builds_kind ON builds(kind, created_ms);"
-	    "PRAGMA user_version = 2;", err);
+	    "CREATE INDEX IF NOT EXISTS builds_owner ON builds(owner_uid, created_ms);"
+	    "PRAGMA user_version = 3;", err);
 }
 
 static int
@@ -1198,17 +1294,47 @@ job_new(struct pcb_jobs *j, enum pcb_job_kind kind)
 }
 
 int
-pcb_jobs_submit(struct pcb_jobs *j, enum pcb_job_kind kind, void *spec, json_object **job_out,
-    struct pcb_err *err)
+pcb_jobs_submit(struct pcb_jobs *j, enum pcb_job_kind kind, void *spec,
+    const struct pcb_jobs_who *who, json_object **job_out, struct pcb_err *err)
 {
 	const struct job_kind *k = &kinds[kind];
-	struct job *jb = job_new(j, kind);
+	struct job *jb;
 	json_object *f, *sj;
 	int64_t now = pcb_now_ms();
 	sqlite3_stmt *st;
 	char *what_msg;
 	int rc;
 
+	if (who != NULL && who->max_queued > 0) {
+		int queued = 0;
+		pthread_mutex_lock(&j->mu);
+		for (struct job *q = j->q_head; q != NULL; q = q->qnext)
+			queued += q->has_owner && q->owner_uid == who->uid;
+		pthread_mutex_unlock(&j->mu);
+		if (queued >= who->max_queued) {
+			k->spec_free(spec);
+			k->spec_init(spec);
+			*job_out = NULL;
+			return pcb_err_set(err, PCB_ELIMIT, "%s already has %d jobs queued, the most "
+			    "one user may (user_max_queued = %d): wait for some to start or cancel "
+			    "them", who->name, queued, who->max_queued);
+		}
+	}
+	/* Jobs that add blobs are refused while the disk is low (507 disk_full): once running
+	 * they would fail on a write midway, or find SQLite's journal without room. */
+	if (k->adds_blobs && (rc = pcb_metrics_check_disk(j->store, err)) != 0) {
+		k->spec_free(spec);
+		k->spec_init(spec);
+		*job_out = NULL;
+		return rc;
+	}
+	jb = job_new(j, kind);
+	if (who != NULL) {
+		jb->has_owner = true;
+		jb->owner_uid = who->uid;
+		snprintf(jb->owner, sizeof jb->owner, "%s", who->name);
+		jb->max_running = who->max_running;
+	}
 	jb->spec = pcb_xmalloc(k->spec_size);
 	memcpy(jb->spec, spec, k->spec_size);
 	k->spec_init(spec);
@@ -1218,12 +1344,19 @@ pcb_jobs_submit(struct pcb_jobs *j, enum pcb_job_kind kind, void *spec, json_obj
 	rc = db_exec(j, "BEGIN", err);
 	if (rc != 0)
 		goto fail;
-	st = db_prep(j, "INSERT INTO builds(id, created_ms, state, spec_json, kind) "
-	    "VALUES(?, ?, 'queued', ?, ?)");
+	st = db_prep(j, "INSERT INTO builds(id, created_ms, state, spec_json, kind, owner_uid, "
+	    "owner) VALUES(?, ?, 'queued', ?, ?, ?, ?)");
 	sqlite3_bind_text(st, 1, jb->id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_text(st, 3, pcb_json_str(sj), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, k->name, -1, SQLITE_STATIC);
+	if (jb->has_owner) {
+		sqlite3_bind_int64(st, 5, (int64_t)jb->owner_uid);
+		sqlite3_bind_text(st, 6, jb->owner, -1, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_bind_null(st, 5);
+		sqlite3_bind_null(st, 6);
+	}
 	rc = db_step_done(j, st, err);
 	if (rc != 0) {
 		db_exec(j, "ROLLBACK", NULL);
@@ -1249,10 +1382,11 @@ pcb_jobs_submit(struct pcb_jobs *j, enum pcb_job_kind kind, void *spec, json_obj
 	j->q_tail = jb;
 	pthread_cond_signal(&j->cond);
 	pthread_mutex_unlock(&j->mu);
+	pcb_metrics_job_queued(kind);
 	pcb_log_info("%s %s queued (%s)", k->name, jb->id, what_msg);
 	free(what_msg);
 	json_object_put(sj);
-	return pcb_jobs_get(j, jb->id, NULL, job_out, err);
+	return pcb_jobs_get(j, jb->id, NULL, NULL, job_out, err);
 fail:
 	free(what_msg);
 	json_object_put(sj);
@@ -1285,15 +1419,15 @@ pcb_jobs_oldest_running_ms(struct pcb_jobs *j)
 }
 
 int
-pcb_jobs_build_manifest(struct pcb_jobs *j, const char *id, char **digest_out,
-    struct pcb_err *err)
+pcb_jobs_build_manifest(struct pcb_jobs *j, const char *id, const struct pcb_jobs_who *who,
+    char **digest_out, struct pcb_err *err)
 {
 	json_object *b = NULL, *res, *man, *d;
 	const char *state;
 	int rc;
 
 	*digest_out = NULL;
-	if ((rc = pcb_jobs_get(j, id, "build", &b, err)) != 0)
+	if ((rc = pcb_jobs_get(j, id, "build", who, &b, err)) != 0)
 		return rc;
 	state = json_object_get_string(json_object_object_get(b, "state"));
 	if (strcmp(state, "succeeded") != 0) {
@@ -1340,17 +1474,18 @@ dequeue(struct pcb_jobs *j, struct job *jb)
 }
 
 int
-pcb_jobs_cancel(struct pcb_jobs *j, const char *id, const char *kind, json_object **out,
-    struct pcb_err *err)
+pcb_jobs_cancel(struct pcb_jobs *j, const char *id, const char *kind,
+    const struct pcb_jobs_who *who, json_object **out, struct pcb_err *err)
 {
 	struct job *jb = live_find(j, id);
 	json_object *b = NULL;
 	int rc;
 
-	if (jb != NULL && kind != NULL && strcmp(kind, kinds[jb->kind].name) != 0)
+	if (jb != NULL && ((kind != NULL && strcmp(kind, kinds[jb->kind].name) != 0) ||
+	    !who_sees(who, jb)))
 		jb = NULL;   /* answered as not found by pcb_jobs_get below */
 	if (jb == NULL) {
-		rc = pcb_jobs_get(j, id, kind, &b, err);
+		rc = pcb_jobs_get(j, id, kind, who, &b, err);
 		if (rc == 0) {
 			json_object *state = json_object_object_get(b, "state");
 			rc = pcb_err_set(err, PCB_ECONFLICT, "%s %s already %s",
@@ -1373,7 +1508,7 @@ pcb_jobs_cancel(struct pcb_jobs *j, const char *id, const char *kind, json_objec
 		atomic_store(&jb->cancel, 1);
 		pcb_log_info("%s %s: cancel requested", kinds[jb->kind].name, id);
 	}
-	rc = pcb_jobs_get(j, id, NULL, &b, err);
+	rc = pcb_jobs_get(j, id, NULL, NULL, &b, err);
 out:
 	*out = b;
 	return rc;
@@ -1426,14 +1561,16 @@ pcb_jobs_shutdown(struct pcb_jobs *j, int64_t timeout_ms, void (*done)(void *ud)
 }
 
 int
-pcb_jobs_subscribe(struct pcb_jobs *j, const char *id, const char *kind, int64_t after,
-    void (*wake)(void *ud), void *ud, struct pcb_sub **out, struct pcb_err *err)
+pcb_jobs_subscribe(struct pcb_jobs *j, const char *id, const char *kind,
+    const struct pcb_jobs_who *who, int64_t after, void (*wake)(void *ud), void *ud,
+    struct pcb_sub **out, struct pcb_err *err)
 {
 	struct pcb_sub *s = pcb_xcalloc(1, sizeof *s);
 	struct job *jb = live_find(j, id);
 	int rc = 0;
 
-	if (jb != NULL && kind != NULL && strcmp(kind, kinds[jb->kind].name) != 0) {
+	if (jb != NULL && ((kind != NULL && strcmp(kind, kinds[jb->kind].name) != 0) ||
+	    !who_sees(who, jb))) {
 		rc = pcb_err_set(err, PCB_ENOENT, "no %s with id %.100s", what(kind), id);
 		free(s);
 		s = NULL;
@@ -1455,11 +1592,12 @@ pcb_jobs_subscribe(struct pcb_jobs *j, const char *id, const char *kind, int64_t
 	} else {
 		/* A finished build: replay from the database and end. */
 		sqlite3_stmt *st = db_prep(j, "SELECT EXISTS(SELECT 1 FROM builds WHERE id = ?1 "
-		    "AND (?2 IS NULL OR kind = ?2))");
+		    "AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR owner_uid = ?3))");
 		int exists;
 
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 		bind_text_or_null(st, 2, kind);
+		bind_who(st, 3, who);
 		exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
 		if (!exists) {

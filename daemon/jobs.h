@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <json-c/json.h>
 #include <uv.h>
 
@@ -48,6 +49,16 @@ struct pcb_verify_spec {
 	bool repair;
 };
 
+/* Whose jobs a request may see and act on; NULL where a function takes one means the
+ * daemon itself (every job, no owner recorded). */
+struct pcb_jobs_who {
+	uid_t uid;
+	const char *name;         /* recorded as the job's owner */
+	bool all;                 /* root and the admin group: every user's jobs */
+	int max_running;          /* submit: the user's jobs run at most this many at once */
+	int max_queued;           /* submit: PCB_ELIMIT when the user has this many queued */
+};
+
 /* Records a new job of `kind` and queues it. spec points at the kind's spec:
  *   PCB_JOB_BUILD  struct pcb_build_spec      PCB_JOB_PUSH    struct pcb_push_spec
  *   PCB_JOB_PULL   struct pcb_pull_spec       PCB_JOB_BASE    struct pcb_hostbase_spec
@@ -57,7 +68,7 @@ struct pcb_verify_spec {
  * for the job's lifetime, and are wiped when it ends. *job_out (caller puts) is the job's
  * resource. */
 int pcb_jobs_submit(struct pcb_jobs *j, enum pcb_job_kind kind, void *spec,
-    json_object **job_out, struct pcb_err *err);
+    const struct pcb_jobs_who *who, json_object **job_out, struct pcb_err *err);
 /* Called on the loop after each job of a kind that adds blobs (build, pull, base) ends,
  * whatever its state: the daemon runs its cache collection from there. */
 void pcb_jobs_set_finish_hook(struct pcb_jobs *j, void (*fn)(void *ud, enum pcb_job_kind k),
@@ -67,19 +78,20 @@ void pcb_jobs_set_finish_hook(struct pcb_jobs *j, void (*fn)(void *ud, enum pcb_
 int64_t pcb_jobs_oldest_running_ms(struct pcb_jobs *j);
 /* The manifest digest of a succeeded build (caller frees): PCB_ENOENT unknown build,
  * PCB_ECONFLICT not succeeded. */
-int pcb_jobs_build_manifest(struct pcb_jobs *j, const char *id, char **digest_out,
-    struct pcb_err *err);
-/* The Job resource (the Build resource plus "kind"), or PCB_ENOENT. kind: "build", "push",
- * "pull" to accept only that kind, NULL for any. Caller puts *out. */
-int pcb_jobs_get(struct pcb_jobs *j, const char *id, const char *kind, json_object **out,
-    struct pcb_err *err);
+int pcb_jobs_build_manifest(struct pcb_jobs *j, const char *id,
+    const struct pcb_jobs_who *who, char **digest_out, struct pcb_err *err);
+/* The Job resource (the Build resource plus "kind" and "owner"), or PCB_ENOENT (also for
+ * a job `who` may not see). kind: "build", "push", "pull" to accept only that kind, NULL for
+ * any. Caller puts *out. */
+int pcb_jobs_get(struct pcb_jobs *j, const char *id, const char *kind,
+    const struct pcb_jobs_who *who, json_object **out, struct pcb_err *err);
 /* Jobs newest first; kind and state may be NULL (any). Caller puts *out ({key: […]}). */
 int pcb_jobs_list(struct pcb_jobs *j, const char *kind, const char *state, int limit,
-    const char *key, json_object **out, struct pcb_err *err);
+    const struct pcb_jobs_who *who, const char *key, json_object **out, struct pcb_err *err);
 /* Cancels: a queued job ends cancelled at once, a running one is asked to stop.
  * PCB_ENOENT unknown (or not of kind), PCB_ECONFLICT already finished. *out (caller puts). */
-int pcb_jobs_cancel(struct pcb_jobs *j, const char *id, const char *kind, json_object **out,
-    struct pcb_err *err);
+int pcb_jobs_cancel(struct pcb_jobs *j, const char *id, const char *kind,
+    const struct pcb_jobs_who *who, json_object **out, struct pcb_err *err);
 void pcb_jobs_counts(struct pcb_jobs *j, int *running, int *queued);
 int pcb_jobs_workers(struct pcb_jobs *j);
 
@@ -92,8 +104,9 @@ void pcb_jobs_shutdown(struct pcb_jobs *j, int64_t timeout_ms, void (*done)(void
 /* Subscribers: an SSE reader of one build's events, starting after seq `after`. The events
  * come already formatted as SSE text. wake(ud) is called (on the loop) whenever new bytes are
  * ready or the stream ended. Caller destroys the subscriber. */
-int pcb_jobs_subscribe(struct pcb_jobs *j, const char *id, const char *kind, int64_t after,
-    void (*wake)(void *ud), void *ud, struct pcb_sub **out, struct pcb_err *err);
+int pcb_jobs_subscribe(struct pcb_jobs *j, const char *id, const char *kind,
+    const struct pcb_jobs_who *who, int64_t after, void (*wake)(void *ud), void *ud,
+    struct pcb_sub **out, struct pcb_err *err);
 /* Copies up to max ready bytes into buf. Returns the count, 0 when nothing is ready yet, or
  * -1 when the stream is over (everything up to and including `end` was read). */
 ssize_t pcb_sub_read(struct pcb_sub *s, char *buf, size_t max);

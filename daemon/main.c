@@ -1,21 +1,29 @@
-/* main.c — pycontainerd: options, start-up (state dir, store, jobs, listeners), the libuv
- * loop, and an orderly shutdown on SIGINT/SIGTERM that leaves nothing open or allocated. */
+/* main.c — pycontainerd: settings (dconfig.c), start-up (state dir, store, jobs, listeners,
+ * the TCP token), the libuv loop, a reload of the configuration file on SIGHUP, readiness
+ * for systemd (sd_notify), and an orderly shutdown on SIGINT/SIGTERM that leaves nothing
+ * open or allocated. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <uv.h>
 
 #include "api.h"
 #include "base/util.h"
 #include "build.h"
 #include "daemon.h"
+#include "dconfig.h"
 #include "http.h"
 #include "image/layer.h"
 #include "image/lcache.h"
@@ -23,57 +31,91 @@
 #include "jobs.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "python/deps.h"
 #include "routes.h"
 
 /* How long stopped event streams get to flush their last bytes at shutdown. */
 #define STREAM_DRAIN_MS 2000
 
-struct opts {
-	struct pcb_strv hosts;
-	char *state_dir;
-	int workers;
-	int64_t shutdown_timeout_ms;
-	struct pcb_store_policy cache;
-};
-
 struct app {
 	struct pcb_daemon d;
 	struct pcb_httpd *http;
-	uv_signal_t sigint, sigterm;
+	uv_signal_t sigint, sigterm, sighup;
 	uv_timer_t drain;
 	int64_t drain_deadline;
 	int64_t shutdown_timeout_ms;
 	bool finalized;
+	bool root;
+	/* The settings as written (file + flags), and the flags, which a reload applies again
+	 * over the re-read file. */
+	struct pcb_dconfig cfg;
+	struct pcb_dconfig_args args;
+	char *status;              /* "listening on …; N workers", for sd_notify STATUS= */
 };
 
+/* --- sd_notify ---------------------------------------------------------------------------
+ * The service manager's readiness protocol is one datagram per message to $NOTIFY_SOCKET, a
+ * documented, stable interface (sd_notify(3), "Notes"); speaking it here keeps libsystemd out
+ * of a daemon that runs just as well without systemd. The variable is taken out of the
+ * environment at start, so that pip and other children do not talk to systemd in our name. */
+
+static char *notify_socket;
+
 static void
-usage(FILE *f)
+notify_init(void)
 {
-	fputs("usage: pycontainerd [--host unix:///PATH | --host tcp://127.0.0.1:PORT]...\n"
-	    "                    [--state-dir DIR] [--workers N]\n"
-	    "                    [--log-level error|warn|info|debug] [--shutdown-timeout SECONDS]\n"
-	    "                    [--base-registry HOST[:PORT][/PATH]] [--default-base REF|scratch]\n"
-	    "                    [--cache-max-size SIZE] [--cache-min-free SIZE]\n"
-	    "                    [--cache-keep DURATION] [--resolve-max-age DURATION]\n"
-	    "                    [--version] [--help] [--print-routes]\n"
-	    "\n"
-	    "Builds OCI images of Python projects; serves the REST API described in\n"
-	    "api/openapi.yaml on the given sockets (several --host are allowed; TCP only on\n"
-	    "loopback). With systemd socket activation the inherited sockets are used.\n"
-	    "\n"
-	    "Cache limits (checked at start-up and after every build, pull and base job; the\n"
-	    "least recently used blobs no tag reaches go first, tagged images never):\n"
-	    "  --cache-max-size SIZE     store size limit, K/M/G/T suffixes, 0 = none (20G)\n"
-	    "  --cache-min-free SIZE     free space to keep on the store's filesystem, 0 = none (2G)\n"
-	    "  --cache-keep DURATION     never evict blobs used this recently, s/m/h/d (1h)\n"
-	    "\n"
-	    "Dependencies:\n"
-	    "  --resolve-max-age DURATION  reuse a pip resolution that has unpinned distributions\n"
-	    "                            this long, 0 = resolve every build (1h); one with every\n"
-	    "                            distribution pinned with == is reused while the\n"
-	    "                            requirement files and options stay the same\n", f);
+	const char *s = getenv("NOTIFY_SOCKET");
+
+	if (s != NULL && (s[0] == '/' || s[0] == '@') && strlen(s) < sizeof
+	    ((struct sockaddr_un *)NULL)->sun_path)
+		notify_socket = pcb_xstrdup(s);
+	unsetenv("NOTIFY_SOCKET");
 }
+
+static void notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+notify(const char *fmt, ...)
+{
+	struct sockaddr_un sa;
+	char msg[2048];
+	size_t plen;
+	va_list ap;
+	int fd;
+
+	if (notify_socket == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	plen = strlen(notify_socket);
+	memcpy(sa.sun_path, notify_socket, plen);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';    /* an abstract socket */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	/* The manager is never slow to read these; a failure only loses a status line, so it
+	 * is logged at debug level and the daemon goes on. */
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen)) < 0)
+		pcb_log_debug("sd_notify to %s: %s", notify_socket, strerror(errno));
+	close(fd);
+}
+
+static unsigned long long
+monotonic_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
+}
+
+/* --- defaults that depend on who runs the daemon ------------------------------------------ */
 
 static char *
 default_host(bool root)
@@ -101,153 +143,6 @@ default_state_dir(bool root)
 	return pcb_xasprintf("/tmp/pycontainerd-%u/state", (unsigned)getuid());
 }
 
-static bool
-parse_num(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* Returns 0 to run, 1 for a usage error, 2 when a terminal option (--help …) was handled. */
-static int
-parse_opts(int argc, char **argv, struct opts *o)
-{
-	static const struct option longopts[] = {
-		{ "host", required_argument, NULL, 'H' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "shutdown-timeout", required_argument, NULL, 't' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "print-routes", no_argument, NULL, 'R' },
-		{ "base-registry", required_argument, NULL, 'B' },
-		{ "default-base", required_argument, NULL, 'D' },
-		{ "cache-max-size", required_argument, NULL, 'M' },
-		{ "cache-min-free", required_argument, NULL, 'F' },
-		{ "cache-keep", required_argument, NULL, 'K' },
-		{ "resolve-max-age", required_argument, NULL, 'A' },
-		{ NULL, 0, NULL, 0 },
-	};
-	long v;
-	int c, lvl;
-
-	while ((c = getopt_long(argc, argv, "H:s:w:l:t:Vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'H':
-			pcb_strv_push(&o->hosts, optarg);
-			break;
-		case 's':
-			free(o->state_dir);
-			o->state_dir = pcb_xstrdup(optarg);
-			break;
-		case 'w':
-			if (!parse_num(optarg, 1, 256, &v)) {
-				fprintf(stderr, "pycontainerd: --workers %s: expected 1..256\n", optarg);
-				return 1;
-			}
-			o->workers = (int)v;
-			break;
-		case 'l':
-			lvl = pcb_log_parse_level(optarg);
-			if (lvl < 0) {
-				fprintf(stderr, "pycontainerd: --log-level %s: expected error, warn, "
-				    "info or debug\n", optarg);
-				return 1;
-			}
-			pcb_log_set_level((enum pcb_log_level)lvl);
-			break;
-		case 't':
-			if (!parse_num(optarg, 0, 86400, &v)) {
-				fprintf(stderr, "pycontainerd: --shutdown-timeout %s: expected seconds "
-				    "(0..86400)\n", optarg);
-				return 1;
-			}
-			o->shutdown_timeout_ms = (int64_t)v * 1000;
-			break;
-		case 'B': {
-			/* Where short base-image names ("python:3.12-slim") are pulled from, for
-			 * machines behind a mirror or air-gapped; a build's base_registry wins. */
-			struct pcb_err e;
-			if (pcb_build_set_base_registry(optarg, &e) != 0) {
-				fprintf(stderr, "pycontainerd: --base-registry %s: %s\n", optarg, e.msg);
-				return 1;
-			}
-			break;
-		}
-		case 'D': {
-			/* The base for projects that name none ("{python}" = their X.Y). */
-			struct pcb_err e;
-			if (pcb_build_set_default_base(optarg, &e) != 0) {
-				fprintf(stderr, "pycontainerd: --default-base %s: %s\n", optarg, e.msg);
-				return 1;
-			}
-			break;
-		}
-		case 'M':
-		case 'F': {
-			struct pcb_err e;
-			uint64_t sz;
-			if (pcb_store_parse_size(optarg, &sz, &e) != 0) {
-				fprintf(stderr, "pycontainerd: --cache-%s: %s\n", c == 'M' ? "max-size" :
-				    "min-free", e.msg);
-				return 1;
-			}
-			if (c == 'M')
-				o->cache.max_bytes = sz;
-			else
-				o->cache.min_free_bytes = sz;
-			break;
-		}
-		case 'K': {
-			struct pcb_err e;
-			if (pcb_store_parse_duration(optarg, &o->cache.keep_ms, &e) != 0) {
-				fprintf(stderr, "pycontainerd: --cache-keep: %s\n", e.msg);
-				return 1;
-			}
-			break;
-		}
-		case 'A': {
-			/* Process-wide, like --default-base: how long an answer of pip download with
-			 * unpinned distributions is reused (deps.c, the resolution cache). */
-			struct pcb_err e;
-			int64_t ms;
-			if (pcb_store_parse_duration(optarg, &ms, &e) != 0) {
-				fprintf(stderr, "pycontainerd: --resolve-max-age: %s\n", e.msg);
-				return 1;
-			}
-			pcb_deps_set_resolve_max_age(ms);
-			break;
-		}
-		case 'V':
-			printf("pycontainerd %s\n", PCB_VERSION);
-			return 2;
-		case 'h':
-			usage(stdout);
-			return 2;
-		case 'R':
-			pcb_routes_print(stdout);
-			return 2;
-		default:
-			usage(stderr);
-			return 1;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "pycontainerd: unexpected argument \"%s\"\n", argv[optind]);
-		usage(stderr);
-		return 1;
-	}
-	return 0;
-}
-
 /* --- shutdown ------------------------------------------------------------------------- */
 
 static void
@@ -261,6 +156,13 @@ finalize(struct app *a)
 	uv_close((uv_handle_t *)&a->drain, NULL);
 	uv_close((uv_handle_t *)&a->sigint, NULL);
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
+	uv_close((uv_handle_t *)&a->sighup, NULL);
+	/* Closing the handles gave the signals back their default action, which for all three
+	 * is to terminate: a second SIGTERM (or a reload) in the last moments would kill the
+	 * daemon before it has closed its store. The shutdown is under way; ignore them. */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	if (a->http != NULL)
 		pcb_http_close(a->http);
 	pcb_jobs_close_handles(a->d.jobs);
@@ -300,88 +202,226 @@ on_signal(uv_signal_t *s, int signum)
 		return;
 	}
 	pcb_log_info("signal %d: shutting down", signum);
+	notify("STOPPING=1\nSTATUS=shutting down");
 	a->d.shutting_down = true;
 	pcb_http_quiesce(a->http);
 	pcb_jobs_shutdown(a->d.jobs, a->shutdown_timeout_ms, on_jobs_done, a);
 }
 
+/* --- reload ----------------------------------------------------------------------------- */
+
+/* Copies what may change at run time from a->cfg to where the daemon reads it. Loop thread:
+ * handlers read d.policy on this thread too, so replacing admin_group needs no lock. */
+static void
+apply_runtime(struct app *a)
+{
+	free(a->d.policy.admin_group);
+	a->d.policy = a->cfg.policy;
+	a->d.policy.admin_group = pcb_xstrdup(a->cfg.policy.admin_group);
+	a->shutdown_timeout_ms = (int64_t)a->cfg.shutdown_timeout_s * 1000;
+	if (a->d.store != NULL)
+		pcb_store_set_policy(a->d.store, &a->cfg.cache);
+	pcb_deps_set_resolve_max_age(a->cfg.resolve_max_age_ms);
+}
+
+static void
+on_sighup(uv_signal_t *s, int signum)
+{
+	struct app *a = s->data;
+	struct pcb_dconfig next;
+	struct pcb_err err;
+	char *changed = NULL, *restart = NULL;
+	struct pcb_store_policy old_cache = a->cfg.cache;
+
+	(void)signum;
+	if (a->d.shutting_down) {
+		pcb_log_info("SIGHUP while shutting down: not reloading");
+		return;
+	}
+	notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the configuration",
+	    monotonic_usec());
+	pcb_err_clear(&err);
+	/* A file that does not parse or check changes nothing: the new settings are built
+	 * aside and only then moved in. */
+	if (pcb_dconfig_load(&next, &a->args, a->root, &err) != 0) {
+		pcb_log_error("reload: %s; nothing changed", err.msg);
+		goto out;
+	}
+	pcb_dconfig_reload(&a->cfg, &next, &changed, &restart);
+	apply_runtime(a);
+	if (changed != NULL)
+		pcb_log_info("reload: %s", changed);
+	else
+		pcb_log_info("reload: nothing changed");
+	if (restart != NULL)
+		pcb_log_warn("reload: %s: a restart is needed to apply this", restart);
+	/* Last, so that the line saying the level changed is still written. */
+	pcb_log_set_level((enum pcb_log_level)a->cfg.log_level);
+	/* A lower limit is met now rather than after the next job. */
+	if (memcmp(&old_cache, &a->cfg.cache, sizeof old_cache) != 0)
+		pcb_api_cache_collect(&a->d, false);
+out:
+	pcb_dconfig_free(&next);
+	free(changed);
+	free(restart);
+	notify("READY=1\nSTATUS=%s", a->status);
+}
+
 /* --- main ----------------------------------------------------------------------------- */
 
+static void
+close_listeners(struct pcb_listen *ls, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		close(ls[i].fd);
+		if (ls[i].unix_path != NULL)
+			unlink(ls[i].unix_path);
+	}
+}
+
 static int
-open_listeners(struct opts *o, bool root, struct pcb_listen **out, size_t *n,
+open_listeners(const struct pcb_strv *hosts_in, bool root, struct pcb_listen **out, size_t *n,
     struct pcb_err *err)
 {
 	struct pcb_listen *ls = NULL;
+	struct pcb_strv hosts;
 	size_t count = 0;
 	int rc;
 
+	pcb_strv_init(&hosts);
 	rc = pcb_listen_systemd(&ls, &count, err);
 	if (rc != 0 || count > 0) {
-		if (count > 0 && o->hosts.n > 0)
-			pcb_log_warn("socket activation: ignoring --host");
+		if (count > 0 && hosts_in->n > 0)
+			pcb_log_warn("socket activation: ignoring --host / host");
 		goto out;
 	}
 	free(ls);
 	ls = NULL;
-	if (o->hosts.n == 0)
-		pcb_strv_push_owned(&o->hosts, default_host(root));
-	ls = pcb_xcalloc(o->hosts.n, sizeof *ls);
-	for (size_t i = 0; i < o->hosts.n; i++) {
-		rc = pcb_listen_open(o->hosts.v[i], root, &ls[count], err);
+	for (size_t i = 0; i < hosts_in->n; i++)
+		pcb_strv_push(&hosts, hosts_in->v[i]);
+	if (hosts.n == 0)
+		pcb_strv_push_owned(&hosts, default_host(root));
+	ls = pcb_xcalloc(hosts.n, sizeof *ls);
+	for (size_t i = 0; i < hosts.n; i++) {
+		rc = pcb_listen_open(hosts.v[i], root, &ls[count], err);
 		if (rc != 0)
 			goto out;
 		count++;
 	}
 out:
 	if (rc != 0) {
-		for (size_t i = 0; i < count; i++) {
-			close(ls[i].fd);
-			if (ls[i].unix_path != NULL)
-				unlink(ls[i].unix_path);
+		close_listeners(ls, count);
+		for (size_t i = 0; i < count; i++)
 			pcb_listen_free(&ls[i]);
-		}
 		free(ls);
 		ls = NULL;
 		count = 0;
 	}
+	pcb_strv_free(&hosts);
 	*out = ls;
 	*n = count;
+	return rc;
+}
+
+/* TCP has no peer credentials: its clients prove themselves with a bearer token, read (or
+ * made at first start) here when any listener is TCP, socket-activated ones included. */
+static int
+load_tcp_token(struct app *a, const char *state_dir, const struct pcb_listen *ls, size_t n,
+    struct pcb_err *err)
+{
+	char *path = NULL;
+	bool tcp = false, created = false;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (strstr(ls[i].name, "tcp://") != NULL)
+			tcp = true;
+	if (!tcp)
+		goto out;
+	path = a->cfg.tcp_token_file != NULL ? pcb_xstrdup(a->cfg.tcp_token_file) :
+	    pcb_path_join(state_dir, "tcp-token");
+	rc = pcb_dconfig_tcp_token(path, &a->d.tcp_token, &created, err);
+	if (rc != 0)
+		goto out;
+	pcb_log_info("TCP clients authenticate with the bearer token in %s%s", path,
+	    created ? " (created)" : "");
+out:
+	free(path);
 	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .workers = 0, .shutdown_timeout_ms = 10000,
-		.cache = { PCB_STORE_DEFAULT_MAX_BYTES, PCB_STORE_DEFAULT_MIN_FREE,
-		    PCB_STORE_DEFAULT_KEEP_MS } };
 	struct app a;
 	uv_loop_t loop;
 	struct pcb_listen *ls = NULL;
 	size_t nls = 0;
 	struct pcb_err err;
-	bool root = geteuid() == 0;
+	enum pcb_dconfig_action action;
+	struct pcb_buf st;
+	char *state_dir = NULL;
+	int workers;
 	bool loop_ok = false;
 	int rc, status = 1;
 
 	memset(&a, 0, sizeof a);
 	pcb_err_clear(&err);
-	pcb_strv_init(&o.hosts);
-	rc = parse_opts(argc, argv, &o);
-	if (rc != 0) {
-		status = rc == 2 ? 0 : 2;
+	notify_init();
+	a.root = geteuid() == 0;
+	if (pcb_dconfig_args_parse(argc, argv, &a.args, &action, &err) != 0) {
+		fprintf(stderr, "pycontainerd: %s\n(pycontainerd --help lists the options)\n",
+		    err.msg);
+		status = 2;
 		goto out;
 	}
-	if (o.workers == 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		o.workers = n > 0 ? (int)(n > 256 ? 256 : n) : 1;
+	switch (action) {
+	case PCB_DCONFIG_HELP:
+		pcb_dconfig_usage(stdout);
+		status = 0;
+		goto out;
+	case PCB_DCONFIG_VERSION:
+		printf("pycontainerd %s\n", PCB_VERSION);
+		status = 0;
+		goto out;
+	case PCB_DCONFIG_PRINT_ROUTES:
+		pcb_routes_print(stdout);
+		status = 0;
+		goto out;
+	default:
+		break;
 	}
-	if (o.state_dir == NULL)
-		o.state_dir = default_state_dir(root);
+	if (pcb_dconfig_load(&a.cfg, &a.args, a.root, &err) != 0) {
+		fprintf(stderr, "pycontainerd: %s\n", err.msg);
+		status = 2;
+		goto out;
+	}
+	if (action == PCB_DCONFIG_CHECK) {
+		pcb_dconfig_print(stdout, &a.cfg);
+		status = 0;
+		goto out;
+	}
+	if (pcb_dconfig_apply_startup(&a.cfg, &err) != 0) {
+		fprintf(stderr, "pycontainerd: %s\n", err.msg);
+		status = 2;
+		goto out;
+	}
+	workers = a.cfg.workers;
+	if (workers == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		workers = n > 0 ? (int)(n > 256 ? 256 : n) : 1;
+	}
+	state_dir = a.cfg.state_dir != NULL ? pcb_xstrdup(a.cfg.state_dir) :
+	    default_state_dir(a.root);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (pcb_mkdir_p(o.state_dir, 0700, &err) != 0) {
+	if (pcb_mkdir_p(state_dir, 0700, &err) != 0) {
 		pcb_log_error("state directory: %s", err.msg);
+		goto out;
+	}
+	/* A min-free the filesystem can never meet would refuse every build: say so now. */
+	if (pcb_metrics_check_min_free(state_dir, a.cfg.cache.min_free_bytes, &err) != 0) {
+		pcb_log_error("%s", err.msg);
 		goto out;
 	}
 	if (uv_loop_init(&loop) != 0) {
@@ -390,23 +430,35 @@ main(int argc, char **argv)
 	}
 	loop_ok = true;
 	a.d.loop = &loop;
-	a.d.state_dir = o.state_dir;
+	a.d.state_dir = state_dir;
 	a.d.start_ms = pcb_monotonic_ms();
-	a.shutdown_timeout_ms = o.shutdown_timeout_ms;
+	apply_runtime(&a);
 
-	if (pcb_store_create(o.state_dir, &a.d.store, &err) != 0) {
+	if (pcb_store_create(state_dir, &a.d.store, &err) != 0) {
 		pcb_log_error("opening the store: %s", err.msg);
 		goto out;
 	}
-	pcb_store_set_policy(a.d.store, &o.cache);
-	if (pcb_jobs_create(&loop, o.state_dir, a.d.store, o.workers, &a.d.jobs, &err) != 0) {
+	pcb_store_set_policy(a.d.store, &a.cfg.cache);
+	if (pcb_jobs_create(&loop, state_dir, a.d.store, workers, &a.d.jobs, &err) != 0) {
 		pcb_log_error("opening the job database: %s", err.msg);
 		goto out;
 	}
-	if (open_listeners(&o, root, &ls, &nls, &err) != 0) {
+	if (open_listeners(&a.cfg.hosts, a.root, &ls, &nls, &err) != 0) {
 		pcb_log_error("%s", err.msg);
 		goto out;
 	}
+	if (load_tcp_token(&a, state_dir, ls, nls, &err) != 0) {
+		close_listeners(ls, nls);
+		pcb_log_error("%s", err.msg);
+		goto out;
+	}
+	pcb_buf_init(&st, 1 << 16);
+	pcb_buf_appendf(&st, "listening on ");
+	for (size_t i = 0; i < nls; i++)
+		pcb_buf_appendf(&st, "%s%s", i > 0 ? ", " : "", ls[i].name);
+	pcb_buf_appendf(&st, "; %d workers", workers);
+	a.status = pcb_buf_steal(&st, NULL);
+	pcb_buf_free(&st);
 	{
 		int *fds = pcb_xcalloc(nls, sizeof *fds);
 		char **names = pcb_xcalloc(nls, sizeof *names);
@@ -431,19 +483,28 @@ main(int argc, char **argv)
 	}
 	uv_signal_init(&loop, &a.sigint);
 	uv_signal_init(&loop, &a.sigterm);
-	a.sigint.data = a.sigterm.data = &a;
+	uv_signal_init(&loop, &a.sighup);
+	a.sigint.data = a.sigterm.data = a.sighup.data = &a;
 	uv_signal_start(&a.sigint, on_signal, SIGINT);
 	uv_signal_start(&a.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&a.sighup, on_sighup, SIGHUP);
 	uv_timer_init(&loop, &a.drain);
 	a.drain.data = &a;
-	pcb_log_info("pycontainerd %s: state %s, %d workers", PCB_VERSION, o.state_dir,
-	    o.workers);
+	pcb_log_info("pycontainerd %s: state %s, %d workers, configuration %s", PCB_VERSION,
+	    state_dir, workers, a.cfg.path != NULL ? a.cfg.path : "(none)");
 	pcb_log_info("cache limits: max size %" PRIu64 " bytes, min free %" PRIu64 " bytes, "
-	    "keep %" PRId64 " s", o.cache.max_bytes, o.cache.min_free_bytes,
-	    o.cache.keep_ms / 1000);
+	    "keep %" PRId64 " s", a.cfg.cache.max_bytes, a.cfg.cache.min_free_bytes,
+	    a.cfg.cache.keep_ms / 1000);
+	pcb_log_info("per user: %d running, %d queued, context %" PRIu64 " bytes; connections: "
+	    "%d, %d per user, %d reserved; header timeout %d s; admin group %s",
+	    a.d.policy.user_max_running, a.d.policy.user_max_queued, a.d.policy.user_max_context,
+	    a.d.policy.max_connections, a.d.policy.max_connections_per_user,
+	    a.d.policy.reserved_connections, a.d.policy.header_timeout_s,
+	    a.d.policy.admin_group != NULL ? a.d.policy.admin_group : "(none)");
 	/* The store may be over its limits already (new flags, a crash mid-removal). */
 	pcb_jobs_set_finish_hook(a.d.jobs, pcb_api_cache_after_job, &a.d);
 	pcb_api_cache_collect(&a.d, true);
+	notify("READY=1\nMAINPID=%ld\nSTATUS=%s", (long)getpid(), a.status);
 
 	uv_run(&loop, UV_RUN_DEFAULT);
 	status = 0;
@@ -471,8 +532,16 @@ out:
 	for (size_t i = 0; i < nls; i++)
 		pcb_listen_free(&ls[i]);
 	free(ls);
-	free(o.state_dir);
-	pcb_strv_free(&o.hosts);
+	free(state_dir);
+	free(a.d.policy.admin_group);
+	if (a.d.tcp_token != NULL) {
+		OPENSSL_cleanse(a.d.tcp_token, strlen(a.d.tcp_token));
+		free(a.d.tcp_token);
+	}
+	free(a.status);
+	pcb_dconfig_free(&a.cfg);
+	pcb_dconfig_args_free(&a.args);
+	free(notify_socket);
 	if (status == 0 && loop_ok)
 		pcb_log_info("stopped");
 	return status;

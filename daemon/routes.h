@@ -32,6 +32,7 @@ extern const struct pcb_route pcb_api_pushes_routes[];
 extern const struct pcb_route pcb_api_pulls_routes[];
 extern const struct pcb_route pcb_api_bases_routes[];
 extern const struct pcb_route pcb_api_cache_routes[];
+extern const struct pcb_route pcb_api_metrics_routes[];
 
 /* Finds the route for method + path. On a match fills params (borrowed pointers into the
  * caller's scratch copy `buf` of the path, which this function splits) and returns it.

@@ -9,12 +9,16 @@ set -eu
 # markupsafe with its C extension, click, itsdangerous, blinker); tests/integration/test-wheelfix.c
 # checks the index with pip (python3-pip, python3-venv). Django, FastAPI, uvicorn and gunicorn
 # from Debian become the wheels of the apps tests/integration/test-deps.c runs for real.
+# prometheus brings promtool (Debian has no package of its own for it), which
+# tests/integration/test-metrics.c runs on GET /metrics; the tests use no Prometheus server
+# (on a machine running systemd the package's own service starts one on :9090).
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libuv1-dev
 libsqlite3-dev libssl-dev zlib1g-dev libdeflate-dev libzstd-dev check libsubunit-dev
 skopeo umoci runc docker-registry valgrind curl python3 ca-certificates pigz zstd
 apache2-utils openssl python3-cryptography
 python3-pip python3-venv python3-flask
-python3-django python3-fastapi python3-uvicorn python3-gunicorn"
+python3-django python3-fastapi python3-uvicorn python3-gunicorn
+prometheus"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

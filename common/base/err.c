@@ -99,13 +99,14 @@ pcb_err_code_name(int code)
 	case PCB_ENOENT: return "not_found";
 	case PCB_EIO: return "io_error";
 	case PCB_ECANCELED: return "cancelled";
-	case PCB_ENOSPC: return "no_space";
+	case PCB_ENOSPC: return "disk_full";
 	case PCB_ECORRUPT: return "corrupt";
 	case PCB_EEXIST: return "already_exists";
 	case PCB_ETOOBIG: return "too_large";
 	case PCB_EUNSUPPORTED: return "unsupported";
 	case PCB_ECONFLICT: return "conflict";
 	case PCB_EPERM: return "permission_denied";
+	case PCB_ELIMIT: return "too_many_requests";
 	default: return "internal";
 	}
 }
@@ -121,6 +122,7 @@ pcb_err_http_status(int code)
 	case PCB_ETOOBIG: return 413;
 	case PCB_EUNSUPPORTED: return 501;
 	case PCB_ENOSPC: return 507;
+	case PCB_ELIMIT: return 429;
 	default: return 500;
 	}
 }

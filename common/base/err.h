@@ -26,6 +26,7 @@ enum {
 	PCB_EUNSUPPORTED = -10, /* a valid request that this version cannot do yet */
 	PCB_ECONFLICT = -11,  /* the request does not fit the current state (cancel a finished build) */
 	PCB_EPERM = -12,      /* permission denied */
+	PCB_ELIMIT = -13,     /* over a per-user limit (jobs, queue, context size): try later */
 };
 
 #define PCB_ERR_MSG_MAX 1024

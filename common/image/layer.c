@@ -38,6 +38,7 @@ pcb_layer_list_init(struct pcb_layer_list *l)
 	l->n = 0;
 	l->cap = 0;
 	l->parallel_walk = false;
+	l->as = NULL;
 }
 
 static void
@@ -52,12 +53,14 @@ void
 pcb_layer_list_free(struct pcb_layer_list *l)
 {
 	bool parallel = l->parallel_walk;
+	const struct pcb_cred *as = l->as;
 
 	for (size_t i = 0; i < l->n; i++)
 		entry_free(&l->v[i]);
 	free(l->v);
 	pcb_layer_list_init(l);
 	l->parallel_walk = parallel;
+	l->as = as;
 }
 
 /* Appends e, taking ownership of its strings. */
@@ -68,7 +71,10 @@ list_push(struct pcb_layer_list *l, const struct pcb_layer_entry *e)
 		l->cap = l->cap ? l->cap * 2 : 64;
 		l->v = pcb_xrealloc(l->v, l->cap * sizeof *l->v);
 	}
-	l->v[l->n++] = *e;
+	l->v[l->n] = *e;
+	if (l->v[l->n].as == NULL)
+		l->v[l->n].as = l->as;
+	l->n++;
 }
 
 /* Drops empty and "." components and leading/trailing slashes: "./a//b/" → "a/b".
@@ -120,6 +126,7 @@ pcb_layer_list_add_entry(struct pcb_layer_list *l, const struct pcb_layer_entry 
 	c.path = norm_path(e->path, &dotdot);
 	c.src = pcb_xstrdup(e->src);
 	c.link = pcb_xstrdup(e->link);
+	c.as = l->as;   /* callers fill entries field by field: the list's rights, never theirs */
 	list_push(l, &c);
 }
 
@@ -526,9 +533,15 @@ pwalk_worker(void *arg)
 
 	while (!atomic_load(&pw->failed) && (i = atomic_fetch_add(&pw->next, 1)) < pw->n) {
 		struct pjob *j = &pw->jobs[i];
+		struct pcb_cred_saved saved;
 		struct walk w;
 		int cfd;
 
+		/* This thread walks with the caller's rights too (they are per thread). */
+		if ((j->rc = pcb_cred_enter(j->sub.as, &saved, &j->err)) != 0) {
+			atomic_store(&pw->failed, 1);
+			break;
+		}
 		memset(&w, 0, sizeof w);
 		w.l = &j->sub;
 		w.filter = pw->filter;
@@ -546,6 +559,7 @@ pwalk_worker(void *arg)
 		pbuf_free(&w.host);
 		pbuf_free(&w.rel);
 		pbuf_free(&w.img);
+		pcb_cred_leave(&saved);
 		if (j->rc != 0)
 			atomic_store(&pw->failed, 1);
 	}
@@ -590,6 +604,7 @@ walk_top_parallel(struct walk *w, int fd, struct child *v, size_t nv, size_t nde
 		pw.jobs[k].rel = pcb_xstrndup(w->rel.s, w->rel.len);
 		pw.jobs[k].img = pcb_xstrndup(w->img.s, w->img.len);
 		pcb_layer_list_init(&pw.jobs[k].sub);
+		pw.jobs[k].sub.as = w->l->as;
 		pcb_err_clear(&pw.jobs[k].err);
 		k++;
 		walk_leave(w, m);
@@ -775,11 +790,16 @@ pcb_layer_list_add(struct pcb_layer_list *l, const char *context_root, const cha
     const char *dst_prefix, pcb_layer_filter_fn filter, void *ud, struct pcb_err *err)
 {
 	struct walk w;
+	struct pcb_cred_saved saved;
 	char *nrel, *nprefix, *host = NULL, *img = NULL;
 	bool dd1, dd2;
 	struct stat st;
 	int rc = 0;
 
+	/* The whole walk with the rights of whoever the files are added for: a folder they may
+	 * not read fails here with the OS's reason, as it would for them. */
+	if ((rc = pcb_cred_enter(l->as, &saved, err)) != 0)
+		return rc;
 	memset(&w, 0, sizeof w);
 	w.l = l;
 	w.filter = filter;
@@ -839,6 +859,7 @@ out:
 	free(nprefix);
 	free(host);
 	free(img);
+	pcb_cred_leave(&saved);
 	return rc;
 }
 
@@ -1692,8 +1713,9 @@ pack_file(struct packer *p, const struct pcb_layer_entry *e, size_t index)
 
 	if (e->src == NULL)
 		return pcb_err_set(p->err, PCB_EINVAL, "%s: file entry without a source", e->path);
-	/* O_NOFOLLOW: a file swapped for a symlink since listing is not followed. */
-	fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NOFOLLOW: a file swapped for a symlink since listing is not followed. Opened with
+	 * the rights it was listed with; read through the descriptor. */
+	fd = pcb_cred_open(e->as, e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return pcb_err_errno(p->err, errno, "opening %s", e->src);
 	if (fstat(fd, &st) != 0) {
@@ -1855,6 +1877,17 @@ zstd_setup(struct packer *p, int level, int workers)
 	return 0;
 }
 
+/* pcb_layer_stats: counters only ever added to and read, so atomics need no lock. */
+static atomic_uint_fast64_t n_packed, n_packed_bytes, n_packed_tar;
+
+void
+pcb_layer_stats(struct pcb_layer_stats *out)
+{
+	out->layers = atomic_load(&n_packed);
+	out->bytes = atomic_load(&n_packed_bytes);
+	out->tar_bytes = atomic_load(&n_packed_tar);
+}
+
 int
 pcb_layer_pack(struct pcb_store *store, const struct pcb_layer_list *l,
     const struct pcb_layer_opts *opts, struct pcb_layer_result *res, struct pcb_err *err)
@@ -1961,6 +1994,9 @@ pcb_layer_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 	res->tar_size = p.tar_size;
 	res->media_type = mt;
 	res->n_entries = l->n;
+	atomic_fetch_add(&n_packed, 1);
+	atomic_fetch_add(&n_packed_bytes, size);
+	atomic_fetch_add(&n_packed_tar, p.tar_size);
 out:
 	/* Workers first: they may still be compressing into the slots. */
 	pool_leave(&p);

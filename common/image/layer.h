@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "base/cred.h"
 #include "base/err.h"
 #include "base/util.h"
 #include "image/store.h"
@@ -48,6 +49,9 @@ struct pcb_layer_entry {
 	 * have_stat is true). lcache builds its stat key from these instead of a second lstat.
 	 * Whoever points an entry at another src must clear have_stat (or fill these in). */
 	bool have_stat;
+	/* Whose rights src is read with (borrowed from the list's `as` when added; NULL: the
+	 * daemon's own): a caller's context is read as the caller, never as root. */
+	const struct pcb_cred *as;
 	mode_t host_mode;   /* st_mode, file type bits included */
 	int64_t mtime_ns;
 	int64_t ctime_ns;
@@ -62,6 +66,10 @@ struct pcb_layer_list {
 	 * filter is then called from those threads at once, so it must be thread-safe. Off by
 	 * default (pcb_layer_list_init). */
 	bool parallel_walk;
+	/* The rights pcb_layer_list_add walks with and records on the entries it adds (borrowed:
+	 * must outlive the list's packing; NULL = the daemon's own). Set it before adding a
+	 * caller's files, clear it before adding the daemon's (a staging folder). */
+	const struct pcb_cred *as;
 };
 
 void pcb_layer_list_init(struct pcb_layer_list *l);
@@ -80,8 +88,8 @@ int pcb_layer_list_add(struct pcb_layer_list *l, const char *context_root, const
     const char *dst_prefix, pcb_layer_filter_fn filter, void *ud, struct pcb_err *err);
 
 /* Adds one entry explicitly (path in image, host source), copying it (have_stat and the stat
- * fields too: leave have_stat false unless they describe src). Used by tests and by later
- * issues. */
+ * fields too: leave have_stat false unless they describe src; `as` is the list's, whatever e
+ * holds). Used by tests and by later issues. */
 void pcb_layer_list_add_entry(struct pcb_layer_list *l, const struct pcb_layer_entry *e);
 
 /* Sorts, adds missing parent directories, drops exact duplicates (same path: first wins), and
@@ -150,6 +158,15 @@ const char *pcb_layer_media_type(enum pcb_compression c);
  * store. Any thread may call it, any number at once. */
 int pcb_layer_pack(struct pcb_store *store, const struct pcb_layer_list *l,
     const struct pcb_layer_opts *opts, struct pcb_layer_result *res, struct pcb_err *err);
+
+/* Totals of the packs that succeeded in this process (every caller: builds, host bases),
+ * for the daemon's metrics. Any thread. */
+struct pcb_layer_stats {
+	uint64_t layers;        /* blobs packed */
+	uint64_t bytes;         /* compressed bytes written to the store */
+	uint64_t tar_bytes;     /* uncompressed tar bytes */
+};
+void pcb_layer_stats(struct pcb_layer_stats *out);
 
 /* Stops and joins the compression pool's threads (they start again on the next pack). For
  * a clean exit; must not be called while a pack runs. Any thread. */

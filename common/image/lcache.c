@@ -791,7 +791,7 @@ hash_file(const struct pcb_layer_entry *e, struct frec *r, unsigned char *buf)
 	bool ok = false;
 	int fd;
 
-	fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = pcb_cred_open(e->as, e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return false;
 	if (fstat(fd, &st) != 0 || !frec_same(r, &st))

@@ -2,12 +2,17 @@
 #include "image/oci.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "base/jsonx.h"
 
@@ -285,13 +290,102 @@ pcb_ref_parse(const char *ref, char **repo_out, char **tag_out, struct pcb_err *
 }
 
 static int
-export_blob(struct pcb_store *store, const char *dir, const char *digest, struct pcb_err *err)
+export_blob(struct pcb_store *store, const char *dir, const char *digest,
+    const struct pcb_cred *as, struct pcb_err *err)
 {
 	char *dst = pcb_xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
-	int rc = pcb_store_export(store, digest, dst, err);
+	int rc = pcb_store_export_as(store, digest, dst, as, err);
 	free(dst);
 	return rc;
 }
+
+/* Where a layout may be written (called with the owner's rights): no component of the path
+ * is a symbolic link (openat2 RESOLVE_NO_SYMLINKS), and dir is new, an empty folder or an
+ * OCI layout already (the image is added to it) — never another folder, whose files would
+ * be mixed with ours. *is_new: dir does not exist yet. */
+static int
+layout_dest_check(const char *dir, bool *is_new, struct pcb_err *err)
+{
+	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS };
+	char *parent = pcb_xstrdup(dir), *slash = strrchr(parent, '/'), *base;
+	struct stat st;
+	int pfd = -1, fd = -1, rc = 0;
+	DIR *d = NULL;
+	struct dirent *de;
+
+	*is_new = false;
+	if (slash == NULL || slash[1] == '\0') {
+		rc = pcb_err_set(err, PCB_EINVAL, "output %s: expected an absolute path to a folder",
+		    dir);
+		goto out;
+	}
+	base = slash + 1;
+	if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	pfd = (int)syscall(SYS_openat2, AT_FDCWD, slash == parent ? "/" : parent, &how, sizeof how);
+	if (pfd < 0) {
+		rc = errno == ELOOP ? pcb_err_set(err, PCB_EINVAL, "output %s: a folder on the way "
+		    "is a symbolic link; outputs are written without following symlinks: give the "
+		    "real path", dir) : pcb_err_errno(err, errno, "output %s: opening %s", dir,
+		    slash == parent ? "/" : parent);
+		goto out;
+	}
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT)
+			*is_new = true;
+		else
+			rc = pcb_err_errno(err, errno, "output %s", dir);
+		goto out;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		rc = pcb_err_set(err, PCB_EINVAL, "output %s is a symbolic link; outputs are written "
+		    "without following symlinks: give the real path", dir);
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		rc = pcb_err_set(err, PCB_EINVAL, "output %s exists and is not a folder", dir);
+		goto out;
+	}
+	if (faccessat(pfd, base, W_OK, AT_EACCESS) != 0 && errno == EACCES) {
+		rc = pcb_err_errno(err, errno, "output %s", dir);
+		goto out;
+	}
+	if ((fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		rc = pcb_err_errno(err, errno, "output %s", dir);
+		goto out;
+	}
+	if (fstatat(fd, "oci-layout", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+		goto out;   /* an OCI layout: the image is added to it */
+	if ((d = fdopendir(fd)) == NULL) {
+		rc = pcb_err_errno(err, errno, "output %s", dir);
+		goto out;
+	}
+	fd = -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		rc = pcb_err_set(err, PCB_EINVAL, "output %s exists and is neither empty nor an OCI "
+		    "layout (it holds %.100s, …): refusing to write into it; give a new or empty "
+		    "folder", dir, de->d_name);
+		break;
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	if (fd >= 0)
+		close(fd);
+	if (pfd >= 0)
+		close(pfd);
+	free(parent);
+	return rc;
+}
+
+/* Runs one step of the layout writing with the owner's rights. */
+#define AS(as, call) __extension__({ struct pcb_cred_saved sv_; int r_ = \
+	pcb_cred_enter((as), &sv_, err); if (r_ == 0) { r_ = (call); pcb_cred_leave(&sv_); } r_; })
 
 /* Reads the existing index.json (if any) and keeps descriptors whose ref name is not replaced. */
 static int
@@ -333,28 +427,48 @@ out:
 }
 
 int
-pcb_oci_layout_write(struct pcb_store *store, const char *dir, const char *manifest_digest,
+pcb_oci_layout_write(struct pcb_store *store, const char *final_dir, const char *manifest_digest,
     uint64_t manifest_size, const struct pcb_strv *blobs, const struct pcb_strv *ref_names,
-    const struct pcb_platform *platform, struct pcb_err *err)
+    const struct pcb_platform *platform, const struct pcb_cred *as, struct pcb_err *err)
 {
-	char *blobdir = pcb_xasprintf("%s/blobs/sha256", dir);
-	char *layout_path = pcb_path_join(dir, "oci-layout");
-	char *index_path = pcb_path_join(dir, "index.json");
+	char rnd[17], *dir, *blobdir, *layout_path, *index_path;
 	json_object *index = NULL, *manifests = json_object_new_array();
 	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 	const char *text;
+	bool is_new = false;
 	int rc;
 
-	if ((rc = pcb_mkdir_p(blobdir, 0755, err)) != 0)
+	/* A new layout is written under a temporary name beside it and renamed into place at
+	 * the end: a failed or cancelled build leaves no half layout under the name asked. */
+	pcb_random_hex(rnd, 8);
+	dir = pcb_xasprintf("%s.tmp-%s", final_dir, rnd);
+	blobdir = pcb_xasprintf("%s/blobs/sha256", dir);
+	layout_path = pcb_path_join(dir, "oci-layout");
+	index_path = pcb_path_join(dir, "index.json");
+	if ((rc = AS(as, layout_dest_check(final_dir, &is_new, err))) != 0)
+		goto out;
+	if (!is_new) {
+		/* Updated in place: blobs and index.json are each replaced atomically. */
+		free(dir);
+		free(blobdir);
+		free(layout_path);
+		free(index_path);
+		dir = pcb_xstrdup(final_dir);
+		blobdir = pcb_xasprintf("%s/blobs/sha256", dir);
+		layout_path = pcb_path_join(dir, "oci-layout");
+		index_path = pcb_path_join(dir, "index.json");
+	}
+	if ((rc = AS(as, pcb_mkdir_p(blobdir, 0755, err))) != 0)
 		goto out;
 	for (size_t i = 0; i < blobs->n; i++)
-		if ((rc = export_blob(store, dir, blobs->v[i], err)) != 0)
+		if ((rc = export_blob(store, dir, blobs->v[i], as, err)) != 0)
 			goto out;
-	if ((rc = export_blob(store, dir, manifest_digest, err)) != 0)
+	if ((rc = export_blob(store, dir, manifest_digest, as, err)) != 0)
 		goto out;
-	if ((rc = pcb_write_file_atomic(layout_path, layout, sizeof layout - 1, 0644, err)) != 0)
+	if ((rc = AS(as, pcb_write_file_atomic(layout_path, layout, sizeof layout - 1, 0644,
+	    err))) != 0)
 		goto out;
-	if ((rc = load_index(index_path, ref_names, manifests, err)) != 0)
+	if ((rc = AS(as, load_index(index_path, ref_names, manifests, err))) != 0)
 		goto out;
 	for (size_t i = 0; i < ref_names->n; i++) {
 		json_object *d = pcb_oci_descriptor(PCB_MT_OCI_MANIFEST, manifest_digest, manifest_size);
@@ -376,12 +490,19 @@ pcb_oci_layout_write(struct pcb_store *store, const char *dir, const char *manif
 	manifests = NULL;
 	text = json_object_to_json_string_ext(index, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	rc = pcb_write_file_atomic(index_path, text, strlen(text), 0644, err);
+	rc = AS(as, pcb_write_file_atomic(index_path, text, strlen(text), 0644, err));
+	if (rc == 0 && is_new && (rc = AS(as, rename(dir, final_dir) == 0 ? 0 :
+	    pcb_err_errno(err, errno, "renaming %s to %s", dir, final_dir))) == 0)
+		rc = AS(as, pcb_fsync_parent(final_dir, err));
 out:
-	if (rc != 0)
-		pcb_err_prefix(err, "writing OCI layout %s", dir);
+	if (rc != 0) {
+		pcb_err_prefix(err, "writing OCI layout %s", final_dir);
+		if (is_new)
+			(void)AS(as, pcb_rm_rf(dir, NULL));
+	}
 	json_object_put(manifests);
 	json_object_put(index);
+	free(dir);
 	free(blobdir);
 	free(layout_path);
 	free(index_path);

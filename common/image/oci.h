@@ -64,8 +64,11 @@ bool pcb_ref_host_ok(const char *s, size_t n);
  * blob is in place, so a reader never sees a manifest whose blobs are missing.
  * blobs: digests of every blob the manifest needs (config, layers) — the manifest itself is
  * exported too. */
+/* as: whose rights the layout is written with (NULL: the daemon's own); theirs are the
+ * files. The folder must be new, empty or an OCI layout, reached without symlinks; a new one
+ * is written under a temporary name and renamed into place. */
 int pcb_oci_layout_write(struct pcb_store *store, const char *dir, const char *manifest_digest,
     uint64_t manifest_size, const struct pcb_strv *blobs, const struct pcb_strv *ref_names,
-    const struct pcb_platform *platform, struct pcb_err *err);
+    const struct pcb_platform *platform, const struct pcb_cred *as, struct pcb_err *err);
 
 #endif

@@ -690,11 +690,12 @@ out:
 
 /* Copies src to dst atomically: a temp file beside dst, fsync, rename, fsync the directory. */
 static int
-copy_atomic(const char *src, const char *dst, struct pcb_err *err)
+copy_atomic(const char *src, const char *dst, const struct pcb_cred *as, struct pcb_err *err)
 {
 	char *tmp = pcb_xasprintf("%s.tmp-XXXXXX", dst);
 	char *buf = pcb_xmalloc(COPY_CHUNK);
-	int in = -1, outfd = -1, rc = 0, r;
+	struct pcb_cred_saved saved;
+	int in = -1, outfd = -1, rc = 0, r, e;
 	ssize_t n;
 
 	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -702,9 +703,15 @@ copy_atomic(const char *src, const char *dst, struct pcb_err *err)
 		rc = pcb_err_errno(err, errno, "opening %s", src);
 		goto out;
 	}
+	/* The copy is made, renamed and synced with the destination owner's rights: it belongs
+	 * to them, and lands only where they may write. */
+	if ((rc = pcb_cred_enter(as, &saved, err)) != 0)
+		goto out;
 	outfd = mkostemp(tmp, O_CLOEXEC);
+	e = errno;
+	pcb_cred_leave(&saved);
 	if (outfd < 0) {
-		rc = pcb_err_errno(err, errno, "creating %s", tmp);
+		rc = pcb_err_errno(err, e, "creating %s", tmp);
 		goto out;
 	}
 	for (;;) {
@@ -732,17 +739,24 @@ copy_atomic(const char *src, const char *dst, struct pcb_err *err)
 		rc = pcb_err_errno(err, errno, "writing %s", tmp);
 		goto fail;
 	}
+	if ((rc = pcb_cred_enter(as, &saved, err)) != 0)
+		goto fail;
 	if (rename(tmp, dst) != 0) {
 		rc = pcb_err_errno(err, errno, "renaming %s to %s", tmp, dst);
+		pcb_cred_leave(&saved);
 		goto fail;
 	}
 	rc = pcb_fsync_parent(dst, err);
+	pcb_cred_leave(&saved);
 	goto out;
 fail:
 	if (outfd >= 0)
 		close(outfd);
 	outfd = -1;
-	unlink(tmp);
+	if (pcb_cred_enter(as, &saved, NULL) == 0) {
+		unlink(tmp);
+		pcb_cred_leave(&saved);
+	}
 out:
 	if (in >= 0)
 		close(in);
@@ -756,9 +770,18 @@ out:
 int
 pcb_store_export(struct pcb_store *s, const char *digest, const char *dst, struct pcb_err *err)
 {
+	return pcb_store_export_as(s, digest, dst, NULL, err);
+}
+
+int
+pcb_store_export_as(struct pcb_store *s, const char *digest, const char *dst,
+    const struct pcb_cred *as, struct pcb_err *err)
+{
 	char *path = NULL, *tmp = NULL;
 	char rnd[17];
 	struct stat bst, dst_st;
+	struct pcb_cred_saved saved;
+	bool have_dst;
 	int rc;
 
 	if ((rc = check_digest(digest, err)) != 0)
@@ -772,8 +795,17 @@ pcb_store_export(struct pcb_store *s, const char *digest, const char *dst, struc
 	}
 	/* A blob of the right size already at dst (an earlier export, or the same blob pushed
 	 * by another tool) is content-addressed: keep it. */
-	if (lstat(dst, &dst_st) == 0 && S_ISREG(dst_st.st_mode) && dst_st.st_size == bst.st_size)
+	if ((rc = pcb_cred_enter(as, &saved, err)) != 0)
 		goto out;
+	have_dst = lstat(dst, &dst_st) == 0;
+	pcb_cred_leave(&saved);
+	if (have_dst && S_ISREG(dst_st.st_mode) && dst_st.st_size == bst.st_size)
+		goto out;
+	/* For another user, a copy of their own: a hard link would share the store's inode. */
+	if (!pcb_cred_is_self(as)) {
+		rc = copy_atomic(path, dst, as, err);
+		goto out;
+	}
 	/* Link under a temp name and rename, so a wrong-sized dst is replaced atomically. */
 	pcb_random_hex(rnd, 8);
 	tmp = pcb_xasprintf("%s.tmp-%s", dst, rnd);
@@ -790,7 +822,7 @@ pcb_store_export(struct pcb_store *s, const char *digest, const char *dst, struc
 		rc = pcb_err_errno(err, errno, "linking %s to %s", path, dst);
 		goto out;
 	}
-	rc = copy_atomic(path, dst, err);
+	rc = copy_atomic(path, dst, NULL, err);
 out:
 	if (rc != 0)
 		pcb_err_prefix(err, "exporting blob %s", digest != NULL ? digest : "(null)");

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/cred.h"
 #include "base/err.h"
 #include "base/util.h"
 
@@ -61,6 +62,10 @@ int pcb_store_touch(struct pcb_store *s, const char *digest, struct pcb_err *err
  * atomically. An existing dst with the right content is left alone. */
 int pcb_store_export(struct pcb_store *s, const char *digest, const char *dst,
     struct pcb_err *err);
+/* The same for a destination that belongs to `as` (NULL or the daemon itself: as above):
+ * a copy created, renamed and owned with their rights, never a link to the store's file. */
+int pcb_store_export_as(struct pcb_store *s, const char *digest, const char *dst,
+    const struct pcb_cred *as, struct pcb_err *err);
 
 /* Tags: "name:tag" → manifest digest. Setting replaces. get returns PCB_ENOENT when unknown;
  * *digest_out is caller-freed. */

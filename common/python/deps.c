@@ -37,6 +37,10 @@
 
 extern char **environ;
 
+/* Runs `call` with the rights of `as` (the caller whose files these are), then back. */
+#define AS(as, call) __extension__({ struct pcb_cred_saved sv_; int r_ = \
+	pcb_cred_enter((as), &sv_, err); if (r_ == 0) { r_ = (call); pcb_cred_leave(&sv_); } r_; })
+
 #define DEPS_LAYOUT_VERSION "pcb-deps-layer 1"
 #define DEPS_MAX_STR 4096
 #define DEPS_MAX_LIST 256
@@ -682,13 +686,43 @@ check_none_declared(const struct pcb_deps_spec *ds, const struct pcb_project *pr
  * or a negative PCB_E*. */
 static int
 run_logged(const struct pcb_build_ctx *ctx, char *const argv[], const char *log_path,
-    struct pcb_err *err)
+    const struct pcb_cred *as, struct pcb_err *err)
 {
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int status = 0, rc;
 	long wait_ns = 1000 * 1000;
 
+	if (!pcb_cred_is_self(as)) {
+		/* For another user the child becomes that user before exec: pip then reads only
+		 * what they may (a requirement file, what it includes with -r, a --find-links
+		 * folder), and its errors can quote nothing they could not read themselves. */
+		int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		int logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		if (in < 0 || logfd < 0) {
+			rc = pcb_err_errno(err, errno, "opening %s", logfd < 0 ? log_path : "/dev/null");
+			if (in >= 0)
+				close(in);
+			if (logfd >= 0)
+				close(logfd);
+			return rc;
+		}
+		pid = fork();
+		if (pid == 0) {
+			if (dup2(in, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0 ||
+			    pcb_cred_become(as) != 0)
+				_exit(126);
+			execvp(argv[0], argv);
+			_exit(127);
+		}
+		rc = errno;
+		close(in);
+		close(logfd);
+		if (pid < 0)
+			return pcb_err_errno(err, rc, "starting %s", argv[0]);
+		goto wait;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -697,6 +731,7 @@ run_logged(const struct pcb_build_ctx *ctx, char *const argv[], const char *log_
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0)
 		return pcb_err_errno(err, rc, "starting %s", argv[0]);
+wait:
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 		if (r == pid)
@@ -768,8 +803,12 @@ pip_download(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	pcb_strv_push(&argv, "--no-input");
 	pcb_strv_push(&argv, "--progress-bar");
 	pcb_strv_push(&argv, "off");
-	pcb_strv_push(&argv, "--cache-dir");
-	pcb_strv_push(&argv, cache);
+	if (pcb_cred_is_self(ds->as)) {
+		pcb_strv_push(&argv, "--cache-dir");
+		pcb_strv_push(&argv, cache);
+	} else {
+		pcb_strv_push(&argv, "--no-cache-dir");   /* the daemon's cache is not theirs */
+	}
 	pcb_strv_push(&argv, "--only-binary=:all:");
 	pcb_strv_push(&argv, "--implementation");
 	pcb_strv_push(&argv, "cp");
@@ -836,7 +875,7 @@ pip_download(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 
 	log_info(ctx, "resolving dependencies for CPython %s linux/%s with pip download", pyver,
 	    t->py.arch);
-	rc = run_logged(ctx, argv.v, log_path, err);
+	rc = run_logged(ctx, argv.v, log_path, ds->as, err);
 	if (rc > 0) {
 		char *tail = log_tail(log_path);
 		rc = pcb_err_set(err, PCB_EINVAL, "pip download (for CPython %s, linux %s, wheels "
@@ -1279,7 +1318,16 @@ resolve(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	pcb_buf_init(&k.in, 64 << 20);
 	pcb_strv_init(&k.pinned);
 	k.cacheable = true;
-	keyed = resolution_key(ds, t, reqs, hashed, &k, key);
+	{
+		/* The requirement files (and what they include) are read with the caller's
+		 * rights: one they may not read makes no key, and pip then says why. */
+		struct pcb_cred_saved sv;
+		keyed = false;
+		if (pcb_cred_enter(ds->as, &sv, NULL) == 0) {
+			keyed = resolution_key(ds, t, reqs, hashed, &k, key);
+			pcb_cred_leave(&sv);
+		}
+	}
 	if (keyed && !ds->refresh && resolution_lookup(ctx, key, ws, &pinned, &when)) {
 		reused = true;
 		pcb_time_rfc3339_ms(when, ts);
@@ -1507,6 +1555,34 @@ staging_new(struct pcb_store *st, const char *what, struct pcb_err *err)
 	dir = pcb_xasprintf("%s/tmp/%s-%s", pcb_store_root(st), what, rnd);
 	if (mkdir(dir, 0700) != 0) {
 		pcb_err_errno(err, errno, "creating %s", dir);
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* pip's working folder: a staging folder for the daemon itself; for another user (pip runs
+ * as them) a private folder of theirs under /tmp, which the daemon, being root, still
+ * reads and removes. */
+static char *
+pip_tmpdir(struct pcb_store *st, const struct pcb_cred *as, struct pcb_err *err)
+{
+	struct pcb_cred_saved sv;
+	const char *base = getenv("TMPDIR");
+	char *dir;
+	int e;
+
+	if (pcb_cred_is_self(as))
+		return staging_new(st, "pip", err);
+	dir = pcb_xasprintf("%s/pcb-pip-XXXXXX", base != NULL && base[0] == '/' ? base : "/tmp");
+	if (pcb_cred_enter(as, &sv, err) != 0) {
+		free(dir);
+		return NULL;
+	}
+	e = mkdtemp(dir) != NULL ? 0 : errno;
+	pcb_cred_leave(&sv);
+	if (e != 0) {
+		pcb_err_errno(err, e, "creating %s", dir);
 		free(dir);
 		return NULL;
 	}
@@ -1909,7 +1985,7 @@ compile_bytecode(const struct pcb_build_ctx *ctx, const struct pcb_deps_target *
 	argv.n--;
 	if (dirs > 0) {
 		pcb_err_clear(&e);
-		rc = run_logged(ctx, argv.v, log, &e);
+		rc = run_logged(ctx, argv.v, log, NULL, &e);
 		/* Status 1: some file did not compile (as pip, go on); the others did. */
 		if (rc < 0 || rc > 1)
 			log_info(ctx, "bytecode not compiled for Python %d.%d (%s exited with %d%s%s)",
@@ -2188,26 +2264,38 @@ venv_filter(void *ud, const char *relpath, bool is_dir)
 /* The venv's console scripts with the shebang pointing at the image's venv python. */
 static int
 venv_scripts(const char *venv, const char *staging, const struct pcb_deps_target *t,
-    struct pcb_err *err)
+    const struct pcb_cred *as, struct pcb_err *err)
 {
 	char *bin = pcb_path_join(venv, "bin"), *dst = pcb_xasprintf("%s%s/bin", staging, t->venv);
-	DIR *d;
+	struct pcb_cred_saved sv;
+	DIR *d = NULL;
 	struct dirent *de;
 	int rc = 0;
 
-	if ((rc = pcb_mkdir_p(dst, 0755, err)) != 0 || (d = opendir(bin)) == NULL)
+	if ((rc = pcb_mkdir_p(dst, 0755, err)) != 0)
+		goto out;
+	/* The venv's scripts are read with the caller's rights, written as the daemon's. */
+	if (pcb_cred_enter(as, &sv, NULL) == 0) {
+		d = opendir(bin);
+		pcb_cred_leave(&sv);
+	}
+	if (d == NULL)
 		goto out;
 	while ((de = readdir(d)) != NULL) {
 		char *src = pcb_path_join(bin, de->d_name), *text = NULL, *nl, *out_text, *op;
 		struct stat st;
 		size_t len;
+		bool ok;
 		if (de->d_name[0] == '.' || pcb_str_has_prefix(de->d_name, "python") ||
-		    pcb_str_has_prefix(de->d_name, "activate") || lstat(src, &st) != 0 ||
-		    !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
+		    pcb_str_has_prefix(de->d_name, "activate") ||
+		    pcb_cred_enter(as, &sv, NULL) != 0) {
 			free(src);
 			continue;
 		}
-		if (pcb_read_file(src, 1 << 20, &text, &len, NULL) == 0 && len > 2 &&
+		ok = lstat(src, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= (1 << 20) &&
+		    pcb_read_file(src, 1 << 20, &text, &len, NULL) == 0;
+		pcb_cred_leave(&sv);
+		if (ok && len > 2 &&
 		    text[0] == '#' && text[1] == '!' && (nl = memchr(text, '\n', len)) != NULL &&
 		    memmem(text, (size_t)(nl - text), "python", 6) != NULL) {
 			out_text = pcb_xasprintf("#!%s/bin/python%.*s", t->venv,
@@ -2255,18 +2343,20 @@ venv_layers(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	pcb_layer_list_init(&list);
 	list.parallel_walk = true;   /* venv_filter keeps no state */
 	pcb_buf_init(&bad, 64 * 1024);
-	if ((rc = venv_site(ds->venv, t, &site, err)) != 0)
+	if ((rc = AS(ds->as, venv_site(ds->venv, t, &site, err))) != 0)
 		goto out;
 	if ((staging = staging_new(ctx->store, "venv-copy", err)) == NULL) {
 		rc = PCB_EIO;
 		goto out;
 	}
-	if ((rc = venv_scripts(ds->venv, staging, t, err)) != 0)
+	if ((rc = venv_scripts(ds->venv, staging, t, ds->as, err)) != 0)
 		goto out;
 	dst = venv_site_rel(t);
-	if ((rc = pcb_layer_list_add(&list, site, "", dst, venv_filter, NULL, err)) != 0 ||
-	    (rc = pcb_layer_list_add(&list, staging, t->venv + 1, "", NULL, NULL,
-	    err)) != 0)
+	list.as = ds->as;   /* the venv is the caller's; the staging folder the daemon's */
+	if ((rc = pcb_layer_list_add(&list, site, "", dst, venv_filter, NULL, err)) != 0)
+		goto out;
+	list.as = NULL;
+	if ((rc = pcb_layer_list_add(&list, staging, t->venv + 1, "", NULL, NULL, err)) != 0)
 		goto out;
 	pcb_layer_list_finish(&list);
 	if ((n_bad = venv_check_natives(&list, t, strlen(dst) + 1, &bad)) > 0) {
@@ -2404,8 +2494,8 @@ toollock_requirements(const struct pcb_deps_spec *ds, const struct pcb_deps_targ
 	pcb_strv_init(&skip);
 	pcb_strv_init(&warnings);
 	/* What the plan warned of (logged then) and what the image's target adds. */
-	(void)pcb_toollock_check(file, &warnings, NULL);
-	if ((rc = pcb_toollock_load(file, &t->py, &sel, tl, err)) != 0)
+	(void)AS(ds->as, pcb_toollock_check(file, &warnings, NULL));
+	if ((rc = AS(ds->as, pcb_toollock_load(file, &t->py, &sel, tl, err))) != 0)
 		goto out;
 	for (size_t i = 0; i < tl->warnings.n; i++) {
 		log_warn(ctx, "%s", tl->warnings.v[i]);
@@ -2423,7 +2513,7 @@ toollock_requirements(const struct pcb_deps_spec *ds, const struct pcb_deps_targ
 	text = pcb_toollock_requirements(tl, header, &skip);
 	free(header);
 	rf = pcb_path_join(dir, "requirements.txt");
-	rc = pcb_write_file_atomic(rf, text, strlen(text), 0600, err);
+	rc = AS(ds->as, pcb_write_file_atomic(rf, text, strlen(text), 0600, err));
 	free(text);
 	pcb_strv_push_owned(reqs, rf);
 	if (rc != 0)
@@ -2614,7 +2704,7 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 	if (src == SRC_LOCK && !tool_lock) {
 		struct pcb_lock_select sel = { &ds->extras, &ds->groups };
 		log_info(ctx, "dependencies from %s", file);
-		if ((rc = pcb_lock_load(file, &t->py, &sel, &lock, err)) != 0)
+		if ((rc = AS(ds->as, pcb_lock_load(file, &t->py, &sel, &lock, err))) != 0)
 			goto out;
 		for (size_t i = 0; i < lock.n; i++) {
 			struct wheel *w = wheels_add(&ws);
@@ -2637,7 +2727,7 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 			free(path);
 		}
 	} else {
-		if ((tmpdir = staging_new(ctx->store, "pip", err)) == NULL) {
+		if ((tmpdir = pip_tmpdir(ctx->store, ds->as, err)) == NULL) {
 			rc = PCB_EIO;
 			goto out;
 		}
@@ -2647,7 +2737,8 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 			pcb_buf_init(&b, 1 << 20);
 			for (size_t i = 0; i < lines.n; i++)
 				(void)pcb_buf_appendf(&b, "%s\n", lines.v[i]);
-			rc = pcb_write_file_atomic(rf, b.data ? b.data : "", b.len, 0600, err);
+			rc = AS(ds->as, pcb_write_file_atomic(rf, b.data ? b.data : "", b.len, 0600,
+			    err));
 			pcb_buf_free(&b);
 			pcb_strv_push_owned(&reqs, rf);
 			if (rc != 0)

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "base/err.h"
+#include "base/cred.h"
 #include "base/util.h"
 #include "image/layer.h"
 #include "image/store.h"
@@ -34,6 +35,9 @@ struct pcb_deps_spec {
 	struct pcb_strv groups;
 	bool refresh;                  /* resolve requirements again (no remembered answer) */
 	bool no_compile;               /* "compile": false — no bytecode in dependency layers */
+	/* Whose rights the lock, requirement and venv files are read with and pip runs with
+	 * (borrowed; NULL = the daemon's own). Set by the build, never from JSON. */
+	const struct pcb_cred *as;
 };
 void pcb_deps_spec_init(struct pcb_deps_spec *s);
 void pcb_deps_spec_free(struct pcb_deps_spec *s);

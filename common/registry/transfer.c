@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,21 @@ xfer_state_free(struct xfer_state *x)
 	pcb_strv_free(&x->finished);
 }
 
+/* pcb_transfer_stats: process-wide, added to in on_xfer once per finished blob. */
+static atomic_uint_fast64_t n_pushed, n_bytes_pushed, n_pulled, n_bytes_pulled, n_skipped,
+    n_mounted;
+
+void
+pcb_transfer_stats(struct pcb_transfer_stats *out)
+{
+	out->blobs_pushed = atomic_load(&n_pushed);
+	out->bytes_pushed = atomic_load(&n_bytes_pushed);
+	out->blobs_pulled = atomic_load(&n_pulled);
+	out->bytes_pulled = atomic_load(&n_bytes_pulled);
+	out->blobs_skipped = atomic_load(&n_skipped);
+	out->blobs_mounted = atomic_load(&n_mounted);
+}
+
 static void
 on_xfer(void *ud, enum pcb_xfer_kind kind, const char *digest, uint64_t done, uint64_t total)
 {
@@ -309,10 +325,12 @@ on_xfer(void *ud, enum pcb_xfer_kind kind, const char *digest, uint64_t done, ui
 			goto out;
 		pcb_strv_push(&x->finished, key);
 		switch (kind) {
-		case PCB_XFER_PULL: x->downloaded++; x->bytes_down += total; break;
-		case PCB_XFER_PUSH: x->uploaded++; x->bytes_up += total; break;
-		case PCB_XFER_SKIP: x->skipped++; break;
-		case PCB_XFER_MOUNT: x->mounted++; break;
+		case PCB_XFER_PULL: x->downloaded++; x->bytes_down += total;
+			atomic_fetch_add(&n_pulled, 1); atomic_fetch_add(&n_bytes_pulled, total); break;
+		case PCB_XFER_PUSH: x->uploaded++; x->bytes_up += total;
+			atomic_fetch_add(&n_pushed, 1); atomic_fetch_add(&n_bytes_pushed, total); break;
+		case PCB_XFER_SKIP: x->skipped++; atomic_fetch_add(&n_skipped, 1); break;
+		case PCB_XFER_MOUNT: x->mounted++; atomic_fetch_add(&n_mounted, 1); break;
 		}
 	}
 	if (x->ctx->emit != NULL)

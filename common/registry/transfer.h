@@ -76,6 +76,15 @@ int pcb_transfer_push(const struct pcb_transfer_access *a, const struct pcb_buil
     const char *manifest_digest, const char *target, json_object **pushed_out,
     struct pcb_err *err);
 
+/* Totals of the registry transfers of this process (pushes, pulls, blobs fetched for
+ * builds), each blob counted once when it completes, for the daemon's metrics. Any thread. */
+struct pcb_transfer_stats {
+	uint64_t blobs_pushed, bytes_pushed;     /* uploaded */
+	uint64_t blobs_pulled, bytes_pulled;     /* downloaded */
+	uint64_t blobs_skipped, blobs_mounted;   /* the registry had them / mounted across repos */
+};
+void pcb_transfer_stats(struct pcb_transfer_stats *out);
+
 /* POST /v1/pushes. All strings owned. */
 struct pcb_push_spec {
 	char *source;               /* store tag, "b-<16 hex>" build id, or "sha256:…" */

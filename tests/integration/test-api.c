@@ -656,8 +656,29 @@ START_TEST(test_listeners)
 	port = atoi(p + strlen("listening on tcp://127.0.0.1:"));
 	ck_assert_int_gt(port, 0);
 	free(log);
-	rc = pcb_test_runf(&out, "curl -sf http://127.0.0.1:%d/v1/health", port);
+	/* TCP has no peer credentials: without the daemon's bearer token, 401. */
+	rc = pcb_test_runf(&out, "curl -s -w '\\n%%{http_code}' http://127.0.0.1:%d/v1/health",
+	    port);
+	ck_assert_msg(rc == 0 && strstr(out, "\n401") != NULL && strstr(out, "unauthorized") !=
+	    NULL && strstr(out, "tcp-token-file") != NULL, "tcp health without a token: %s", out);
+	free(out);
+	rc = pcb_test_runf(&out, "curl -s -w '\\n%%{http_code}' -H 'Authorization: Bearer 0000' "
+	    "http://127.0.0.1:%d/v1/health", port);
+	ck_assert_msg(rc == 0 && strstr(out, "\n401") != NULL, "a wrong token: %s", out);
+	free(out);
+	rc = pcb_test_runf(&out, "curl -sf -H \"Authorization: Bearer $(cat '%s/tcp-token')\" "
+	    "http://127.0.0.1:%d/v1/health", d.state, port);
 	ck_assert_msg(rc == 0 && strstr(out, "\"ok\"") != NULL, "tcp health: %s", out);
+	free(out);
+	/* pcb sends the token it finds in $PCB_TOKEN_FILE (or $PCB_TOKEN). */
+	rc = pcb_test_runf(&out, "PCB_TOKEN_FILE='%s/tcp-token' %s/pcb -H tcp://127.0.0.1:%d "
+	    "builds 2>&1", d.state, pcb_test_build_dir(), port);
+	ck_assert_msg(rc == 0, "pcb over tcp with the token: %s", out);
+	free(out);
+	rc = pcb_test_runf(&out, "PCB_TOKEN=wrong %s/pcb -H tcp://127.0.0.1:%d builds 2>&1",
+	    pcb_test_build_dir(), port);
+	ck_assert_msg(rc != 0 && strstr(out, "token") != NULL, "pcb over tcp, wrong token: %s",
+	    out);
 	free(out);
 
 	/* A live socket is not taken over. */

@@ -153,7 +153,7 @@ unpack_and_run(struct pcb_store *store, const char *dir, json_object *res, const
 	pcb_platform_host(&plat);
 	rc = pcb_oci_layout_write(store, layout, jget(res, "manifest", "digest"),
 	    (uint64_t)json_object_get_int64(json_object_object_get(json_object_object_get(res,
-	    "manifest"), "size")), &blobs, &refs, &plat, &e);
+	    "manifest"), "size")), &blobs, &refs, &plat, NULL, &e);
 	ck_assert_msg(rc == 0, "layout: %s", e.msg);
 	pcb_strv_free(&blobs);
 	pcb_strv_free(&refs);

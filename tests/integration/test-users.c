@@ -1,0 +1,506 @@
+/* test-users.c — the daemon shared by several users (issue 13): real accounts made with
+ * useradd for the suite (removed afterwards) talk to one root daemon over its socket. Each
+ * sees only their own jobs (another's answers 404, an admin sees all), builds only what they
+ * may read, gets outputs they own and only where they may write, cannot make the daemon
+ * quote a file they may not read, and cannot prune the cache unless admin. */
+#include <check.h>
+#include <grp.h>
+#include <json-c/json.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/jsonx.h"
+#include "base/util.h"
+#include "ocicheck.h"
+#include "testutil.h"
+
+static char alice[32], bob[32], carol[32], admins[32];
+static uid_t alice_uid, bob_uid;
+static struct pcb_test_daemon d;
+static char *top;            /* 0711 folder the users' files live under */
+static bool ready;
+static char *setup_error;
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static json_object *
+parse(const char *s)
+{
+	json_object *j = json_tokener_parse(s != NULL ? s : "");
+	ck_assert_msg(j != NULL, "not JSON: %s", s != NULL ? s : "(null)");
+	return j;
+}
+
+static const char *
+jstr(json_object *j, const char *path)
+{
+	return json_object_get_string(pcb_test_jget(j, path));
+}
+
+/* A request as `user` (runuser + curl over the daemon's socket): the HTTP status, the body in
+ * *out (caller frees). body may be NULL. */
+static long
+as_http(const char *user, const char *method, const char *path, const char *body, char **out)
+{
+	char *bf = NULL, *text = NULL, *nl;
+	long status = -1;
+	int rc;
+
+	if (body != NULL) {
+		static int n;
+		char name[32];
+		snprintf(name, sizeof name, "body-%d.json", n++);
+		pcb_test_write(top, name, body, 0644);
+		bf = pcb_path_join(top, name);
+	}
+	rc = pcb_test_runf(&text, "runuser -u %s -- curl -s --max-time 60 --unix-socket '%s' "
+	    "-X %s %s%s%s -w '\\n%%{http_code}' 'http://localhost%s'", user, d.sock, method,
+	    bf != NULL ? "-H 'Content-Type: application/json' --data-binary @'" : "",
+	    bf != NULL ? bf : "", bf != NULL ? "'" : "", path);
+	ck_assert_msg(rc == 0, "curl as %s: %s", user, text);
+	nl = strrchr(text, '\n');
+	if (nl != NULL) {
+		status = strtol(nl + 1, NULL, 10);
+		*nl = '\0';
+	}
+	*out = text;
+	free(bf);
+	return status;
+}
+
+/* The same as root, the daemon's own user (an admin). */
+static long
+as_root(const char *method, const char *path, const char *body, char **out)
+{
+	return pcb_test_http(&d, method, path, body, body != NULL ? strlen(body) : 0, out);
+}
+
+/* Polls the job (as root) until it has finished; returns it. */
+static json_object *
+wait_done(const char *id)
+{
+	int64_t deadline = pcb_monotonic_ms() + 120000;
+	char *path = pcb_xasprintf("/v1/jobs/%s", id);
+
+	for (;;) {
+		char *body = NULL;
+		json_object *j;
+		const char *st;
+
+		ck_assert_int_eq(as_root("GET", path, NULL, &body), 200);
+		j = parse(body);
+		free(body);
+		st = jstr(j, "state");
+		if (strcmp(st, "succeeded") == 0 || strcmp(st, "failed") == 0 ||
+		    strcmp(st, "cancelled") == 0) {
+			free(path);
+			return j;
+		}
+		json_object_put(j);
+		ck_assert_msg(pcb_monotonic_ms() < deadline, "job %s did not finish", id);
+		sleep_ms(50);
+	}
+}
+
+/* Submits a build as user; returns its id (caller frees), failing unless 202. */
+static char *
+submit_as(const char *user, const char *spec)
+{
+	char *out = NULL, *id;
+	long st = as_http(user, "POST", "/v1/builds", spec, &out);
+	json_object *j;
+
+	ck_assert_msg(st == 202, "POST /v1/builds as %s: %ld %s", user, st, out);
+	j = parse(out);
+	id = pcb_xstrdup(jstr(j, "id"));
+	ck_assert_str_eq(jstr(j, "owner"), user);
+	json_object_put(j);
+	free(out);
+	return id;
+}
+
+/* A small project owned by user under top/<name>. Returns its path (caller frees). */
+static char *
+user_project(const char *user, const char *name, mode_t mode)
+{
+	char *dir = pcb_path_join(top, name);
+
+	pcb_test_write(dir, "pyproject.toml", "[project]\nname = \"t\"\nversion = \"1.0\"\n\n"
+	    "[project.scripts]\nt = \"t.cli:main\"\n", 0644);
+	pcb_test_write(dir, "t/__init__.py", "", 0644);
+	pcb_test_write(dir, "t/cli.py", "def main():\n    print(\"hello\")\n", 0644);
+	ck_assert_int_eq(pcb_test_runf(NULL, "chown -R %s: '%s' && chmod %o '%s'", user, dir,
+	    (unsigned)mode, dir), 0);
+	return dir;
+}
+
+static void
+suite_setup(void)
+{
+	char *out = NULL;
+	int n = (int)(getpid() % 100000);
+	struct passwd *pw;
+
+	ready = false;
+	if (geteuid() != 0) {
+		setup_error = pcb_xstrdup("these tests make users with useradd: run them as root");
+		return;
+	}
+	snprintf(alice, sizeof alice, "pcbalice%d", n);
+	snprintf(bob, sizeof bob, "pcbbob%d", n);
+	snprintf(carol, sizeof carol, "pcbcarol%d", n);
+	snprintf(admins, sizeof admins, "pcbadm%d", n);
+	if (pcb_test_runf(&out, "groupadd %s && useradd -M -U -s /bin/sh %s && "
+	    "useradd -M -U -s /bin/sh %s && useradd -M -U -s /bin/sh -G %s %s 2>&1", admins, alice,
+	    bob, admins, carol) != 0) {
+		setup_error = pcb_xasprintf("useradd: %s", out);
+		free(out);
+		return;
+	}
+	free(out);
+	pw = getpwnam(alice);
+	alice_uid = pw->pw_uid;
+	pw = getpwnam(bob);
+	bob_uid = pw->pw_uid;
+	top = pcb_test_tmpdir();
+	chmod(top, 0711);
+	{
+		char *args = pcb_xasprintf("--admin-group %s", admins);
+		pcb_test_daemon_start(&d, NULL, args);
+		free(args);
+	}
+	/* Everyone may connect (a team box gives the socket to a group; here, to all). */
+	chmod(d.dir, 0711);
+	chmod(d.sock, 0666);
+	ready = true;
+}
+
+static void
+suite_teardown(void)
+{
+	if (ready) {
+		pcb_test_daemon_stop(&d);
+		pcb_test_daemon_free(&d, true);
+		pcb_test_rmtree(top);
+		free(top);
+	}
+	if (alice[0] != '\0')
+		(void)pcb_test_runf(NULL, "userdel %s; userdel %s; userdel %s; groupdel %s; true "
+		    ">/dev/null 2>&1", alice, bob, carol, admins);
+	free(setup_error);
+	setup_error = NULL;
+}
+
+#define NEED_READY() do { \
+	ck_assert_msg(ready, "suite setup: %s", setup_error != NULL ? setup_error : "?"); \
+} while (0)
+
+/* Alice's build is hers: bob gets 404 for it everywhere (read, events, cancel, the list),
+ * an admin-group member and root see it, and alice sees her own. */
+START_TEST(test_jobs_are_the_owners)
+{
+	char *proj, *spec, *id, *path, *out = NULL;
+	json_object *j;
+
+	NEED_READY();
+	proj = user_project(alice, "a-jobs", 0755);
+	spec = pcb_xasprintf("{\"context\": \"%s\"}", proj);
+	id = submit_as(alice, spec);
+	j = wait_done(id);
+	ck_assert_str_eq(jstr(j, "owner"), alice);
+	json_object_put(j);
+
+	path = pcb_xasprintf("/v1/builds/%s", id);
+	ck_assert_int_eq(as_http(alice, "GET", path, NULL, &out), 200);
+	free(out);
+	ck_assert_int_eq(as_http(bob, "GET", path, NULL, &out), 404);
+	ck_assert_msg(strstr(out, "not_found") != NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(as_http(carol, "GET", path, NULL, &out), 200);
+	free(out);
+	free(path);
+	path = pcb_xasprintf("/v1/jobs/%s/events", id);
+	ck_assert_int_eq(as_http(bob, "GET", path, NULL, &out), 404);
+	free(out);
+	free(path);
+	path = pcb_xasprintf("/v1/builds/%s", id);
+	ck_assert_int_eq(as_http(bob, "DELETE", path, NULL, &out), 404);
+	ck_assert_msg(strstr(out, "not_found") != NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(as_http(alice, "DELETE", path, NULL, &out), 409);   /* hers: finished */
+	free(out);
+	free(path);
+	ck_assert_int_eq(as_http(bob, "GET", "/v1/jobs", NULL, &out), 200);
+	ck_assert_msg(strstr(out, id) == NULL, "bob's list shows alice's job: %s", out);
+	free(out);
+	ck_assert_int_eq(as_http(alice, "GET", "/v1/builds", NULL, &out), 200);
+	ck_assert_msg(strstr(out, id) != NULL, "alice's list lacks her job: %s", out);
+	free(out);
+	ck_assert_int_eq(as_root("GET", "/v1/builds", NULL, &out), 200);
+	ck_assert_msg(strstr(out, id) != NULL, "root's list lacks alice's job: %s", out);
+	free(out);
+	free(id);
+	free(spec);
+	free(proj);
+}
+END_TEST
+
+/* Files are read and written with the caller's rights: bob's 0700 project and a root-only
+ * file inside alice's own project do not reach her image; her output belongs to her; she
+ * cannot write where she may not, into a folder that is neither empty nor a layout, or
+ * through a symlink. */
+START_TEST(test_files_with_the_callers_rights)
+{
+	char *aproj, *bproj, *spec, *id, *outdir, *p;
+	json_object *j;
+	struct stat st;
+
+	NEED_READY();
+	bproj = user_project(bob, "b-secret", 0700);
+	spec = pcb_xasprintf("{\"context\": \"%s\"}", bproj);
+	{
+		char *out = NULL;
+		long s = as_http(alice, "POST", "/v1/builds", spec, &out);
+		ck_assert_msg(s == 400 || s == 403, "bob's 0700 project as alice: %ld %s", s, out);
+		ck_assert_msg(strstr(out, "ermission denied") != NULL, "%s", out);
+		free(out);
+	}
+	free(spec);
+
+	/* A root-only file in her own project: the build fails naming it, nothing packed. */
+	aproj = user_project(alice, "a-rootfile", 0755);
+	pcb_test_write(aproj, "t/secret.txt", "TOP SECRET\n", 0600);   /* root's */
+	spec = pcb_xasprintf("{\"context\": \"%s\"}", aproj);
+	id = submit_as(alice, spec);
+	j = wait_done(id);
+	ck_assert_str_eq(jstr(j, "state"), "failed");
+	ck_assert_msg(strstr(jstr(j, "error.message"), "secret.txt") != NULL &&
+	    strstr(jstr(j, "error.message"), "ermission denied") != NULL, "%s",
+	    jstr(j, "error.message"));
+	json_object_put(j);
+	free(id);
+	free(spec);
+	p = pcb_path_join(aproj, "t/secret.txt");
+	unlink(p);
+	free(p);
+
+	/* Her output is hers. */
+	outdir = pcb_path_join(top, "a-out");
+	pcb_test_mkdir(top, "a-out");
+	ck_assert_int_eq(pcb_test_runf(NULL, "chown %s: '%s'", alice, outdir), 0);
+	spec = pcb_xasprintf("{\"context\": \"%s\", \"outputs\": [{\"type\": \"oci-layout\", "
+	    "\"path\": \"%s/img\"}]}", aproj, outdir);
+	id = submit_as(alice, spec);
+	j = wait_done(id);
+	ck_assert_msg(strcmp(jstr(j, "state"), "succeeded") == 0, "%s", jstr(j, "error.message"));
+	json_object_put(j);
+	free(id);
+	free(spec);
+	p = pcb_xasprintf("%s/img/index.json", outdir);
+	ck_assert_int_eq(lstat(p, &st), 0);
+	ck_assert_uint_eq(st.st_uid, alice_uid);
+	free(p);
+	{
+		char *out = NULL;
+		ck_assert_int_eq(pcb_test_runf(&out, "find '%s/img' ! -user %s", outdir, alice), 0);
+		ck_assert_msg(out[0] == '\0', "files in alice's output not hers: %s", out);
+		free(out);
+	}
+
+	/* Where she may not write: /etc, and bob's 0700 folder. */
+	{
+		for (size_t i = 0; i < 2; i++) {
+			char *dst = i == 0 ? pcb_xasprintf("/etc/pcb-users-test-%d", (int)getpid()) :
+			    pcb_xasprintf("%s/b-secret/out", top);
+			spec = pcb_xasprintf("{\"context\": \"%s\", \"outputs\": [{\"type\": "
+			    "\"oci-layout\", \"path\": \"%s\"}]}", aproj, dst);
+			char *out = NULL;
+			long s = as_http(alice, "POST", "/v1/builds", spec, &out);
+			if (s == 202) {
+				json_object *sj = parse(out);
+				j = wait_done(jstr(sj, "id"));
+				json_object_put(sj);
+				ck_assert_str_eq(jstr(j, "state"), "failed");
+				ck_assert_msg(strstr(jstr(j, "error.message"), "ermission denied") != NULL,
+				    "%s", jstr(j, "error.message"));
+				json_object_put(j);
+			} else {
+				ck_assert_msg(s == 400 || s == 403, "%s: %ld %s", dst, s, out);
+			}
+			free(out);
+			ck_assert_msg(access(dst, F_OK) != 0, "%s was created", dst);
+			free(dst);
+			free(spec);
+		}
+	}
+
+	/* A folder holding other files, and a path through a symlink: refused. */
+	pcb_test_write(outdir, "notes/readme.txt", "mine\n", 0644);
+	ck_assert_int_eq(pcb_test_runf(NULL, "chown -R %s: '%s' && ln -s '%s' '%s/link' && "
+	    "chown -h %s: '%s/link'", alice, outdir, outdir, top, alice, top), 0);
+	{
+		static const char *const bad[] = { "a-out/notes", "link/img2" };
+		static const char *const why[] = { "neither empty nor an OCI layout",
+			"symbolic link" };
+		for (size_t i = 0; i < 2; i++) {
+			char *dst = pcb_path_join(top, bad[i]), *out = NULL;
+			long s;
+			spec = pcb_xasprintf("{\"context\": \"%s\", \"outputs\": [{\"type\": "
+			    "\"oci-layout\", \"path\": \"%s\"}]}", aproj, dst);
+			s = as_http(alice, "POST", "/v1/builds", spec, &out);
+			ck_assert_msg(s == 202, "%ld %s", s, out);
+			{
+				json_object *sj = parse(out);
+				j = wait_done(jstr(sj, "id"));
+				json_object_put(sj);
+			}
+			ck_assert_str_eq(jstr(j, "state"), "failed");
+			ck_assert_msg(strstr(jstr(j, "error.message"), why[i]) != NULL, "%s: %s", dst,
+			    jstr(j, "error.message"));
+			json_object_put(j);
+			free(out);
+			free(dst);
+			free(spec);
+		}
+		p = pcb_path_join(outdir, "notes/readme.txt");
+		ck_assert_msg(access(p, F_OK) == 0, "the folder's own file is gone");
+		free(p);
+		p = pcb_path_join(outdir, "notes/index.json");
+		ck_assert_msg(access(p, F_OK) != 0, "written into a folder of other files");
+		free(p);
+	}
+	free(outdir);
+	free(aproj);
+	free(bproj);
+}
+END_TEST
+
+/* /etc/shadow named as a requirements file, or included from one with -r: the error names
+ * the file and the reason, and holds nothing of its contents. */
+START_TEST(test_unreadable_requirements_not_quoted)
+{
+	char *aproj, *spec, *id, *shadow_line = NULL;
+	json_object *j;
+
+	NEED_READY();
+	ck_assert_int_eq(pcb_test_runf(&shadow_line, "head -n1 /etc/shadow | cut -d: -f1-2"), 0);
+	ck_assert_msg(strlen(shadow_line) > 3, "no /etc/shadow line");
+	shadow_line[strcspn(shadow_line, "\n")] = '\0';
+	aproj = user_project(alice, "a-shadow", 0755);
+	for (int form = 0; form < 2; form++) {
+		if (form == 0) {
+			spec = pcb_xasprintf("{\"context\": \"%s\", \"dependencies\": {\"requirements\": "
+			    "[\"/etc/shadow\"], \"index_url\": \"http://127.0.0.1:9/simple\"}}", aproj);
+		} else {
+			pcb_test_write(aproj, "requirements.txt", "-r /etc/shadow\n", 0644);
+			spec = pcb_xasprintf("{\"context\": \"%s\", \"dependencies\": {\"index_url\": "
+			    "\"http://127.0.0.1:9/simple\"}}", aproj);
+		}
+		{
+			char *out = NULL;
+			long s = as_http(alice, "POST", "/v1/builds", spec, &out);
+			if (s == 202) {
+				json_object *sj = parse(out);
+				id = pcb_xstrdup(jstr(sj, "id"));
+				json_object_put(sj);
+				j = wait_done(id);
+				free(out);
+				out = pcb_xstrdup(pcb_json_str(j));
+				ck_assert_str_eq(jstr(j, "state"), "failed");
+				json_object_put(j);
+				{
+					/* The events too. */
+					char *ev = NULL, *path = pcb_xasprintf("/v1/jobs/%s/events", id);
+					ck_assert_int_eq(as_http(alice, "GET", path, NULL, &ev), 200);
+					ck_assert_msg(strstr(ev, shadow_line) == NULL, "events quote shadow");
+					free(ev);
+					free(path);
+				}
+				free(id);
+			}
+			ck_assert_msg(strstr(out, shadow_line) == NULL, "form %d quotes /etc/shadow: %s",
+			    form, out);
+			ck_assert_msg(strstr(out, "/etc/shadow") != NULL && (strstr(out, "ermission "
+			    "denied") != NULL || strstr(out, "Errno 13") != NULL), "form %d: %s", form,
+			    out);
+			free(out);
+		}
+		free(spec);
+	}
+	free(aproj);
+	free(shadow_line);
+}
+END_TEST
+
+/* Pruning and verifying the cache: admins only. */
+START_TEST(test_cache_admin_only)
+{
+	char *out = NULL;
+
+	NEED_READY();
+	ck_assert_int_eq(as_http(alice, "POST", "/v1/cache/prune", "{\"dry_run\": true}", &out),
+	    403);
+	ck_assert_msg(strstr(out, "permission_denied") != NULL && strstr(out, admins) != NULL,
+	    "%s", out);
+	free(out);
+	ck_assert_int_eq(as_http(alice, "POST", "/v1/cache/verify", "{}", &out), 403);
+	free(out);
+	ck_assert_int_eq(as_http(carol, "POST", "/v1/cache/prune", "{\"dry_run\": true}", &out),
+	    200);
+	free(out);
+	ck_assert_int_eq(as_http(alice, "GET", "/v1/cache", NULL, &out), 200);
+	free(out);
+}
+END_TEST
+
+/* A user outside the socket's group is told to join it (by name), not to start a daemon;
+ * one in the group gets through. */
+START_TEST(test_socket_group_message)
+{
+	char *out = NULL;
+	int rc;
+
+	NEED_READY();
+	ck_assert_int_eq(pcb_test_runf(NULL, "chgrp %s '%s' && chmod 0660 '%s'", admins, d.sock,
+	    d.sock), 0);
+	rc = pcb_test_runf(&out, "runuser -u %s -- %s/pcb -H '%s' builds 2>&1", alice,
+	    pcb_test_build_dir(), d.host);
+	ck_assert_int_ne(rc, 0);
+	ck_assert_msg(strstr(out, "permission denied") != NULL && strstr(out, admins) != NULL &&
+	    strstr(out, "usermod -aG") != NULL && strstr(out, "Start one with") == NULL, "%s",
+	    out);
+	free(out);
+	rc = pcb_test_runf(&out, "runuser -u %s -- %s/pcb -H '%s' builds 2>&1", carol,
+	    pcb_test_build_dir(), d.host);
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
+	ck_assert_int_eq(chmod(d.sock, 0666), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("users");
+	TCase *tc = tcase_create("users");
+
+	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_jobs_are_the_owners);
+	tcase_add_test(tc, test_files_with_the_callers_rights);
+	tcase_add_test(tc, test_unreadable_requirements_not_quoted);
+	tcase_add_test(tc, test_cache_admin_only);
+	tcase_add_test(tc, test_socket_group_message);
+	suite_add_tcase(s, tc);
+	return pcb_test_run_suite(s);
+}
