@@ -10,7 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -488,6 +493,187 @@ START_TEST(test_socket_group_message)
 }
 END_TEST
 
+/* The same requests against another daemon (the limits tests start their own). */
+static long
+as_http_to(const struct pcb_test_daemon *dm, const char *user, const char *method,
+    const char *path, const char *body, char **out)
+{
+	struct pcb_test_daemon keep = d;
+	long st;
+
+	d = *dm;
+	st = as_http(user, method, path, body, out);
+	d = keep;
+	return st;
+}
+
+/* A listening socket nobody answers: pip waits on it, keeping a worker busy. */
+static int
+silent_listener(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 64) == 0);
+	ck_assert(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static void
+wait_state(const struct pcb_test_daemon *dm, const char *id, const char *state)
+{
+	int64_t deadline = pcb_monotonic_ms() + 60000;
+	char *path = pcb_xasprintf("/v1/jobs/%s", id);
+
+	for (;;) {
+		char *body = NULL;
+		json_object *j;
+		bool hit;
+
+		ck_assert_int_eq(pcb_test_http(dm, "GET", path, NULL, 0, &body), 200);
+		j = parse(body);
+		hit = strcmp(jstr(j, "state"), state) == 0;
+		json_object_put(j);
+		free(body);
+		if (hit)
+			break;
+		ck_assert_msg(pcb_monotonic_ms() < deadline, "%s never %s", id, state);
+		sleep_ms(50);
+	}
+	free(path);
+}
+
+/* Per-user limits: with the one worker busy, alice may queue two builds and gets 429 naming
+ * the limit for a third; bob, under his own limit, is not affected. */
+START_TEST(test_user_limits)
+{
+	struct pcb_test_daemon dm;
+	char *proj, *proj_b, *blocker, *spec, *out = NULL, *ids[4];
+	int lfd, port;
+	size_t n = 0;
+	long st;
+
+	NEED_READY();
+	pcb_test_daemon_start(&dm, NULL, "--workers 1 --user-max-queued 2 --user-max-running 1");
+	chmod(dm.dir, 0711);
+	chmod(dm.sock, 0666);
+	lfd = silent_listener(&port);
+	blocker = pcb_path_join(top, "blocker");
+	pcb_test_write(blocker, "main.py", "print(1)\n", 0644);
+	pcb_test_write(blocker, "requirements.txt", "flask\n", 0644);
+	spec = pcb_xasprintf("{\"context\": \"%s\", \"dependencies\": {\"index_url\": "
+	    "\"http://127.0.0.1:%d/simple\"}}", blocker, port);
+	ck_assert_int_eq(pcb_test_http(&dm, "POST", "/v1/builds", spec, strlen(spec), &out), 202);
+	{
+		json_object *j = parse(out);
+		ids[n++] = pcb_xstrdup(jstr(j, "id"));
+		json_object_put(j);
+	}
+	free(out);
+	free(spec);
+	wait_state(&dm, ids[0], "running");
+
+	proj = user_project(alice, "a-limits", 0755);
+	spec = pcb_xasprintf("{\"context\": \"%s\"}", proj);
+	for (int i = 0; i < 2; i++) {
+		json_object *j;
+		st = as_http_to(&dm, alice, "POST", "/v1/builds", spec, &out);
+		ck_assert_msg(st == 202, "alice's build %d: %ld %s", i, st, out);
+		j = parse(out);
+		ids[n++] = pcb_xstrdup(jstr(j, "id"));
+		json_object_put(j);
+		free(out);
+	}
+	st = as_http_to(&dm, alice, "POST", "/v1/builds", spec, &out);
+	ck_assert_msg(st == 429 && strstr(out, "too_many_requests") != NULL &&
+	    strstr(out, "user_max_queued = 2") != NULL, "alice's third build: %ld %s", st, out);
+	free(out);
+	free(spec);
+	proj_b = user_project(bob, "b-limits", 0755);
+	spec = pcb_xasprintf("{\"context\": \"%s\"}", proj_b);
+	st = as_http_to(&dm, bob, "POST", "/v1/builds", spec, &out);
+	ck_assert_msg(st == 202, "bob's build: %ld %s", st, out);
+	free(out);
+	free(spec);
+
+	/* Cancelling the blocker lets the rest run; every job ends. */
+	for (size_t i = 0; i < n; i++) {
+		char *path = pcb_xasprintf("/v1/jobs/%s", ids[i]);
+		(void)pcb_test_http(&dm, "DELETE", path, NULL, 0, NULL);
+		free(path);
+		free(ids[i]);
+	}
+	close(lfd);
+	ck_assert_int_eq(pcb_test_daemon_stop(&dm), 0);
+	pcb_test_daemon_free(&dm, true);
+	free(proj);
+	free(proj_b);
+	free(blocker);
+}
+END_TEST
+
+/* 2,000 idle connections from alice do not lock bob out: past her share they are closed, and
+ * bob's requests and build go through while hers stay open. */
+START_TEST(test_idle_connections)
+{
+	char *script, *readyf, *proj, *spec, *id, *out = NULL;
+	json_object *j;
+	pid_t pid;
+	int64_t deadline;
+
+	NEED_READY();
+	script = pcb_path_join(top, "idle.py");
+	readyf = pcb_path_join(top, "idle.ready");
+	pcb_test_write(top, "idle.py",
+	    "import resource, socket, sys, time\n"
+	    "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+	    "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))\n"
+	    "conns = []\n"
+	    "for i in range(2000):\n"
+	    "    s = socket.socket(socket.AF_UNIX)\n"
+	    "    s.connect(sys.argv[1])\n"
+	    "    conns.append(s)\n"
+	    "open(sys.argv[2], 'w').write(str(len(conns)))\n"
+	    "time.sleep(300)\n", 0644);
+	chmod(top, 0777);   /* alice writes the ready file */
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "exec 2>/dev/null; exec runuser -u \"$0\" -- python3 \"$1\" "
+		    "\"$2\" \"$3\"", alice, script, d.sock, readyf, (char *)NULL);
+		_exit(127);
+	}
+	deadline = pcb_monotonic_ms() + 60000;
+	while (access(readyf, F_OK) != 0) {
+		int status;
+		ck_assert_msg(waitpid(pid, &status, WNOHANG) == 0, "the idle script ended early");
+		ck_assert_msg(pcb_monotonic_ms() < deadline, "alice's connections never opened");
+		sleep_ms(50);
+	}
+	chmod(top, 0711);
+	/* Bob gets answers and a build while alice's 2,000 connections are open. */
+	ck_assert_int_eq(as_http(bob, "GET", "/v1/health", NULL, &out), 200);
+	free(out);
+	proj = user_project(bob, "b-conn", 0755);
+	spec = pcb_xasprintf("{\"context\": \"%s\"}", proj);
+	id = submit_as(bob, spec);
+	j = wait_done(id);
+	ck_assert_str_eq(jstr(j, "state"), "succeeded");
+	json_object_put(j);
+	ck_assert_msg(waitpid(pid, NULL, WNOHANG) == 0, "alice's script is gone");
+	(void)pcb_test_runf(NULL, "pkill -u %s python3; true", alice);
+	(void)waitpid(pid, NULL, 0);
+	free(id);
+	free(spec);
+	free(proj);
+	free(script);
+	free(readyf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -501,6 +687,8 @@ main(void)
 	tcase_add_test(tc, test_unreadable_requirements_not_quoted);
 	tcase_add_test(tc, test_cache_admin_only);
 	tcase_add_test(tc, test_socket_group_message);
+	tcase_add_test(tc, test_user_limits);
+	tcase_add_test(tc, test_idle_connections);
 	suite_add_tcase(s, tc);
 	return pcb_test_run_suite(s);
 }
