@@ -1526,8 +1526,8 @@ platform_matches(const struct pcb_platform *want, const char *os, const char *ar
  * ("registry-1.docker.io/library/python:3.12-slim", as `pcb pull` tags). PCB_ENOENT when
  * none. *name_out: the tag that matched (or the reference). */
 static int
-base_lookup_store(struct pcb_store *st, const char *ref, char **name_out, char **digest_out,
-    struct pcb_err *err)
+base_lookup_store(struct pcb_store *st, const struct pcb_cred *as, const char *ref,
+    char **name_out, char **digest_out, struct pcb_err *err)
 {
 	struct pcb_image_ref r;
 	const char *at = strchr(ref, '@'), *slash = strrchr(ref, '/');
@@ -1544,7 +1544,7 @@ base_lookup_store(struct pcb_store *st, const char *ref, char **name_out, char *
 	}
 	written = strchr(slash != NULL ? slash : ref, ':') != NULL ? pcb_xstrdup(ref) :
 	    pcb_xasprintf("%s:latest", ref);
-	if ((rc = pcb_store_tag_get(st, written, &d, err)) == 0) {
+	if ((rc = pcb_store_tag_get_as(st, as, written, &d, err)) == 0) {
 		name = written;
 		written = NULL;
 		goto out;
@@ -1554,7 +1554,7 @@ base_lookup_store(struct pcb_store *st, const char *ref, char **name_out, char *
 	if ((rc = pcb_image_ref_parse(ref, &r, err)) != 0)
 		goto out;
 	canon = pcb_image_ref_format(&r);
-	if ((rc = pcb_store_tag_get(st, canon, &d, err)) == 0) {
+	if ((rc = pcb_store_tag_get_as(st, as, canon, &d, err)) == 0) {
 		name = canon;
 		canon = NULL;
 	}
@@ -1766,7 +1766,7 @@ base_resolve(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	memset(&r, 0, sizeof r);
 	if (strcmp(p->base_image, "scratch") == 0)
 		return 0;
-	rc = base_lookup_store(ctx->store, p->base_image, &name, &digest, err);
+	rc = base_lookup_store(ctx->store, &s->as, p->base_image, &name, &digest, err);
 	if (rc == 0) {
 		msg = pcb_xasprintf("base image %s: %s from the store", name, digest);
 		emit_phase(ctx, "base", msg);
@@ -2365,8 +2365,8 @@ run_image(struct run *r, struct pcb_err *err)
 
 	emit_phase(r->ctx, "tag", r->p.tags.v[0]);
 	for (size_t i = 0; i < r->p.tags.n; i++)
-		if ((rc = pcb_store_tag_set(r->ctx->store, r->p.tags.v[i], r->manifest_digest,
-		    err)) != 0)
+		if ((rc = pcb_store_tag_set_as(r->ctx->store, &r->s->as, r->p.tags.v[i],
+		    r->manifest_digest, err)) != 0)
 			return rc;
 	return 0;
 }

@@ -24,8 +24,10 @@ create_base(struct pcb_request *r)
 	if (rc == 0)
 		rc = pcb_hostbase_spec_from_json(j, &spec, &err);
 	json_object_put(j);
-	if (rc == 0)
+	if (rc == 0) {
+		spec.as = r->caller;   /* whose tags it reads and writes */
 		rc = pcb_jobs_submit(r->d->jobs, PCB_JOB_BASE, &spec, &r->who, &job, &err);
+	}
 	pcb_hostbase_spec_free(&spec);
 	if (rc != 0)
 		pcb_http_reply_err(r, &err);

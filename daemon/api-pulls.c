@@ -24,8 +24,10 @@ create_pull(struct pcb_request *r)
 		rc = pcb_pull_spec_from_json(j, &spec, &err);
 	pcb_transfer_scrub_json(j);
 	json_object_put(j);
-	if (rc == 0)
+	if (rc == 0) {
+		spec.as = r->caller;   /* whose tags it reads and writes */
 		rc = pcb_jobs_submit(r->d->jobs, PCB_JOB_PULL, &spec, &r->who, &job, &err);
+	}
 	pcb_pull_spec_free(&spec);
 	if (rc != 0)
 		pcb_http_reply_err(r, &err);

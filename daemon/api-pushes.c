@@ -33,8 +33,10 @@ create_push(struct pcb_request *r)
 		if (rc != 0)
 			pcb_err_prefix(&err, "source");
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		spec.as = r->caller;   /* whose tags it reads and writes */
 		rc = pcb_jobs_submit(r->d->jobs, PCB_JOB_PUSH, &spec, &r->who, &job, &err);
+	}
 	pcb_push_spec_free(&spec);
 	if (rc != 0)
 		pcb_http_reply_err(r, &err);

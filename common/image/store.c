@@ -2243,3 +2243,43 @@ bad:
 	return pcb_err_set(err, PCB_EINVAL, "duration \"%.40s\": expected a whole number with an "
 	    "optional s, m, h or d suffix (90s, 1h, 7d)", s != NULL ? s : "");
 }
+
+char *
+pcb_store_tag_key(const struct pcb_cred *as, const char *name)
+{
+	if (pcb_cred_is_self(as))
+		return pcb_xstrdup(name);
+	return pcb_xasprintf("~%u/%s", (unsigned)as->uid, name);
+}
+
+int
+pcb_store_tag_set_as(struct pcb_store *s, const struct pcb_cred *as, const char *name,
+    const char *digest, struct pcb_err *err)
+{
+	char *key = pcb_store_tag_key(as, name);
+	int rc = pcb_store_tag_set(s, key, digest, err);
+
+	free(key);
+	return rc;
+}
+
+int
+pcb_store_tag_get_as(struct pcb_store *s, const struct pcb_cred *as, const char *name,
+    char **digest_out, struct pcb_err *err)
+{
+	char *key;
+	int rc;
+
+	if (pcb_cred_is_self(as))
+		return pcb_store_tag_get(s, name, digest_out, err);
+	if (name[0] == '~')   /* another user's by its key: theirs, not to be named */
+		return pcb_err_set(err, PCB_ENOENT, "no tag %s", name);
+	key = pcb_store_tag_key(as, name);
+	rc = pcb_store_tag_get(s, key, digest_out, err);
+	free(key);
+	if (rc == PCB_ENOENT) {
+		pcb_err_clear(err);
+		rc = pcb_store_tag_get(s, name, digest_out, err);
+	}
+	return rc;
+}

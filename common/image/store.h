@@ -74,6 +74,17 @@ int pcb_store_tag_set(struct pcb_store *s, const char *name, const char *digest,
 int pcb_store_tag_get(struct pcb_store *s, const char *name, char **digest_out,
     struct pcb_err *err);
 
+/* Tags are per owner. A user's own are kept as "~<uid>/<name>", so alice's app:1 and bob's
+ * app:1 are different images; the daemon's own user (root, TCP clients) writes the shared
+ * names every user may read (as a base, as a push source). The key `as` writes `name` under
+ * (caller frees); as NULL or the daemon's own: name itself. */
+char *pcb_store_tag_key(const struct pcb_cred *as, const char *name);
+int pcb_store_tag_set_as(struct pcb_store *s, const struct pcb_cred *as, const char *name,
+    const char *digest, struct pcb_err *err);
+/* `as`'s own tag first, then the shared one of that name. */
+int pcb_store_tag_get_as(struct pcb_store *s, const struct pcb_cred *as, const char *name,
+    char **digest_out, struct pcb_err *err);
+
 /* Blob locations: which registry ("host:port" as the registry client names it) and repository
  * are known to hold a blob, recorded after a push or pull. They are hints, not truth: a
  * registry may have garbage-collected the blob since. add refreshes seen_ms. */

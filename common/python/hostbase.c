@@ -868,6 +868,7 @@ make_config(const struct facts *f, const struct pcb_platform *plat, const char *
  * listed and then packed, and the names and digests of the image. */
 struct hostbase {
 	const struct pcb_build_ctx *ctx;
+	const struct pcb_hostbase_spec *spec;
 	struct pcb_platform plat;          /* the host's */
 	int64_t mtime;                     /* of every entry, and the config's "created" */
 	char *repo, *tag, *name;           /* name is "repo:tag" */
@@ -890,6 +891,7 @@ hostbase_init(struct hostbase *hb, const struct pcb_hostbase_spec *s,
 {
 	memset(hb, 0, sizeof *hb);
 	hb->ctx = ctx;
+	hb->spec = s;
 	hb->mtime = s->source_date_epoch >= 0 ? s->source_date_epoch : 0;
 	pcb_layer_list_init(&hb->sys);
 	pcb_layer_list_init(&hb->py);
@@ -1196,7 +1198,8 @@ tag_image(struct hostbase *hb, struct pcb_err *err)
 	char *msg;
 	int rc;
 
-	if ((rc = pcb_store_tag_set(hb->ctx->store, hb->name, hb->manifest_digest, err)) != 0)
+	if ((rc = pcb_store_tag_set_as(hb->ctx->store, &hb->spec->as, hb->name, hb->manifest_digest,
+	    err)) != 0)
 		return rc;
 	msg = pcb_xasprintf("tagged %s as %s", hb->manifest_digest, hb->name);
 	emit(hb->ctx, PCB_EVENT_LOG, "info", msg);

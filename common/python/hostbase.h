@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <json-c/json.h>
 
+#include "base/cred.h"
 #include "base/err.h"
 #include "image/events.h"
 #include "image/store.h"
@@ -20,6 +21,7 @@ struct pcb_hostbase_spec {
 	char *tag;           /* "name:tag" to give the image in the store (required) */
 	char *platform;      /* NULL = host; anything else is refused (it is the host's Python) */
 	int64_t source_date_epoch;   /* -1 = 0 */
+	struct pcb_cred as;  /* whose tag the image gets (daemon-set, never from JSON) */
 };
 
 void pcb_hostbase_spec_init(struct pcb_hostbase_spec *s);

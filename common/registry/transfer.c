@@ -888,7 +888,7 @@ resolve_source(const struct pcb_push_spec *s, struct pcb_store *store, char **di
 			d = pcb_xstrdup(s->source);
 	} else if ((rc = pcb_ref_parse(s->source, &repo, &tag, err)) == 0) {
 		name = pcb_xasprintf("%s:%s", repo, tag);
-		rc = pcb_store_tag_get(store, name, &d, err);
+		rc = pcb_store_tag_get_as(store, &s->as, name, &d, err);
 		if (rc == PCB_ENOENT)
 			rc = pcb_err_set(err, PCB_ENOENT, "source '%s': no image with that tag in the "
 			    "daemon's store", name);
@@ -1067,13 +1067,13 @@ pcb_pull_run(const struct pcb_pull_spec *s, const struct pcb_build_ctx *ctx,
 	emit_simple(ctx, PCB_EVENT_PHASE, "tag", s->ref);
 	if (ref.tag != NULL) {
 		canonical = pcb_xasprintf("%s/%s:%s", ref.registry, ref.repository, ref.tag);
-		if ((rc = pcb_store_tag_set(ctx->store, canonical, digest, err)) != 0)
+		if ((rc = pcb_store_tag_set_as(ctx->store, &s->as, canonical, digest, err)) != 0)
 			goto out;
 		json_object_array_add(tags, json_object_new_string(canonical));
 	}
 	shortn = short_name(s->ref, &ref);
 	if (shortn != NULL && (canonical == NULL || strcmp(shortn, canonical) != 0)) {
-		if ((rc = pcb_store_tag_set(ctx->store, shortn, digest, err)) != 0)
+		if ((rc = pcb_store_tag_set_as(ctx->store, &s->as, shortn, digest, err)) != 0)
 			goto out;
 		json_object_array_add(tags, json_object_new_string(shortn));
 	}

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <json-c/json.h>
 
+#include "base/cred.h"
 #include "base/err.h"
 #include "base/util.h"
 #include "image/store.h"
@@ -92,6 +93,7 @@ struct pcb_push_spec {
 	struct pcb_transfer_access access;
 	/* Set by the daemon, not by the request: the manifest a build id source resolved to. */
 	char *manifest_digest;
+	struct pcb_cred as;         /* whose tags a tag source is looked up in (daemon-set) */
 };
 void pcb_push_spec_init(struct pcb_push_spec *s);
 void pcb_push_spec_free(struct pcb_push_spec *s);
@@ -110,6 +112,7 @@ struct pcb_pull_spec {
 	char *ref;                  /* as the user wrote it */
 	char *platform;             /* NULL = the daemon's */
 	struct pcb_transfer_access access;
+	struct pcb_cred as;         /* whose tags the pulled image gets (daemon-set) */
 };
 void pcb_pull_spec_init(struct pcb_pull_spec *s);
 void pcb_pull_spec_free(struct pcb_pull_spec *s);

@@ -493,6 +493,118 @@ START_TEST(test_socket_group_message)
 }
 END_TEST
 
+/* The manifest digest of a finished, succeeded build (caller frees). */
+static char *
+built_digest(json_object *j)
+{
+	ck_assert_msg(strcmp(jstr(j, "state"), "succeeded") == 0, "%s", jstr(j, "error.message"));
+	return pcb_xstrdup(jstr(j, "result.manifest.digest"));
+}
+
+/* Tags are per owner: alice's app:1 and bob's app:1 are different images, each found as a base
+ * by its owner only; root's tags are shared (everyone may build on them); another user's tag
+ * cannot be named through its store key. */
+START_TEST(test_tags_per_owner)
+{
+	char *pa, *pb, *pr, *spec, *id, *da, *db, *dr;
+	const char *users[2];
+	char *digests[2];
+	json_object *j;
+
+	NEED_READY();
+	pa = user_project(alice, "a-tag", 0755);
+	pcb_test_write(pa, "t/who.py", "WHO = 'alice'\n", 0644);
+	pb = user_project(bob, "b-tag", 0755);
+	pcb_test_write(pb, "t/who.py", "WHO = 'bob'\n", 0644);
+	spec = pcb_xasprintf("{\"context\": \"%s\", \"tags\": [\"app:1\"]}", pa);
+	id = submit_as(alice, spec);
+	j = wait_done(id);
+	da = built_digest(j);
+	json_object_put(j);
+	free(id);
+	free(spec);
+	spec = pcb_xasprintf("{\"context\": \"%s\", \"tags\": [\"app:1\"]}", pb);
+	id = submit_as(bob, spec);
+	j = wait_done(id);
+	db = built_digest(j);
+	json_object_put(j);
+	free(id);
+	free(spec);
+	ck_assert_str_ne(da, db);
+
+	/* Root's image under a shared name. */
+	pr = pcb_path_join(top, "r-tag");
+	pcb_test_write(pr, "main.py", "print('shared')\n", 0644);
+	spec = pcb_xasprintf("{\"context\": \"%s\", \"tags\": [\"team-base:1\"]}", pr);
+	{
+		char *out = NULL;
+		json_object *sj;
+		ck_assert_int_eq(as_root("POST", "/v1/builds", spec, &out), 202);
+		sj = parse(out);
+		j = wait_done(jstr(sj, "id"));
+		json_object_put(sj);
+		free(out);
+	}
+	dr = built_digest(j);
+	json_object_put(j);
+	free(spec);
+
+	/* Each builds on "app:1" and gets their own; both may build on the shared one. */
+	users[0] = alice;
+	users[1] = bob;
+	digests[0] = da;
+	digests[1] = db;
+	for (int u = 0; u < 2; u++) {
+		const char *proj = u == 0 ? pa : pb;
+		spec = pcb_xasprintf("{\"context\": \"%s\", \"base_image\": \"app:1\"}", proj);
+		id = submit_as(users[u], spec);
+		j = wait_done(id);
+		ck_assert_msg(strcmp(jstr(j, "state"), "succeeded") == 0, "%s on app:1: %s", users[u],
+		    jstr(j, "error.message"));
+		ck_assert_str_eq(jstr(j, "result.base.digest"), digests[u]);
+		json_object_put(j);
+		free(id);
+		free(spec);
+		spec = pcb_xasprintf("{\"context\": \"%s\", \"base_image\": \"team-base:1\"}",
+		    proj);
+		id = submit_as(users[u], spec);
+		j = wait_done(id);
+		ck_assert_msg(strcmp(jstr(j, "state"), "succeeded") == 0, "%s on team-base:1: %s",
+		    users[u], jstr(j, "error.message"));
+		ck_assert_str_eq(jstr(j, "result.base.digest"), dr);
+		json_object_put(j);
+		free(id);
+		free(spec);
+	}
+	/* Bob's image through its store key: not alice's to name. */
+	spec = pcb_xasprintf("{\"context\": \"%s\", \"base_image\": \"~%u/app:1\"}", pa,
+	    (unsigned)bob_uid);
+	{
+		char *out = NULL;
+		long st = as_http(alice, "POST", "/v1/builds", spec, &out);
+		if (st == 202) {
+			json_object *sj = parse(out);
+			j = wait_done(jstr(sj, "id"));
+			json_object_put(sj);
+			ck_assert_str_eq(jstr(j, "state"), "failed");
+			ck_assert_msg(jstr(j, "result.base.digest") == NULL ||
+			    strcmp(jstr(j, "result.base.digest"), db) != 0, "alice got bob's image");
+			json_object_put(j);
+		} else {
+			ck_assert_msg(st == 400, "%ld %s", st, out);
+		}
+		free(out);
+	}
+	free(spec);
+	free(da);
+	free(db);
+	free(dr);
+	free(pa);
+	free(pb);
+	free(pr);
+}
+END_TEST
+
 /* The same requests against another daemon (the limits tests start their own). */
 static long
 as_http_to(const struct pcb_test_daemon *dm, const char *user, const char *method,
@@ -687,6 +799,7 @@ main(void)
 	tcase_add_test(tc, test_unreadable_requirements_not_quoted);
 	tcase_add_test(tc, test_cache_admin_only);
 	tcase_add_test(tc, test_socket_group_message);
+	tcase_add_test(tc, test_tags_per_owner);
 	tcase_add_test(tc, test_user_limits);
 	tcase_add_test(tc, test_idle_connections);
 	suite_add_tcase(s, tc);
