@@ -629,6 +629,26 @@ begin(struct pcb_request *r)
 	}
 }
 
+/* A 413 written straight to the connection's socket, for a body found too big while it is
+ * being received (see on_request). Best effort: the socket buffer takes these few bytes. */
+static void
+early_413(struct pcb_request *r)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char body[256], msg[512];
+	int n, bl;
+
+	bl = snprintf(body, sizeof body, "{\"error\":{\"code\":\"payload_too_large\",\"message\":"
+	    "\"the request body is larger than %zu bytes\"}}\n", PCB_HTTP_MAX_BODY);
+	n = snprintf(msg, sizeof msg, "HTTP/1.1 413 Content Too Large\r\nContent-Type: "
+	    "application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", bl, body);
+	r->replied = true;
+	log_reply(r, 413);
+	if (ci != NULL && n > 0)
+		(void)send(ci->connect_fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -667,6 +687,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		if (!r->body_too_big && pcb_buf_append(&r->body, upload_data, *upload_data_size) != 0) {
 			r->body_too_big = true;
 			pcb_buf_free(&r->body);
+			/* Cut off at once instead of reading the rest (a 1 GiB chunked body was read
+			 * to its end): MHD cannot queue an answer in the middle of a body, so the 413
+			 * is written to the socket here and MHD told to close the connection. */
+			early_413(r);
+			*upload_data_size = 0;
+			return MHD_NO;
 		}
 		*upload_data_size = 0;
 		return MHD_YES;

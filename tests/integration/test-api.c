@@ -637,6 +637,55 @@ START_TEST(test_cancel_queued_and_sigterm)
 }
 END_TEST
 
+/* A chunked body has no Content-Length to refuse up front: past the 1 MiB limit the daemon
+ * answers 413 and closes at once, instead of reading a 1 GiB body to its end. */
+START_TEST(test_big_chunked_body_cut_off)
+{
+	struct pcb_test_daemon d;
+	char *dir = pcb_test_tmpdir(), *out = NULL;
+	int rc;
+
+	pcb_test_daemon_start(&d, NULL, NULL);
+	pcb_test_write(dir, "big.py",
+	    "import socket, sys, threading\n"
+	    "s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])\n"
+	    "s.sendall(b'POST /v1/builds HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json'\n"
+	    "          b'\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n')\n"
+	    "chunk = b'10000\\r\\n' + b' ' * 65536 + b'\\r\\n'\n"
+	    "got = []\n"
+	    "def reader():\n"
+	    "    while True:\n"
+	    "        d = s.recv(65536)\n"
+	    "        if not d: break\n"
+	    "        got.append(d)\n"
+	    "t = threading.Thread(target=reader); t.start()\n"
+	    "sent = 0\n"
+	    "try:\n"
+	    "    while sent < (1 << 30) and not got:\n"
+	    "        s.sendall(chunk); sent += 65536\n"
+	    "except OSError:\n"
+	    "    pass\n"
+	    "t.join(30)\n"
+	    "print(sent >> 20, b''.join(got).decode(errors='replace'))\n", 0644);
+	rc = pcb_test_runf(&out, "timeout 60 python3 '%s/big.py' '%s'", dir, d.sock);
+	ck_assert_msg(rc == 0, "%s", out);
+	ck_assert_msg(strstr(out, "HTTP/1.1 413") != NULL && strstr(out, "payload_too_large") != NULL,
+	    "%s", out);
+	ck_assert_msg(atoi(out) < 64, "the daemon read %d MiB before refusing", atoi(out));
+	free(out);
+	/* Still serving. */
+	{
+		struct reply r = http_ex(&d, "GET", "/v1/health", NULL, 0, NULL, NULL);
+		ck_assert_int_eq(r.status, 200);
+		reply_free(&r);
+	}
+	ck_assert_int_eq(pcb_test_daemon_stop(&d), 0);
+	pcb_test_daemon_free(&d, true);
+	pcb_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_listeners)
 {
 	struct pcb_test_daemon d;
@@ -768,6 +817,7 @@ main(void)
 	tcase_add_test(tc, test_cancel_running);
 	tcase_add_test(tc, test_cancel_queued_and_sigterm);
 	tcase_add_test(tc, test_listeners);
+	tcase_add_test(tc, test_big_chunked_body_cut_off);
 	tcase_add_test(tc, test_socket_activation);
 	suite_add_tcase(s, tc);
 	rc = pcb_test_run_suite(s);
