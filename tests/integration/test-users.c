@@ -22,6 +22,7 @@
 #include "base/jsonx.h"
 #include "base/util.h"
 #include "ocicheck.h"
+#include "regfix.h"
 #include "testutil.h"
 
 static char alice[32], bob[32], carol[32], admins[32];
@@ -605,6 +606,97 @@ START_TEST(test_tags_per_owner)
 }
 END_TEST
 
+/* A file's text as a JSON string literal (caller frees). */
+static char *
+json_file(const char *path)
+{
+	char *text = pcb_test_read(path, NULL);
+	json_object *s = json_object_new_string(text);
+	char *out = pcb_xstrdup(json_object_to_json_string(s));
+
+	json_object_put(s);
+	free(text);
+	return out;
+}
+
+/* Registry credentials are one job's: alice's build pushes with her password; bob, pushing to
+ * the same registry without one, is refused (nothing of hers is reused: no token, no
+ * password), cannot push her build (404), and her password is in no answer, event, state file
+ * or log. */
+START_TEST(test_registry_credentials_per_user)
+{
+	struct pcb_test_registry reg;
+	char *pa, *pb, *pem, *spec, *id, *out = NULL, *path;
+	json_object *j;
+	long st;
+
+	NEED_READY();
+	pcb_test_registry_start(&reg, PCB_TEST_REGISTRY_BASIC_TLS);
+	pem = json_file(reg.ca_file);
+	pa = user_project(alice, "a-push", 0755);
+	spec = pcb_xasprintf("{\"context\": \"%s\", \"push\": true, \"tags\": "
+	    "[\"%s/alice/app:1\"], \"credentials\": [{\"registry\": \"%s\", \"username\": "
+	    "\"%s\", \"password\": \"%s\"}], \"ca_certs\": {\"%s\": %s}}", pa, reg.host,
+	    reg.host, reg.username, reg.password, reg.host, pem);
+	st = as_http(alice, "POST", "/v1/builds", spec, &out);
+	ck_assert_msg(st == 202 && strstr(out, reg.password) == NULL, "%ld %s", st, out);
+	j = parse(out);
+	id = pcb_xstrdup(jstr(j, "id"));
+	json_object_put(j);
+	free(out);
+	free(spec);
+	j = wait_done(id);
+	ck_assert_msg(strcmp(jstr(j, "state"), "succeeded") == 0, "%s", jstr(j, "error.message"));
+	json_object_put(j);
+
+	/* Bob: her build is not his to push; his own push has no credentials and fails. */
+	spec = pcb_xasprintf("{\"source\": \"%s\", \"targets\": [\"%s/bob/copy:1\"], "
+	    "\"ca_certs\": {\"%s\": %s}}", id, reg.host, reg.host, pem);
+	st = as_http(bob, "POST", "/v1/pushes", spec, &out);
+	ck_assert_msg(st == 404, "bob pushing alice's build: %ld %s", st, out);
+	free(out);
+	free(spec);
+	pb = user_project(bob, "b-push", 0755);
+	spec = pcb_xasprintf("{\"context\": \"%s\", \"push\": true, \"tags\": "
+	    "[\"%s/alice/app:2\"], \"ca_certs\": {\"%s\": %s}}", pb, reg.host, reg.host, pem);
+	{
+		json_object *sj;
+		st = as_http(bob, "POST", "/v1/builds", spec, &out);
+		ck_assert_msg(st == 202, "%ld %s", st, out);
+		sj = parse(out);
+		j = wait_done(jstr(sj, "id"));
+		json_object_put(sj);
+		free(out);
+	}
+	ck_assert_str_eq(jstr(j, "state"), "failed");
+	ck_assert_msg(strstr(jstr(j, "error.message"), "none were given") != NULL, "%s",
+	    jstr(j, "error.message"));
+	json_object_put(j);
+	free(spec);
+
+	/* Her password: not in her job as root sees it, its events, the state dir or the log. */
+	path = pcb_xasprintf("/v1/jobs/%s", id);
+	ck_assert_int_eq(as_root("GET", path, NULL, &out), 200);
+	ck_assert(strstr(out, reg.password) == NULL);
+	free(out);
+	free(path);
+	path = pcb_xasprintf("/v1/jobs/%s/events", id);
+	ck_assert_int_eq(as_http(alice, "GET", path, NULL, &out), 200);
+	ck_assert(strstr(out, reg.password) == NULL);
+	free(out);
+	free(path);
+	st = pcb_test_runf(&out, "grep -rlaF -- '%s' '%s' '%s'", reg.password, d.state, d.log);
+	ck_assert_msg(st == 1, "the password was found: %s", out);
+	free(out);
+
+	pcb_test_registry_stop(&reg);
+	free(id);
+	free(pem);
+	free(pa);
+	free(pb);
+}
+END_TEST
+
 /* The same requests against another daemon (the limits tests start their own). */
 static long
 as_http_to(const struct pcb_test_daemon *dm, const char *user, const char *method,
@@ -800,6 +892,7 @@ main(void)
 	tcase_add_test(tc, test_cache_admin_only);
 	tcase_add_test(tc, test_socket_group_message);
 	tcase_add_test(tc, test_tags_per_owner);
+	tcase_add_test(tc, test_registry_credentials_per_user);
 	tcase_add_test(tc, test_user_limits);
 	tcase_add_test(tc, test_idle_connections);
 	suite_add_tcase(s, tc);
