@@ -469,6 +469,38 @@ START_TEST(test_cache_admin_only)
 }
 END_TEST
 
+/* A base from the host's Python runs the interpreter named, as root: a user's own script is
+ * refused (403 naming it), the system's python3 is not. */
+START_TEST(test_base_interpreter_must_be_the_systems)
+{
+	char *script, *spec, *out = NULL;
+	long st;
+
+	NEED_READY();
+	script = pcb_path_join(top, "a-python3");
+	pcb_test_write(top, "a-python3", "#!/bin/sh\ntouch /etc/pcb-owned-by-alice\n", 0755);
+	ck_assert_int_eq(pcb_test_runf(NULL, "chown %s: '%s'", alice, script), 0);
+	spec = pcb_xasprintf("{\"python\": \"%s\", \"tag\": \"mybase:1\"}", script);
+	st = as_http(alice, "POST", "/v1/bases", spec, &out);
+	ck_assert_msg(st == 403 && strstr(out, "not a system file") != NULL, "%ld %s", st, out);
+	ck_assert_msg(access("/etc/pcb-owned-by-alice", F_OK) != 0, "alice's script ran as root");
+	free(out);
+	free(spec);
+	spec = pcb_xstrdup("{\"python\": \"/usr/bin/python3\", \"tag\": \"mybase:1\"}");
+	st = as_http(alice, "POST", "/v1/bases", spec, &out);
+	ck_assert_msg(st == 202, "the system python3: %ld %s", st, out);
+	{
+		json_object *sj = parse(out);
+		json_object *j = wait_done(jstr(sj, "id"));
+		json_object_put(sj);
+		json_object_put(j);
+	}
+	free(out);
+	free(spec);
+	free(script);
+}
+END_TEST
+
 /* A user outside the socket's group is told to join it (by name), not to start a daemon;
  * one in the group gets through. */
 START_TEST(test_socket_group_message)
@@ -891,6 +923,7 @@ main(void)
 	tcase_add_test(tc, test_unreadable_requirements_not_quoted);
 	tcase_add_test(tc, test_cache_admin_only);
 	tcase_add_test(tc, test_socket_group_message);
+	tcase_add_test(tc, test_base_interpreter_must_be_the_systems);
 	tcase_add_test(tc, test_tags_per_owner);
 	tcase_add_test(tc, test_registry_credentials_per_user);
 	tcase_add_test(tc, test_user_limits);
