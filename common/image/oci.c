@@ -349,10 +349,6 @@ layout_dest_check(const char *dir, bool *is_new, struct pcb_err *err)
 		rc = pcb_err_set(err, PCB_EINVAL, "output %s exists and is not a folder", dir);
 		goto out;
 	}
-	if (faccessat(pfd, base, W_OK, AT_EACCESS) != 0 && errno == EACCES) {
-		rc = pcb_err_errno(err, errno, "output %s", dir);
-		goto out;
-	}
 	if ((fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		rc = pcb_err_errno(err, errno, "output %s", dir);
 		goto out;
