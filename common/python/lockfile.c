@@ -46,55 +46,21 @@ struct lctx {
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
-/* A key path for locating errors: {"packages", "3", "wheels", "0"}. Indices live in the
- * struct itself (k[i] NULL), so that copies stay valid after the original is gone. */
-struct kpath {
-	const char *k[8];
-	char num[8][24];
-	size_t n;
-};
-
-static void
-kp_key(struct kpath *p, const char *k)
-{
-	if (p->n < PCB_ARRAY_LEN(p->k))
-		p->k[p->n++] = k;
-}
-
-static void
-kp_idx(struct kpath *p, size_t i)
-{
-	if (p->n < PCB_ARRAY_LEN(p->k)) {
-		snprintf(p->num[p->n], sizeof p->num[p->n], "%zu", i);
-		p->k[p->n] = NULL;
-		p->n++;
-	}
-}
-
 static int
-lfail(struct lctx *c, const struct kpath *kp, const char *fmt, ...)
+lfail(struct lctx *c, const struct pcb_toml_kpath *kp, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Sets the error "<file>: line N: <message>", the line of the deepest key of kp known. */
 static int
-lfail(struct lctx *c, const struct kpath *kp, const char *fmt, ...)
+lfail(struct lctx *c, const struct pcb_toml_kpath *kp, const char *fmt, ...)
 {
-	char msg[PCB_ERR_MSG_MAX];
 	va_list ap;
-	size_t n = kp != NULL ? kp->n : 0;
-	int line = 0;
-	const char *path[PCB_ARRAY_LEN(kp->k)];
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	rc = pcb_toml_kpath_fail(c->err, c->locs, c->path, kp, fmt, ap);
 	va_end(ap);
-	for (size_t i = 0; i < n; i++)
-		path[i] = kp->k[i] != NULL ? kp->k[i] : kp->num[i];
-	while (c->locs != NULL && n > 0 && (line = pcb_toml_locs_line(c->locs, path, n, NULL)) == 0)
-		n--;
-	if (line > 0)
-		return pcb_err_set(c->err, PCB_EINVAL, "%s: line %d: %s", c->path, line, msg);
-	return pcb_err_set(c->err, PCB_EINVAL, "%s: %s", c->path, msg);
+	return rc;
 }
 
 static json_object *
@@ -110,7 +76,7 @@ jget(json_object *o, const char *key)
 
 /* An optional string member; wrong type is an error. *out NULL when absent. */
 static int
-opt_str(struct lctx *c, json_object *o, const char *key, const struct kpath *at,
+opt_str(struct lctx *c, json_object *o, const char *key, const struct pcb_toml_kpath *at,
     const char **out)
 {
 	json_object *v = jget(o, key);
@@ -118,8 +84,8 @@ opt_str(struct lctx *c, json_object *o, const char *key, const struct kpath *at,
 	if (v == NULL)
 		return 0;
 	if (!json_object_is_type(v, json_type_string)) {
-		struct kpath kp = *at;
-		kp_key(&kp, key);
+		struct pcb_toml_kpath kp = *at;
+		pcb_toml_kpath_key(&kp, key);
 		return lfail(c, &kp, "'%s' must be a string", key);
 	}
 	*out = json_object_get_string(v);
@@ -127,15 +93,15 @@ opt_str(struct lctx *c, json_object *o, const char *key, const struct kpath *at,
 }
 
 static int
-opt_size(struct lctx *c, json_object *o, const struct kpath *at, uint64_t *out)
+opt_size(struct lctx *c, json_object *o, const struct pcb_toml_kpath *at, uint64_t *out)
 {
 	json_object *v = jget(o, "size");
 	*out = 0;
 	if (v == NULL)
 		return 0;
 	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
-		struct kpath kp = *at;
-		kp_key(&kp, "size");
+		struct pcb_toml_kpath kp = *at;
+		pcb_toml_kpath_key(&kp, "size");
 		return lfail(c, &kp, "'size' must be a non-negative integer");
 	}
 	*out = (uint64_t)json_object_get_int64(v);
@@ -144,13 +110,13 @@ opt_size(struct lctx *c, json_object *o, const struct kpath *at, uint64_t *out)
 
 /* An optional array of strings, names normalised into sv (when sv != NULL). */
 static int
-opt_names(struct lctx *c, json_object *o, const char *key, const struct kpath *at,
+opt_names(struct lctx *c, json_object *o, const char *key, const struct pcb_toml_kpath *at,
     struct pcb_strv *sv, bool *present)
 {
 	json_object *a = jget(o, key);
-	struct kpath kp = *at;
+	struct pcb_toml_kpath kp = *at;
 
-	kp_key(&kp, key);
+	pcb_toml_kpath_key(&kp, key);
 	if (present != NULL)
 		*present = a != NULL;
 	if (a == NULL)
@@ -160,7 +126,7 @@ opt_names(struct lctx *c, json_object *o, const char *key, const struct kpath *a
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		json_object *e = json_object_array_get_idx(a, i);
 		if (!json_object_is_type(e, json_type_string)) {
-			kp_idx(&kp, i);
+			pcb_toml_kpath_idx(&kp, i);
 			return lfail(c, &kp, "'%s' must be an array of strings", key);
 		}
 		if (sv != NULL)
@@ -219,7 +185,7 @@ resolve_path(const char *base, const char *p)
 
 /* Where to fetch a file from: url (http/https) or path (file:// URLs and paths). */
 static int
-file_location(struct lctx *c, const struct kpath *at, const char *base, const char *url,
+file_location(struct lctx *c, const struct pcb_toml_kpath *at, const char *base, const char *url,
     const char *path, char **url_out, char **path_out)
 {
 	*url_out = NULL;
@@ -306,7 +272,7 @@ struct wcand {
 	char *path;
 	char sha256[65];
 	uint64_t size;
-	struct kpath at;       /* where the entry is, for errors */
+	struct pcb_toml_kpath at;       /* where the entry is, for errors */
 };
 
 static void
@@ -429,7 +395,7 @@ cmp_wheel(const void *a, const void *b)
 
 /* A pylock file entry (wheels[i] or archive): url/path, hashes.sha256, size, name. */
 static int
-pylock_file(struct lctx *c, json_object *e, const struct kpath *at, struct wcand *w)
+pylock_file(struct lctx *c, json_object *e, const struct pcb_toml_kpath *at, struct wcand *w)
 {
 	const char *name, *url, *path, *sha;
 	json_object *hashes;
@@ -449,8 +415,8 @@ pylock_file(struct lctx *c, json_object *e, const struct kpath *at, struct wcand
 		return lfail(c, at, "%s: no 'hashes' table (a sha256 is required)",
 		    name != NULL ? name : url != NULL ? url : path != NULL ? path : "file");
 	{
-		struct kpath kp = *at;
-		kp_key(&kp, "hashes");
+		struct pcb_toml_kpath kp = *at;
+		pcb_toml_kpath_key(&kp, "hashes");
 		if ((rc = opt_str(c, hashes, "sha256", &kp, &sha)) != 0)
 			return rc;
 		if (sha == NULL)
@@ -473,7 +439,7 @@ pylock_env(struct lctx *c, const struct pcb_lock_select *sel)
 {
 	struct pcb_strv known_extras, known_groups;
 	bool have_extras, have_groups;
-	struct kpath top = { .n = 0 };
+	struct pcb_toml_kpath top = { .n = 0 };
 	int rc;
 
 	pcb_strv_init(&known_extras);
@@ -511,27 +477,27 @@ out:
 }
 
 static int
-check_requires_python(struct lctx *c, const struct kpath *at, const char *spec, const char *who)
+check_requires_python(struct lctx *c, const struct pcb_toml_kpath *at, const char *spec, const char *who)
 {
 	bool ok = false;
 	struct pcb_err e;
 
 	pcb_err_clear(&e);
 	if (pcb_specifier_match(spec, c->env.python_full_version, true, &ok, &e) != 0) {
-		struct kpath kp = *at;
-		kp_key(&kp, "requires-python");
+		struct pcb_toml_kpath kp = *at;
+		pcb_toml_kpath_key(&kp, "requires-python");
 		return lfail(c, &kp, "%s", e.msg);
 	}
 	if (!ok) {
-		struct kpath kp = *at;
-		kp_key(&kp, "requires-python");
+		struct pcb_toml_kpath kp = *at;
+		pcb_toml_kpath_key(&kp, "requires-python");
 		return lfail(c, &kp, "%s requires Python %s; the image has %s", who, spec, c->tdesc);
 	}
 	return 0;
 }
 
 static int
-eval_marker(struct lctx *c, const struct kpath *at, const char *marker, bool *out)
+eval_marker(struct lctx *c, const struct pcb_toml_kpath *at, const char *marker, bool *out)
 {
 	struct pcb_err e;
 
@@ -540,8 +506,8 @@ eval_marker(struct lctx *c, const struct kpath *at, const char *marker, bool *ou
 	if (marker == NULL)
 		return 0;
 	if (pcb_marker_eval(marker, &c->env, out, &e) != 0) {
-		struct kpath kp = *at;
-		kp_key(&kp, "marker");
+		struct pcb_toml_kpath kp = *at;
+		pcb_toml_kpath_key(&kp, "marker");
 		return lfail(c, &kp, "%s", e.msg);
 	}
 	return 0;
@@ -551,7 +517,7 @@ eval_marker(struct lctx *c, const struct kpath *at, const char *marker, bool *ou
  * use. */
 struct pypkg {
 	json_object *o;
-	struct kpath at;
+	struct pcb_toml_kpath at;
 	const char *rawname;
 	const char *version;            /* may be NULL */
 	const char *marker;
@@ -563,7 +529,7 @@ struct pypkg {
 static int
 pylock_check_version(struct lctx *c)
 {
-	struct kpath top = { .n = 0 };
+	struct pcb_toml_kpath top = { .n = 0 };
 	const char *lv;
 	int rc;
 
@@ -573,8 +539,8 @@ pylock_check_version(struct lctx *c)
 		return lfail(c, NULL, "no 'lock-version' (is this a pylock.toml file?)");
 	if (!(strcmp(lv, "1") == 0 || (pcb_str_has_prefix(lv, "1.") && lv[2] != '\0' &&
 	    strspn(lv + 2, "0123456789") == strlen(lv + 2)))) {
-		struct kpath kp = { .n = 0 };
-		kp_key(&kp, "lock-version");
+		struct pcb_toml_kpath kp = { .n = 0 };
+		pcb_toml_kpath_key(&kp, "lock-version");
 		return lfail(c, &kp, "lock-version '%s' is not supported (this reads 1.x)", lv);
 	}
 	return 0;
@@ -585,12 +551,12 @@ static int
 pylock_check_environments(struct lctx *c)
 {
 	json_object *envs = jget(c->doc, "environments");
-	struct kpath kp = { .n = 0 };
+	struct pcb_toml_kpath kp = { .n = 0 };
 	bool any = false;
 
 	if (envs == NULL)
 		return 0;
-	kp_key(&kp, "environments");
+	pcb_toml_kpath_key(&kp, "environments");
 	if (!json_object_is_type(envs, json_type_array))
 		return lfail(c, &kp, "'environments' must be an array of markers");
 	for (size_t i = 0; i < json_object_array_length(envs); i++) {
@@ -643,8 +609,8 @@ pylock_package_python(struct lctx *c, const struct pypkg *pk, bool *fits)
 		return 0;
 	pcb_err_clear(&e);
 	if (pcb_specifier_match(spec, c->env.python_full_version, true, &ok, &e) != 0) {
-		struct kpath kp = pk->at;
-		kp_key(&kp, "requires-python");
+		struct pcb_toml_kpath kp = pk->at;
+		pcb_toml_kpath_key(&kp, "requires-python");
 		return lfail(c, &kp, "%s", e.msg);
 	}
 	if (!ok) {
@@ -665,8 +631,8 @@ pylock_candidates(struct lctx *c, const struct pypkg *pk, struct wcand **out, si
 	int rc = 0;
 
 	if (wheels != NULL) {
-		struct kpath kw = pk->at;
-		kp_key(&kw, "wheels");
+		struct pcb_toml_kpath kw = pk->at;
+		pcb_toml_kpath_key(&kw, "wheels");
 		if (!json_object_is_type(wheels, json_type_array)) {
 			rc = lfail(c, &kw, "'wheels' must be an array of tables");
 			goto out;
@@ -674,16 +640,16 @@ pylock_candidates(struct lctx *c, const struct pypkg *pk, struct wcand **out, si
 		ncand = json_object_array_length(wheels);
 		cands = pcb_xcalloc(ncand, sizeof *cands);
 		for (size_t j = 0; j < ncand; j++) {
-			struct kpath kj = kw;
-			kp_idx(&kj, j);
+			struct pcb_toml_kpath kj = kw;
+			pcb_toml_kpath_idx(&kj, j);
 			if ((rc = pylock_file(c, json_object_array_get_idx(wheels, j), &kj,
 			    &cands[j])) != 0)
 				goto out;
 		}
 	} else if (archive != NULL) {
-		struct kpath ka = pk->at;
+		struct pcb_toml_kpath ka = pk->at;
 		struct wcand w;
-		kp_key(&ka, "archive");
+		pcb_toml_kpath_key(&ka, "archive");
 		if ((rc = pylock_file(c, archive, &ka, &w)) != 0)
 			goto out;
 		if (!pcb_str_has_suffix(w.filename, ".whl")) {
@@ -727,8 +693,8 @@ pylock_package(struct lctx *c, json_object *o, size_t i, struct pcb_strv *chosen
 	bool applies, fits;
 	int rc;
 
-	kp_key(&pk.at, "packages");
-	kp_idx(&pk.at, i);
+	pcb_toml_kpath_key(&pk.at, "packages");
+	pcb_toml_kpath_idx(&pk.at, i);
 	if ((rc = pylock_package_fields(c, &pk)) != 0)
 		goto out;
 	if ((rc = eval_marker(c, &pk.at, pk.marker, &applies)) != 0)
@@ -760,7 +726,7 @@ out:
 static int
 pylock_load(struct lctx *c, const struct pcb_lock_select *sel)
 {
-	struct kpath top = { .n = 0 };
+	struct pcb_toml_kpath top = { .n = 0 };
 	const char *rp;
 	json_object *pkgs;
 	struct pcb_strv chosen;
@@ -838,19 +804,19 @@ source_is_local_root(json_object *src)
 	return false;
 }
 
-static struct kpath
+static struct pcb_toml_kpath
 uv_at(size_t i)
 {
-	struct kpath at = { .n = 0 };
-	kp_key(&at, "package");
-	kp_idx(&at, i);
+	struct pcb_toml_kpath at = { .n = 0 };
+	pcb_toml_kpath_key(&at, "package");
+	pcb_toml_kpath_idx(&at, i);
 	return at;
 }
 
 /* Finds the entry a dependency edge points at: by name, then, when uv forked the package
  * into several versions, by the edge's version and source, then by resolution-markers. */
 static int
-uv_resolve(struct lctx *c, struct uv *u, size_t from, const struct kpath *at, json_object *edge,
+uv_resolve(struct lctx *c, struct uv *u, size_t from, const struct pcb_toml_kpath *at, json_object *edge,
     const char *name, size_t *out)
 {
 	size_t cand[64], nc = 0, keep;
@@ -962,7 +928,7 @@ get_by_name(json_object *tbl, const char *norm, const char **key_out)
 
 /* Walks the edges in list (an array of {name, marker, extra, version, source}). */
 static int
-uv_edges(struct lctx *c, struct uv *u, size_t from, json_object *list, const struct kpath *at,
+uv_edges(struct lctx *c, struct uv *u, size_t from, json_object *list, const struct pcb_toml_kpath *at,
     struct uvqueue *q)
 {
 	if (list == NULL)
@@ -971,14 +937,14 @@ uv_edges(struct lctx *c, struct uv *u, size_t from, json_object *list, const str
 		return lfail(c, at, "dependencies must be an array of tables");
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *e = json_object_array_get_idx(list, i), *ex;
-		struct kpath ke = *at;
+		struct pcb_toml_kpath ke = *at;
 		const char *rawname, *marker;
 		char *name;
 		bool ok;
 		size_t to = 0;
 		int rc;
 
-		kp_idx(&ke, i);
+		pcb_toml_kpath_idx(&ke, i);
 		if (!json_object_is_type(e, json_type_object))
 			return lfail(c, &ke, "a dependency must be a table");
 		if ((rc = opt_str(c, e, "name", &ke, &rawname)) != 0 ||
@@ -1047,7 +1013,7 @@ uv_walk(struct lctx *c, struct uv *u, const struct pcb_lock_select *sel)
 	for (size_t qi = 0; qi < q.n; qi++) {
 		struct uvwork *w = &q.v[qi];
 		struct uvpkg *p = &u->p[w->pkg];
-		struct kpath at = uv_at(w->pkg);
+		struct pcb_toml_kpath at = uv_at(w->pkg);
 		json_object *list;
 
 		p->reached = true;
@@ -1055,7 +1021,7 @@ uv_walk(struct lctx *c, struct uv *u, const struct pcb_lock_select *sel)
 			if (p->base_done)
 				continue;
 			p->base_done = true;
-			kp_key(&at, "dependencies");
+			pcb_toml_kpath_key(&at, "dependencies");
 			list = jget(p->o, "dependencies");
 		} else {
 			struct pcb_strv *done = w->kind == 1 ? &p->extras_done : &p->groups_done;
@@ -1068,8 +1034,8 @@ uv_walk(struct lctx *c, struct uv *u, const struct pcb_lock_select *sel)
 			list = get_by_name(jget(p->o, table), w->what, &key);
 			if (list == NULL)
 				continue;
-			kp_key(&at, table);
-			kp_key(&at, key);
+			pcb_toml_kpath_key(&at, table);
+			pcb_toml_kpath_key(&at, key);
 		}
 		if ((rc = uv_edges(c, u, w->pkg, list, &at, &q)) != 0)
 			goto out;
@@ -1085,7 +1051,7 @@ out:
 static int
 uv_package_wheels(struct lctx *c, struct uvpkg *p, size_t idx)
 {
-	struct kpath at = uv_at(idx);
+	struct pcb_toml_kpath at = uv_at(idx);
 	const char *ver = p->version != NULL ? p->version : "";
 	json_object *wheels = jget(p->o, "wheels");
 	const char *registry = NULL, *srcurl = NULL, *srcpath = NULL, *other = NULL;
@@ -1125,8 +1091,8 @@ uv_package_wheels(struct lctx *c, struct uvpkg *p, size_t idx)
 	base = registry != NULL && !is_http(registry) && strstr(registry, "://") == NULL ?
 	    resolve_path(c->dir, registry) : pcb_xstrdup(c->dir);
 	if (wheels != NULL) {
-		struct kpath kw = at;
-		kp_key(&kw, "wheels");
+		struct pcb_toml_kpath kw = at;
+		pcb_toml_kpath_key(&kw, "wheels");
 		if (!json_object_is_type(wheels, json_type_array)) {
 			rc = lfail(c, &kw, "'wheels' must be an array of tables");
 			goto out;
@@ -1135,11 +1101,11 @@ uv_package_wheels(struct lctx *c, struct uvpkg *p, size_t idx)
 		cands = pcb_xcalloc(ncand, sizeof *cands);
 		for (size_t j = 0; j < ncand; j++) {
 			json_object *e = json_object_array_get_idx(wheels, j);
-			struct kpath kj = kw;
+			struct pcb_toml_kpath kj = kw;
 			const char *url, *path, *fname, *hash;
 			struct wcand *w = &cands[j];
 
-			kp_idx(&kj, j);
+			pcb_toml_kpath_idx(&kj, j);
 			w->at = kj;
 			if (!json_object_is_type(e, json_type_object)) {
 				rc = lfail(c, &kj, "a wheel entry must be a table");
@@ -1198,7 +1164,7 @@ static int
 uv_load(struct lctx *c, const struct pcb_lock_select *sel)
 {
 	struct uv u = { NULL, 0 };
-	struct kpath top = { .n = 0 };
+	struct pcb_toml_kpath top = { .n = 0 };
 	json_object *ver = jget(c->doc, "version"), *pkgs, *manifest, *members;
 	const char *rp;
 	struct pcb_strv memb;
@@ -1211,8 +1177,8 @@ uv_load(struct lctx *c, const struct pcb_lock_select *sel)
 		goto out;
 	}
 	if (json_object_get_int64(ver) != 1) {
-		struct kpath kp = { .n = 0 };
-		kp_key(&kp, "version");
+		struct pcb_toml_kpath kp = { .n = 0 };
+		pcb_toml_kpath_key(&kp, "version");
 		rc = lfail(c, &kp, "uv.lock version %lld is not supported (this reads version 1)",
 		    (long long)json_object_get_int64(ver));
 		goto out;
@@ -1225,8 +1191,8 @@ uv_load(struct lctx *c, const struct pcb_lock_select *sel)
 	manifest = jget(c->doc, "manifest");
 	members = jget(manifest, "members");
 	if (members != NULL) {
-		struct kpath km = { .n = 0 };
-		kp_key(&km, "manifest");
+		struct pcb_toml_kpath km = { .n = 0 };
+		pcb_toml_kpath_key(&km, "manifest");
 		if ((rc = opt_names(c, manifest, "members", &km, &memb, &have_members)) != 0)
 			goto out;
 		have_members = memb.n > 0;
@@ -1245,7 +1211,7 @@ uv_load(struct lctx *c, const struct pcb_lock_select *sel)
 	u.p = pcb_xcalloc(u.n, sizeof *u.p);
 	for (size_t i = 0; i < u.n; i++) {
 		struct uvpkg *p = &u.p[i];
-		struct kpath at = uv_at(i);
+		struct pcb_toml_kpath at = uv_at(i);
 		const char *rawname;
 
 		pcb_strv_init(&p->extras_done);
@@ -1265,8 +1231,8 @@ uv_load(struct lctx *c, const struct pcb_lock_select *sel)
 		p->name = pcb_pyname_normalize(rawname);
 		p->source = jget(p->o, "source");
 		if (p->source != NULL && !json_object_is_type(p->source, json_type_object)) {
-			struct kpath ks = at;
-			kp_key(&ks, "source");
+			struct pcb_toml_kpath ks = at;
+			pcb_toml_kpath_key(&ks, "source");
 			rc = lfail(c, &ks, "'source' must be a table");
 			goto out;
 		}

@@ -1879,3 +1879,39 @@ pcb_toml_to_tagged(json_object *v)
 		return json_object_new_null();   /* the reader never produces null */
 	}
 }
+
+void
+pcb_toml_kpath_key(struct pcb_toml_kpath *p, const char *k)
+{
+	if (p->n < PCB_ARRAY_LEN(p->k))
+		p->k[p->n++] = k;
+}
+
+void
+pcb_toml_kpath_idx(struct pcb_toml_kpath *p, size_t i)
+{
+	if (p->n < PCB_ARRAY_LEN(p->k)) {
+		snprintf(p->num[p->n], sizeof p->num[p->n], "%zu", i);
+		p->k[p->n] = NULL;
+		p->n++;
+	}
+}
+
+int
+pcb_toml_kpath_fail(struct pcb_err *err, const struct pcb_toml_locs *locs, const char *file,
+    const struct pcb_toml_kpath *kp, const char *fmt, va_list ap)
+{
+	char msg[PCB_ERR_MSG_MAX];
+	const char *path[PCB_ARRAY_LEN(kp->k)];
+	size_t n = kp != NULL ? kp->n : 0;
+	int line = 0;
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	for (size_t i = 0; i < n; i++)
+		path[i] = kp->k[i] != NULL ? kp->k[i] : kp->num[i];
+	while (locs != NULL && n > 0 && (line = pcb_toml_locs_line(locs, path, n, NULL)) == 0)
+		n--;
+	if (line > 0)
+		return pcb_err_set(err, PCB_EINVAL, "%s: line %d: %s", file, line, msg);
+	return pcb_err_set(err, PCB_EINVAL, "%s: %s", file, msg);
+}

@@ -10,6 +10,7 @@
 #ifndef PCB_TOML_H
 #define PCB_TOML_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <json-c/json.h>
 
@@ -92,6 +93,21 @@ int pcb_toml_parse_file_locs(const char *path, json_object **out,
  * col_out (may be NULL) gets the 1-based column. */
 int pcb_toml_locs_line(const struct pcb_toml_locs *locs, const char *const *path, size_t n,
     int *col_out);
+
+/* A key path inside a document, for locating errors: {"package", "3", "dependencies"}.
+ * Indices live in the struct itself (k[i] NULL, num[i] the digits), so copies stay valid. */
+struct pcb_toml_kpath {
+	const char *k[8];
+	char num[8][24];
+	size_t n;
+};
+void pcb_toml_kpath_key(struct pcb_toml_kpath *p, const char *k);
+void pcb_toml_kpath_idx(struct pcb_toml_kpath *p, size_t i);
+/* Sets err to "<file>: line N: <message>", N the line of the deepest key of kp that locs
+ * knows (no line when none, or locs NULL), and returns PCB_EINVAL. kp may be NULL. */
+int pcb_toml_kpath_fail(struct pcb_err *err, const struct pcb_toml_locs *locs,
+    const char *file, const struct pcb_toml_kpath *kp, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 void pcb_toml_locs_destroy(struct pcb_toml_locs *locs);
 /* Positions of elements of value arrays (dependencies = ["a", "b"]) are there too, by index,
  * at the element's first character. A table's position is where it was defined: its [header],

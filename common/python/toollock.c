@@ -67,30 +67,6 @@ pcb_toollock_free(struct pcb_toollock *l)
 
 /* ---- reading context and errors ------------------------------------------------------------- */
 
-/* A key path for locating errors in TOML: {"package", "3", "dependencies"}. */
-struct kpath {
-	const char *k[8];
-	char num[8][24];
-	size_t n;
-};
-
-static void
-kp_key(struct kpath *p, const char *k)
-{
-	if (p->n < PCB_ARRAY_LEN(p->k))
-		p->k[p->n++] = k;
-}
-
-static void
-kp_idx(struct kpath *p, size_t i)
-{
-	if (p->n < PCB_ARRAY_LEN(p->k)) {
-		snprintf(p->num[p->n], sizeof p->num[p->n], "%zu", i);
-		p->k[p->n] = NULL;
-		p->n++;
-	}
-}
-
 struct tctx {
 	const char *path;            /* the lock, as given */
 	char *dir;                   /* its folder */
@@ -113,29 +89,20 @@ struct tctx {
 };
 
 static int
-lfail(struct tctx *c, const struct kpath *kp, const char *fmt, ...)
+lfail(struct tctx *c, const struct pcb_toml_kpath *kp, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Sets the error "<file>: line N: <message>", the line of the deepest key of kp known. */
 static int
-lfail(struct tctx *c, const struct kpath *kp, const char *fmt, ...)
+lfail(struct tctx *c, const struct pcb_toml_kpath *kp, const char *fmt, ...)
 {
-	char msg[PCB_ERR_MSG_MAX];
-	const char *path[PCB_ARRAY_LEN(kp->k)];
-	size_t n = kp != NULL ? kp->n : 0;
-	int line = 0;
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	rc = pcb_toml_kpath_fail(c->err, c->locs, c->path, kp, fmt, ap);
 	va_end(ap);
-	for (size_t i = 0; i < n; i++)
-		path[i] = kp->k[i] != NULL ? kp->k[i] : kp->num[i];
-	while (c->locs != NULL && n > 0 && (line = pcb_toml_locs_line(c->locs, path, n, NULL)) == 0)
-		n--;
-	if (line > 0)
-		return pcb_err_set(c->err, PCB_EINVAL, "%s: line %d: %s", c->path, line, msg);
-	return pcb_err_set(c->err, PCB_EINVAL, "%s: %s", c->path, msg);
+	return rc;
 }
 
 static void
@@ -191,7 +158,7 @@ jstr(json_object *o, const char *key)
 
 /* An optional string member; another type is an error. */
 static int
-opt_str(struct tctx *c, json_object *o, const char *key, const struct kpath *at,
+opt_str(struct tctx *c, json_object *o, const char *key, const struct pcb_toml_kpath *at,
     const char **out)
 {
 	json_object *v = jget(o, key);
@@ -200,8 +167,8 @@ opt_str(struct tctx *c, json_object *o, const char *key, const struct kpath *at,
 	if (v == NULL)
 		return 0;
 	if (!json_object_is_type(v, json_type_string)) {
-		struct kpath kp = *at;
-		kp_key(&kp, key);
+		struct pcb_toml_kpath kp = *at;
+		pcb_toml_kpath_key(&kp, key);
 		return lfail(c, &kp, "'%s' must be a string", key);
 	}
 	*out = json_object_get_string(v);
@@ -235,7 +202,7 @@ truthy(json_object *v)
 
 /* Evaluates a marker for the image with the given extras active (NULL: those asked). */
 static int
-marker_holds(struct tctx *c, const struct kpath *at, const char *what, const char *marker,
+marker_holds(struct tctx *c, const struct pcb_toml_kpath *at, const char *what, const char *marker,
     const struct pcb_strv *extras, bool *out)
 {
 	struct pcb_err e;
@@ -778,7 +745,7 @@ ctx_close(struct tctx *c)
 static int
 check_shape(struct tctx *c)
 {
-	struct kpath top = { .n = 0 }, kp = { .n = 0 };
+	struct pcb_toml_kpath top = { .n = 0 }, kp = { .n = 0 };
 	json_object *meta;
 	const char *lv;
 	int rc;
@@ -792,7 +759,7 @@ check_shape(struct tctx *c)
 		return 0;
 	}
 	meta = jget(c->doc, "metadata");
-	kp_key(&kp, "metadata");
+	pcb_toml_kpath_key(&kp, "metadata");
 	if (meta == NULL || !json_object_is_type(meta, json_type_object))
 		return lfail(c, NULL, "no [metadata] table (is this a %s?)", kind_files[c->kind]);
 	if (c->kind == PCB_TOOLLOCK_POETRY) {
@@ -801,7 +768,7 @@ check_shape(struct tctx *c)
 		if (lv == NULL)
 			lv = "1.0";
 		if (!(lv[0] == '1' || lv[0] == '2') || (lv[1] != '\0' && lv[1] != '.')) {
-			kp_key(&kp, "lock-version");
+			pcb_toml_kpath_key(&kp, "lock-version");
 			return lfail(c, &kp, "lock-version '%s' is not supported (this reads 1.x and "
 			    "2.x)", lv);
 		}
@@ -811,7 +778,7 @@ check_shape(struct tctx *c)
 		if (lv == NULL)
 			return lfail(c, &kp, "no lock_version in [metadata]");
 		if (!(lv[0] == '3' || lv[0] == '4') || (lv[1] != '\0' && lv[1] != '.')) {
-			kp_key(&kp, "lock_version");
+			pcb_toml_kpath_key(&kp, "lock_version");
 			return lfail(c, &kp, "lock_version '%s' is not supported (this reads 3.x and "
 			    "4.x)", lv);
 		}
@@ -885,7 +852,7 @@ pcb_toollock_check(const char *path, struct pcb_strv *warnings, struct pcb_err *
 
 struct tpkg {
 	json_object *o;
-	struct kpath at;
+	struct pcb_toml_kpath at;
 	char *name;                  /* normalised */
 	const char *version;
 	struct pcb_strv extras;      /* pdm: the extras a "name[extra]" entry stands for */
@@ -928,8 +895,8 @@ tpkgs_read(struct tctx *c, struct tpkgs *ps)
 		pcb_strv_init(&p->extras);
 		pcb_strv_init(&p->extras_done);
 		p->o = json_object_array_get_idx(a, i);
-		kp_key(&p->at, "package");
-		kp_idx(&p->at, i);
+		pcb_toml_kpath_key(&p->at, "package");
+		pcb_toml_kpath_idx(&p->at, i);
 		if (!json_object_is_type(p->o, json_type_object))
 			return lfail(c, &p->at, "each [[package]] entry must be a table");
 		if ((rc = opt_str(c, p->o, "name", &p->at, &raw)) != 0 ||
@@ -1063,7 +1030,7 @@ wheel_check(struct tctx *c, const char *name, const char *version,
  * hash_list (an array of "algo:hex" strings), its origin checked. A second entry of the same
  * name and version (PDM's "name[extra]" entries) adds nothing; another version is an error. */
 static int
-emit(struct tctx *c, const char *name, const char *version, const struct kpath *at,
+emit(struct tctx *c, const char *name, const char *version, const struct pcb_toml_kpath *at,
     const struct origin *og, json_object *files, json_object *hash_list, const char *marker)
 {
 	struct pcb_toollock_pkg *p;
@@ -1388,7 +1355,7 @@ strv_eq(const struct pcb_strv *a, const struct pcb_strv *b)
  * with those extras. One missing is an error naming who needs it. */
 static int
 walk_require(struct tctx *c, struct walk *w, const char *name, const struct pcb_strv *extras,
-    const char *spec, const char *who, const struct kpath *at)
+    const char *spec, const char *who, const struct pcb_toml_kpath *at)
 {
 	size_t best = SIZE_MAX;
 
@@ -1472,7 +1439,7 @@ walk_root(struct tctx *c, struct walk *w, const char *line)
 
 /* The marker of one Poetry dependency constraint: markers, python and platform keys. */
 static int
-poetry_edge_marker(struct tctx *c, json_object *t, const struct kpath *at, char **out)
+poetry_edge_marker(struct tctx *c, json_object *t, const struct pcb_toml_kpath *at, char **out)
 {
 	struct pcb_buf mk;
 	const char *markers = jstr(t, "markers"), *python = jstr(t, "python");
@@ -1506,7 +1473,7 @@ poetry_edge_marker(struct tctx *c, json_object *t, const struct kpath *at, char 
  * with_optional. extra_add: extras the dependency is asked with besides the constraint's. */
 static int
 poetry_edge(struct tctx *c, struct walk *w, size_t from, const char *name, json_object *spec,
-    const struct kpath *at, bool with_optional, const struct pcb_strv *extras,
+    const struct pcb_toml_kpath *at, bool with_optional, const struct pcb_strv *extras,
     const struct pcb_strv *extra_add)
 {
 	size_t n = json_object_is_type(spec, json_type_array) ? json_object_array_length(spec) : 1;
@@ -1572,22 +1539,22 @@ poetry_step(struct tctx *c, struct walk *w, const struct work *wk)
 {
 	struct tpkg *p = &w->ps->v[wk->pkg];
 	json_object *deps = jget(p->o, "dependencies");
-	struct kpath at = p->at;
+	struct pcb_toml_kpath at = p->at;
 	int rc = 0;
 
 	p->selected = true;
 	if (deps != NULL && !json_object_is_type(deps, json_type_object)) {
-		kp_key(&at, "dependencies");
+		pcb_toml_kpath_key(&at, "dependencies");
 		return lfail(c, &at, "[package.dependencies] must be a table");
 	}
 	if (wk->extra == NULL) {
 		if (p->base_done || deps == NULL)
 			return 0;
 		p->base_done = true;
-		kp_key(&at, "dependencies");
+		pcb_toml_kpath_key(&at, "dependencies");
 		json_object_object_foreach(deps, name, spec) {
-			struct kpath ka = at;
-			kp_key(&ka, name);
+			struct pcb_toml_kpath ka = at;
+			pcb_toml_kpath_key(&ka, name);
 			if ((rc = poetry_edge(c, w, wk->pkg, name, spec, &ka, false, &no_extras,
 			    NULL)) != 0)
 				return rc;
@@ -1607,8 +1574,8 @@ poetry_step(struct tctx *c, struct walk *w, const struct work *wk)
 			return 0;
 		pcb_strv_init(&active);
 		pcb_strv_push(&active, wk->extra);
-		kp_key(&at, "extras");
-		kp_key(&at, key);
+		pcb_toml_kpath_key(&at, "extras");
+		pcb_toml_kpath_key(&at, key);
 		for (size_t i = 0; i < json_object_array_length(list) && rc == 0; i++) {
 			json_object *e = json_object_array_get_idx(list, i), *spec;
 			struct pcb_requirement r;
@@ -1627,9 +1594,9 @@ poetry_step(struct tctx *c, struct walk *w, const struct work *wk)
 			if (rc == 0 && holds) {
 				spec = get_by_name(deps, r.name, &dkey);
 				if (spec != NULL) {
-					struct kpath kd = p->at;
-					kp_key(&kd, "dependencies");
-					kp_key(&kd, dkey);
+					struct pcb_toml_kpath kd = p->at;
+					pcb_toml_kpath_key(&kd, "dependencies");
+					pcb_toml_kpath_key(&kd, dkey);
 					rc = poetry_edge(c, w, wk->pkg, dkey, spec, &kd, true, &active,
 					    &r.extras);
 				} else {
@@ -1649,14 +1616,14 @@ pdm_step(struct tctx *c, struct walk *w, const struct work *wk)
 {
 	struct tpkg *p = &w->ps->v[wk->pkg];
 	json_object *deps = jget(p->o, "dependencies");
-	struct kpath at = p->at;
+	struct pcb_toml_kpath at = p->at;
 	char who[256];
 
 	p->selected = true;
 	if (p->base_done)
 		return 0;
 	p->base_done = true;
-	kp_key(&at, "dependencies");
+	pcb_toml_kpath_key(&at, "dependencies");
 	if (deps == NULL)
 		return 0;
 	if (!json_object_is_type(deps, json_type_array))
@@ -1666,11 +1633,11 @@ pdm_step(struct tctx *c, struct walk *w, const struct work *wk)
 		json_object *d = json_object_array_get_idx(deps, i);
 		struct pcb_requirement r;
 		struct pcb_err e;
-		struct kpath kd = at;
+		struct pcb_toml_kpath kd = at;
 		bool holds = true;
 		int rc;
 
-		kp_idx(&kd, i);
+		pcb_toml_kpath_idx(&kd, i);
 		if (!json_object_is_type(d, json_type_string))
 			return lfail(c, &kd, "'dependencies' must be an array of strings");
 		pcb_err_clear(&e);
@@ -1751,13 +1718,13 @@ poetry_filter(struct tctx *c, struct tpkgs *ps)
 	for (size_t i = 0; i < ps->n && rc == 0; i++) {
 		struct tpkg *p = &ps->v[i];
 		json_object *groups = jget(p->o, "groups"), *markers = jget(p->o, "markers");
-		struct kpath km = p->at;
+		struct pcb_toml_kpath km = p->at;
 		bool in = false, holds = false;
 
-		kp_key(&km, "markers");
+		pcb_toml_kpath_key(&km, "markers");
 		if (groups == NULL || !json_object_is_type(groups, json_type_array)) {
-			struct kpath kg = p->at;
-			kp_key(&kg, "groups");
+			struct pcb_toml_kpath kg = p->at;
+			pcb_toml_kpath_key(&kg, "groups");
 			rc = lfail(c, &kg, "package %s has no 'groups' array (lock-version 2.1 has "
 			    "them)", p->name);
 			break;
@@ -1914,8 +1881,8 @@ pdm_filter(struct tctx *c, struct tpkgs *ps)
 			free(gn);
 		}
 		if (in && (rc = opt_str(c, p->o, "marker", &p->at, &marker)) == 0) {
-			struct kpath km = p->at;
-			kp_key(&km, "marker");
+			struct pcb_toml_kpath km = p->at;
+			pcb_toml_kpath_key(&km, "marker");
 			rc = marker_holds(c, &km, p->name, marker, NULL, &holds);
 		}
 		p->selected = in && holds;
@@ -1949,9 +1916,9 @@ pdm_load(struct tctx *c, struct tpkgs *ps)
 				free(gn);
 			}
 			if (!known) {
-				struct kpath kp = { .n = 0 };
-				kp_key(&kp, "metadata");
-				kp_key(&kp, "groups");
+				struct pcb_toml_kpath kp = { .n = 0 };
+				pcb_toml_kpath_key(&kp, "metadata");
+				pcb_toml_kpath_key(&kp, "groups");
 				rc = lfail(c, &kp, "%s '%s' is not one of the lock's groups",
 				    pass == 0 ? "extra" : "dependency group", asked->v[i]);
 				goto out;
