@@ -14,7 +14,7 @@ BUILD    ?= build
 VERSION  := 0.1.0
 
 CC       ?= cc
-PKGS     := libmicrohttpd libcurl json-c libuv sqlite3 openssl zlib libdeflate libzstd
+PKGS     := libmicrohttpd libcurl json-c libuv sqlite3 openssl zlib libdeflate libzstd libsystemd
 # pkg-config runs when a recipe needs the flags (recursive variables), so that
 # `make deps demo` works on a machine where deps has yet to install the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

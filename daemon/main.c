@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <systemd/sd-daemon.h>
 #include <uv.h>
 
 #include "api.h"
@@ -55,55 +56,25 @@ struct app {
 };
 
 /* --- sd_notify ---------------------------------------------------------------------------
- * The service manager's readiness protocol is one datagram per message to $NOTIFY_SOCKET, a
- * documented, stable interface (sd_notify(3), "Notes"); speaking it here keeps libsystemd out
- * of a daemon that runs just as well without systemd. The variable is taken out of the
- * environment at start, so that pip and other children do not talk to systemd in our name. */
-
-static char *notify_socket;
-
-static void
-notify_init(void)
-{
-	const char *s = getenv("NOTIFY_SOCKET");
-
-	if (s != NULL && (s[0] == '/' || s[0] == '@') && strlen(s) < sizeof
-	    ((struct sockaddr_un *)NULL)->sun_path)
-		notify_socket = pcb_xstrdup(s);
-	unsetenv("NOTIFY_SOCKET");
-}
+ * Readiness, reload and stop for the service manager, through libsystemd's sd_notify (a no-op
+ * without $NOTIFY_SOCKET). The variable stays in the environment for later messages; children
+ * (pip) inherit it, but the unit's NotifyAccess=main makes the manager ignore anyone but us. */
 
 static void notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void
 notify(const char *fmt, ...)
 {
-	struct sockaddr_un sa;
 	char msg[2048];
-	size_t plen;
 	va_list ap;
-	int fd;
+	int r;
 
-	if (notify_socket == NULL)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	plen = strlen(notify_socket);
-	memcpy(sa.sun_path, notify_socket, plen);
-	if (sa.sun_path[0] == '@')
-		sa.sun_path[0] = '\0';    /* an abstract socket */
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	/* The manager is never slow to read these; a failure only loses a status line, so it
-	 * is logged at debug level and the daemon goes on. */
-	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
-	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen)) < 0)
-		pcb_log_debug("sd_notify to %s: %s", notify_socket, strerror(errno));
-	close(fd);
+	/* A failure only loses a status line: logged at debug level, the daemon goes on. */
+	if ((r = sd_notify(0, msg)) < 0)
+		pcb_log_debug("sd_notify: %s", strerror(-r));
 }
 
 static unsigned long long
@@ -367,7 +338,6 @@ main(int argc, char **argv)
 
 	memset(&a, 0, sizeof a);
 	pcb_err_clear(&err);
-	notify_init();
 	a.root = geteuid() == 0;
 	if (pcb_dconfig_args_parse(argc, argv, &a.args, &action, &err) != 0) {
 		fprintf(stderr, "pycontainerd: %s\n(pycontainerd --help lists the options)\n",
@@ -541,7 +511,6 @@ out:
 	free(a.status);
 	pcb_dconfig_free(&a.cfg);
 	pcb_dconfig_args_free(&a.args);
-	free(notify_socket);
 	if (status == 0 && loop_ok)
 		pcb_log_info("stopped");
 	return status;

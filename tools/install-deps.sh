@@ -13,7 +13,7 @@ set -eu
 # tests/integration/test-metrics.c runs on GET /metrics; the tests use no Prometheus server
 # (on a machine running systemd the package's own service starts one on :9090).
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libuv1-dev
-libsqlite3-dev libssl-dev zlib1g-dev libdeflate-dev libzstd-dev check libsubunit-dev
+libsqlite3-dev libssl-dev zlib1g-dev libdeflate-dev libzstd-dev libsystemd-dev check libsubunit-dev
 skopeo umoci runc docker-registry valgrind curl python3 ca-certificates pigz zstd
 apache2-utils openssl python3-cryptography
 python3-pip python3-venv python3-flask
