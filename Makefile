@@ -79,6 +79,9 @@ $(CLIENT): $(CLIENT_OBJ) $(LIB)
 $(TOMLDEC): $(BUILD)/obj/tools/pcb-toml-decode.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The daemon serves api/openapi.yaml from its own bytes (.incbin in api-version.c).
+$(BUILD)/obj/daemon/api-version.o: api/openapi.yaml
+
 $(BUILD)/obj/tests/%.o: CFLAGS += $(CHECK_CFLAGS) -Itests/lib
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB) $(LIB)
@@ -145,6 +148,12 @@ install: all
 	install -m 0644 systemd/config.toml $(DESTDIR)$(PREFIX)/share/doc/pycontainerd/config.toml
 	install -m 0644 man/pcb.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/pycontainerd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	$(CLIENT) completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pcb
+	$(CLIENT) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_pcb
+	$(CLIENT) completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/pcb.fish
 
 clean:
 	rm -rf build build-san

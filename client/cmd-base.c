@@ -25,6 +25,7 @@ static const char usage[] =
     "                            (default: python3 on the daemon's PATH)\n"
     "  -t, --tag NAME:TAG        the image's name in the daemon's store (required)\n"
     "      --json                print the final job as JSON on stdout\n"
+    PCB_PROGRESS_USAGE
     "  -q, --quiet               no progress lines; without --json print the digest\n"
     "  -h, --help                show this help\n"
     "\n"
@@ -40,7 +41,7 @@ const struct pcb_cmd pcb_cmd_base = {
 	.fn = run,
 };
 
-enum { OPT_JSON = 1000, OPT_FROM_HOST, OPT_PYTHON };
+enum { OPT_JSON = 1000, OPT_FROM_HOST, OPT_PYTHON, OPT_PROGRESS };
 
 static int
 run(struct pcb_http *h, int argc, char **argv)
@@ -50,11 +51,12 @@ run(struct pcb_http *h, int argc, char **argv)
 		{ "python", required_argument, NULL, OPT_PYTHON },
 		{ "tag", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "progress", required_argument, NULL, OPT_PROGRESS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pcb_job_opts jo = { false, false };
+	struct pcb_job_opts jo = { false, false, PCB_PROGRESS_AUTO };
 	const char *python = NULL, *tag = NULL, *sde = getenv("SOURCE_DATE_EPOCH");
 	json_object *body = NULL;
 	bool from_host = false;
@@ -79,6 +81,10 @@ run(struct pcb_http *h, int argc, char **argv)
 			break;
 		case OPT_JSON:
 			jo.json = true;
+			break;
+		case OPT_PROGRESS:
+			if ((rc = pcb_progress_opt(&pcb_cmd_base, optarg, &jo.progress)) != PCB_EXIT_OK)
+				goto out;
 			break;
 		case 'q':
 			jo.quiet = true;

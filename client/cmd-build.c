@@ -1,7 +1,10 @@
 /* cmd-build.c — `pcb build`: turns flags into a BuildSpec, submits it (POST /v1/builds) and
  * tails it (job.c). With --push the spec asks the daemon to push the image to the registry each
  * tag names, and carries the credentials resolved here for those registries. With --dry-run it
- * asks for the plan instead (POST /v1/plan) and builds nothing. */
+ * asks for the plan instead (POST /v1/plan) and builds nothing. -o/--output name what the
+ * daemon writes (OCI layouts, oci-archive and docker-archive files, the registry); what
+ * happens here after the build — --load into docker or podman, --iidfile, --metadata-file —
+ * is done by this client, with the user's own rights and tools. */
 #include "creds.h"
 #include "pcb.h"
 
@@ -11,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "image/oci.h"
 
 static const char usage[] =
     "Usage: pcb build [CONTEXT] [OPTIONS]\n"
@@ -20,9 +26,26 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  -t, --tag NAME[:TAG]      name the image (repeatable; the first names it)\n"
-    "      --output DIR          write an OCI image layout to DIR (repeatable; the parent\n"
-    "                            must exist, the daemon creates DIR)\n"
-    "      --platform OS/ARCH[/VARIANT]  target platform (default: the daemon's)\n"
+    "  -o, --output type=TYPE[,dest=PATH]  where the image goes (repeatable, several at once):\n"
+    "                              type=oci,dest=DIR          an OCI image layout folder\n"
+    "                              type=oci-archive,dest=FILE that layout as one tar\n"
+    "                              type=docker,dest=FILE      a docker-archive tar (docker\n"
+    "                                                         load, podman load); no dest:\n"
+    "                                                         as --load\n"
+    "                              type=registry              push each tag (as --push)\n"
+    "                            the parent of PATH must exist; a symlink is never followed\n"
+    "      --output DIR          the same as -o type=oci,dest=DIR\n"
+    "      --load                load the image into the local docker, else podman (through a\n"
+    "                            docker-archive in a private temp file, removed after)\n"
+    "      --iidfile FILE        write the image ID (its config digest, sha256:...) to FILE\n"
+    "      --metadata-file FILE  write the build's metadata as JSON to FILE (buildx's keys:\n"
+    "                            containerimage.digest, containerimage.config.digest,\n"
+    "                            containerimage.descriptor, image.name)\n"
+    "      --no-cache            pack every layer again instead of reusing cached ones\n"
+    "      --pull                ask the base image's registry for its tag again, even when\n"
+    "                            the daemon's store has it\n"
+    "      --platform OS/ARCH[/VARIANT]  target platform (default: the daemon's): linux/amd64,\n"
+    "                            linux/arm64, linux/arm/v7, linux/386, linux/ppc64le, ...\n"
     "      --base-image REF      build on REF: scratch, NAME:TAG from the daemon's store,\n"
     "                            HOST[:PORT]/REPO:TAG or ...@sha256:... (default: config,\n"
     "                            else the daemon's default: python:X.Y-slim for the\n"
@@ -67,7 +90,8 @@ static const char usage[] =
     PCB_REGOPTS_USAGE
     "      --dry-run             show what would be built (the plan) and build nothing\n"
     "      --json                print the final build resource (or the plan) as JSON on stdout\n"
-    "  -q, --quiet               no progress lines; without --json print the manifest digest\n"
+    PCB_PROGRESS_USAGE
+    "  -q, --quiet               no progress lines: print only the image's manifest digest\n"
     "  -h, --help                show this help\n"
     "\n"
     "SOURCE_DATE_EPOCH from the environment, when set, fixes the image timestamps.\n"
@@ -87,13 +111,15 @@ enum {
 	OPT_DRY_RUN, OPT_JSON, OPT_PUSH, OPT_BASE_IMAGE, OPT_BASE_REGISTRY, OPT_USER, OPT_PORT,
 	OPT_LOCK, OPT_REQUIREMENTS, OPT_VENV, OPT_NO_DEPS, OPT_INDEX_URL, OPT_EXTRA_INDEX_URL,
 	OPT_FIND_LINKS, OPT_EXTRA, OPT_GROUP, OPT_PYTHON, OPT_COMPRESSION, OPT_COMPRESSION_LEVEL,
-	OPT_REFRESH_DEPS, OPT_NO_COMPILE,
+	OPT_REFRESH_DEPS, OPT_NO_COMPILE, OPT_LOAD, OPT_IIDFILE, OPT_METADATA_FILE, OPT_NO_CACHE,
+	OPT_PULL, OPT_PROGRESS,
 };
 
 struct build_opts {
 	const char *context;
 	struct pcb_strv tags;
-	struct pcb_strv outputs;
+	struct pcb_strv out_types;   /* spec output types ("oci-layout", …), parallel to */
+	struct pcb_strv out_dests;   /* the paths as given */
 	struct pcb_strv env;
 	struct pcb_strv labels;
 	const char *platform;
@@ -122,30 +148,91 @@ struct build_opts {
 	bool json;
 	bool quiet;
 	bool push;
+	bool load;                   /* --load, or -o type=docker without dest */
+	bool no_cache;
+	bool pull;
+	const char *iidfile;
+	const char *metadata_file;
+	char *load_file;             /* the private docker-archive --load reads (owned) */
 	struct pcb_regopts reg;
 };
 
-/* "OS/ARCH[/VARIANT]", each part lowercase letters, digits or '_'. The daemon decides which
- * platforms it can build; this only catches typos early with a clear message. */
-static bool
-platform_valid(const char *s)
+/* -o / --output. "type=TYPE[,dest=PATH]" (buildx's form: every item KEY=VALUE); --output
+ * also takes a bare folder, as it always did, but -o never guesses: a value that is not
+ * KEY=VALUE items is an error naming it, so a typo is not written as a folder of that name. */
+static int
+parse_output(struct build_opts *o, bool short_flag, const char *val)
 {
-	int parts = 1;
-	size_t run_len = 0;
+	const char *flag = short_flag ? "-o" : "--output", *type = NULL, *dest = NULL, *spec;
+	size_t klen = strspn(val, "abcdefghijklmnopqrstuvwxyz-");
+	char *copy, *save = NULL;
+	int rc = PCB_EXIT_OK;
 
-	for (; *s; s++) {
-		if (*s == '/') {
-			if (run_len == 0)
-				return false;
-			parts++;
-			run_len = 0;
-		} else if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_') {
-			run_len++;
+	if (klen == 0 || val[klen] != '=') {
+		if (short_flag || val[0] == '\0')
+			return pcb_cli_usage_error(&pcb_cmd_build, "%s '%s': expected "
+			    "type=TYPE[,dest=PATH] with TYPE oci, oci-archive, docker or registry "
+			    "(an OCI layout folder: -o type=oci,dest=DIR or --output DIR)", flag, val);
+		pcb_strv_push(&o->out_types, "oci-layout");
+		pcb_strv_push(&o->out_dests, val);
+		return PCB_EXIT_OK;
+	}
+	copy = pcb_xstrdup(val);
+	for (char *item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",",
+	    &save)) {
+		char *eq = strchr(item, '=');
+		if (eq == NULL) {
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "%s '%s': '%s' is not KEY=VALUE",
+			    flag, val, item);
+			goto out;
+		}
+		*eq = '\0';
+		if (strcmp(item, "type") == 0) {
+			type = val + (eq + 1 - copy);
+		} else if (strcmp(item, "dest") == 0) {
+			dest = val + (eq + 1 - copy);
 		} else {
-			return false;
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "%s '%s': unknown key '%s' (type, "
+			    "dest)", flag, val, item);
+			goto out;
 		}
 	}
-	return run_len > 0 && (parts == 2 || parts == 3);
+	if (type == NULL) {
+		rc = pcb_cli_usage_error(&pcb_cmd_build, "%s '%s': needs type=TYPE (oci, "
+		    "oci-archive, docker or registry)", flag, val);
+		goto out;
+	}
+	/* type and dest point into val: cut them at the next ','. */
+	{
+		char *t = pcb_xstrndup(type, strcspn(type, ","));
+		char *d = dest != NULL ? pcb_xstrndup(dest, strcspn(dest, ",")) : NULL;
+		spec = strcmp(t, "oci") == 0 || strcmp(t, "oci-layout") == 0 ? "oci-layout" :
+		    strcmp(t, "oci-archive") == 0 ? "oci-archive" :
+		    strcmp(t, "docker") == 0 || strcmp(t, "docker-archive") == 0 ? "docker-archive" :
+		    strcmp(t, "registry") == 0 ? "registry" : NULL;
+		if (spec == NULL)
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "%s '%s': unknown output type '%s' "
+			    "(known: oci, oci-archive, docker, registry)", flag, val, t);
+		else if (strcmp(spec, "registry") == 0 && d != NULL)
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "%s '%s': type=registry pushes to "
+			    "the registry each tag names and takes no dest", flag, val);
+		else if (strcmp(spec, "registry") == 0)
+			o->push = true;
+		else if (strcmp(spec, "docker-archive") == 0 && d == NULL)
+			o->load = true;
+		else if (d == NULL || d[0] == '\0')
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "%s '%s': type=%s needs dest=PATH",
+			    flag, val, t);
+		else {
+			pcb_strv_push(&o->out_types, spec);
+			pcb_strv_push(&o->out_dests, d);
+		}
+		free(t);
+		free(d);
+	}
+out:
+	free(copy);
+	return rc;
 }
 
 /* --entrypoint / --cmd: a JSON array of strings, or a plain string split on whitespace
@@ -244,6 +331,40 @@ out:
 	return r;
 }
 
+/* An archive's dest as an absolute path: the parent resolved (it must exist), the name kept
+ * as given, so that a symlink there is refused by the daemon rather than followed here. */
+static int
+absolute_file(const char *path, char **out, struct pcb_err *err)
+{
+	char *copy = pcb_xstrdup(path), *slash, *parent_real = NULL;
+	const char *parent, *base;
+	int r = 0;
+
+	*out = NULL;
+	slash = strrchr(copy, '/');
+	if (slash == NULL) {
+		parent = ".";
+		base = copy;
+	} else {
+		*slash = '\0';
+		parent = slash == copy ? "/" : copy;
+		base = slash + 1;
+	}
+	if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		r = pcb_err_set(err, PCB_EINVAL, "output %s: expected a file name (FILE.tar)", path);
+		goto out;
+	}
+	if ((parent_real = realpath(parent, NULL)) == NULL) {
+		r = pcb_err_errno(err, errno, "output %s: parent directory %s", path, parent);
+		goto out;
+	}
+	*out = pcb_path_join(parent_real, base);
+out:
+	free(copy);
+	free(parent_real);
+	return r;
+}
+
 static int
 add_kv(json_object *obj, const char *flag, const char *kv, const struct pcb_cmd *cmd)
 {
@@ -335,23 +456,35 @@ make_spec(const struct build_opts *o, json_object **spec_out)
 			json_object_array_add(arr, json_object_new_string(o->tags.v[i]));
 		json_object_object_add(spec, "tags", arr);
 	}
-	if (o->outputs.n > 0) {
+	if (o->out_types.n > 0 || o->load_file != NULL) {
 		arr = json_object_new_array();
 		json_object_object_add(spec, "outputs", arr);
-		for (i = 0; i < o->outputs.n; i++) {
+		for (i = 0; i < o->out_types.n; i++) {
 			char *abs;
-			if (absolute_output(o->outputs.v[i], &abs, &err) != 0) {
+			bool layout = strcmp(o->out_types.v[i], "oci-layout") == 0;
+			if ((layout ? absolute_output(o->out_dests.v[i], &abs, &err) :
+			    absolute_file(o->out_dests.v[i], &abs, &err)) != 0) {
 				fprintf(stderr, "pcb build: %s\n", err.msg);
 				rc = PCB_EXIT_FAIL;
 				goto out;
 			}
 			obj = json_object_new_object();
-			json_object_object_add(obj, "type", json_object_new_string("oci-layout"));
+			json_object_object_add(obj, "type", json_object_new_string(o->out_types.v[i]));
 			json_object_object_add(obj, "path", json_object_new_string(abs));
 			json_object_array_add(arr, obj);
 			free(abs);
 		}
+		if (o->load_file != NULL) {
+			obj = json_object_new_object();
+			json_object_object_add(obj, "type", json_object_new_string("docker-archive"));
+			json_object_object_add(obj, "path", json_object_new_string(o->load_file));
+			json_object_array_add(arr, obj);
+		}
 	}
+	if (o->no_cache)
+		json_object_object_add(spec, "no_cache", json_object_new_boolean(true));
+	if (o->pull)
+		json_object_object_add(spec, "pull", json_object_new_boolean(true));
 	if (o->platform != NULL)
 		json_object_object_add(spec, "platform", json_object_new_string(o->platform));
 	if (o->base_image != NULL)
@@ -692,6 +825,200 @@ deps_spec(const struct build_opts *o, json_object *spec)
 	return 0;
 }
 
+/* ---- after the build: --iidfile, --metadata-file, --load ---- */
+
+/* The program's path when PATH has it (caller frees), else NULL. */
+static char *
+find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *copy = pcb_xstrdup(path != NULL ? path : "/usr/local/bin:/usr/bin:/bin");
+	char *save = NULL, *found = NULL;
+
+	for (char *d = strtok_r(copy, ":", &save); d != NULL && found == NULL;
+	    d = strtok_r(NULL, ":", &save)) {
+		char *p = pcb_path_join(d[0] != '\0' ? d : ".", name);
+		struct stat st;
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0)
+			found = p;
+		else
+			free(p);
+	}
+	free(copy);
+	return found;
+}
+
+/* Runs `TOOL load -i FILE`, its output on stderr (stdout stays for -q's digest). Returns
+ * its exit status, or -1 when it could not run. */
+static int
+run_load(const char *tool, const char *file)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			_exit(127);
+		execl(tool, tool, "load", "-i", file, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* --load: the docker-archive the daemon wrote into the private temp folder, handed to
+ * docker load, or podman load when there is no docker or it failed (a docker client
+ * without a running daemon is common where podman is used). */
+static int
+load_image(const char *file, bool quiet)
+{
+	static const char *const tools[] = { "docker", "podman" };
+	bool tried = false;
+
+	for (size_t i = 0; i < PCB_ARRAY_LEN(tools); i++) {
+		char *tool = find_program(tools[i]);
+		int st;
+		if (tool == NULL)
+			continue;
+		if (tried)
+			fprintf(stderr, "pcb build: trying %s load\n", tools[i]);
+		tried = true;
+		st = run_load(tool, file);
+		free(tool);
+		if (st == 0) {
+			if (!quiet)
+				fprintf(stderr, "Loaded into %s\n", tools[i]);
+			return PCB_EXIT_OK;
+		}
+		fprintf(stderr, "pcb build: --load: %s load failed (%s %d)\n", tools[i],
+		    st < 0 ? "could not run it:" : "exit status", st);
+	}
+	if (!tried)
+		fprintf(stderr, "pcb build: --load: neither docker nor podman is on PATH\n");
+	return PCB_EXIT_FAIL;
+}
+
+/* The private folder --load's archive goes into: the daemon writes it with the user's
+ * rights, and nobody else may look in. */
+static int
+load_prepare(struct build_opts *o)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = pcb_xasprintf("%s/pcb-load-XXXXXX", tmp != NULL && tmp[0] == '/' ? tmp :
+	    "/tmp");
+	char *have_docker = find_program("docker"), *have_podman = find_program("podman");
+	int rc = PCB_EXIT_OK;
+
+	if (have_docker == NULL && have_podman == NULL) {
+		fprintf(stderr, "pcb build: --load needs docker or podman, and neither is on PATH: "
+		    "install one, or write the image with -o type=docker,dest=FILE.tar (or "
+		    "type=oci-archive) and load it where it is needed\n");
+		rc = PCB_EXIT_FAIL;
+		goto out;
+	}
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "pcb build: --load: creating %s: %s\n", dir, strerror(errno));
+		rc = PCB_EXIT_FAIL;
+		goto out;
+	}
+	o->load_file = pcb_path_join(dir, "image.tar");
+out:
+	free(dir);
+	free(have_docker);
+	free(have_podman);
+	return rc;
+}
+
+static void
+load_cleanup(struct build_opts *o)
+{
+	char *slash;
+
+	if (o->load_file == NULL)
+		return;
+	(void)unlink(o->load_file);
+	if ((slash = strrchr(o->load_file, '/')) != NULL) {
+		*slash = '\0';
+		(void)rmdir(o->load_file);
+	}
+	free(o->load_file);
+	o->load_file = NULL;
+}
+
+static int
+write_small_file(const char *flag, const char *path, const char *text)
+{
+	char *abs = abs_arg(path);
+	struct pcb_err err;
+	int rc = PCB_EXIT_OK;
+
+	if (pcb_write_file_atomic(abs, text, strlen(text), 0644, &err) != 0) {
+		fprintf(stderr, "pcb build: %s %s: %s\n", flag, path, err.msg);
+		rc = PCB_EXIT_FAIL;
+	}
+	free(abs);
+	return rc;
+}
+
+/* --iidfile and --metadata-file, from the finished build. The image ID is the config
+ * digest, as buildx writes it for a single-platform image (the ID docker and podman show);
+ * the metadata has buildx's keys, so scripts written for `docker buildx build
+ * --metadata-file` read it. */
+static int
+write_build_files(const struct build_opts *o, json_object *job)
+{
+	json_object *res = pcb_cli_jobj(job, "result"), *md = NULL, *desc, *tags;
+	json_object *man = pcb_cli_jobj(res, "manifest");
+	const char *cfg = pcb_cli_jstr(pcb_cli_jobj(res, "config"), "digest");
+	const char *mdg = pcb_cli_jstr(man, "digest");
+	struct pcb_buf names;
+	int rc = PCB_EXIT_OK;
+
+	if (cfg == NULL || mdg == NULL) {
+		fprintf(stderr, "pcb build: the build's result has no manifest or config digest\n");
+		return PCB_EXIT_FAIL;
+	}
+	if (o->iidfile != NULL && (rc = write_small_file("--iidfile", o->iidfile, cfg)) != 0)
+		return rc;
+	if (o->metadata_file == NULL)
+		return PCB_EXIT_OK;
+	pcb_buf_init(&names, 1 << 20);
+	tags = pcb_cli_jarr(pcb_cli_jobj(res, "image"), "tags");
+	for (size_t i = 0; tags != NULL && i < json_object_array_length(tags); i++)
+		(void)pcb_buf_appendf(&names, "%s%s", i > 0 ? "," : "",
+		    json_object_get_string(json_object_array_get_idx(tags, i)));
+	md = json_object_new_object();
+	json_object_object_add(md, "containerimage.config.digest", json_object_new_string(cfg));
+	desc = json_object_new_object();
+	json_object_object_add(desc, "mediaType", json_object_new_string(
+	    pcb_cli_jstr(man, "mediaType") ?: "application/vnd.oci.image.manifest.v1+json"));
+	json_object_object_add(desc, "digest", json_object_new_string(mdg));
+	json_object_object_add(desc, "size", json_object_new_int64(pcb_cli_jint(man, "size", 0)));
+	json_object_object_add(md, "containerimage.descriptor", desc);
+	json_object_object_add(md, "containerimage.digest", json_object_new_string(mdg));
+	json_object_object_add(md, "image.name", json_object_new_string(names.len > 0 ?
+	    names.data : ""));
+	if (pcb_cli_jstr(job, "id") != NULL)
+		json_object_object_add(md, "pcb.build.id",
+		    json_object_new_string(pcb_cli_jstr(job, "id")));
+	{
+		const char *text = json_object_to_json_string_ext(md, JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+		char *nl = pcb_xasprintf("%s\n", text);
+		rc = write_small_file("--metadata-file", o->metadata_file, nl);
+		free(nl);
+	}
+	json_object_put(md);
+	pcb_buf_free(&names);
+	return rc;
+}
+
 static int
 run(struct pcb_http *h, int argc, char **argv)
 {
@@ -724,20 +1051,28 @@ run(struct pcb_http *h, int argc, char **argv)
 		{ "python", required_argument, NULL, OPT_PYTHON },
 		{ "compression", required_argument, NULL, OPT_COMPRESSION },
 		{ "compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL },
+		{ "load", no_argument, NULL, OPT_LOAD },
+		{ "iidfile", required_argument, NULL, OPT_IIDFILE },
+		{ "metadata-file", required_argument, NULL, OPT_METADATA_FILE },
+		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ "pull", no_argument, NULL, OPT_PULL },
 		PCB_REGOPTS_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "progress", required_argument, NULL, OPT_PROGRESS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pcb_job_opts jo;
 	struct build_opts o;
-	json_object *spec = NULL;
+	json_object *spec = NULL, *job = NULL;
 	int c, rc = PCB_EXIT_OK;
 
 	memset(&o, 0, sizeof o);
+	memset(&jo, 0, sizeof jo);
 	pcb_strv_init(&o.tags);
-	pcb_strv_init(&o.outputs);
+	pcb_strv_init(&o.out_types);
+	pcb_strv_init(&o.out_dests);
 	pcb_strv_init(&o.env);
 	pcb_strv_init(&o.labels);
 	pcb_strv_init(&o.requirements);
@@ -747,7 +1082,7 @@ run(struct pcb_http *h, int argc, char **argv)
 	pcb_strv_init(&o.groups);
 	pcb_regopts_init(&o.reg);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (optarg[0] == '\0') {
@@ -756,16 +1091,36 @@ run(struct pcb_http *h, int argc, char **argv)
 			}
 			pcb_strv_push(&o.tags, optarg);
 			break;
+		case 'o':
 		case OPT_OUTPUT:
-			pcb_strv_push(&o.outputs, optarg);
+			if ((rc = parse_output(&o, c == 'o', optarg)) != PCB_EXIT_OK)
+				goto out;
 			break;
-		case OPT_PLATFORM:
-			if (!platform_valid(optarg)) {
-				rc = pcb_cli_usage_error(&pcb_cmd_build, "--platform '%s': expected "
-				    "OS/ARCH[/VARIANT] such as linux/amd64", optarg);
+		case OPT_PLATFORM: {
+			/* The daemon checks it too; this catches a typo before anything is sent. */
+			struct pcb_platform pl;
+			struct pcb_err perr;
+			if (pcb_platform_parse(optarg, &pl, &perr) != 0) {
+				rc = pcb_cli_usage_error(&pcb_cmd_build, "--platform: %s", perr.msg);
 				goto out;
 			}
 			o.platform = optarg;
+			break;
+		}
+		case OPT_LOAD:
+			o.load = true;
+			break;
+		case OPT_IIDFILE:
+			o.iidfile = optarg;
+			break;
+		case OPT_METADATA_FILE:
+			o.metadata_file = optarg;
+			break;
+		case OPT_NO_CACHE:
+			o.no_cache = true;
+			break;
+		case OPT_PULL:
+			o.pull = true;
 			break;
 		case OPT_ENV:
 			pcb_strv_push(&o.env, optarg);
@@ -845,6 +1200,11 @@ run(struct pcb_http *h, int argc, char **argv)
 		case OPT_COMPRESSION_LEVEL:
 			o.compression_level = optarg;
 			break;
+		case OPT_PROGRESS:
+			if ((rc = pcb_progress_opt(&pcb_cmd_build, optarg, &jo.progress)) !=
+			    PCB_EXIT_OK)
+				goto out;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
@@ -863,16 +1223,28 @@ run(struct pcb_http *h, int argc, char **argv)
 		goto out;
 	}
 	o.context = optind < argc ? argv[optind] : ".";
+	if (o.load && !o.dry_run && (rc = load_prepare(&o)) != PCB_EXIT_OK)
+		goto out;
 	if ((rc = make_spec(&o, &spec)) != 0)
 		goto out;
 	jo.json = o.json;
 	jo.quiet = o.quiet;
-	rc = o.dry_run ? dry_run(h, &o, spec) : pcb_job_submit(h, "/v1/builds", spec_text(spec),
-	    &jo);
+	if (o.dry_run) {
+		rc = dry_run(h, &o, spec);
+		goto out;
+	}
+	rc = pcb_job_submit_ex(h, "/v1/builds", spec_text(spec), &jo, &job);
+	if (rc == PCB_EXIT_OK && (o.iidfile != NULL || o.metadata_file != NULL))
+		rc = write_build_files(&o, job);
+	if (rc == PCB_EXIT_OK && o.load_file != NULL)
+		rc = load_image(o.load_file, o.quiet);
 out:
+	load_cleanup(&o);
+	json_object_put(job);
 	json_object_put(spec);
 	pcb_strv_free(&o.tags);
-	pcb_strv_free(&o.outputs);
+	pcb_strv_free(&o.out_types);
+	pcb_strv_free(&o.out_dests);
 	pcb_strv_free(&o.env);
 	pcb_strv_free(&o.labels);
 	pcb_strv_free(&o.requirements);

@@ -11,14 +11,18 @@
 #include <string.h>
 
 static const char usage[] =
-    "Usage: pcb logs [-f] [--json] ID\n"
+    "Usage: pcb logs [-f] [--json] [--progress MODE] ID\n"
     "\n"
     "Show the events of build, push or pull ID (b-..., p-..., l-...): state changes, phases,\n"
     "progress, log lines, layers, blob transfers, result.\n"
     "\n"
     "Options:\n"
     "  -f, --follow  keep following a running job until it ends\n"
-    "      --json    print each event's JSON data, one per line\n"
+    "      --json    print each event's JSON data, one per line (--progress rawjson)\n"
+    "      --progress MODE\n"
+    "                auto (default: tty when following a running job on a terminal,\n"
+    "                else plain), tty (a live view), plain (a line per event, with\n"
+    "                its time), rawjson or quiet\n"
     "  -h, --help    show this help\n"
     "\n"
     "Without -f, the events of a running job are shown up to the moment the stream has\n"
@@ -38,7 +42,7 @@ const struct pcb_cmd pcb_cmd_logs = {
 #define IDLE_STOP_MS 200
 #define FIRST_EVENT_MS 5000
 
-enum { OPT_JSON = 1000 };
+enum { OPT_JSON = 1000, OPT_PROGRESS };
 
 struct logs {
 	struct pcb_render render;
@@ -72,6 +76,7 @@ run(struct pcb_http *h, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "follow", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "progress", required_argument, NULL, OPT_PROGRESS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -82,6 +87,7 @@ run(struct pcb_http *h, int argc, char **argv)
 	const char *id;
 	char *path = NULL;
 	bool json = false;
+	enum pcb_progress_mode mode = PCB_PROGRESS_AUTO;
 	int c, rc = PCB_EXIT_OK;
 
 	memset(&l, 0, sizeof l);
@@ -93,6 +99,10 @@ run(struct pcb_http *h, int argc, char **argv)
 			break;
 		case OPT_JSON:
 			json = true;
+			break;
+		case OPT_PROGRESS:
+			if ((rc = pcb_progress_opt(&pcb_cmd_logs, optarg, &mode)) != PCB_EXIT_OK)
+				goto out;
 			break;
 		case 'h':
 			rc = pcb_cli_help(&pcb_cmd_logs);
@@ -119,19 +129,24 @@ run(struct pcb_http *h, int argc, char **argv)
 		rc = pcb_cli_fail(h, &err);
 		goto out;
 	}
+	/* A log is a record, a line per event; a live view only for a job being followed. */
+	if (json)
+		mode = PCB_PROGRESS_RAWJSON;
+	else if (mode == PCB_PROGRESS_AUTO)
+		mode = l.follow && !pcb_cli_state_final(pcb_cli_jstr(b, "state")) ?
+		    pcb_progress_resolve(mode, stdout) : PCB_PROGRESS_PLAIN;
 	if (pcb_cli_state_final(pcb_cli_jstr(b, "state")))
 		l.follow = true;        /* the stream ends by itself */
-	pcb_render_init(&l.render, stdout);
+	pcb_render_init_mode(&l.render, stdout, mode);
 	l.render.show_end = true;
-	l.render.raw_json = json;
-	l.render.tty = false;           /* a log is a record: one line per progress event */
 	cb.ud = &l;
 	free(path);
 	path = pcb_job_path(id, "/events");
 	if (pcb_http_events(h, path, &cb, &err) != 0)
 		rc = pcb_cli_fail(h, &err);
-	pcb_render_flush(&l.render);
+	pcb_render_done(&l.render);
 out:
+	pcb_render_free(&l.render);
 	json_object_put(b);
 	free(path);
 	return rc;

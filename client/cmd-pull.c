@@ -19,6 +19,7 @@ static const char usage[] =
     "                            (default: the daemon's platform)\n"
     PCB_REGOPTS_USAGE
     "      --json                print the final pull job as JSON on stdout\n"
+    PCB_PROGRESS_USAGE
     "  -q, --quiet               no progress lines; without --json print the manifest digest\n"
     "  -h, --help                show this help\n"
     "\n"
@@ -34,7 +35,7 @@ const struct pcb_cmd pcb_cmd_pull = {
 	.fn = run,
 };
 
-enum { OPT_JSON = 1000, OPT_PLATFORM };
+enum { OPT_JSON = 1000, OPT_PLATFORM, OPT_PROGRESS };
 
 static int
 run(struct pcb_http *h, int argc, char **argv)
@@ -43,11 +44,12 @@ run(struct pcb_http *h, int argc, char **argv)
 		PCB_REGOPTS_LONGOPTS,
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "progress", required_argument, NULL, OPT_PROGRESS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pcb_job_opts jo = { false, false };
+	struct pcb_job_opts jo = { false, false, PCB_PROGRESS_AUTO };
 	struct pcb_regopts reg;
 	struct pcb_strv hosts;
 	struct pcb_err err;
@@ -71,6 +73,10 @@ run(struct pcb_http *h, int argc, char **argv)
 			break;
 		case OPT_JSON:
 			jo.json = true;
+			break;
+		case OPT_PROGRESS:
+			if ((rc = pcb_progress_opt(&pcb_cmd_pull, optarg, &jo.progress)) != PCB_EXIT_OK)
+				goto out;
 			break;
 		case 'q':
 			jo.quiet = true;

@@ -20,6 +20,7 @@ static const char usage[] =
     "Options:\n"
     PCB_REGOPTS_USAGE
     "      --json                print the final push job as JSON on stdout\n"
+    PCB_PROGRESS_USAGE
     "  -q, --quiet               no progress lines; without --json print the pushed digest\n"
     "  -h, --help                show this help\n"
     "\n"
@@ -36,7 +37,7 @@ const struct pcb_cmd pcb_cmd_push = {
 	.fn = run,
 };
 
-enum { OPT_JSON = 1000 };
+enum { OPT_JSON = 1000, OPT_PROGRESS };
 
 static int
 run(struct pcb_http *h, int argc, char **argv)
@@ -44,11 +45,12 @@ run(struct pcb_http *h, int argc, char **argv)
 	static const struct option opts[] = {
 		PCB_REGOPTS_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "progress", required_argument, NULL, OPT_PROGRESS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pcb_job_opts jo = { false, false };
+	struct pcb_job_opts jo = { false, false, PCB_PROGRESS_AUTO };
 	struct pcb_regopts reg;
 	struct pcb_strv hosts;
 	struct pcb_err err;
@@ -62,6 +64,10 @@ run(struct pcb_http *h, int argc, char **argv)
 		switch (c) {
 		case OPT_JSON:
 			jo.json = true;
+			break;
+		case OPT_PROGRESS:
+			if ((rc = pcb_progress_opt(&pcb_cmd_push, optarg, &jo.progress)) != PCB_EXIT_OK)
+				goto out;
 			break;
 		case 'q':
 			jo.quiet = true;

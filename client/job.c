@@ -102,8 +102,11 @@ job_digest(json_object *job)
 	return d != NULL ? d : "";
 }
 
+/* The end of a job: fetch its resource and report it. rd: the events' rendering (the
+ * summary's step times). */
 static int
-finish(struct pcb_http *h, const struct pcb_job_opts *o, const char *id)
+finish(struct pcb_http *h, const struct pcb_job_opts *o, const struct pcb_render *rd,
+    const char *id, json_object **job_out)
 {
 	json_object *b = NULL;
 	struct pcb_err err;
@@ -121,9 +124,10 @@ finish(struct pcb_http *h, const struct pcb_job_opts *o, const char *id)
 	if (o->json)
 		pcb_cli_print_json(stdout, b);
 	if (state != NULL && strcmp(state, "succeeded") == 0) {
-		if (!o->quiet)
-			pcb_render_result(stderr, b);
-		else if (!o->json)
+		/* rawjson leaves stderr to the events; --progress quiet shows nothing. */
+		if (!o->quiet && rd->out != NULL && !rd->raw_json)
+			pcb_render_summary(rd, stderr, b);
+		else if (o->quiet && !o->json)
 			printf("%s\n", job_digest(b));
 		rc = PCB_EXIT_OK;
 	} else if (state != NULL && strcmp(state, "cancelled") == 0) {
@@ -139,6 +143,8 @@ finish(struct pcb_http *h, const struct pcb_job_opts *o, const char *id)
 		rc = PCB_EXIT_FAIL;
 	}
 out:
+	if (job_out != NULL)
+		*job_out = json_object_get(b);
 	json_object_put(b);
 	free(path);
 	return rc;
@@ -147,6 +153,13 @@ out:
 int
 pcb_job_submit(struct pcb_http *h, const char *post_path, const char *body,
     const struct pcb_job_opts *o)
+{
+	return pcb_job_submit_ex(h, post_path, body, o, NULL);
+}
+
+int
+pcb_job_submit_ex(struct pcb_http *h, const char *post_path, const char *body,
+    const struct pcb_job_opts *o, json_object **job_out)
 {
 	struct pcb_http_events_cb cb = { tail_event, tail_tick, NULL };
 	struct sigaction sa, old_sa;
@@ -159,6 +172,8 @@ pcb_job_submit(struct pcb_http *h, const char *post_path, const char *body,
 	bool sig_installed = false;
 
 	memset(&t, 0, sizeof t);
+	if (job_out != NULL)
+		*job_out = NULL;
 	if (pcb_http_request(h, "POST", post_path, body, &b, &err) != 0) {
 		rc = pcb_cli_fail(h, &err);
 		goto out;
@@ -171,9 +186,9 @@ pcb_job_submit(struct pcb_http *h, const char *post_path, const char *body,
 	}
 	t.h = h;
 	t.id = id;
-	pcb_render_init(&t.render, o->quiet ? NULL : stderr);
+	pcb_render_init_mode(&t.render, stderr, o->quiet ? PCB_PROGRESS_QUIET : o->progress);
 	cb.ud = &t;
-	if (!o->quiet)
+	if (t.render.out != NULL && !t.render.raw_json)
 		fprintf(stderr, "%s %s\n", pcb_job_kind(b), id);
 
 	memset(&sa, 0, sizeof sa);
@@ -197,9 +212,10 @@ pcb_job_submit(struct pcb_http *h, const char *post_path, const char *body,
 			goto out;
 		}
 	}
-	pcb_render_flush(&t.render);
-	rc = finish(h, o, id);
+	pcb_render_done(&t.render);
+	rc = finish(h, o, &t.render, id, job_out);
 out:
+	pcb_render_free(&t.render);
 	if (sig_installed)
 		sigaction(SIGINT, &old_sa, NULL);
 	json_object_put(b);

@@ -15,11 +15,26 @@ static const struct pcb_cmd *const commands[] = {
 	&pcb_cmd_builds,
 	&pcb_cmd_logs,
 	&pcb_cmd_cancel,
+	&pcb_cmd_images,
+	&pcb_cmd_ls,
+	&pcb_cmd_inspect,
+	&pcb_cmd_history,
+	&pcb_cmd_tag,
+	&pcb_cmd_rm,
+	&pcb_cmd_save,
 	&pcb_cmd_cache,
 	&pcb_cmd_login,
 	&pcb_cmd_logout,
 	&pcb_cmd_version,
+	&pcb_cmd_completion,
 };
+
+const struct pcb_cmd *const *
+pcb_cli_commands(size_t *n)
+{
+	*n = PCB_ARRAY_LEN(commands);
+	return commands;
+}
 
 static const struct pcb_cmd *
 find_command(const char *name)

@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "http.h"
+#include "progress.h"
 #include "sse.h"
 
 /* Exit codes, documented in man/pcb.1. */
@@ -44,6 +45,17 @@ extern const struct pcb_cmd pcb_cmd_base;
 extern const struct pcb_cmd pcb_cmd_login;
 extern const struct pcb_cmd pcb_cmd_logout;
 extern const struct pcb_cmd pcb_cmd_cache;
+extern const struct pcb_cmd pcb_cmd_completion;
+extern const struct pcb_cmd pcb_cmd_images;
+extern const struct pcb_cmd pcb_cmd_ls;
+extern const struct pcb_cmd pcb_cmd_inspect;
+extern const struct pcb_cmd pcb_cmd_history;
+extern const struct pcb_cmd pcb_cmd_tag;
+extern const struct pcb_cmd pcb_cmd_rm;
+extern const struct pcb_cmd pcb_cmd_save;
+
+/* main.c: the command table, in `pcb help` order (for `pcb completion`). */
+const struct pcb_cmd *const *pcb_cli_commands(size_t *n);
 
 /* cli.c */
 
@@ -75,6 +87,9 @@ bool pcb_cli_state_final(const char *state);
 struct pcb_job_opts {
 	bool json;     /* print the final job resource as JSON on stdout */
 	bool quiet;    /* no progress lines; without json print the manifest digest on stdout */
+	/* How events are shown on stderr (--progress; quiet implies QUIET). QUIET without
+	 * quiet prints nothing but errors: no summary, no digest. */
+	enum pcb_progress_mode progress;
 };
 /* The resource path of a job: "/v1/builds/<id>" for builds (b-…), "/v1/jobs/<id>" for
  * pushes (p-…), pulls (l-…) and bases (h-…), with suffix ("/events", may be NULL) appended. Caller frees. */
@@ -85,12 +100,20 @@ const char *pcb_job_kind(json_object *job);
  * resource and reports it. Returns an exit code. */
 int pcb_job_submit(struct pcb_http *h, const char *post_path, const char *body,
     const struct pcb_job_opts *o);
+/* The same; *job_out gets the final job resource, whatever its state, or NULL when it could
+ * not be had (caller puts): for what a command does after the job (pcb build's --iidfile,
+ * --metadata-file, --load). */
+int pcb_job_submit_ex(struct pcb_http *h, const char *post_path, const char *body,
+    const struct pcb_job_opts *o, json_object **job_out);
 
 /* render.c */
 
 struct pcb_render {
 	FILE *out;             /* NULL: only track seq and the end state (quiet) */
-	bool tty;              /* progress redraws one line instead of printing many */
+	bool tty;              /* progress redraws one line instead of printing many (escape
+	                        * codes allowed: pcb_progress_escapes_ok) */
+	bool timestamps;       /* plain mode: each line starts with the event's time */
+	struct pcb_progress prog;   /* step times for the summary; tty mode's live view */
 	bool progress_open;    /* a progress line without its newline is on screen */
 	bool show_end;         /* print the end event (logs) or leave it to the caller (build) */
 	bool raw_json;         /* print each event's data JSON as it came (logs --json) */
@@ -100,13 +123,22 @@ struct pcb_render {
 };
 
 void pcb_render_init(struct pcb_render *r, FILE *out);
+/* The same for a --progress mode (AUTO resolved against out): TTY draws the live view, PLAIN
+ * prints a line per event with its time, RAWJSON each event's JSON, QUIET nothing. */
+void pcb_render_init_mode(struct pcb_render *r, FILE *out, enum pcb_progress_mode mode);
+void pcb_render_free(struct pcb_render *r);
 void pcb_render_event(struct pcb_render *r, const struct pcb_sse_event *ev);
 /* Ends an open progress line. */
 void pcb_render_flush(struct pcb_render *r);
 /* "812 B", "1.2 KiB", "40.0 MiB". */
 void pcb_render_size(uint64_t n, char out[32]);
+/* The job's events are over: the live view's last step collapses. */
+void pcb_render_done(struct pcb_render *r);
 /* The closing lines for a succeeded job: "Built hello:latest", manifest, outputs and
  * "Pushed TARGET DIGEST" lines for a build or push; "Pulled REF" for a pull. */
 void pcb_render_result(FILE *out, json_object *build);
+/* The same, with what only the events tell: for a build the image's size, its layers new and
+ * reused (with bytes) and the time of each step; r may be NULL. */
+void pcb_render_summary(const struct pcb_render *r, FILE *out, json_object *job);
 
 #endif

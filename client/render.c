@@ -1,12 +1,14 @@
 /* render.c — turns job events (the SSE data JSON of GET /v1/builds/{id}/events and
- * /v1/jobs/{id}/events) into the readable lines `pcb build`, `pcb push` and `pcb pull` print on
- * stderr and `pcb logs` on stdout, and prints the closing summary of a succeeded job. Unknown
- * event types are shown, not dropped, so a newer daemon still gives readable output. */
+ * /v1/jobs/{id}/events) into what `pcb build`, `pcb push` and `pcb pull` print on stderr and
+ * `pcb logs` on stdout, in the --progress mode asked for (progress.h: tty's live view, plain
+ * lines with times, raw JSON, nothing), and prints the closing summary of a succeeded job.
+ * Unknown event types are shown, not dropped, so a newer daemon still gives readable output. */
 #include "pcb.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void
@@ -14,7 +16,56 @@ pcb_render_init(struct pcb_render *r, FILE *out)
 {
 	memset(r, 0, sizeof *r);
 	r->out = out;
-	r->tty = out != NULL && isatty(fileno(out)) == 1;
+	/* Redrawing a line needs escape codes: not for NO_COLOR, TERM=dumb or a file. */
+	r->tty = pcb_progress_escapes_ok(out);
+	pcb_progress_init(&r->prog, NULL, false);
+}
+
+void
+pcb_render_init_mode(struct pcb_render *r, FILE *out, enum pcb_progress_mode mode)
+{
+	mode = pcb_progress_resolve(mode, out);
+	pcb_render_init(r, mode == PCB_PROGRESS_QUIET ? NULL : out);
+	if (r->out == NULL)
+		return;
+	r->tty = false;
+	r->raw_json = mode == PCB_PROGRESS_RAWJSON;
+	r->timestamps = mode == PCB_PROGRESS_PLAIN;
+	pcb_progress_init(&r->prog, out, mode == PCB_PROGRESS_TTY);
+}
+
+void
+pcb_render_free(struct pcb_render *r)
+{
+	pcb_progress_free(&r->prog);
+}
+
+void
+pcb_render_done(struct pcb_render *r)
+{
+	pcb_render_flush(r);
+	pcb_progress_finish(&r->prog);
+	if (r->out != NULL)
+		fflush(r->out);
+}
+
+/* Plain mode's line prefix: the event's time of day, local ("15:57:31.123 "). */
+static void
+stamp(struct pcb_render *r, json_object *d)
+{
+	int64_t ms;
+	time_t t;
+	struct tm tm;
+
+	if (!r->timestamps || r->out == NULL)
+		return;
+	ms = pcb_cli_parse_time(pcb_cli_jstr(d, "time"));
+	if (ms < 0)
+		return;
+	t = (time_t)(ms / 1000);
+	localtime_r(&t, &tm);
+	fprintf(r->out, "%02d:%02d:%02d.%03d ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    (int)(ms % 1000));
 }
 
 void
@@ -43,6 +94,7 @@ pcb_render_flush(struct pcb_render *r)
 		fputc('\n', r->out);
 		r->progress_open = false;
 	}
+	pcb_progress_clear(&r->prog);
 }
 
 static void
@@ -61,6 +113,7 @@ render_progress(struct pcb_render *r, json_object *d)
 		if (total > 0 && done >= total)
 			pcb_render_flush(r);
 	} else {
+		stamp(r, d);
 		fprintf(r->out, "[pack] %s %s / %s\n", layer ? layer : "?", a, b);
 	}
 }
@@ -93,6 +146,7 @@ render_blob(struct pcb_render *r, json_object *d)
 	transfer = strcmp(action, "upload") == 0 || strcmp(action, "download") == 0;
 	if (!transfer) {
 		pcb_render_flush(r);
+		stamp(r, d);
 		if (strcmp(action, "skip") == 0)
 			fprintf(r->out, "skip %s (already there)\n", dg);
 		else if (strcmp(action, "mount") == 0)
@@ -110,6 +164,7 @@ render_blob(struct pcb_render *r, json_object *d)
 		if (total > 0 && done >= total)
 			pcb_render_flush(r);
 	} else {
+		stamp(r, d);
 		fprintf(r->out, "%s %s %s / %s\n", action[0] == 'u' ? "\u2191" : "\u2193", dg, a, t);
 	}
 }
@@ -124,6 +179,7 @@ render_end(struct pcb_render *r, json_object *d)
 	snprintf(r->end_state, sizeof r->end_state, "%s", state ? state : "");
 	if (!r->show_end || r->out == NULL || r->raw_json)
 		return;
+	stamp(r, d);
 	if (msg != NULL)
 		fprintf(r->out, "[end] %s: %s\n", state ? state : "?", msg);
 	else
@@ -145,6 +201,12 @@ pcb_render_event(struct pcb_render *r, const struct pcb_sse_event *ev)
 	seq = pcb_cli_jint(d, "seq", ev->id[0] ? strtoll(ev->id, NULL, 10) : 0);
 	if (seq > r->last_seq)
 		r->last_seq = seq;
+	/* Steps are timed in every mode, for the summary; tty mode's view shows the event. */
+	if (d != NULL && pcb_progress_event(&r->prog, d)) {
+		if (strcmp(type, "end") == 0)
+			render_end(r, d);
+		goto out;
+	}
 	if (strcmp(type, "end") == 0)
 		render_end(r, d);       /* remembers the state even in raw or silent mode */
 	if (r->out == NULL)
@@ -162,6 +224,8 @@ pcb_render_event(struct pcb_render *r, const struct pcb_sse_event *ev)
 		goto out;
 	}
 	pcb_render_flush(r);
+	if (strcmp(type, "end") != 0 && (strcmp(type, "result") != 0 || r->show_end))
+		stamp(r, d);
 	if (d == NULL) {
 		fprintf(r->out, "[%s] %s\n", ev->type, ev->data);
 	} else if (strcmp(type, "state") == 0) {
@@ -175,9 +239,18 @@ pcb_render_event(struct pcb_render *r, const struct pcb_sse_event *ev)
 		    pcb_cli_jstr(d, "message") ?: "");
 	} else if (strcmp(type, "layer") == 0) {
 		json_object *l = pcb_cli_jobj(d, "layer");
-		pcb_render_size((uint64_t)pcb_cli_jint(l, "size", 0), sz);
-		fprintf(r->out, "layer %s %s %s\n", pcb_cli_jstr(l, "name") ?: "?",
-		    pcb_cli_jstr(l, "digest") ?: "?", sz);
+		char done[32];
+		bool reused = json_object_get_boolean(json_object_object_get(l, "reused"));
+		int64_t total = pcb_cli_jint(d, "total", pcb_cli_jint(l, "size", 0));
+
+		pcb_render_size((uint64_t)total, sz);
+		pcb_render_size((uint64_t)pcb_cli_jint(d, "done", total), done);
+		if (strcmp(done, sz) == 0)
+			fprintf(r->out, "layer %s %s %s%s\n", pcb_cli_jstr(l, "name") ?: "?",
+			    pcb_cli_jstr(l, "digest") ?: "?", sz, reused ? " (reused)" : "");
+		else
+			fprintf(r->out, "layer %s %s %s of %s here\n", pcb_cli_jstr(l, "name") ?: "?",
+			    pcb_cli_jstr(l, "digest") ?: "?", done, sz);
 	} else if (strcmp(type, "result") == 0) {
 		json_object *res = pcb_cli_jobj(d, "result");
 		json_object *pushed = pcb_cli_jarr(res, "pushed");
@@ -249,8 +322,46 @@ render_pushed(FILE *out, json_object *result)
 	}
 }
 
+/* "  size     …" and "  layers   …": what the image weighs and what this build made. A
+ * layer named "base" came with the base image; "reused" ones came from the layer cache. */
+static void
+render_layers(FILE *out, json_object *result)
+{
+	json_object *layers = pcb_cli_jarr(result, "layers");
+	uint64_t total = 0, b[3] = { 0, 0, 0 };
+	size_t n[3] = { 0, 0, 0 }, nl = layers != NULL ? json_object_array_length(layers) : 0;
+	char t[32], s0[32], s1[32], s2[32];
+
+	total += (uint64_t)pcb_cli_jint(pcb_cli_jobj(result, "manifest"), "size", 0);
+	total += (uint64_t)pcb_cli_jint(pcb_cli_jobj(result, "config"), "size", 0);
+	for (size_t i = 0; i < nl; i++) {
+		json_object *l = json_object_array_get_idx(layers, i);
+		const char *name = pcb_cli_jstr(l, "name");
+		uint64_t size = (uint64_t)pcb_cli_jint(l, "size", 0);
+		int k = name != NULL && strcmp(name, "base") == 0 ? 0 :
+		    json_object_get_boolean(json_object_object_get(l, "reused")) ? 2 : 1;
+
+		total += size;
+		n[k]++;
+		b[k] += size;
+	}
+	pcb_render_size(total, t);
+	pcb_render_size(b[0], s0);
+	pcb_render_size(b[1], s1);
+	pcb_render_size(b[2], s2);
+	fprintf(out, "  size     %s in %zu layer%s\n", t, nl, nl == 1 ? "" : "s");
+	fprintf(out, "  layers   %zu new (%s), %zu reused (%s), %zu from the base (%s)\n", n[1], s1,
+	    n[2], s2, n[0], s0);
+}
+
 void
 pcb_render_result(FILE *out, json_object *job)
+{
+	pcb_render_summary(NULL, out, job);
+}
+
+void
+pcb_render_summary(const struct pcb_render *r, FILE *out, json_object *job)
 {
 	json_object *result = pcb_cli_jobj(job, "result");
 	json_object *outputs = pcb_cli_jarr(result, "outputs");
@@ -282,8 +393,20 @@ pcb_render_result(FILE *out, json_object *job)
 		return;
 	}
 	ref = image_ref(job);
-	fprintf(out, "Built %s\n", ref);
+	if (r != NULL && r->prog.last_ms > r->prog.first_ms) {
+		char t[16];
+		pcb_progress_duration(r->prog.last_ms - r->prog.first_ms, t);
+		fprintf(out, "Built %s in %s\n", ref, t);
+	} else {
+		fprintf(out, "Built %s\n", ref);
+	}
 	fprintf(out, "  manifest %s\n", manifest ?: "?");
+	render_layers(out, result);
+	if (r != NULL && r->prog.n_steps > 0) {
+		char times[1024];
+		pcb_progress_phase_times(&r->prog, times, sizeof times);
+		fprintf(out, "  steps    %s\n", times);
+	}
 	for (i = 0; outputs != NULL && i < json_object_array_length(outputs); i++) {
 		json_object *o = json_object_array_get_idx(outputs, i);
 		fprintf(out, "  output %s %s\n", pcb_cli_jstr(o, "type") ?: "?",

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/jsonx.h"
+#include "image/archive.h"
 #include "image/layer.h"
 #include "image/oci.h"
 #include "python/lockfile.h"
@@ -187,6 +188,18 @@ user_ok(const char *u)
 	return colons <= 1 && u[strlen(u) - 1] != ':';
 }
 
+static const char *const output_type_names[] = {
+	[PCB_OUTPUT_OCI_LAYOUT] = "oci-layout",
+	[PCB_OUTPUT_OCI_ARCHIVE] = "oci-archive",
+	[PCB_OUTPUT_DOCKER_ARCHIVE] = "docker-archive",
+};
+
+const char *
+pcb_output_type_name(enum pcb_output_type t)
+{
+	return (size_t)t < PCB_ARRAY_LEN(output_type_names) ? output_type_names[t] : "?";
+}
+
 static int
 parse_outputs(json_object *v, struct pcb_build_spec *s, struct pcb_err *err)
 {
@@ -211,11 +224,16 @@ parse_outputs(json_object *v, struct pcb_build_spec *s, struct pcb_err *err)
 			    i, pcb_json_type_name(o));
 		json_object_object_foreach(o, key, val) {
 			if (strcmp(key, "type") == 0) {
-				if (!json_object_is_type(val, json_type_string) ||
-				    strcmp(json_object_get_string(val), "oci-layout") != 0)
-					return pcb_err_set(err, PCB_EINVAL, "outputs[%zu].type: expected "
-					    "\"oci-layout\" (the only output type so far)", i);
-				s->outputs[i].type = PCB_OUTPUT_OCI_LAYOUT;
+				const char *t = json_object_is_type(val, json_type_string) ?
+				    json_object_get_string(val) : "";
+				size_t k;
+				for (k = 0; k < PCB_ARRAY_LEN(output_type_names); k++)
+					if (strcmp(t, output_type_names[k]) == 0)
+						break;
+				if (k == PCB_ARRAY_LEN(output_type_names))
+					return pcb_err_set(err, PCB_EINVAL, "outputs[%zu].type: '%.100s' is not "
+					    "an output type (oci-layout, oci-archive or docker-archive)", i, t);
+				s->outputs[i].type = (enum pcb_output_type)k;
 				have_type = true;
 			} else if (strcmp(key, "path") == 0) {
 				snprintf(field, sizeof field, "outputs[%zu].path", i);
@@ -436,12 +454,14 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 				rc = pcb_err_set(err, PCB_EINVAL, "port: expected an integer from 1 to 65535");
 			else
 				s->port = (int)json_object_get_int64(v);
-		} else if (strcmp(key, "push") == 0) {
+		} else if (strcmp(key, "push") == 0 || strcmp(key, "no_cache") == 0 ||
+		    strcmp(key, "pull") == 0) {
 			if (!json_object_is_type(v, json_type_boolean))
-				rc = pcb_err_set(err, PCB_EINVAL, "push: expected a boolean, got %s",
+				rc = pcb_err_set(err, PCB_EINVAL, "%s: expected a boolean, got %s", key,
 				    pcb_json_type_name(v));
 			else
-				s->push = json_object_get_boolean(v);
+				*(strcmp(key, "push") == 0 ? &s->push : strcmp(key, "pull") == 0 ?
+				    &s->pull : &s->no_cache) = json_object_get_boolean(v);
 		} else if ((rc = pcb_transfer_access_field(key, v, &s->access, &handled, err)) != 0 ||
 		    handled) {
 			/* parsed (or failed) as a credential field */
@@ -499,7 +519,8 @@ pcb_build_spec_to_json(const struct pcb_build_spec *s)
 		json_object *outs = json_object_new_array();
 		for (size_t i = 0; i < s->n_outputs; i++) {
 			json_object *o = json_object_new_object();
-			json_object_object_add(o, "type", json_object_new_string("oci-layout"));
+			json_object_object_add(o, "type",
+			    json_object_new_string(pcb_output_type_name(s->outputs[i].type)));
 			json_object_object_add(o, "path", json_object_new_string(s->outputs[i].path));
 			json_object_array_add(outs, o);
 		}
@@ -541,6 +562,10 @@ pcb_build_spec_to_json(const struct pcb_build_spec *s)
 	/* The credential fields are never echoed or stored. */
 	if (s->push)
 		json_object_object_add(j, "push", json_object_new_boolean(true));
+	if (s->no_cache)
+		json_object_object_add(j, "no_cache", json_object_new_boolean(true));
+	if (s->pull)
+		json_object_object_add(j, "pull", json_object_new_boolean(true));
 	return j;
 }
 
@@ -578,14 +603,22 @@ pcb_build_spec_check(const struct pcb_build_spec *s, struct pcb_err *err)
 			strcpy(parent, "/");
 		if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
 			bad = 1;
-		else if (stat(s->outputs[i].path, &st) == 0 && !S_ISDIR(st.st_mode))
+		else if (s->outputs[i].type == PCB_OUTPUT_OCI_LAYOUT &&
+		    stat(s->outputs[i].path, &st) == 0 && !S_ISDIR(st.st_mode))
 			bad = 2;
+		else if (s->outputs[i].type != PCB_OUTPUT_OCI_LAYOUT &&
+		    lstat(s->outputs[i].path, &st) == 0 && S_ISDIR(st.st_mode))
+			bad = 3;   /* an archive names a file (a symlink is refused when written) */
 		if (bad == 1)
 			pcb_err_set(err, PCB_EINVAL, "outputs[%zu].path %s: parent directory %s does "
 			    "not exist", i, s->outputs[i].path, parent);
 		else if (bad == 2)
 			pcb_err_set(err, PCB_EINVAL, "outputs[%zu].path %s: exists and is not a "
 			    "directory", i, s->outputs[i].path);
+		else if (bad == 3)
+			pcb_err_set(err, PCB_EINVAL, "outputs[%zu].path %s: is a folder; a %s output "
+			    "names a file (FILE.tar)", i, s->outputs[i].path,
+			    pcb_output_type_name(s->outputs[i].type));
 		free(parent);
 		if (bad)
 			return PCB_EINVAL;
@@ -981,10 +1014,39 @@ plan_cmd_explicit(const struct pcb_build_spec *s, const struct plan *p)
 	return NULL;
 }
 
+static bool plan_scripts_in_venv(const struct plan *p);
+
+/* The program the image starts, when it needs a Python interpreter: python itself, anything
+ * in the venv's bin (console scripts start with `#!/opt/venv/bin/python`), one of the
+ * project's console scripts, a bare name when there is a venv (PATH finds it there first),
+ * and whatever discovery chose (every way it knows runs Python). NULL when it does not. */
+static const char *
+plan_cmd_python(const struct pcb_build_spec *s, const struct plan *p)
+{
+	const char *argv0 = p->entrypoint.n > 0 ? p->entrypoint.v[0] :
+	    p->cmd.n > 0 ? p->cmd.v[0] : NULL;
+	const char *b;
+
+	if (argv0 == NULL)
+		return NULL;
+	b = strrchr(argv0, '/') != NULL ? strrchr(argv0, '/') + 1 : argv0;
+	if ((strncmp(b, "python", 6) == 0 && (b[6] == '\0' || isdigit((unsigned char)b[6]))) ||
+	    pcb_str_has_prefix(argv0, "/opt/venv/bin/") || plan_cmd_explicit(s, p) == NULL ||
+	    (strchr(argv0, '/') == NULL && plan_scripts_in_venv(p)))
+		return argv0;
+	for (size_t i = 0; i < p->proj.scripts.n; i++) {
+		size_t n = strcspn(p->proj.scripts.v[i], " =");
+		if (strlen(argv0) == n && strncmp(p->proj.scripts.v[i], argv0, n) == 0)
+			return argv0;
+	}
+	return NULL;
+}
+
 /* What the user should know about the plan, for the plan's "warnings" and the build's log:
  * discovery could not find the command but an explicit one was given; a .env file (often
  * secrets) goes into the image, as `COPY . .` would put it there; the dependency source's
- * warnings (a lock file out of date with its project file). */
+ * warnings (a lock file out of date with its project file); a command that needs Python on
+ * the scratch base, which has none (the image would build and then not start). */
 static void
 plan_warnings(const struct pcb_build_spec *s, const struct plan *p, struct pcb_strv *out)
 {
@@ -1003,6 +1065,12 @@ plan_warnings(const struct pcb_build_spec *s, const struct plan *p, struct pcb_s
 		for (size_t i = 0; w != NULL && i < json_object_array_length(w); i++)
 			pcb_strv_push(out, json_object_get_string(json_object_array_get_idx(w, i)));
 	}
+	if (p->base_image != NULL && strcmp(p->base_image, "scratch") == 0 &&
+	    plan_cmd_python(s, p) != NULL)
+		pcb_strv_push_owned(out, pcb_xasprintf("the base image is scratch, which has no "
+		    "Python, but the command runs %s, which needs it: the image will not start; "
+		    "build on a Python base (--base-image python:X.Y-slim, or one made by `pcb base "
+		    "create --from-host`)", plan_cmd_python(s, p)));
 }
 
 /* Whether the image gets the project's console scripts on PATH: its dependencies go into a
@@ -1284,7 +1352,7 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 		json_object *outs = json_object_new_array();
 		for (size_t i = 0; i < s->n_outputs; i++) {
 			json_object *o = json_object_new_object();
-			ADD_STR(o, "type", "oci-layout");
+			ADD_STR(o, "type", pcb_output_type_name(s->outputs[i].type));
 			ADD_STR(o, "path", s->outputs[i].path);
 			json_object_array_add(outs, o);
 		}
@@ -1391,6 +1459,27 @@ emit_phase(const struct pcb_build_ctx *ctx, const char *phase, const char *messa
 {
 	struct pcb_event ev = { .type = PCB_EVENT_PHASE, .phase = phase, .message = message };
 	emit(ctx, &ev);
+}
+
+/* The build's steps, counted on every event it sends (events.h step/steps): plan, base,
+ * deps, pack, config, manifest, tag, one per output, one per tag pushed. Every event of the
+ * build, from whichever helper or library, goes out through steps_emit, which stamps it, so
+ * that a client can say "step 4 of 9" whatever event comes. index moves only between steps,
+ * when no helper thread runs. */
+struct steps {
+	const struct pcb_build_ctx *outer;
+	int index, count;
+};
+
+static void
+steps_emit(void *ud, const struct pcb_event *ev)
+{
+	const struct steps *st = ud;
+	struct pcb_event e = *ev;
+
+	e.step = st->index;
+	e.steps = st->count;
+	emit(st->outer, &e);
 }
 
 static bool
@@ -1754,6 +1843,28 @@ out:
 	return rc;
 }
 
+/* A base that could not be pulled: what the user can do next, after the cause. Offline or
+ * firewalled machines are common (a build box, a laptop on a train), and the way out is not
+ * obvious: a base made from the host's Python, a mirror, or another base. */
+static void
+base_pull_hint(int rc, struct pcb_err *err)
+{
+	size_t n;
+
+	if (err == NULL)
+		return;
+	n = strlen(err->msg);
+	if (rc == PCB_EUNREACHABLE || rc == PCB_ETIMEDOUT)
+		snprintf(err->msg + n, sizeof err->msg - n, ". The registry cannot be reached "
+		    "(offline or firewalled?): make a base from the daemon host's Python with "
+		    "'pcb base create --from-host -t pybase:1' and build with '--base-image "
+		    "pybase:1', or pull through a reachable mirror with '--base-registry HOST'");
+	else if (rc == PCB_ENOENT)
+		snprintf(err->msg + n, sizeof err->msg - n, ". No such image: name another with "
+		    "'--base-image', another registry with '--base-registry', or make one with "
+		    "'pcb base create --from-host'");
+}
+
 /* Resolves p->base_image into b (left as scratch for "scratch"). */
 static int
 base_resolve(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
@@ -1767,7 +1878,26 @@ base_resolve(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	if (strcmp(p->base_image, "scratch") == 0)
 		return 0;
 	rc = base_lookup_store(ctx->store, &s->as, p->base_image, &name, &digest, err);
-	if (rc == 0) {
+	/* --pull: a tag is asked of its registry again even when the store has it (what it
+	 * names may have moved); a digest names the same bytes wherever they are. */
+	if (rc == 0 && s->pull && strchr(p->base_image, '@') == NULL) {
+		free(name);
+		free(digest);
+		name = digest = NULL;
+		if ((pull = base_registry_ref(p->base_image, p->base_registry, err)) == NULL) {
+			rc = PCB_EINVAL;
+			goto out;
+		}
+		msg = pcb_xasprintf("base image %s: --pull, pulling %s", p->base_image, pull);
+		emit_phase(ctx, "base", msg);
+		free(msg);
+		if ((rc = base_pull(s, ctx, pull, &p->platform, &name, &digest, err)) != 0) {
+			pcb_err_prefix(err, "base image %s (--pull: %s from its registry; the "
+			    "daemon's store has a copy, which a build without --pull uses)",
+			    p->base_image, pull);
+			goto out;
+		}
+	} else if (rc == 0) {
 		msg = pcb_xasprintf("base image %s: %s from the store", name, digest);
 		emit_phase(ctx, "base", msg);
 		free(msg);
@@ -1782,6 +1912,9 @@ base_resolve(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 		if ((rc = base_pull(s, ctx, pull, &p->platform, &name, &digest, err)) != 0) {
 			pcb_err_prefix(err, "base image %s (%s from %s; not in the daemon's store, "
 			    "neither as a tag nor pulled)", p->base_image, pull, p->base_image_source);
+			base_pull_hint(rc, err);
+			if (rc == PCB_ENOENT && err != NULL)
+				rc = err->code = PCB_EBASEMISSING;
 			goto out;
 		}
 	} else {
@@ -2109,6 +2242,7 @@ deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	app_path = plan_app_path(p);
 	t.app_path = app_path;
 	t.compile = !s->deps.no_compile;
+	t.no_cache = s->no_cache;
 	emit_phase(ctx, "deps", "resolving dependencies");
 	{
 		/* The dependency files are the caller's: read (and pip run) with their rights. */
@@ -2148,7 +2282,25 @@ struct run {
 	struct pcb_strv pins;
 	char config_digest[PCB_DIGEST_BUFSZ], manifest_digest[PCB_DIGEST_BUFSZ];
 	size_t config_size, manifest_size;
+	struct steps *steps;        /* r->ctx sends through it */
 };
+
+/* The next step begins. */
+static void
+run_step(struct run *r)
+{
+	if (r->steps != NULL && r->steps->index < r->steps->count)
+		r->steps->index++;
+}
+
+/* A layer event: the layer's JSON (borrowed) and how many of its bytes are there. */
+static void
+run_layer_event(const struct run *r, const char *name, json_object *lj, uint64_t done,
+    uint64_t total)
+{
+	emit(r->ctx, &(struct pcb_event){ .type = PCB_EVENT_LAYER, .layer = name, .data = lj,
+	    .done = done, .total = total });
+}
 
 static void
 run_init(struct run *r, const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx)
@@ -2204,9 +2356,13 @@ run_plan(struct run *r, struct pcb_err *err)
 	char *msg;
 	int rc;
 
+	run_step(r);
 	emit_phase(r->ctx, "plan", "reading the project");
 	if ((rc = plan_make(r->s, &r->p, err)) != 0)
 		return rc;
+	/* Now the tags are known: one push step each. */
+	if (r->steps != NULL)
+		r->steps->count = 7 + (int)r->s->n_outputs + (r->s->push ? (int)r->p.tags.n : 0);
 	msg = pcb_xasprintf("%s %s: %zu top-level paths, entrypoint from %s", r->p.proj.name,
 	    r->p.proj.version ? r->p.proj.version : "(no version)", r->p.proj.include.n,
 	    r->p.entrypoint_source);
@@ -2230,6 +2386,9 @@ run_base(struct run *r, struct pcb_err *err)
 {
 	int rc;
 
+	run_step(r);
+	if (strcmp(r->p.base_image, "scratch") == 0)
+		emit_phase(r->ctx, "base", "scratch: no base image");
 	if ((rc = base_resolve(r->s, r->ctx, &r->p, &r->base, err)) != 0 ||
 	    (rc = run_check_cancel(r, err)) != 0)
 		return rc;
@@ -2239,6 +2398,24 @@ run_base(struct run *r, struct pcb_err *err)
 		for (size_t i = 0; i < run_n_base_layers(r); i++)
 			run_pin(r, jstr(run_base_layer(r, i), "digest"));
 	}
+	/* Each base layer, and whether its bytes are here: those that are not are fetched
+	 * only by an output that needs them (blob events then). */
+	for (size_t i = 0; i < run_n_base_layers(r); i++) {
+		json_object *l = NULL;
+		const char *d = jstr(run_base_layer(r, i), "digest");
+		uint64_t size = 0;
+		bool have;
+
+		json_object_deep_copy(run_base_layer(r, i), &l, NULL);
+		json_object_object_add(l, "name", json_object_new_string("base"));
+		json_object_object_add(l, "diff_id", json_object_new_string(r->base.diff_ids.v[i]));
+		have = d != NULL && pcb_store_stat(r->ctx->store, d, NULL, NULL, NULL) == 0;
+		json_object_object_add(l, "reused", json_object_new_boolean(have));
+		if (json_object_object_get(l, "size") != NULL)
+			size = (uint64_t)json_object_get_int64(json_object_object_get(l, "size"));
+		run_layer_event(r, "base", l, have ? size : 0, size);
+		json_object_put(l);
+	}
 	return 0;
 }
 
@@ -2247,10 +2424,19 @@ run_deps(struct run *r, struct pcb_err *err)
 {
 	int rc;
 
+	run_step(r);
 	if ((rc = deps_step(r->s, r->ctx, &r->p, &r->base, &r->deps, err)) != 0)
 		return rc;
-	for (size_t i = 0; i < r->deps.n; i++)
+	for (size_t i = 0; i < r->deps.n; i++) {
+		json_object *l = layer_json(r->deps.v[i].name, &r->deps.v[i].res);
+
 		run_pin(r, r->deps.v[i].res.digest);
+		json_object_object_add(l, "contents", strv_to_array(&r->deps.v[i].contents));
+		json_object_object_add(l, "reused", json_object_new_boolean(r->deps.v[i].reused));
+		run_layer_event(r, r->deps.v[i].name, l, r->deps.v[i].res.size,
+		    r->deps.v[i].res.size);
+		json_object_put(l);
+	}
 	return run_check_cancel(r, err);
 }
 
@@ -2270,6 +2456,7 @@ run_app_layer(struct run *r, struct pcb_err *err)
 	/* pcb_project_filter only reads the project: safe from the walk's threads. */
 	list.parallel_walk = true;
 	list.as = &r->s->as;   /* the caller's files, read with the caller's rights */
+	run_step(r);
 	emit_phase(r->ctx, "pack", "packing the app layer");
 	for (size_t i = 0; i < p->proj.include.n; i++) {
 		rc = pcb_layer_list_add(&list, p->proj.context, p->proj.include.v[i],
@@ -2298,6 +2485,7 @@ run_app_layer(struct run *r, struct pcb_err *err)
 	opts.cancel = r->ctx->cancel;
 	opts.progress = on_progress;
 	opts.progress_ud = &pu;
+	opts.no_reuse = r->s->no_cache;
 	/* Reused without reading a byte when nothing under the context changed (lcache.h). */
 	if ((rc = pcb_lcache_pack(r->ctx->store, &list, &opts, "pcb-app-layer 1", &r->app,
 	    &r->app_reused, err)) != 0) {
@@ -2312,7 +2500,8 @@ run_app_layer(struct run *r, struct pcb_err *err)
 	    .message = msg });
 	free(msg);
 	lj = layer_json("app", &r->app);
-	emit(r->ctx, &(struct pcb_event){ .type = PCB_EVENT_LAYER, .layer = "app", .data = lj });
+	json_object_object_add(lj, "reused", json_object_new_boolean(r->app_reused));
+	run_layer_event(r, "app", lj, r->app.size, r->app.size);
 	json_object_put(lj);
 	rc = run_check_cancel(r, err);
 out:
@@ -2340,6 +2529,7 @@ run_image(struct run *r, struct pcb_err *err)
 	json_object *config, *manifest, *layers;
 	int rc;
 
+	run_step(r);
 	emit_phase(r->ctx, "config", "writing the image config");
 	config = make_config(&r->p, &r->base, &r->deps, VENV_PATH, &r->app, r->app.n_entries);
 	rc = run_put_json(r, config, PCB_MT_OCI_CONFIG, r->config_digest, &r->config_size, err);
@@ -2347,6 +2537,7 @@ run_image(struct run *r, struct pcb_err *err)
 	if (rc != 0)
 		return rc;
 
+	run_step(r);
 	emit_phase(r->ctx, "manifest", "writing the image manifest");
 	layers = json_object_new_array();
 	for (size_t i = 0; i < run_n_base_layers(r); i++)
@@ -2363,6 +2554,7 @@ run_image(struct run *r, struct pcb_err *err)
 	if (rc != 0)
 		return rc;
 
+	run_step(r);
 	emit_phase(r->ctx, "tag", r->p.tags.v[0]);
 	for (size_t i = 0; i < r->p.tags.n; i++)
 		if ((rc = pcb_store_tag_set_as(r->ctx->store, &r->s->as, r->p.tags.v[i],
@@ -2371,8 +2563,30 @@ run_image(struct run *r, struct pcb_err *err)
 	return 0;
 }
 
-/* One OCI layout output. The layout holds every byte: base layers not yet in the store are
- * fetched first. */
+/* An archive output (image/archive.h): one tar written as the caller, the blobs read from
+ * the store as the daemon. */
+static int
+run_export_archive(struct run *r, const struct pcb_output *o, json_object *outs,
+    struct pcb_err *err)
+{
+	struct pcb_archive_image img = { r->manifest_digest, &r->p.tags, &r->p.platform };
+	json_object *oj;
+	int rc;
+
+	rc = pcb_archive_write_file(r->ctx->store, o->type == PCB_OUTPUT_DOCKER_ARCHIVE ?
+	    PCB_ARCHIVE_DOCKER : PCB_ARCHIVE_OCI, &img, o->path, &r->s->as, r->ctx->cancel, err);
+	if (rc != 0)
+		return rc;
+	oj = json_object_new_object();
+	json_object_object_add(oj, "type", json_object_new_string(pcb_output_type_name(o->type)));
+	json_object_object_add(oj, "path", json_object_new_string(o->path));
+	json_object_object_add(oj, "tags", strv_to_array(&r->p.tags));
+	json_object_array_add(outs, oj);
+	return 0;
+}
+
+/* One output. An OCI layout or an archive holds every byte: base layers not yet in the store
+ * are fetched first. */
 static int
 run_export_one(struct run *r, const struct pcb_output *o, json_object *outs,
     struct pcb_err *err)
@@ -2386,6 +2600,8 @@ run_export_one(struct run *r, const struct pcb_output *o, json_object *outs,
 	if (!r->base.scratch && (rc = base_ensure_layers(r->s, r->ctx, &r->base, err)) != 0)
 		return rc;
 	emit_phase(r->ctx, "export", o->path);
+	if (o->type != PCB_OUTPUT_OCI_LAYOUT)
+		return run_export_archive(r, o, outs, err);
 	pcb_strv_init(&blobs);
 	pcb_strv_push(&blobs, r->config_digest);
 	for (size_t k = 0; k < run_n_base_layers(r); k++)
@@ -2416,6 +2632,7 @@ run_push(struct run *r, json_object *pushed, struct pcb_err *err)
 
 	for (size_t i = 0; r->s->push && i < r->p.tags.n; i++) {
 		json_object *pj = NULL;
+		run_step(r);
 		if ((rc = pcb_transfer_push(&r->s->access, r->ctx, r->manifest_digest,
 		    r->p.tags.v[i], &pj, err)) != 0)
 			return rc;
@@ -2488,16 +2705,25 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 {
 	struct run r;
 	json_object *outs = json_object_new_array(), *pushed = json_object_new_array();
+	/* Until the plan has the tags: one push step per tag asked for (or the default one). */
+	struct steps st = { ctx, 0, 7 + (int)s->n_outputs +
+	    (s->push ? (s->tags.n > 0 ? (int)s->tags.n : 1) : 0) };
+	struct pcb_build_ctx sctx = *ctx;
 	int rc;
 
-	run_init(&r, s, ctx);
+	sctx.emit = steps_emit;
+	sctx.emit_ud = &st;
+	run_init(&r, s, &sctx);
+	r.steps = &st;
 	if ((rc = run_plan(&r, err)) != 0 || (rc = run_base(&r, err)) != 0 ||
 	    (rc = run_deps(&r, err)) != 0 || (rc = run_app_layer(&r, err)) != 0 ||
 	    (rc = run_image(&r, err)) != 0)
 		goto out;
-	for (size_t i = 0; i < s->n_outputs; i++)
+	for (size_t i = 0; i < s->n_outputs; i++) {
+		run_step(&r);
 		if ((rc = run_export_one(&r, &s->outputs[i], outs, err)) != 0)
 			goto out;
+	}
 	if ((rc = run_push(&r, pushed, err)) != 0)
 		goto out;
 	*result_out = run_result(&r, outs, pushed);

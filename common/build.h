@@ -22,13 +22,19 @@
 
 /* One requested output. */
 enum pcb_output_type {
-	PCB_OUTPUT_OCI_LAYOUT = 0,   /* an OCI image layout directory */
+	PCB_OUTPUT_OCI_LAYOUT = 0,   /* "oci-layout": an OCI image layout directory */
+	PCB_OUTPUT_OCI_ARCHIVE,      /* "oci-archive": that layout in one tar file */
+	PCB_OUTPUT_DOCKER_ARCHIVE,   /* "docker-archive": a tar `docker load` / `podman load`
+	                              * take (image/archive.h) */
 };
 
 struct pcb_output {
 	enum pcb_output_type type;
-	char *path;                  /* absolute */
+	char *path;                  /* absolute: a folder (layout) or a file (archives) */
 };
+
+/* The spec's name of an output type ("oci-layout", …). Static string. */
+const char *pcb_output_type_name(enum pcb_output_type t);
 
 /* What a client asks for: parsed from the JSON body of POST /v1/builds (see api/openapi.yaml,
  * schema BuildSpec). Unknown fields are rejected. All strings owned. */
@@ -47,6 +53,9 @@ struct pcb_build_spec {
 	bool has_cmd;
 	int64_t source_date_epoch;   /* -1 = not given (then 0 is used) */
 	bool push;                   /* push to the registry each tag names, after building */
+	bool no_cache;               /* pack every layer of ours again (no layer-cache reuse) */
+	bool pull;                   /* resolve a base tag from its registry even when the
+	                              * store has it */
 	/* The image to build on: "scratch", "name:tag", "host[:port]/repo:tag" or "…@sha256:…".
 	 * NULL = pycontainer.toml > [tool.pycontainer] > "scratch". */
 	char *base_image;
@@ -106,7 +115,8 @@ int pcb_build_plan(const struct pcb_build_spec *s, json_object **plan_out, struc
  * and config are pulled from the registry; base layers keep their descriptors (Docker layer
  * media types become the OCI ones with the same digest, the bytes being the same gzip'd tar)
  * and come first in the manifest and in rootfs.diff_ids; the config is inherited as docker
- * does. An OCI-layout output needs every base layer in the store and fetches missing ones. 
+ * does. An OCI-layout or archive output needs every base layer in the store and fetches
+ * missing ones. 
  * With spec.push, each tag is pushed (pcb_transfer_push) after the local outputs are done. 
  * On cancel returns PCB_ECANCELED. */
 int pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,

@@ -120,6 +120,7 @@ pcb_api_list_jobs(struct pcb_request *r, const char *kind, const char *key)
 	static const char *const allowed_jobs[] = { "kind", "state", "limit", NULL };
 	const char *state = pcb_http_query(r, "state");
 	const char *limit_s = pcb_http_query(r, "limit");
+	const char *kind_q;
 	int64_t limit = 50;
 	json_object *out = NULL;
 	struct pcb_err err;
@@ -129,11 +130,13 @@ pcb_api_list_jobs(struct pcb_request *r, const char *kind, const char *key)
 		pcb_http_reply_err(r, &err);
 		return;
 	}
-	if (kind == NULL && (kind = pcb_http_query(r, "kind")) != NULL) {
+	if (kind == NULL && (kind_q = pcb_http_query(r, "kind")) != NULL) {
 		enum pcb_job_kind k;
-		if (pcb_jobs_kind_parse(kind, &k) != 0) {
+		/* ?kind=all is the same as no kind: a client can always send one. */
+		kind = strcmp(kind_q, "all") == 0 ? NULL : kind_q;
+		if (kind != NULL && pcb_jobs_kind_parse(kind, &k) != 0) {
 			pcb_http_reply_error(r, 400, "invalid_request", "kind: \"%.100s\" is not one "
-			    "of build, push, pull", kind);
+			    "of all, build, push, pull, base, verify", kind);
 			return;
 		}
 	}

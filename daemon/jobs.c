@@ -69,6 +69,10 @@ struct job {
 
 	/* The worker running the job. */
 	struct progress_slot progress[PROGRESS_SLOTS];
+	int w_step, w_steps;      /* where the job is, for the events the engine leaves unstamped */
+
+	/* Loop thread: the step of the last event, stamped on the daemon's own events. */
+	int step, steps;
 };
 
 struct pcb_sub {
@@ -585,12 +589,25 @@ sub_detach(struct pcb_sub *s)
 	s->job = NULL;
 }
 
+/* The "step" member of an event: {"index": i, "count": n} (api/openapi.yaml, Event). */
+static json_object *
+step_json(int index, int count)
+{
+	json_object *st = json_object_new_object();
+
+	json_object_object_add(st, "index", json_object_new_int(index));
+	json_object_object_add(st, "count", json_object_new_int(count));
+	return st;
+}
+
 /* Appends an event to a live job: memory, SQLite (in the caller's transaction, if any),
- * and every subscriber. `fields` (taken) holds the type-specific members. */
+ * and every subscriber. `fields` (taken) holds the type-specific members; an event without
+ * a "step" gets the job's current one (every event carries it, so a client joining late
+ * knows where the job is). */
 static void
 job_event(struct job *jb, const char *type, int64_t time_ms, json_object *fields)
 {
-	json_object *d = json_object_new_object();
+	json_object *d = json_object_new_object(), *st;
 	int64_t seq = (int64_t)jb->n_events + 1;
 	char ts[32];
 	struct ev *e;
@@ -599,6 +616,12 @@ job_event(struct job *jb, const char *type, int64_t time_ms, json_object *fields
 	json_object_object_add(d, "seq", json_object_new_int64(seq));
 	json_object_object_add(d, "time", json_object_new_string(ts));
 	json_object_object_add(d, "type", json_object_new_string(type));
+	if (fields != NULL && json_object_object_get_ex(fields, "step", &st)) {
+		jb->step = json_object_get_int(json_object_object_get(st, "index"));
+		jb->steps = json_object_get_int(json_object_object_get(st, "count"));
+	} else {
+		json_object_object_add(d, "step", step_json(jb->step, jb->steps));
+	}
 	if (fields != NULL) {
 		json_object_object_foreach(fields, k, v)
 			json_object_object_add(d, k, json_object_get(v));
@@ -773,7 +796,23 @@ progress_due(struct job *jb, const char *layer, uint64_t done, uint64_t total)
 	return false;
 }
 
-/* The engine's emit callback (worker thread): copies what it needs into a message. */
+/* How many steps a kind whose engine does not count them has: one per phase it sends
+ * (hostbase.c: base, pack, config, manifest, tag; transfer.c: pull, tag; resolve and one push
+ * per target; verify). 0: the engine counts (builds). */
+static int
+kind_steps(const struct job *jb)
+{
+	switch (jb->kind) {
+	case PCB_JOB_BASE: return 5;
+	case PCB_JOB_PULL: return 2;
+	case PCB_JOB_PUSH: return 1 + (int)((const struct pcb_push_spec *)jb->spec)->targets.n;
+	case PCB_JOB_VERIFY: return 1;
+	default: return 0;
+	}
+}
+
+/* The engine's emit callback (worker thread): copies what it needs into a message. May be
+ * called from the engine's helper threads for log and layer events (one at a time). */
 static void
 worker_emit(void *ud, const struct pcb_event *ev)
 {
@@ -781,7 +820,16 @@ worker_emit(void *ud, const struct pcb_event *ev)
 	json_object *f = json_object_new_object();
 	struct msg *m;
 	const char *type;
+	int step = ev->step, steps = ev->steps;
 
+	/* An engine that does not count its steps: each phase it sends begins the next. */
+	if (steps == 0) {
+		if (ev->type == PCB_EVENT_PHASE)
+			jb->w_step++;
+		step = jb->w_step;
+		steps = jb->w_steps > step ? jb->w_steps : step;
+	}
+	json_object_object_add(f, "step", step_json(step, steps));
 	switch (ev->type) {
 	case PCB_EVENT_PHASE:
 		type = "phase";
@@ -829,6 +877,15 @@ worker_emit(void *ud, const struct pcb_event *ev)
 		if (ev->data == NULL || json_object_deep_copy(ev->data, &copy, NULL) != 0)
 			copy = NULL;
 		json_object_object_add(f, "layer", copy);
+		/* Bytes of the layer that are there: as the engine says, else (a finished
+		 * layer) all of them. */
+		{
+			int64_t size = json_object_get_int64(json_object_object_get(copy, "size"));
+			json_object_object_add(f, "done", json_object_new_int64(ev->total > 0 ?
+			    (int64_t)ev->done : size));
+			json_object_object_add(f, "total", json_object_new_int64(ev->total > 0 ?
+			    (int64_t)ev->total : size));
+		}
 		break;
 	}
 	default:
@@ -850,6 +907,8 @@ run_job(struct pcb_jobs *j, struct job *jb)
 	struct msg *m;
 	int rc;
 
+	jb->w_step = 0;
+	jb->w_steps = kind_steps(jb);
 	post_msg(j, new_msg(MSG_START, jb));
 	pcb_err_clear(&err);
 	rc = kinds[jb->kind].run(jb->spec, &ctx, &result, &err);
@@ -1140,6 +1199,7 @@ recover(struct pcb_jobs *j, struct pcb_err *err)
 		json_object_object_add(d, "seq", json_object_new_int64(seq));
 		json_object_object_add(d, "time", json_object_new_string(ts));
 		json_object_object_add(d, "type", json_object_new_string("end"));
+		json_object_object_add(d, "step", step_json(0, 0));   /* where it was is lost */
 		json_object_object_add(d, "state", json_object_new_string("failed"));
 		json_object_object_add(d, "error", json_object_get(error));
 		db_insert_event(j, ids.v[i], seq, now, "end", pcb_json_str(d));

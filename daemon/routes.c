@@ -15,6 +15,7 @@ static const struct pcb_route *const tables[] = {
 	pcb_api_pulls_routes,
 	pcb_api_bases_routes,
 	pcb_api_cache_routes,
+	pcb_api_images_routes,
 	pcb_api_metrics_routes,
 };
 

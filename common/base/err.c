@@ -107,6 +107,11 @@ pcb_err_code_name(int code)
 	case PCB_ECONFLICT: return "conflict";
 	case PCB_EPERM: return "permission_denied";
 	case PCB_ELIMIT: return "too_many_requests";
+	case PCB_EUNREACHABLE: return "registry_unreachable";
+	case PCB_EAUTH: return "registry_auth";
+	case PCB_ETIMEDOUT: return "registry_timeout";
+	case PCB_EDEPS: return "dependency_resolution";
+	case PCB_EBASEMISSING: return "base_not_found";
 	default: return "internal";
 	}
 }
@@ -123,6 +128,11 @@ pcb_err_http_status(int code)
 	case PCB_EUNSUPPORTED: return 501;
 	case PCB_ENOSPC: return 507;
 	case PCB_ELIMIT: return 429;
+	/* Upstream trouble: the daemon is a gateway to the registry here. */
+	case PCB_EUNREACHABLE: case PCB_EAUTH: return 502;
+	case PCB_ETIMEDOUT: return 504;
+	case PCB_EDEPS: return 422;
+	case PCB_EBASEMISSING: return 404;
 	default: return 500;
 	}
 }

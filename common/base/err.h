@@ -27,7 +27,20 @@ enum {
 	PCB_ECONFLICT = -11,  /* the request does not fit the current state (cancel a finished build) */
 	PCB_EPERM = -12,      /* permission denied */
 	PCB_ELIMIT = -13,     /* over a per-user limit (jobs, queue, context size): try later */
+	/* Network trouble told apart, so that a program can act on it (api/openapi.yaml,
+	 * ErrorDetail): each says what to do next, where PCB_EIO would only say "it failed". */
+	PCB_EUNREACHABLE = -14, /* a registry or index could not be connected to (refused,
+	                         * no route, name not resolved): offline or firewalled */
+	PCB_EAUTH = -15,      /* a registry refused the credentials (or asked for some) */
+	PCB_ETIMEDOUT = -16,  /* a registry stalled: no byte for the stall time, or no answer */
+	PCB_EDEPS = -17,      /* the project's dependencies could not be resolved (pip failed) */
+	PCB_EBASEMISSING = -18, /* the base image is neither in the store nor in its registry */
 };
+
+/* True for the codes of a transport failure, which are retried like one: PCB_EIO from a
+ * transfer, PCB_EUNREACHABLE, PCB_ETIMEDOUT. */
+#define PCB_ERR_IS_TRANSPORT(code) \
+	((code) == PCB_EIO || (code) == PCB_EUNREACHABLE || (code) == PCB_ETIMEDOUT)
 
 #define PCB_ERR_MSG_MAX 1024
 

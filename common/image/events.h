@@ -17,10 +17,12 @@
 /* Progress events, emitted from the worker. The engine owns every pointer; the callee copies
  * what it keeps. */
 enum pcb_event_type {
-	PCB_EVENT_PHASE = 0,   /* phase = "plan" | "pack" | "config" | "manifest" | "export" | "tag" */
+	PCB_EVENT_PHASE = 0,   /* phase = "plan" | "base" | "deps" | "pack" | "config" | "manifest" |
+	                        * "tag" | "export" | "push" | "pull" | "resolve" | "verify" */
 	PCB_EVENT_PROGRESS,    /* layer = layer name, done/total bytes */
 	PCB_EVENT_LOG,         /* level = "info"|"warn", message */
-	PCB_EVENT_LAYER,       /* a finished layer: data = {name, digest, diff_id, size, …} */
+	PCB_EVENT_LAYER,       /* a layer: data = {name, digest, diff_id, size, …}, done/total
+	                        * bytes of it there (done == total once packed or present) */
 	PCB_EVENT_BLOB,        /* a blob transfer: digest, action, done/total bytes */
 };
 
@@ -35,6 +37,11 @@ struct pcb_event {
 	json_object *data;    /* borrowed; may be NULL */
 	const char *digest;   /* BLOB: the blob */
 	const char *action;   /* BLOB: "upload" | "skip" | "mount" | "download" */
+	/* Where the operation is: step (1-based) of steps. Set by engines that count their
+	 * steps (a build does, on every event it sends); 0 / 0 = not counted, and the listener
+	 * numbers phases itself. */
+	int step;
+	int steps;
 };
 
 struct pcb_build_ctx {

@@ -133,6 +133,9 @@ struct pcb_layer_opts {
 	void (*file_digest)(void *ud, size_t index, const unsigned char sha256[32],
 	    const struct stat *st);
 	void *file_digest_ud;
+	/* pcb_lcache_pack only: pack even when the layer cache holds the layer (a build's
+	 * --no-cache); the packed layer is still recorded under its keys. */
+	bool no_reuse;
 };
 
 struct pcb_layer_result {

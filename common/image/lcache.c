@@ -1044,7 +1044,7 @@ pcb_lcache_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 
 	/* 1. Stat key: nothing read. A racy list never got one recorded, but an older identical
 	 * entry is just as good. */
-	if (cache_lookup(store, skey, &got)) {
+	if (!o->no_reuse && cache_lookup(store, skey, &got)) {
 		atomic_fetch_add(&n_stat_hits, 1);
 		hit = true;
 		goto out;
@@ -1059,7 +1059,7 @@ pcb_lcache_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 	for (size_t i = 0; i < l->n; i++)
 		if (l->v[i].type == PCB_ENTRY_FILE && !r[i].have_sha)
 			unknown_bytes += r[i].size;
-	if (unknown_bytes <= HASH_BEFORE_PACK_MAX && hash_missing(l, r, o)) {
+	if (!o->no_reuse && unknown_bytes <= HASH_BEFORE_PACK_MAX && hash_missing(l, r, o)) {
 		if ((rc = content_key(l, r, o, salt, ckey)) != 0) {
 			rc = pcb_err_set(err, rc, "cannot compute a layer key (SHA-256)");
 			goto out;

@@ -47,6 +47,44 @@ normalise_arch(struct pcb_platform *p)
 		p->variant[0] = '\0';
 }
 
+/* The platforms images are built for (the GOOS/GOARCH pairs container runtimes and
+ * registries use, with the variants that exist for them): a typo such as "linux/amd65" is an
+ * error listing them, not an image no runtime will run. */
+static const struct {
+	const char *arch;
+	const char *variants;   /* ' '-separated, "" = none */
+} known_archs[] = {
+	{ "amd64", "v1 v2 v3 v4" }, { "arm64", "v8 v9" }, { "arm", "v5 v6 v7 v8" },
+	{ "386", "" }, { "ppc64le", "" }, { "s390x", "" }, { "riscv64", "" },
+	{ "mips64le", "" }, { "loong64", "" },
+};
+#define KNOWN_PLATFORMS "linux/amd64, linux/arm64, linux/arm/v7, linux/arm/v6, " \
+	"linux/arm/v5, linux/386, linux/ppc64le, linux/s390x, linux/riscv64, linux/mips64le, " \
+	"linux/loong64"
+
+static int
+platform_known(const char *s, const struct pcb_platform *p, struct pcb_err *err)
+{
+	if (strcmp(p->os, "linux") != 0)
+		return pcb_err_set(err, PCB_EINVAL, "platform '%s': unknown OS '%s' (known: "
+		    KNOWN_PLATFORMS ")", s, p->os);
+	for (size_t i = 0; i < sizeof known_archs / sizeof known_archs[0]; i++) {
+		const char *v = known_archs[i].variants;
+		size_t vl = strlen(p->variant);
+		if (strcmp(p->arch, known_archs[i].arch) != 0)
+			continue;
+		if (vl == 0)
+			return 0;
+		for (const char *c = v; (c = strstr(c, p->variant)) != NULL; c += vl)
+			if ((c == v || c[-1] == ' ') && (c[vl] == ' ' || c[vl] == '\0'))
+				return 0;
+		return pcb_err_set(err, PCB_EINVAL, "platform '%s': unknown variant '%s' of %s "
+		    "(known: %s)", s, p->variant, p->arch, v[0] != '\0' ? v : "none");
+	}
+	return pcb_err_set(err, PCB_EINVAL, "platform '%s': unknown architecture '%s' (known: "
+	    KNOWN_PLATFORMS ")", s, p->arch);
+}
+
 int
 pcb_platform_parse(const char *s, struct pcb_platform *p, struct pcb_err *err)
 {
@@ -81,7 +119,7 @@ pcb_platform_parse(const char *s, struct pcb_platform *p, struct pcb_err *err)
 	if (n == 3)
 		memcpy(p->variant, parts[2], lens[2]);
 	normalise_arch(p);
-	return 0;
+	return platform_known(s, p, err);
 }
 
 void

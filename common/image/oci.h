@@ -25,7 +25,9 @@ struct pcb_platform {
 };
 
 /* Parses "os/arch[/variant]" (lowercase letters, digits, '_' and '-' only). Normalises
- * "linux/arm64/v8" to "linux/arm64" and "x86_64"/"aarch64" to "amd64"/"arm64". */
+ * "linux/arm64/v8" to "linux/arm64" and "x86_64"/"aarch64" to "amd64"/"arm64". Only the
+ * platforms images are made for are taken (linux on amd64, arm64, arm/v5..v8, 386, ppc64le,
+ * s390x, riscv64, mips64le, loong64): another is PCB_EINVAL with a message listing them. */
 int pcb_platform_parse(const char *s, struct pcb_platform *p, struct pcb_err *err);
 /* The platform this process runs on, in OCI naming. */
 void pcb_platform_host(struct pcb_platform *p);

@@ -2283,3 +2283,144 @@ pcb_store_tag_get_as(struct pcb_store *s, const struct pcb_cred *as, const char 
 	}
 	return rc;
 }
+
+/* --- tag listings and removal (images in the store) ------------------------------------- */
+
+int
+pcb_store_tag_list(struct pcb_store *s, struct pcb_store_tag **out, size_t *n_out,
+    struct pcb_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct pcb_store_tag *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	rc = sqlite3_prepare_v2(s->db, "SELECT name, digest, updated_ms FROM tags ORDER BY name",
+	    -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, err, rc, "listing tags");
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *d = (const char *)sqlite3_column_text(st, 1);
+
+		if (name == NULL || d == NULL || !pcb_digest_valid(d))
+			continue;   /* not a row this program wrote */
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			v = pcb_xrealloc(v, cap * sizeof *v);
+		}
+		v[n].name = pcb_xstrdup(name);
+		memcpy(v[n].digest, d, PCB_DIGEST_BUFSZ);
+		v[n].updated_ms = sqlite3_column_int64(st, 2);
+		n++;
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_err(s, err, rc, "listing tags");
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	if (rc != 0) {
+		pcb_store_tags_free(v, n);
+		v = NULL;
+		n = 0;
+	}
+	*out = v;
+	*n_out = n;
+	return rc;
+}
+
+void
+pcb_store_tags_free(struct pcb_store_tag *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(t[i].name);
+	free(t);
+}
+
+int
+pcb_store_tag_delete(struct pcb_store *s, const char *name, const char *expect_digest,
+    struct pcb_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (name == NULL || name[0] == '\0' || strlen(name) > TAG_NAME_MAX)
+		return pcb_err_set(err, PCB_EINVAL, "tag name must be 1 to %d bytes", TAG_NAME_MAX);
+	if (expect_digest != NULL && (rc = check_digest(expect_digest, err)) != 0)
+		return rc;
+	pthread_mutex_lock(&s->mu);
+	rc = sqlite3_prepare_v2(s->db, expect_digest != NULL ?
+	    "DELETE FROM tags WHERE name = ?1 AND digest = ?2" : "DELETE FROM tags WHERE name = ?1",
+	    -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, err, rc, "removing tag");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (expect_digest != NULL)
+		sqlite3_bind_text(st, 2, expect_digest, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		rc = db_err(s, err, rc, "removing tag");
+		goto out;
+	}
+	rc = 0;
+	if (sqlite3_changes(s->db) == 0) {
+		sqlite3_finalize(st);
+		st = NULL;
+		/* Tell "never there" from "moved on to another image meanwhile". */
+		rc = sqlite3_prepare_v2(s->db, "SELECT 1 FROM tags WHERE name = ?1", -1, &st, NULL);
+		if (rc != SQLITE_OK) {
+			rc = db_err(s, err, rc, "removing tag");
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_ROW ?
+		    pcb_err_set(err, PCB_ECONFLICT, "tag %s now names another image", name) :
+		    pcb_err_set(err, PCB_ENOENT, "no tag %s", name);
+	}
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int
+pcb_store_cache_find_digest(struct pcb_store *s, const char *digest, char **value_out,
+    struct pcb_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char *value = NULL;
+	int rc;
+
+	if ((rc = check_digest(digest, err)) != 0)
+		return rc;
+	pthread_mutex_lock(&s->mu);
+	/* layer_cache_digest (schema 3) makes this an index lookup. */
+	rc = sqlite3_prepare_v2(s->db, "SELECT value FROM layer_cache WHERE digest = ?1"
+	    " ORDER BY used_ms DESC LIMIT 1", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, err, rc, "reading the layer cache");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		value = pcb_xstrdup((const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = pcb_err_set(err, PCB_ENOENT, "no layer-cache entry for %s", digest);
+	} else {
+		rc = db_err(s, err, rc, "reading the layer cache");
+	}
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	if (rc == 0)
+		*value_out = value;
+	else
+		free(value);
+	return rc;
+}

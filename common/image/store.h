@@ -85,6 +85,29 @@ int pcb_store_tag_set_as(struct pcb_store *s, const struct pcb_cred *as, const c
 int pcb_store_tag_get_as(struct pcb_store *s, const struct pcb_cred *as, const char *name,
     char **digest_out, struct pcb_err *err);
 
+/* One tag, for listings: its store key ("app:1", or "~<uid>/app:1" for a user's own), the
+ * manifest digest it names and when it was last set. */
+struct pcb_store_tag {
+	char *name;                 /* owned */
+	char digest[PCB_DIGEST_BUFSZ];
+	int64_t updated_ms;
+};
+/* Every tag, sorted by store key. Caller frees with pcb_store_tags_free(). */
+int pcb_store_tag_list(struct pcb_store *s, struct pcb_store_tag **out, size_t *n_out,
+    struct pcb_err *err);
+void pcb_store_tags_free(struct pcb_store_tag *t, size_t n);
+/* Removes the tag with this store key (PCB_ENOENT when there is none). Only the name goes:
+ * blobs no other tag reaches become unreferenced and leave with the cache collection. When
+ * expect_digest is not NULL the tag is removed only while it still names that digest
+ * (PCB_ECONFLICT otherwise), so an untag racing a rebuild never drops the new image. */
+int pcb_store_tag_delete(struct pcb_store *s, const char *name, const char *expect_digest,
+    struct pcb_err *err);
+/* The derived-layer cache's description (the JSON text pcb_store_cache_set stored: diff_id,
+ * tar_size, …) of some entry whose layer blob is `digest`, without marking it used.
+ * PCB_ENOENT when no entry names that blob. *value_out is caller-freed. */
+int pcb_store_cache_find_digest(struct pcb_store *s, const char *digest, char **value_out,
+    struct pcb_err *err);
+
 /* Blob locations: which registry ("host:port" as the registry client names it) and repository
  * are known to hold a blob, recorded after a push or pull. They are hints, not truth: a
  * registry may have garbage-collected the blob since. add refreshes seen_ms. */

@@ -878,7 +878,9 @@ pip_download(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	rc = run_logged(ctx, argv.v, log_path, ds->as, err);
 	if (rc > 0) {
 		char *tail = log_tail(log_path);
-		rc = pcb_err_set(err, PCB_EINVAL, "pip download (for CPython %s, linux %s, wheels "
+		/* dependency_resolution, with pip's last lines: what a user fixes in their
+		 * requirements (or index options), not a daemon fault. */
+		rc = pcb_err_set(err, PCB_EDEPS, "pip download (for CPython %s, linux %s, wheels "
 		    "only) failed with status %d:\n%s", pyver, t->py.arch, rc, tail);
 		free(tail);
 	}
@@ -1628,6 +1630,7 @@ pack_staging(const struct pcb_build_ctx *ctx, const struct pcb_deps_target *t,
 	opts.cancel = ctx->cancel;
 	opts.progress = on_progress;
 	opts.progress_ud = &pu;
+	opts.no_reuse = t->no_cache;
 	rc = pcb_lcache_pack(ctx->store, &list, &opts, DEPS_LAYOUT_VERSION, res, reused, err);
 out:
 	pcb_layer_list_free(&list);
@@ -2016,7 +2019,7 @@ dlayer_prepare(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 		    ws->v[lp->idx[i]].filename);
 	pcb_sha256_buf(key.data, key.len, d->kd);
 	pcb_buf_free(&key);
-	if (cache_lookup(ctx->store, d->kd, &d->res) == 0) {
+	if (!t->no_cache && cache_lookup(ctx->store, d->kd, &d->res) == 0) {
 		d->reused = true;
 		return 0;
 	}
@@ -2377,6 +2380,7 @@ venv_layers(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	opts.cancel = ctx->cancel;
 	opts.progress = on_progress;
 	opts.progress_ud = &pu;
+	opts.no_reuse = t->no_cache;
 	/* A venv that did not change since the last build is not read again (lcache.h). */
 	if ((rc = pcb_lcache_pack(ctx->store, &list, &opts, DEPS_LAYOUT_VERSION, &res, &reused,
 	    err)) != 0) {

@@ -64,6 +64,9 @@ struct pcb_deps_target {
 	bool compile;            /* put .pyc files in dependency layers (deps.c "bytecode") */
 	const char *app_path;    /* the app's import roots in the image, ':'-separated
 	                          * ("/app/src:/app"), for the project's .pth; NULL: none */
+	/* Pack every layer again instead of taking it from the layer cache (--no-cache); what
+	 * is packed is still cached, and fetched wheels stay in the store. */
+	bool no_cache;
 };
 
 struct pcb_deps_layer {

@@ -444,14 +444,14 @@ pcb_regauth_fetch(CURL *c, const struct pcb_regauth_challenge *ch, const char *s
 		goto out;
 	}
 	if (cc != CURLE_OK) {
-		rc = pcb_err_set(err, PCB_EIO, "fetching a token from %s: %s", host,
+		rc = pcb_err_set(err, pcb_regauth_curl_code(cc), "fetching a token from %s: %s", host,
 		    ebuf[0] != '\0' ? ebuf : curl_easy_strerror(cc));
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		body_excerpt(&body, excerpt);
-		rc = pcb_err_set(err, status == 401 || status == 403 ? PCB_EPERM : PCB_EIO,
+		rc = pcb_err_set(err, status == 401 ? PCB_EAUTH : status == 403 ? PCB_EPERM : PCB_EIO,
 		    "token server %s answered HTTP %ld%s", host, status, excerpt);
 		if (err != NULL)
 			err->http_status = (int)status;
@@ -474,4 +474,19 @@ out:
 	free(url);
 	free(scopes_copy);
 	return rc;
+}
+
+int
+pcb_regauth_curl_code(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return PCB_EUNREACHABLE;
+	case CURLE_OPERATION_TIMEDOUT:   /* also the low-speed limit: a stalled transfer */
+		return PCB_ETIMEDOUT;
+	default:
+		return PCB_EIO;
+	}
 }

@@ -70,4 +70,9 @@ int pcb_regauth_fetch(CURL *c, const struct pcb_regauth_challenge *ch, const cha
  * query). out needs 256 bytes; longer hosts are cut. Any thread. */
 void pcb_regauth_url_host(const char *url, char out[256]);
 
+/* The error code of a libcurl transport failure: PCB_EUNREACHABLE when no connection could
+ * be made (refused, unresolved name, no route), PCB_ETIMEDOUT when the peer stalled or never
+ * answered, else PCB_EIO. Any thread. */
+int pcb_regauth_curl_code(CURLcode cc);
+
 #endif

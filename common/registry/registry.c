@@ -205,10 +205,12 @@ status_retryable(long status)
 }
 
 /* Decides whether to try again after a failed attempt, and waits if so. rc is the attempt's
- * result (PCB_EIO for a transport error), status the HTTP status (0 when none). */
+ * result (a transport code for a transport error, PCB_ERR_IS_TRANSPORT), status the HTTP
+ * status (0 when none), why the attempt's error (may be NULL). Each retry is told through
+ * opts.on_retry before the wait. */
 static bool
 retry_again(struct pcb_registry *r, struct retry *rt, int rc, long status,
-    const char *retry_after)
+    const char *retry_after, const struct pcb_err *why)
 {
 	int max_attempts = r->o.max_attempts > 0 ? r->o.max_attempts : 5;
 	int64_t budget = r->o.max_retry_ms > 0 ? r->o.max_retry_ms : 60000;
@@ -217,7 +219,7 @@ retry_again(struct pcb_registry *r, struct retry *rt, int rc, long status,
 
 	if (rc == PCB_ECANCELED || cancelled(r))
 		return false;
-	if (!(rc == PCB_EIO && status == 0) && !status_retryable(status))
+	if (!(PCB_ERR_IS_TRANSPORT(rc) && status == 0) && !status_retryable(status))
 		return false;
 	if (++rt->attempt >= max_attempts)
 		return false;
@@ -228,7 +230,35 @@ retry_again(struct pcb_registry *r, struct retry *rt, int rc, long status,
 	if (rt->waited_ms + wait > budget)
 		return false;
 	rt->waited_ms += wait;
+	if (r->o.on_retry != NULL) {
+		char msg[PCB_ERR_MSG_MAX + 128], what[PCB_ERR_MSG_MAX];
+
+		if (status != 0)
+			snprintf(what, sizeof what, "HTTP %ld", status);
+		else
+			snprintf(what, sizeof what, "%s", why != NULL && why->msg[0] != '\0' ?
+			    why->msg : "transport error");
+		snprintf(msg, sizeof msg, "registry %s: %s; retrying in %.1f s (attempt %d of %d)",
+		    r->host, what, (double)wait / 1000.0, rt->attempt + 1, max_attempts);
+		r->o.on_retry(r->o.on_retry_ud, msg);
+	}
 	return sleep_ms(r, wait, NULL) == 0;
+}
+
+/* The low-speed time: the option, else $PCB_REGISTRY_STALL_SECONDS (a daemon-wide knob,
+ * which tests use to see a stall in seconds), else a minute. */
+static int
+stall_seconds(const struct pcb_registry *r)
+{
+	const char *e;
+	long v;
+
+	if (r->o.stall_seconds > 0)
+		return r->o.stall_seconds;
+	if ((e = getenv("PCB_REGISTRY_STALL_SECONDS")) != NULL && (v = strtol(e, NULL, 10)) > 0 &&
+	    v <= 3600)
+		return (int)v;
+	return 60;
 }
 
 /* ---- hosts, TLS --------------------------------------------------------------------- */
@@ -447,9 +477,11 @@ prep_handle(void *ud, CURL *c, const char *url, struct pcb_err *err)
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, r->user_agent);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
-	/* A stalled transfer (no byte for 60 s) is a connection error, retried like one. */
+	/* A stalled transfer (no byte for the stall time) is a timeout, retried like a
+	 * connection error: a registry that accepts the connection and then says nothing
+	 * would otherwise hold the build forever. */
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)stall_seconds(r));
 	if (r->ca_blob != NULL) {
 		struct curl_blob b = { r->ca_blob, r->ca_blob_len, CURL_BLOB_NOCOPY };
 		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &b);
@@ -765,7 +797,9 @@ exchange(struct pcb_registry *r, CURL *c, const struct req *q, const char *auth_
 		/* A transfer cut short after the status line is still a transport error: the
 		 * body is incomplete. */
 		s->curl_code = (int)cc;
-		rc = pcb_err_set(err, PCB_EIO, "%s", ebuf[0] != '\0' ? ebuf : curl_easy_strerror(cc));
+		rc = pcb_err_set(err, pcb_regauth_curl_code(cc), "%s%s", ebuf[0] != '\0' ? ebuf :
+		    curl_easy_strerror(cc), cc == CURLE_OPERATION_TIMEDOUT ? " (the registry "
+		    "stalled)" : "");
 		s->status = 0;
 		goto out;
 	}
@@ -811,7 +845,7 @@ get_token(struct pcb_registry *r, CURL *c, const char *scope, char **token_out,
 	if (rc == 0)
 		pcb_regauth_token_put(r->tokens, scope, *token_out,
 		    pcb_monotonic_ms() + pcb_regauth_token_lifetime_ms(expires));
-	else if (rc == PCB_EPERM)
+	else if (rc == PCB_EPERM || rc == PCB_EAUTH)
 		pcb_err_prefix(err, "authentication failed for %s (as %s)", r->host, who(r));
 	pcb_regauth_challenge_free(&ch);
 	return rc;
@@ -826,7 +860,7 @@ on_challenge(struct pcb_registry *r, const struct resp *s, struct pcb_err *err)
 
 	memset(&ch, 0, sizeof ch);
 	if (s->www_bearer == NULL && s->www_basic == NULL)
-		return pcb_err_set(err, PCB_EPERM, "%s answered 401 without a WWW-Authenticate challenge",
+		return pcb_err_set(err, PCB_EAUTH, "%s answered 401 without a WWW-Authenticate challenge",
 		    r->host);
 	rc = pcb_regauth_challenge_parse(s->www_bearer != NULL ? s->www_bearer : s->www_basic, &ch,
 	    err);
@@ -845,7 +879,7 @@ on_challenge(struct pcb_registry *r, const struct resp *s, struct pcb_err *err)
 		pthread_mutex_unlock(&r->mu);
 	} else if (strcmp(ch.scheme, "basic") == 0) {
 		if (r->cred == NULL || r->cred->username == NULL || r->cred->password == NULL) {
-			rc = pcb_err_set(err, PCB_EPERM,
+			rc = pcb_err_set(err, PCB_EAUTH,
 			    "%s asks for a username and password, and none were given for it", r->host);
 			goto out;
 		}
@@ -887,7 +921,7 @@ request(struct pcb_registry *r, CURL *c, const struct req *q, struct resp *s,
 			/* Knowing the realm, fetch a token before sending: an upload body sent
 			 * into a 401 would be wasted. */
 			if (token == NULL && (rc = get_token(r, c, q->scope, &token, err)) != 0) {
-				if (rc == PCB_EIO && retry_again(r, &rt, rc, 0, NULL))
+				if (PCB_ERR_IS_TRANSPORT(rc) && retry_again(r, &rt, rc, 0, NULL, err))
 					continue;
 				break;
 			}
@@ -914,7 +948,8 @@ request(struct pcb_registry *r, CURL *c, const struct req *q, struct resp *s,
 				break;
 			continue;
 		}
-		if (q->no_retry || !retry_again(r, &rt, rc, rc == 0 ? s->status : 0, s->retry_after))
+		if (q->no_retry || !retry_again(r, &rt, rc, rc == 0 ? s->status : 0, s->retry_after,
+		    err))
 			break;
 	}
 	return rc;
@@ -964,7 +999,8 @@ ensure_base(struct pcb_registry *r, CURL *c, struct pcb_err *err)
 		}
 		/* A server that speaks TLS with a certificate we cannot verify is an HTTPS
 		 * server: say so rather than try plain HTTP on its port. */
-		if (rc == PCB_EIO && r->plain_ok && s.curl_code != CURLE_PEER_FAILED_VERIFICATION &&
+		if (PCB_ERR_IS_TRANSPORT(rc) && r->plain_ok &&
+		    s.curl_code != CURLE_PEER_FAILED_VERIFICATION &&
 		    s.curl_code != CURLE_SSL_CERTPROBLEM && s.curl_code != CURLE_SSL_CACERT_BADFILE) {
 			q.url = second;
 			pcb_err_clear(&e2);
@@ -973,7 +1009,7 @@ ensure_base(struct pcb_registry *r, CURL *c, struct pcb_err *err)
 				chosen = second;
 				break;
 			}
-			if (rc == PCB_EIO && err != NULL) {
+			if (PCB_ERR_IS_TRANSPORT(rc) && err != NULL) {
 				char first_msg[PCB_ERR_MSG_MAX];
 				snprintf(first_msg, sizeof first_msg, "%s", err->msg);
 				pcb_err_set(err, rc, "%s (over %s: %.400s; over %s: %.400s)", r->host,
@@ -982,7 +1018,7 @@ ensure_base(struct pcb_registry *r, CURL *c, struct pcb_err *err)
 			} else if (err != NULL) {
 				*err = e2;
 			}
-			if (!q.no_retry || !retry_again(r, &rt, rc, 0, NULL))
+			if (!q.no_retry || !retry_again(r, &rt, rc, 0, NULL, err))
 				goto out;
 			continue;
 		}
@@ -1098,12 +1134,12 @@ http_error(struct pcb_registry *r, const struct resp *s, const char *step, const
 		    msg[0] != '\0' ? ": " : "", msg);
 	} else if (s->status == 401 && bearer) {
 		/* The token server accepted us and issued a token, which the registry refused. */
-		code = pcb_err_set(err, PCB_EPERM,
+		code = pcb_err_set(err, PCB_EAUTH,
 		    "%s: %s refused the token its token server issued (as %s): HTTP 401%s%s — the "
 		    "token is expired or not valid for this registry (check both clocks and the token "
 		    "service's settings)", step, r->host, who(r), msg[0] != '\0' ? ": " : "", msg);
 	} else if (s->status == 401) {
-		code = pcb_err_set(err, PCB_EPERM,
+		code = pcb_err_set(err, PCB_EAUTH,
 		    "%s: authentication failed for %s (as %s): HTTP 401%s%s", step, r->host, who(r),
 		    msg[0] != '\0' ? ": " : "", msg);
 	} else {
@@ -1410,7 +1446,7 @@ fetch_blob(struct pcb_registry *r, CURL *c, struct pcb_store *store, const char 
 				goto out;
 			continue;
 		}
-		if (!retry_again(r, &rt, rc, rc == 0 ? s.status : 0, s.retry_after)) {
+		if (!retry_again(r, &rt, rc, rc == 0 ? s.status : 0, s.retry_after, err)) {
 			if (rc == 0)
 				rc = http_error(r, &s, step, repo, false, err);
 			else
@@ -1980,7 +2016,7 @@ push_blob(struct pcb_registry *r, CURL *c, struct pcb_store *store, const char *
 		if (status == 404 && s.body.data != NULL &&
 		    strstr(s.body.data, "BLOB_UPLOAD_UNKNOWN") != NULL)
 			status = 503;
-		if (!retry_again(r, &rt, rc, status, s.retry_after)) {
+		if (!retry_again(r, &rt, rc, status, s.retry_after, err)) {
 			if (rc == 0)
 				rc = http_error(r, &s, step, repo, true, err);
 			else

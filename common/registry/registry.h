@@ -75,6 +75,14 @@ struct pcb_registry_opts {
 	 * push fails with PCB_ENOENT naming the blob. */
 	int (*fetch_missing)(void *ud, const char *digest, struct pcb_err *err);
 	void *fetch_missing_ud;
+	/* A failed request is about to be tried again: message says what failed and when the
+	 * next attempt goes, for the job's log (a user watching a slow registry sees why it is
+	 * slow). Called from whichever thread made the request. May be NULL. */
+	void (*on_retry)(void *ud, const char *message);
+	void *on_retry_ud;
+	/* A transfer that moves no byte for this many seconds is cut and retried (curl's
+	 * low-speed limit); 0 = $PCB_REGISTRY_STALL_SECONDS, else 60. */
+	int stall_seconds;
 };
 
 struct pcb_registry;

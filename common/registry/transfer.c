@@ -359,6 +359,26 @@ cancelled(const struct pcb_build_ctx *ctx)
 	return ctx->cancel != NULL && atomic_load(ctx->cancel) != 0;
 }
 
+/* A retry the registry client is about to make, as a warning in the job's log. With a
+ * transfer's state (ud is its xfer_state: the calls come from its transfer threads) the
+ * emit is serialised like the transfer's own events; without one (ud is the ctx) the
+ * client runs on the calling thread. */
+static void
+on_retry_locked(void *ud, const char *message)
+{
+	struct xfer_state *x = ud;
+
+	pthread_mutex_lock(&x->mu);
+	emit_simple(x->ctx, PCB_EVENT_LOG, "warn", message);
+	pthread_mutex_unlock(&x->mu);
+}
+
+static void
+on_retry_direct(void *ud, const char *message)
+{
+	emit_simple(ud, PCB_EVENT_LOG, "warn", message);
+}
+
 /* A registry client for host with the job's credentials. A ca_certs entry for the host is
  * handed over as a file in the store's tmp/ (a CA is not secret), removed once the client
  * has read it at creation. fetch_missing: see struct pcb_registry_opts (may be NULL). */
@@ -382,6 +402,13 @@ open_registry(const struct pcb_transfer_access *a, const struct pcb_build_ctx *c
 	o.progress_ud = progress_ud;
 	o.fetch_missing = fetch_missing;
 	o.fetch_missing_ud = fetch_ud;
+	if (progress == on_xfer) {
+		o.on_retry = on_retry_locked;
+		o.on_retry_ud = progress_ud;
+	} else {
+		o.on_retry = on_retry_direct;
+		o.on_retry_ud = (void *)ctx;
+	}
 	for (size_t i = 0; i < a->ca_hosts.n; i++)
 		if (strcasecmp(a->ca_hosts.v[i], host) == 0)
 			pem = a->ca_pems.v[i];

@@ -866,7 +866,7 @@ START_TEST(basic_auth_over_tls)
 	/* A wrong password: named as such, for this host and user, and never echoed. */
 	creds_for(&cs, &cr, reg.host, reg.username, "wrong-secret-xyz", NULL);
 	r = client(reg.host, &o);
-	ck_assert_int_eq(pull(r, s2, reg.host, "sec/app:2", &res, &e), PCB_EPERM);
+	ck_assert_int_eq(pull(r, s2, reg.host, "sec/app:2", &res, &e), PCB_EAUTH);
 	{
 		char *want = pcb_xasprintf("authentication failed for %s (as %s)", reg.host,
 		    reg.username);
@@ -880,7 +880,7 @@ START_TEST(basic_auth_over_tls)
 	/* No credentials at all. */
 	o.creds = NULL;
 	r = client(reg.host, &o);
-	ck_assert_int_eq(pull(r, s2, reg.host, "sec/app:1", &res, &e), PCB_EPERM);
+	ck_assert_int_eq(pull(r, s2, reg.host, "sec/app:1", &res, &e), PCB_EAUTH);
 	ck_assert_msg(strstr(e.msg, "username and password") != NULL, "%s", e.msg);
 	pcb_registry_destroy(r);
 
@@ -935,7 +935,7 @@ START_TEST(bearer_tokens)
 	/* Anonymous pull, when the token server allows it. */
 	o.creds = NULL;
 	r = client(reg.host, &o);
-	ck_assert_int_eq(pull(r, s2, reg.host, "tok/app:1", &res, &e), PCB_EPERM);
+	ck_assert_int_eq(pull(r, s2, reg.host, "tok/app:1", &res, &e), PCB_EAUTH);
 	ck_assert_msg(strstr(e.msg, "authentication failed") != NULL, "%s", e.msg);
 	pcb_test_registry_token_set(&reg, 300, true);
 	ck_assert_msg(pull(r, s2, reg.host, "tok/app:1", &res, &e) == 0, "%s", e.msg);
@@ -970,7 +970,7 @@ START_TEST(bearer_tokens)
 	creds_for(&cs, &cr, reg.host, reg.username, reg.password, NULL);
 	o.creds = &cs;
 	r = client(reg.host, &o);
-	ck_assert_int_eq(pull(r, s2, reg.host, "tok/app:2", &res, &e), PCB_EPERM);
+	ck_assert_int_eq(pull(r, s2, reg.host, "tok/app:2", &res, &e), PCB_EAUTH);
 	/* The token server took the password; the registry refused its token: say that. */
 	ck_assert_msg(strstr(e.msg, "refused the token") != NULL && strstr(e.msg, "expired") != NULL,
 	    "%s", e.msg);

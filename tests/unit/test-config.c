@@ -389,9 +389,12 @@ START_TEST(test_explicit_command_wins_over_detection)
 	s.base_image = pcb_xstrdup("scratch");
 	pcb_err_clear(&e);
 	ck_assert_msg(pcb_build_run(&s, &ctx, &res, &e) == 0, "%s", e.msg);
-	ck_assert_uint_eq(warns.n, 1);
+	/* The second warning: python on the scratch base, which has none (issue 14). */
+	ck_assert_uint_eq(warns.n, 2);
 	ck_assert_msg(strstr(warns.v[0], "no `app = FastAPI()` found") != NULL &&
 	    strstr(warns.v[0], "CLI --entrypoint") != NULL, "%s", warns.v[0]);
+	ck_assert_msg(strstr(warns.v[1], "scratch, which has no Python") != NULL, "%s",
+	    warns.v[1]);
 	json_object_put(res);
 	pcb_strv_free(&warns);
 	pcb_store_destroy(store);
