@@ -14,15 +14,18 @@
 static const char usage[] =
     "Usage: pcb cache du [--json]\n"
     "       pcb cache ls [--sort lru|size] [--limit N] [--json]\n"
-    "       pcb cache prune [--all] [--max-size SIZE] [--keep DURATION] [--dry-run] [--json]\n"
+    "       pcb cache prune [--all] [--max-size SIZE] [--keep DURATION] [--tag-keep DURATION]\n"
+    "                       [--dry-run] [--json]\n"
     "       pcb cache verify [--no-repair] [--json]\n"
     "\n"
     "The daemon's store of blobs (layers, configs, manifests, wheels) is a cache: blobs no\n"
     "tag reaches are evicted least recently used first when it grows over the daemon's\n"
     "--cache-max-size or the disk gets under --cache-min-free. Tagged images, blobs a\n"
-    "running job uses and blobs used within --cache-keep are never evicted.\n"
+    "running job uses and blobs used within --cache-keep are never evicted; tagged images\n"
+    "no build or push used for --cache-tag-keep (when set) lose their tags, oldest first.\n"
     "\n"
-    "  du       usage by kind, what tags reference, limits, free space, layer hit rates\n"
+    "  du       usage by kind, what tags reference, limits, free space, layer hit rates,\n"
+    "           and per tag: its size, what untagging it would free, when it was last used\n"
     "  ls       blobs, least recently used first (--sort size: largest first);\n"
     "           --limit N of them, 1-10000 (default 100)\n"
     "  prune    remove unreferenced blobs unused for the keep duration now\n"
@@ -30,6 +33,7 @@ static const char usage[] =
     "             --max-size SIZE   only the least recently used, until the store fits in\n"
     "                               SIZE (K, M, G, T suffixes: 20G)\n"
     "             --keep DURATION   the keep duration for this run (90s, 30m, 1h, 7d)\n"
+    "             --tag-keep DURATION  untag images no build or push used this long\n"
     "             --dry-run         say what would go, remove nothing\n"
     "  verify   re-hash every blob; remove truncated and corrupt ones, drop index rows\n"
     "           without files, index good files the index lacks (--no-repair: report only)\n"
@@ -50,7 +54,8 @@ const struct pcb_cmd pcb_cmd_cache = {
 	.fn = run,
 };
 
-enum { OPT_JSON = 1000, OPT_SORT, OPT_LIMIT, OPT_ALL, OPT_MAX_SIZE, OPT_KEEP, OPT_DRY_RUN,
+enum { OPT_JSON = 1000, OPT_SORT, OPT_LIMIT, OPT_ALL, OPT_MAX_SIZE, OPT_KEEP, OPT_TAG_KEEP,
+	OPT_DRY_RUN,
 	OPT_NO_REPAIR };
 
 struct copts {
@@ -59,9 +64,9 @@ struct copts {
 	const char *sort;
 	long limit;
 	bool all, dry_run, no_repair;
-	bool has_max, has_keep;
+	bool has_max, has_keep, has_tag_keep;
 	uint64_t max_size;
-	int64_t keep_ms;
+	int64_t keep_ms, tag_keep_ms;
 };
 
 static const char *
@@ -199,6 +204,53 @@ out:
 	return rc;
 }
 
+/* du: the usage, then what each tag holds (--json: {"usage": …, "tags": …}). */
+static int
+du(struct pcb_http *h, const struct copts *o)
+{
+	json_object *use = NULL, *tags = NULL, *arr;
+	struct pcb_err err;
+	int rc = PCB_EXIT_OK;
+
+	if (pcb_http_request(h, "GET", "/v1/cache", NULL, &use, &err) != 0 ||
+	    pcb_http_request(h, "GET", "/v1/cache/tags", NULL, &tags, &err) != 0) {
+		rc = pcb_cli_fail(h, &err);
+		goto out;
+	}
+	if (o->json) {
+		json_object *both = json_object_new_object();
+		json_object_object_add(both, "usage", json_object_get(use));
+		json_object_object_add(both, "tags", json_object_get(tags));
+		pcb_cli_print_json(stdout, both);
+		json_object_put(both);
+		goto out;
+	}
+	print_du(use);
+	arr = json_object_object_get(tags, "tags");
+	if (!json_object_is_type(arr, json_type_array))
+		arr = NULL;
+	if (arr == NULL || json_object_array_length(arr) == 0)
+		goto out;
+	printf("\n%-40s %10s %10s  %s\n", "TAG", "SIZE", "UNIQUE", "LAST USED");
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *t = json_object_array_get_idx(arr, i);
+		const char *owner = pcb_cli_jstr(t, "owner");
+		bool shared = json_object_get_boolean(json_object_object_get(t, "shared"));
+		char a[32], b[32], name[256];
+
+		/* Another user's (admins see them) carries its owner; the shared ones say so. */
+		snprintf(name, sizeof name, "%s%s%s%s", pcb_cli_jstr(t, "name"),
+		    shared ? " (shared)" : "", owner != NULL ? " @" : "",
+		    owner != NULL ? owner : "");
+		printf("%-40s %10s %10s  %s\n", name, size_str(t, "bytes", a),
+		    size_str(t, "unique_bytes", b), pcb_cli_jstr(t, "last_used"));
+	}
+out:
+	json_object_put(use);
+	json_object_put(tags);
+	return rc;
+}
+
 /* --- verify: a job, tailed like a pull ------------------------------------------------- */
 
 static int
@@ -303,6 +355,7 @@ run(struct pcb_http *h, int argc, char **argv)
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "keep", required_argument, NULL, OPT_KEEP },
+		{ "tag-keep", required_argument, NULL, OPT_TAG_KEEP },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "no-repair", no_argument, NULL, OPT_NO_REPAIR },
 		{ "help", no_argument, NULL, 'h' },
@@ -349,6 +402,14 @@ run(struct pcb_http *h, int argc, char **argv)
 				return pcb_cli_usage_error(&pcb_cmd_cache, "--keep: %s", err.msg);
 			o.has_keep = true;
 			break;
+		case OPT_TAG_KEEP:
+			if (pcb_store_parse_duration(optarg, &o.tag_keep_ms, &err) != 0)
+				return pcb_cli_usage_error(&pcb_cmd_cache, "--tag-keep: %s", err.msg);
+			if (o.tag_keep_ms < 1000)
+				return pcb_cli_usage_error(&pcb_cmd_cache, "--tag-keep %s: at least 1s",
+				    optarg);
+			o.has_tag_keep = true;
+			break;
 		case OPT_DRY_RUN:
 			o.dry_run = true;
 			break;
@@ -376,16 +437,17 @@ run(struct pcb_http *h, int argc, char **argv)
 	/* Flags belong to one subcommand each: a misplaced one is a mistake worth naming. */
 	if ((o.sort != NULL || o.limit != 0) && strcmp(o.sub, "ls") != 0)
 		return pcb_cli_usage_error(&pcb_cmd_cache, "--sort and --limit go with 'ls'");
-	if ((o.all || o.has_max || o.has_keep || o.dry_run) && strcmp(o.sub, "prune") != 0)
-		return pcb_cli_usage_error(&pcb_cmd_cache, "--all, --max-size, --keep and --dry-run "
-		    "go with 'prune'");
+	if ((o.all || o.has_max || o.has_keep || o.has_tag_keep || o.dry_run) &&
+	    strcmp(o.sub, "prune") != 0)
+		return pcb_cli_usage_error(&pcb_cmd_cache, "--all, --max-size, --keep, --tag-keep and "
+		    "--dry-run go with 'prune'");
 	if (o.no_repair && strcmp(o.sub, "verify") != 0)
 		return pcb_cli_usage_error(&pcb_cmd_cache, "--no-repair goes with 'verify'");
 	if (o.all && o.has_max)
 		return pcb_cli_usage_error(&pcb_cmd_cache, "--all and --max-size exclude each other");
 
 	if (strcmp(o.sub, "du") == 0) {
-		rc = simple_request(h, &o, "GET", "/v1/cache", NULL);
+		rc = du(h, &o);
 	} else if (strcmp(o.sub, "ls") == 0) {
 		path = pcb_xasprintf("/v1/cache/entries?sort=%s&limit=%ld", o.sort ? o.sort : "lru",
 		    o.limit > 0 ? o.limit : 100);
@@ -400,6 +462,9 @@ run(struct pcb_http *h, int argc, char **argv)
 		if (o.has_keep)
 			json_object_object_add(body, "keep_seconds", json_object_new_int64(
 			    o.keep_ms / 1000));
+		if (o.has_tag_keep)
+			json_object_object_add(body, "tag_keep_seconds", json_object_new_int64(
+			    o.tag_keep_ms / 1000));
 		rc = simple_request(h, &o, "POST", "/v1/cache/prune",
 		    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
 	} else {

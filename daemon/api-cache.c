@@ -7,8 +7,10 @@
  * runs on libuv's thread pool with the connection suspended, like /v1/plan, so the loop never
  * waits on the disk. d->n_async counts that work; shutdown waits for it. */
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -20,7 +22,7 @@
 #define ENTRIES_DEFAULT 100
 #define ENTRIES_MAX 10000
 
-enum cache_op { OP_USAGE, OP_ENTRIES, OP_PRUNE };
+enum cache_op { OP_USAGE, OP_ENTRIES, OP_PRUNE, OP_TAGS };
 
 struct cache_work {
 	uv_work_t w;
@@ -33,6 +35,9 @@ struct cache_work {
 	size_t limit;
 	/* prune */
 	struct pcb_store_gc_opts gc;
+	/* tags: whose are shown (admins: every user's) */
+	uid_t uid;
+	bool all_users;
 	/* answer */
 	json_object *out;
 	struct pcb_err err;
@@ -101,6 +106,8 @@ usage_json(const struct pcb_store_usage *u, const struct pcb_store_policy *p)
 	json_object_object_add(usage, "min_free_bytes",
 	    json_object_new_int64((int64_t)p->min_free_bytes));
 	json_object_object_add(usage, "keep_seconds", json_object_new_int64(p->keep_ms / 1000));
+	json_object_object_add(usage, "tag_keep_seconds",
+	    json_object_new_int64(p->tag_keep_ms / 1000));
 	json_object_object_add(usage, "free_bytes", json_object_new_int64((int64_t)u->free_bytes));
 	json_object_object_add(usage, "fs_bytes", json_object_new_int64((int64_t)u->fs_bytes));
 	json_object_object_add(o, "usage", usage);
@@ -134,6 +141,7 @@ report_json(const struct pcb_store_gc_report *r, const struct pcb_store_gc_opts 
 	json_object_object_add(j, "kept", kept);
 	json_object_object_add(j, "layer_cache_removed",
 	    json_object_new_int64((int64_t)r->layer_cache_removed));
+	json_object_object_add(j, "tags_removed", json_object_new_int64((int64_t)r->tags_removed));
 	json_object_object_add(j, "unindexed_removed",
 	    json_object_new_int64((int64_t)r->unindexed_removed));
 	json_object_object_add(j, "need_bytes", json_object_new_int64((int64_t)r->need_bytes));
@@ -196,6 +204,53 @@ entries_json(const struct pcb_store_entry *e, size_t n, uint64_t total)
 	return o;
 }
 
+/* What each tag the caller may see holds (`pcb cache du`): their own (shown without the
+ * store's "~<uid>/" prefix), the shared ones, and for admins every user's (with its owner). */
+static json_object *
+tags_json(const struct cache_work *c, const struct pcb_store_tag_use *t, size_t n)
+{
+	json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	char own[32];
+	size_t ol;
+
+	ol = (size_t)snprintf(own, sizeof own, "~%u/", (unsigned)c->uid);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = t[i].name, *shown = name;
+		bool shared = name[0] != '~', mine = strncmp(name, own, ol) == 0;
+		json_object *e;
+
+		if (!shared && !mine && !c->all_users)
+			continue;
+		if (mine)
+			shown = name + ol;
+		e = json_object_new_object();
+		json_object_object_add(e, "name", json_object_new_string(shown));
+		json_object_object_add(e, "shared", json_object_new_boolean(shared));
+		if (!shared) {
+			unsigned long uid = strtoul(name + 1, NULL, 10);
+			struct passwd pw, *res = NULL;
+			char buf[1024], num[24];
+			if (getpwuid_r((uid_t)uid, &pw, buf, sizeof buf, &res) != 0 || res == NULL) {
+				snprintf(num, sizeof num, "%lu", uid);
+				json_object_object_add(e, "owner", json_object_new_string(num));
+			} else {
+				json_object_object_add(e, "owner", json_object_new_string(pw.pw_name));
+			}
+		}
+		json_object_object_add(e, "digest", json_object_new_string(t[i].digest));
+		json_object_object_add(e, "bytes", json_object_new_int64((int64_t)t[i].bytes));
+		json_object_object_add(e, "unique_bytes",
+		    json_object_new_int64((int64_t)t[i].unique_bytes));
+		json_object_object_add(e, "blobs", json_object_new_int64((int64_t)t[i].blobs));
+		json_object_object_add(e, "last_used", time_json(t[i].used_ms));
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(o, "tags", arr);
+	json_object_object_add(o, "tag_keep_seconds",
+	    json_object_new_int64(c->policy.tag_keep_ms / 1000));
+	return o;
+}
+
 /* Thread pool: the store is thread-safe; nothing here touches loop state. */
 static void
 work_run(uv_work_t *w)
@@ -226,6 +281,15 @@ work_run(uv_work_t *w)
 		c->rc = pcb_store_gc(s, &c->gc, &r, &c->err);
 		if (c->rc == 0)
 			c->out = report_json(&r, &c->gc);
+		break;
+	}
+	case OP_TAGS: {
+		struct pcb_store_tag_use *t = NULL;
+		size_t n = 0;
+		c->rc = pcb_store_tag_usage(s, &t, &n, &c->err);
+		if (c->rc == 0)
+			c->out = tags_json(c, t, n);
+		pcb_store_tag_usage_free(t, n);
 		break;
 	}
 	}
@@ -320,6 +384,7 @@ collect_start(struct pcb_daemon *d, bool sweep)
 	c->gc.max_bytes = c->policy.max_bytes;
 	c->gc.min_free_bytes = c->policy.min_free_bytes;
 	c->gc.keep_ms = c->policy.keep_ms;
+	c->gc.tag_keep_ms = c->policy.tag_keep_ms;
 	c->gc.protect_since_ms = pcb_jobs_oldest_running_ms(d->jobs);
 	c->gc.sweep_unindexed = sweep;
 	work_queue(c);
@@ -368,6 +433,25 @@ get_cache(struct pcb_request *r)
 	if (refuse_if_stopping(r))
 		return;
 	work_queue(work_new(r->d, r, OP_USAGE));
+}
+
+static void
+list_tags(struct pcb_request *r)
+{
+	static const char *const allowed[] = { NULL };
+	struct cache_work *c;
+	struct pcb_err err;
+
+	if (pcb_http_check_query(r, allowed, &err) != 0) {
+		pcb_http_reply_err(r, &err);
+		return;
+	}
+	if (refuse_if_stopping(r))
+		return;
+	c = work_new(r->d, r, OP_TAGS);
+	c->uid = r->caller.set ? r->caller.uid : geteuid();
+	c->all_users = r->admin;
+	work_queue(c);
 }
 
 static void
@@ -483,13 +567,13 @@ static void
 prune(struct pcb_request *r)
 {
 	static const char *const members[] = { "all", "max_size", "keep_seconds", "dry_run",
-		NULL };
+		"tag_keep_seconds", NULL };
 	struct pcb_store_policy pol;
 	struct cache_work *c;
 	json_object *j = NULL;
 	struct pcb_err err;
-	bool all = false, dry = false, has_max = false, has_keep = false;
-	int64_t max = 0, keep = 0;
+	bool all = false, dry = false, has_max = false, has_keep = false, has_tkeep = false;
+	int64_t max = 0, keep = 0, tkeep = 0;
 
 	pcb_err_clear(&err);
 	if (refuse_if_stopping(r))
@@ -498,14 +582,23 @@ prune(struct pcb_request *r)
 	    read_body(r, members, &j, &err) != 0 ||
 	    get_bool(j, "all", &all, &err) != 0 || get_bool(j, "dry_run", &dry, &err) != 0 ||
 	    get_count(j, "max_size", true, &max, &has_max, &err) != 0 ||
-	    get_count(j, "keep_seconds", false, &keep, &has_keep, &err) != 0) {
+	    get_count(j, "keep_seconds", false, &keep, &has_keep, &err) != 0 ||
+	    get_count(j, "tag_keep_seconds", false, &tkeep, &has_tkeep, &err) != 0) {
 		json_object_put(j);
 		pcb_http_reply_err(r, &err);
 		return;
 	}
 	json_object_put(j);
-	if (has_keep && keep > (int64_t)100 * 365 * 86400) {
-		pcb_http_reply_error(r, 400, "invalid_request", "keep_seconds: at most 100 years");
+	if ((has_keep && keep > (int64_t)100 * 365 * 86400) ||
+	    (has_tkeep && tkeep > (int64_t)100 * 365 * 86400)) {
+		pcb_http_reply_error(r, 400, "invalid_request", "%s: at most 100 years",
+		    has_keep && keep > (int64_t)100 * 365 * 86400 ? "keep_seconds" :
+		    "tag_keep_seconds");
+		return;
+	}
+	if (has_tkeep && tkeep == 0) {
+		pcb_http_reply_error(r, 400, "invalid_request", "tag_keep_seconds: at least 1 (leave it "
+		    "out to use the daemon's cache_tag_keep)");
 		return;
 	}
 	pcb_store_get_policy(r->d->store, &pol);
@@ -517,6 +610,7 @@ prune(struct pcb_request *r)
 	c->gc.until_limit = !all && has_max;
 	c->gc.max_bytes = (uint64_t)max;
 	c->gc.keep_ms = has_keep ? keep * 1000 : pol.keep_ms;
+	c->gc.tag_keep_ms = has_tkeep ? tkeep * 1000 : pol.tag_keep_ms;
 	c->gc.dry_run = dry;
 	c->gc.protect_since_ms = pcb_jobs_oldest_running_ms(r->d->jobs);
 	work_queue(c);
@@ -547,6 +641,7 @@ verify(struct pcb_request *r)
 const struct pcb_route pcb_api_cache_routes[] = {
 	{ "GET", "/v1/cache", get_cache, "getCache", false },
 	{ "GET", "/v1/cache/entries", list_entries, "listCacheEntries", false },
+	{ "GET", "/v1/cache/tags", list_tags, "listCacheTags", false },
 	{ "POST", "/v1/cache/prune", prune, "pruneCache", true },
 	{ "POST", "/v1/cache/verify", verify, "verifyCache", true },
 	{ NULL, NULL, NULL, NULL, false },

@@ -94,6 +94,11 @@ static const struct dopt opts[] = {
 	  "0 = none" },
 	{ "cache-keep", 0, K_DURATION, "DURATION", OFF(cache.keep_ms), 0, 0, true, 0, NULL,
 	  "never evict blobs used this recently, s/m/h/d" },
+	{ "cache-tag-keep", 0, K_DURATION, "DURATION", OFF(cache.tag_keep_ms), 0, 0, true, 0,
+	  NULL,
+	  "untag images no build or push used this long,\n"
+	  "oldest first, then collect them like any blob;\n"
+	  "0 = tagged images are never evicted" },
 
 	{ "resolve-max-age", 0, K_DURATION, "DURATION", OFF(resolve_max_age_ms), 0, 0, true, 0,
 	  "Dependencies",

@@ -22,7 +22,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define LOCATION_NAME_MAX 512
 #define LOCATION_REPOS_MAX 16
 #define WRITER_BUF_SIZE ((size_t)1 << 20)
@@ -161,6 +161,19 @@ db_migrate(struct pcb_store *s, struct pcb_err *err)
 		    " created_ms INTEGER NOT NULL, used_ms INTEGER NOT NULL);"
 		    "CREATE INDEX IF NOT EXISTS layer_cache_digest ON layer_cache(digest);"
 		    "PRAGMA user_version = 3;"
+		    "COMMIT;", err);
+		if (rc != 0) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
+	}
+	/* 4: when a tag was last used (a build on it, a push of it), so that images nobody uses
+	 * can be evicted after the policy's tag_keep_ms; NULL until then: updated_ms counts. */
+	if (version < 4) {
+		rc = db_exec(s,
+		    "BEGIN IMMEDIATE;"
+		    "ALTER TABLE tags ADD COLUMN used_ms INTEGER;"
+		    "PRAGMA user_version = 4;"
 		    "COMMIT;", err);
 		if (rc != 0) {
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -844,9 +857,9 @@ pcb_store_tag_set(struct pcb_store *s, const char *name, const char *digest,
 		return rc;
 	pthread_mutex_lock(&s->mu);
 	rc = sqlite3_prepare_v2(s->db,
-	    "INSERT INTO tags(name, digest, updated_ms) VALUES(?1, ?2, ?3)"
+	    "INSERT INTO tags(name, digest, updated_ms, used_ms) VALUES(?1, ?2, ?3, ?3)"
 	    " ON CONFLICT(name) DO UPDATE SET digest = excluded.digest,"
-	    " updated_ms = excluded.updated_ms", -1, &st, NULL);
+	    " updated_ms = excluded.updated_ms, used_ms = excluded.used_ms", -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		rc = db_err(s, err, rc, "setting tag");
 		goto out;
@@ -1375,10 +1388,12 @@ out:
 	free(path);
 }
 
-/* Every digest reachable from a tag (stored or not). *n_tags_out (may be NULL) gets the
- * number of tags. */
+/* Every digest reachable from a tag (stored or not); tags last used before used_since_ms
+ * (0: none) do not count (a dry run of their expiry). *n_tags_out (may be NULL) gets the
+ * number of tags that count. */
 static int
-reachable(struct pcb_store *s, struct dset *set, uint64_t *n_tags_out, struct pcb_err *err)
+reachable(struct pcb_store *s, struct dset *set, uint64_t *n_tags_out, int64_t used_since_ms,
+    struct pcb_err *err)
 {
 	struct pcb_strv todo;
 	sqlite3_stmt *st = NULL;
@@ -1387,11 +1402,13 @@ reachable(struct pcb_store *s, struct dset *set, uint64_t *n_tags_out, struct pc
 
 	pcb_strv_init(&todo);
 	pthread_mutex_lock(&s->mu);
-	rc = sqlite3_prepare_v2(s->db, "SELECT digest FROM tags", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(s->db, "SELECT digest FROM tags WHERE ?1 = 0 OR "
+	    "COALESCE(used_ms, updated_ms) >= ?1", -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		rc = db_err(s, err, rc, "reading tags");
 		goto unlock;
 	}
+	sqlite3_bind_int64(st, 1, used_since_ms);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *d = (const char *)sqlite3_column_text(st, 0);
 		n_tags++;
@@ -1534,7 +1551,7 @@ pcb_store_usage(struct pcb_store *s, struct pcb_store_usage *u, struct pcb_err *
 	int rc;
 
 	memset(u, 0, sizeof *u);
-	if ((rc = reachable(s, &refs, &u->tags, err)) != 0 ||
+	if ((rc = reachable(s, &refs, &u->tags, 0, err)) != 0 ||
 	    (rc = load_rows(s, "last_used_ms, digest", &rows, &n, err)) != 0 ||
 	    (rc = count_query(s, "SELECT COUNT(*) FROM layer_cache", &u->layer_cache_entries,
 	    err)) != 0)
@@ -1564,7 +1581,7 @@ pcb_store_entries(struct pcb_store *s, enum pcb_store_sort sort, size_t limit,
 	size_t n = 0, m = 0;
 	int rc;
 
-	if ((rc = reachable(s, &refs, NULL, err)) != 0 ||
+	if ((rc = reachable(s, &refs, NULL, 0, err)) != 0 ||
 	    (rc = load_rows(s, sort == PCB_STORE_SORT_SIZE ? "size DESC, digest" :
 	    "last_used_ms, digest", &rows, &n, err)) != 0)
 		goto out;
@@ -1760,6 +1777,39 @@ sweep_unindexed(struct pcb_store *s, int64_t cutoff, bool dry_run, uint64_t *rem
 	return rc;
 }
 
+/* Removes (dry_run: counts) the tags last used before cut_ms; *n_out how many. */
+static int
+expire_tags(struct pcb_store *s, int64_t cut_ms, bool dry_run, uint64_t *n_out,
+    struct pcb_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	rc = sqlite3_prepare_v2(s->db, dry_run ?
+	    "SELECT COUNT(*) FROM tags WHERE COALESCE(used_ms, updated_ms) < ?1" :
+	    "DELETE FROM tags WHERE COALESCE(used_ms, updated_ms) < ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, err, rc, "expiring tags");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, cut_ms);
+	rc = sqlite3_step(st);
+	if (dry_run && rc == SQLITE_ROW) {
+		*n_out = (uint64_t)sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else if (!dry_run && rc == SQLITE_DONE) {
+		*n_out = (uint64_t)sqlite3_changes(s->db);
+		rc = 0;
+	} else {
+		rc = db_err(s, err, rc, "expiring tags");
+	}
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
 int
 pcb_store_gc(struct pcb_store *s, const struct pcb_store_gc_opts *o,
     struct pcb_store_gc_report *r, struct pcb_err *err)
@@ -1768,13 +1818,23 @@ pcb_store_gc(struct pcb_store *s, const struct pcb_store_gc_opts *o,
 	struct row *rows = NULL;
 	size_t n = 0;
 	uint64_t free_before = 0, need = 0;
-	int64_t start = pcb_now_ms(), cutoff;
+	int64_t start = pcb_now_ms(), cutoff, tag_cut = 0;
 	int rc;
 
 	memset(r, 0, sizeof *r);
 	/* Tags first, rows second: a blob committed and tagged in between is in neither or
 	 * is recent; one tagged before is found referenced. */
-	if ((rc = reachable(s, &refs, NULL, err)) != 0 ||
+	/* Images nobody has used for tag_keep_ms lose their tags first (oldest first; one a
+	 * running job looked up since protect_since_ms is used, so kept): their blobs are then
+	 * unreferenced like any other. A dry run only counts them and leaves them out. */
+	if (o->tag_keep_ms > 0) {
+		tag_cut = start - o->tag_keep_ms;
+		if (o->protect_since_ms > 0 && o->protect_since_ms < tag_cut)
+			tag_cut = o->protect_since_ms;
+		if ((rc = expire_tags(s, tag_cut, o->dry_run, &r->tags_removed, err)) != 0)
+			goto out;
+	}
+	if ((rc = reachable(s, &refs, NULL, o->dry_run ? tag_cut : 0, err)) != 0 ||
 	    (rc = load_rows(s, "last_used_ms, digest", &rows, &n, err)) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
@@ -2244,6 +2304,24 @@ bad:
 	    "optional s, m, h or d suffix (90s, 1h, 7d)", s != NULL ? s : "");
 }
 
+/* Records that a build or a push used the tag now (store policy tag_keep_ms). Best effort:
+ * a failure only makes the tag look older. */
+static void
+tag_used(struct pcb_store *s, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+
+	pthread_mutex_lock(&s->mu);
+	if (sqlite3_prepare_v2(s->db, "UPDATE tags SET used_ms = ?2 WHERE name = ?1", -1, &st,
+	    NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, pcb_now_ms());
+		(void)sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+}
+
 char *
 pcb_store_tag_key(const struct pcb_cred *as, const char *name)
 {
@@ -2270,17 +2348,24 @@ pcb_store_tag_get_as(struct pcb_store *s, const struct pcb_cred *as, const char 
 	char *key;
 	int rc;
 
-	if (pcb_cred_is_self(as))
-		return pcb_store_tag_get(s, name, digest_out, err);
+	if (pcb_cred_is_self(as)) {
+		if ((rc = pcb_store_tag_get(s, name, digest_out, err)) == 0)
+			tag_used(s, name);
+		return rc;
+	}
 	if (name[0] == '~')   /* another user's by its key: theirs, not to be named */
 		return pcb_err_set(err, PCB_ENOENT, "no tag %s", name);
 	key = pcb_store_tag_key(as, name);
 	rc = pcb_store_tag_get(s, key, digest_out, err);
-	free(key);
 	if (rc == PCB_ENOENT) {
 		pcb_err_clear(err);
+		free(key);
+		key = pcb_xstrdup(name);
 		rc = pcb_store_tag_get(s, name, digest_out, err);
 	}
+	if (rc == 0)
+		tag_used(s, key);
+	free(key);
 	return rc;
 }
 
@@ -2423,4 +2508,103 @@ out:
 	else
 		free(value);
 	return rc;
+}
+
+/* --- what tags hold ---------------------------------------------------------------------- */
+
+/* The blobs one manifest (or index) reaches, itself included. */
+static void
+reach_one(struct pcb_store *s, const char *digest, struct dset *set)
+{
+	struct pcb_strv todo;
+
+	pcb_strv_init(&todo);
+	if (pcb_digest_valid(digest) && dset_add(set, digest))
+		pcb_strv_push(&todo, digest);
+	while (todo.n > 0) {
+		char *d = todo.v[--todo.n];
+		todo.v[todo.n] = NULL;
+		walk_manifest(s, d, set, &todo);
+		free(d);
+	}
+	pcb_strv_free(&todo);
+}
+
+int
+pcb_store_tag_usage(struct pcb_store *s, struct pcb_store_tag_use **out, size_t *n_out,
+    struct pcb_err *err)
+{
+	struct pcb_store_tag_use *v = NULL;
+	struct dset *sets = NULL, all = { NULL, 0, 0 }, twice = { NULL, 0, 0 };
+	sqlite3_stmt *st = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	rc = sqlite3_prepare_v2(s->db, "SELECT name, digest, COALESCE(used_ms, updated_ms) "
+	    "FROM tags ORDER BY name", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, err, rc, "reading tags");
+		pthread_mutex_unlock(&s->mu);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = pcb_xrealloc(v, cap * sizeof *v);
+		}
+		memset(&v[n], 0, sizeof v[n]);
+		v[n].name = pcb_xstrdup((const char *)sqlite3_column_text(st, 0));
+		snprintf(v[n].digest, sizeof v[n].digest, "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		v[n].used_ms = sqlite3_column_int64(st, 2);
+		n++;
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_err(s, err, rc, "reading tags");
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	if (rc != 0)
+		goto out;
+	/* Each tag's blobs; a blob two tags reach is shared, the rest unique to its tag. */
+	sets = pcb_xcalloc(n ? n : 1, sizeof *sets);
+	for (size_t i = 0; i < n; i++) {
+		reach_one(s, v[i].digest, &sets[i]);
+		for (size_t k = 0; k < sets[i].cap; k++)
+			if (sets[i].v[k][0] != '\0' && !dset_add(&all, sets[i].v[k]))
+				dset_add(&twice, sets[i].v[k]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < sets[i].cap; k++) {
+			uint64_t size = 0;
+			const char *d = sets[i].v[k];
+			if (d[0] == '\0' || pcb_store_stat(s, d, &size, NULL, NULL) != 0)
+				continue;
+			v[i].bytes += size;
+			v[i].blobs++;
+			if (!dset_has(&twice, d))
+				v[i].unique_bytes += size;
+		}
+	}
+out:
+	for (size_t i = 0; sets != NULL && i < n; i++)
+		dset_free(&sets[i]);
+	free(sets);
+	dset_free(&all);
+	dset_free(&twice);
+	if (rc != 0) {
+		pcb_store_tag_usage_free(v, n);
+		v = NULL;
+		n = 0;
+	}
+	*out = v;
+	*n_out = n;
+	return rc;
+}
+
+void
+pcb_store_tag_usage_free(struct pcb_store_tag_use *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
 }

@@ -81,6 +81,20 @@ int pcb_store_tag_get(struct pcb_store *s, const char *name, char **digest_out,
 char *pcb_store_tag_key(const struct pcb_cred *as, const char *name);
 int pcb_store_tag_set_as(struct pcb_store *s, const struct pcb_cred *as, const char *name,
     const char *digest, struct pcb_err *err);
+/* What each tag holds, for `pcb cache du`: the blobs its image reaches that are in the store
+ * (bytes, blobs) and of those the ones no other tag reaches (unique_bytes: what untagging it
+ * would free), and when a build or push last used it. Sorted by name (the store keys,
+ * "~<uid>/…" for users' tags). Free with pcb_store_tag_usage_free. */
+struct pcb_store_tag_use {
+	char *name;
+	char digest[PCB_DIGEST_BUFSZ];
+	int64_t used_ms;
+	uint64_t bytes, unique_bytes, blobs;
+};
+int pcb_store_tag_usage(struct pcb_store *s, struct pcb_store_tag_use **out, size_t *n_out,
+    struct pcb_err *err);
+void pcb_store_tag_usage_free(struct pcb_store_tag_use *v, size_t n);
+
 /* `as`'s own tag first, then the shared one of that name. */
 int pcb_store_tag_get_as(struct pcb_store *s, const struct pcb_cred *as, const char *name,
     char **digest_out, struct pcb_err *err);
@@ -183,6 +197,7 @@ struct pcb_store_policy {
 	uint64_t max_bytes;        /* 0 = no size limit */
 	uint64_t min_free_bytes;   /* 0 = no free-space guard */
 	int64_t keep_ms;           /* never evict blobs used within this long */
+	int64_t tag_keep_ms;       /* untag images no build or push used this long (0: never) */
 };
 #define PCB_STORE_DEFAULT_MAX_BYTES ((uint64_t)20 << 30)    /* 20 GiB */
 #define PCB_STORE_DEFAULT_MIN_FREE ((uint64_t)2 << 30)      /* 2 GiB */
@@ -242,6 +257,8 @@ struct pcb_store_gc_opts {
 	bool dry_run;               /* report what would go, remove nothing */
 	bool sweep_unindexed;       /* also remove blob files without an index row that are
 	                             * older than keep_ms (left by a crash mid-removal) */
+	int64_t tag_keep_ms;        /* first untag images unused this long (0: keep every tag);
+	                             * tags used since protect_since_ms stay */
 };
 struct pcb_store_gc_report {
 	struct pcb_store_count before;          /* indexed blobs at the start */
@@ -252,6 +269,7 @@ struct pcb_store_gc_report {
 	struct pcb_store_count kept_recent;     /* unreferenced, unpinned, too recently used */
 	struct pcb_store_count kept_spare;      /* eligible, but the limits were already met */
 	uint64_t layer_cache_removed;           /* layer_cache rows that went with their blob */
+	uint64_t tags_removed;                  /* tags expired by tag_keep_ms */
 	uint64_t unindexed_removed;             /* files removed by the sweep */
 	uint64_t need_bytes;                    /* how much the limits asked to free (until_limit) */
 	uint64_t free_bytes;                    /* filesystem free space at the end */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -341,6 +342,99 @@ START_TEST(automatic_collection)
 END_TEST
 
 /* Bad limits are refused at start-up with the flag named. */
+/* The tag with this name in GET /v1/cache/tags, or NULL. */
+static json_object *
+tag_row(json_object *tags, const char *name)
+{
+	json_object *arr = jget(tags, "tags");
+
+	for (size_t i = 0; arr != NULL && i < json_object_array_length(arr); i++) {
+		json_object *t = json_object_array_get_idx(arr, i);
+		if (strcmp(json_object_get_string(jget(t, "name")), name) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+/* Tagged images are evictable: with a tag keep time, an image no build or push used for that
+ * long loses its tag (a dry run only counts it) and its blobs go; one a build just used as its
+ * base stays. pcb cache du shows what each tag holds and what untagging it would free. */
+START_TEST(tagged_images_evicted_when_unused)
+{
+	struct pcb_test_daemon d;
+	char *tmp = pcb_test_tmpdir(), *pcb = pcb_bin(), *a, *b, *c, *out = NULL;
+	json_object *j, *t;
+	int64_t deadline, unique_old;
+	int rc;
+
+	pcb_test_daemon_start(&d, NULL, NULL);
+	a = pcb_path_join(tmp, "a");
+	b = pcb_path_join(tmp, "b");
+	c = pcb_path_join(tmp, "c");
+	write_app(a, "old");
+	write_app(b, "kept");
+	write_app(c, "derived");
+	build(&d, a, "-t old:1");
+	build(&d, b, "-t kept:1");
+
+	/* du: both tags, with their sizes; what only old:1 holds would be freed by untagging it. */
+	j = http_json(&d, "GET", "/v1/cache/tags", NULL, 200);
+	ck_assert_int_eq(jint(j, "tag_keep_seconds", NULL), 0);
+	t = tag_row(j, "old:1");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(tag_row(j, "kept:1"));
+	unique_old = jint(t, "unique_bytes", NULL);
+	ck_assert_int_gt(unique_old, 0);
+	ck_assert_int_ge(jint(t, "bytes", NULL), unique_old);
+	ck_assert(json_object_get_boolean(jget(t, "shared")));
+	json_object_put(j);
+	rc = pcb_test_runf(&out, "%s -H %s cache du", pcb, d.host);
+	ck_assert_msg(rc == 0 && strstr(out, "UNIQUE") != NULL && strstr(out, "old:1") != NULL,
+	    "%s", out);
+	free(out);
+
+	/* Wait, by polling a dry run, until both are 10 s unused: counted, not removed. */
+	deadline = pcb_monotonic_ms() + 60000;
+	for (;;) {
+		j = http_json(&d, "POST", "/v1/cache/prune", "{\"dry_run\": true, "
+		    "\"tag_keep_seconds\": 10}", 200);
+		if (jint(j, "tags_removed", NULL) >= 2) {
+			json_object_put(j);
+			break;
+		}
+		json_object_put(j);
+		ck_assert_msg(pcb_monotonic_ms() < deadline, "the tags never aged");
+		nanosleep(&(struct timespec){ 0, 200 * 1000 * 1000 }, NULL);
+	}
+	j = http_json(&d, "GET", "/v1/cache/tags", NULL, 200);
+	ck_assert_ptr_nonnull(tag_row(j, "old:1"));
+	json_object_put(j);
+
+	/* A build on kept:1 uses it; the prune then untags old:1 only, and its blobs go. */
+	build(&d, c, "--base-image kept:1 -t derived:1");
+	j = http_json(&d, "POST", "/v1/cache/prune", "{\"tag_keep_seconds\": 10, "
+	    "\"keep_seconds\": 0}", 200);
+	ck_assert_int_eq(jint(j, "tags_removed", NULL), 1);
+	ck_assert_int_ge(jint(j, "removed", "bytes"), unique_old);
+	json_object_put(j);
+	j = http_json(&d, "GET", "/v1/cache/tags", NULL, 200);
+	ck_assert_ptr_null(tag_row(j, "old:1"));
+	ck_assert_ptr_nonnull(tag_row(j, "kept:1"));
+	ck_assert_ptr_nonnull(tag_row(j, "derived:1"));
+	json_object_put(j);
+	check_usage(&d);
+
+	ck_assert_int_eq(pcb_test_daemon_stop(&d), 0);
+	pcb_test_daemon_free(&d, true);
+	pcb_test_rmtree(tmp);
+	free(tmp);
+	free(pcb);
+	free(a);
+	free(b);
+	free(c);
+}
+END_TEST
+
 START_TEST(bad_flags)
 {
 	char *out = NULL;
@@ -379,6 +473,7 @@ main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, usage_prune_verify);
 	tcase_add_test(tc, automatic_collection);
+	tcase_add_test(tc, tagged_images_evicted_when_unused);
 	tcase_add_test(tc, bad_flags);
 	suite_add_tcase(s, tc);
 	return pcb_test_run_suite(s);

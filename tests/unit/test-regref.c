@@ -341,14 +341,15 @@ START_TEST(store_locations_and_migration)
 	ck_assert_int_eq(pcb_store_location_add(s, DG, "", "r", &e), PCB_EINVAL);
 	pcb_store_destroy(s);
 
-	/* The schema is now version 3 (blob_locations, then layer_cache), and it survives a reopen. */
+	/* The schema is now version 4 (blob_locations, layer_cache, tags.used_ms), and it survives a
+	 * reopen. */
 	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	sqlite3_close(h);
-	ck_assert_int_eq(v, 3);
+	ck_assert_int_eq(v, 4);
 	ck_assert_msg(pcb_store_create(root, &s, &e) == 0, "%s", e.msg);
 	ck_assert_int_eq(pcb_store_location_has(s, DG, "ghcr.io", "other", &has, &e), 0);
 	ck_assert(has);

@@ -296,7 +296,7 @@ START_TEST(test_reopen_persistence)
 		cmd = pcb_xasprintf("sqlite3 '%s/store.db' 'PRAGMA user_version; PRAGMA journal_mode;'",
 		    root);
 		ck_assert_int_eq(pcb_test_run(cmd, true, &uv), 0);
-		ck_assert_msg(strcmp(uv, "3\nwal\n") == 0, "got %s", uv);   /* schema 3: layer_cache */
+		ck_assert_msg(strcmp(uv, "4\nwal\n") == 0, "got %s", uv);   /* schema 4: tags.used_ms */
 		free(uv);
 		free(cmd);
 	}
