@@ -1997,6 +1997,59 @@ kv_get(const struct pcb_strv *sv, const char *key)
  * inherited, Cmd ours or inherited, WorkingDir ours, User ours or the base's, Labels the
  * base's then ours, ExposedPorts both, StopSignal and everything else the base's; history
  * and rootfs.diff_ids the base's followed by ours; os/architecture/variant the base's. */
+static int
+cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Replaces the object o[key] (if any) by one with the same members in sorted key order. */
+static void
+sort_keys(json_object *o, const char *key)
+{
+	json_object *m, *sorted;
+	const char **keys;
+	size_t n = 0;
+
+	if (!json_object_object_get_ex(o, key, &m) || !json_object_is_type(m, json_type_object))
+		return;
+	keys = pcb_xcalloc((size_t)json_object_object_length(m) + 1, sizeof *keys);
+	json_object_object_foreach(m, k, v) {
+		(void)v;
+		keys[n++] = k;
+	}
+	qsort(keys, n, sizeof *keys, cmp_key);
+	sorted = json_object_new_object();
+	for (size_t i = 0; i < n; i++)
+		json_object_object_add(sorted, keys[i],
+		    json_object_get(json_object_object_get(m, keys[i])));
+	free(keys);
+	json_object_object_add(o, key, sorted);   /* drops the old one (and its key strings) */
+}
+
+/* The config's members in the order of the image spec's ImageConfig (the order Go tools write
+ * them in), any others after: takes cfg, returns the reordered object. */
+static json_object *
+oci_field_order(json_object *cfg)
+{
+	static const char *const order[] = { "User", "ExposedPorts", "Env", "Entrypoint", "Cmd",
+		"Volumes", "WorkingDir", "Labels", "StopSignal", "ArgsEscaped" };
+	json_object *out = json_object_new_object(), *v;
+
+	for (size_t i = 0; i < PCB_ARRAY_LEN(order); i++)
+		if (json_object_object_get_ex(cfg, order[i], &v))
+			json_object_object_add(out, order[i], json_object_get(v));
+	json_object_object_foreach(cfg, k, val) {
+		size_t i;
+		for (i = 0; i < PCB_ARRAY_LEN(order) && strcmp(order[i], k) != 0; i++)
+			;
+		if (i == PCB_ARRAY_LEN(order))
+			json_object_object_add(out, k, json_object_get(val));
+	}
+	json_object_put(cfg);
+	return out;
+}
+
 static json_object *
 make_config(const struct plan *p, const struct base *b, const struct pcb_deps_result *deps,
     const char *venv, const struct pcb_layer_result *app, size_t n_files)
@@ -2105,6 +2158,13 @@ make_config(const struct plan *p, const struct base *b, const struct pcb_deps_re
 	}
 	if (p->user != NULL)
 		json_object_object_add(cfg, "User", json_object_new_string(p->user));
+	/* Maps in the key order Go's encoding/json writes them (sorted), so a tool that reads
+	 * and writes the config again (skopeo copying a docker-archive into an OCI layout)
+	 * gets the same bytes, and so the same config digest. */
+	sort_keys(cfg, "Labels");
+	sort_keys(cfg, "ExposedPorts");
+	sort_keys(cfg, "Volumes");
+	cfg = oci_field_order(cfg);
 	json_object_object_add(c, "config", cfg);
 
 	json_object_object_add(rootfs, "type", json_object_new_string("layers"));

@@ -154,6 +154,16 @@ START_TEST(three_outputs_at_once)
 	ck_assert_str_eq(dig, config);
 	free(dig);
 	free(p);
+	/* skopeo copies the docker-archive into an OCI layout: the same config, unchanged. */
+	ck_assert_msg(pcb_test_runf(&out, "skopeo copy docker-archive:%s/img-docker.tar "
+	    "oci:%s/copied:c 2>&1 && skopeo inspect --config --raw oci:%s/copied:c > %s/cfg2.json",
+	    top, top, top, top) == 0, "%s", out);
+	free(out);
+	p = pcb_path_join(top, "cfg2.json");
+	dig = sha256_of_file(p);
+	ck_assert_str_eq(dig, config);
+	free(dig);
+	free(p);
 
 	/* podman loads it (its own storage in the test's dir; vfs needs no privileges). */
 	ck_assert_msg(pcb_test_runf(&out, "podman --root %s/pr --runroot %s/prr "
