@@ -476,7 +476,10 @@ prep_handle(void *ud, CURL *c, const char *url, struct pcb_err *err)
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, r->user_agent);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
+	/* Connecting (TCP and the TLS handshake) gets 30 s, or the stall time when shorter: a
+	 * server that accepts and then says nothing stalls the handshake as much as a body. */
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, stall_seconds(r) < 30 ?
+	    (long)stall_seconds(r) * 1000L : 30000L);
 	/* A stalled transfer (no byte for the stall time) is a timeout, retried like a
 	 * connection error: a registry that accepts the connection and then says nothing
 	 * would otherwise hold the build forever. */

@@ -17,9 +17,12 @@
 #include <check.h>
 #include <json-c/json.h>
 #include <regex.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -295,6 +298,66 @@ START_TEST(unreachable_registry)
 }
 END_TEST
 
+/* The other codes a program acts on: a base the registry does not have (base_not_found), a
+ * requirement no index has (dependency_resolution), and a registry that accepts the
+ * connection and then says nothing (registry_timeout, with the stall limit at 1 s). */
+START_TEST(not_found_resolution_timeout)
+{
+	struct pcb_test_registry reg;
+	struct pcb_test_daemon keep, stalled;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof a;
+	char *body, *proj;
+	json_object *job;
+	int lfd;
+
+	pcb_test_registry_start(&reg, PCB_TEST_REGISTRY_PLAIN);
+	body = pcb_xasprintf("{\"context\":\"%s\",\"base_image\":\"%s/lib/none:1\"}", ctx,
+	    reg.host);
+	job = run_job("/v1/builds", body, NULL);
+	ck_assert_str_eq(job_error(job, "code"), "base_not_found");
+	ck_assert_msg(strstr(job_error(job, "message"), "lib/none") != NULL, "%s",
+	    job_error(job, "message"));
+	json_object_put(job);
+	free(body);
+
+	proj = pcb_path_join(tmp, "needs");
+	pcb_test_write(proj, "main.py", "print(1)\n", 0644);
+	pcb_test_write(proj, "requirements.txt", "no-such-distribution-anywhere==1.0\n", 0644);
+	body = pcb_xasprintf("{\"context\":\"%s\",\"dependencies\":{\"index_url\":"
+	    "\"http://%s/simple\"}}", proj, reg.host);
+	job = run_job("/v1/builds", body, NULL);
+	ck_assert_str_eq(job_error(job, "code"), "dependency_resolution");
+	ck_assert_msg(strstr(job_error(job, "message"), "no-such-distribution-anywhere") != NULL,
+	    "%s", job_error(job, "message"));
+	json_object_put(job);
+	free(body);
+	pcb_test_registry_stop(&reg);
+
+	/* A listener that never answers; a daemon that gives up on silence after 1 s. */
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert(lfd >= 0 && bind(lfd, (struct sockaddr *)&a, sizeof a) == 0 &&
+	    listen(lfd, 64) == 0 && getsockname(lfd, (struct sockaddr *)&a, &alen) == 0);
+	setenv("PCB_REGISTRY_STALL_SECONDS", "1", 1);
+	pcb_test_daemon_start(&stalled, NULL, NULL);
+	unsetenv("PCB_REGISTRY_STALL_SECONDS");
+	keep = d;
+	d = stalled;
+	body = pcb_xasprintf("{\"context\":\"%s\",\"base_image\":\"127.0.0.1:%d/lib/py:3\"}",
+	    ctx, ntohs(a.sin_port));
+	job = run_job("/v1/builds", body, NULL);
+	d = keep;
+	ck_assert_str_eq(job_error(job, "code"), "registry_timeout");
+	json_object_put(job);
+	free(body);
+	close(lfd);
+	pcb_test_daemon_stop(&stalled);
+	pcb_test_daemon_free(&stalled, true);
+	free(proj);
+}
+END_TEST
+
 START_TEST(wrong_password)
 {
 	struct pcb_test_registry reg;
@@ -427,6 +490,7 @@ main(void)
 	tcase_add_test(tc, plain_and_rawjson);
 	tcase_add_test(tc, unreachable_registry);
 	tcase_add_test(tc, wrong_password);
+	tcase_add_test(tc, not_found_resolution_timeout);
 	tcase_add_test(tc, jobs_of_every_kind);
 	tcase_add_test(tc, spec_served);
 	tcase_add_test(tc, completion_scripts);
