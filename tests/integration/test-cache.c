@@ -422,7 +422,7 @@ START_TEST(tagged_images_evicted_when_unused)
 	ck_assert_ptr_nonnull(tag_row(j, "kept:1"));
 	ck_assert_ptr_nonnull(tag_row(j, "derived:1"));
 	json_object_put(j);
-	check_usage(&d);
+	json_object_put(check_usage(&d));
 
 	ck_assert_int_eq(pcb_test_daemon_stop(&d), 0);
 	pcb_test_daemon_free(&d, true);
