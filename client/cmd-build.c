@@ -44,8 +44,16 @@ static const char usage[] =
     "      --no-cache            pack every layer again instead of reusing cached ones\n"
     "      --pull                ask the base image's registry for its tag again, even when\n"
     "                            the daemon's store has it\n"
+    "      --sbom=true|false     attach an SPDX 2.3 and a CycloneDX 1.5 SBOM to the image as\n"
+    "                            OCI 1.1 referrers (default true; see pcb sbom)\n"
+    "      --provenance[=true|false]  also attach SLSA v1 provenance (an in-toto statement)\n"
     "      --platform OS/ARCH[/VARIANT]  target platform (default: the daemon's): linux/amd64,\n"
-    "                            linux/arm64, linux/arm/v7, linux/386, linux/ppc64le, ...\n"
+    "                            linux/arm64, linux/arm/v7, linux/386, linux/ppc64le, ...;\n"
+    "                            several, comma separated: one image index with a manifest\n"
+    "                            per platform (linux/amd64,linux/arm64)\n"
+    "      --platform-fail=error|skip  a platform that cannot be built (no wheel that fits\n"
+    "                            it, no base for it) fails the build (error, the default) or\n"
+    "                            is left out of the index and named (skip)\n"
     "      --base-image REF      build on REF: scratch, NAME:TAG from the daemon's store,\n"
     "                            HOST[:PORT]/REPO:TAG or ...@sha256:... (default: config,\n"
     "                            else the daemon's default: python:X.Y-slim for the\n"
@@ -89,6 +97,9 @@ static const char usage[] =
     "                            (tags must then name one: 127.0.0.1:5000/team/app:1)\n"
     PCB_REGOPTS_USAGE
     "      --dry-run             show what would be built (the plan) and build nothing\n"
+    "      --rebase-only         build nothing: put the image under the first tag on the\n"
+    "                            base the build would use now (pcb rebase), when only the\n"
+    "                            base moved; refused when its Python X.Y changed\n"
     "      --json                print the final build resource (or the plan) as JSON on stdout\n"
     PCB_PROGRESS_USAGE
     "  -q, --quiet               no progress lines: print only the image's manifest digest\n"
@@ -108,11 +119,11 @@ const struct pcb_cmd pcb_cmd_build = {
 
 enum {
 	OPT_OUTPUT = 1000, OPT_PLATFORM, OPT_ENV, OPT_LABEL, OPT_WORKDIR, OPT_ENTRYPOINT, OPT_CMD,
-	OPT_DRY_RUN, OPT_JSON, OPT_PUSH, OPT_BASE_IMAGE, OPT_BASE_REGISTRY, OPT_USER, OPT_PORT,
+	OPT_DRY_RUN, OPT_REBASE_ONLY, OPT_JSON, OPT_PUSH, OPT_BASE_IMAGE, OPT_BASE_REGISTRY, OPT_USER, OPT_PORT,
 	OPT_LOCK, OPT_REQUIREMENTS, OPT_VENV, OPT_NO_DEPS, OPT_INDEX_URL, OPT_EXTRA_INDEX_URL,
 	OPT_FIND_LINKS, OPT_EXTRA, OPT_GROUP, OPT_PYTHON, OPT_COMPRESSION, OPT_COMPRESSION_LEVEL,
 	OPT_REFRESH_DEPS, OPT_NO_COMPILE, OPT_LOAD, OPT_IIDFILE, OPT_METADATA_FILE, OPT_NO_CACHE,
-	OPT_PULL, OPT_PROGRESS,
+	OPT_PULL, OPT_PROGRESS, OPT_PLATFORM_FAIL, OPT_SBOM, OPT_PROVENANCE,
 };
 
 struct build_opts {
@@ -123,6 +134,8 @@ struct build_opts {
 	struct pcb_strv env;
 	struct pcb_strv labels;
 	const char *platform;
+	struct pcb_strv platforms;   /* --platform A,B: an index */
+	const char *platform_fail;
 	const char *base_image;
 	const char *base_registry;
 	const char *workdir;
@@ -145,12 +158,15 @@ struct build_opts {
 	const char *compression;
 	const char *compression_level;
 	bool dry_run;
+	bool rebase_only;            /* --rebase-only: plan, then POST /v1/rebases */
 	bool json;
 	bool quiet;
 	bool push;
 	bool load;                   /* --load, or -o type=docker without dest */
 	bool no_cache;
 	bool pull;
+	bool no_sbom;                /* --sbom=false */
+	bool provenance;             /* --provenance */
 	const char *iidfile;
 	const char *metadata_file;
 	char *load_file;             /* the private docker-archive --load reads (owned) */
@@ -485,8 +501,21 @@ make_spec(const struct build_opts *o, json_object **spec_out)
 		json_object_object_add(spec, "no_cache", json_object_new_boolean(true));
 	if (o->pull)
 		json_object_object_add(spec, "pull", json_object_new_boolean(true));
+	if (o->no_sbom)
+		json_object_object_add(spec, "sbom", json_object_new_boolean(false));
+	if (o->provenance)
+		json_object_object_add(spec, "provenance", json_object_new_boolean(true));
 	if (o->platform != NULL)
 		json_object_object_add(spec, "platform", json_object_new_string(o->platform));
+	if (o->platforms.n > 0) {
+		json_object *pa = json_object_new_array();
+		for (size_t k = 0; k < o->platforms.n; k++)
+			json_object_array_add(pa, json_object_new_string(o->platforms.v[k]));
+		json_object_object_add(spec, "platforms", pa);
+	}
+	if (o->platform_fail != NULL)
+		json_object_object_add(spec, "platform_fail",
+		    json_object_new_string(o->platform_fail));
 	if (o->base_image != NULL)
 		json_object_object_add(spec, "base_image", json_object_new_string(o->base_image));
 	if (o->base_registry != NULL)
@@ -603,7 +632,8 @@ static const struct {
 	{ "base_image", "base image" }, { "entrypoint", "entrypoint" }, { "cmd", "cmd" },
 	{ "workdir", "workdir" }, { "include", "include" }, { "excluded", "left out" },
 	{ "env", "env" },
-	{ "labels", "labels" }, { "platform", "platform" }, { "tags", "tags" },
+	{ "labels", "labels" }, { "platform", "platform" }, { "platforms", "platforms" },
+	{ "tags", "tags" },
 	{ "outputs", "outputs" }, { "created", "created" }, { "passed_over", "passed over" },
 	{ "warnings", "warnings" },
 };
@@ -966,6 +996,26 @@ write_small_file(const char *flag, const char *path, const char *text)
 	return rc;
 }
 
+/* A multi-platform build, after the summary: each platform's manifest, and the platforms
+ * --platform-fail=skip left out with why. */
+static void
+print_platforms(json_object *job)
+{
+	json_object *res = pcb_cli_jobj(job, "result");
+	json_object *ps = pcb_cli_jarr(res, "platforms"), *sk = pcb_cli_jarr(res, "skipped");
+
+	for (size_t i = 0; ps != NULL && i < json_object_array_length(ps); i++) {
+		json_object *p = json_object_array_get_idx(ps, i);
+		fprintf(stderr, "  platform %s %s\n", pcb_cli_jstr(p, "platform") ?: "?",
+		    pcb_cli_jstr(pcb_cli_jobj(p, "manifest"), "digest") ?: "?");
+	}
+	for (size_t i = 0; sk != NULL && i < json_object_array_length(sk); i++) {
+		json_object *p = json_object_array_get_idx(sk, i);
+		fprintf(stderr, "  skipped %s: %s\n", pcb_cli_jstr(p, "platform") ?: "?",
+		    pcb_cli_jstr(p, "error") ?: "?");
+	}
+}
+
 /* --iidfile and --metadata-file, from the finished build. The image ID is the config
  * digest, as buildx writes it for a single-platform image (the ID docker and podman show);
  * the metadata has buildx's keys, so scripts written for `docker buildx build
@@ -980,11 +1030,15 @@ write_build_files(const struct build_opts *o, json_object *job)
 	struct pcb_buf names;
 	int rc = PCB_EXIT_OK;
 
-	if (cfg == NULL || mdg == NULL) {
+	if ((cfg == NULL && pcb_cli_jarr(res, "platforms") == NULL) || mdg == NULL) {
 		fprintf(stderr, "pcb build: the build's result has no manifest or config digest\n");
 		return PCB_EXIT_FAIL;
 	}
-	if (o->iidfile != NULL && (rc = write_small_file("--iidfile", o->iidfile, cfg)) != 0)
+	/* A multi-platform image has no one config: its index digest stands for it (buildx). */
+	if (pcb_cli_jarr(res, "platforms") != NULL)
+		cfg = NULL;
+	if (o->iidfile != NULL && (rc = write_small_file("--iidfile", o->iidfile,
+	    cfg != NULL ? cfg : mdg)) != 0)
 		return rc;
 	if (o->metadata_file == NULL)
 		return PCB_EXIT_OK;
@@ -994,7 +1048,9 @@ write_build_files(const struct build_opts *o, json_object *job)
 		(void)pcb_buf_appendf(&names, "%s%s", i > 0 ? "," : "",
 		    json_object_get_string(json_object_array_get_idx(tags, i)));
 	md = json_object_new_object();
-	json_object_object_add(md, "containerimage.config.digest", json_object_new_string(cfg));
+	if (cfg != NULL)
+		json_object_object_add(md, "containerimage.config.digest",
+		    json_object_new_string(cfg));
 	desc = json_object_new_object();
 	json_object_object_add(desc, "mediaType", json_object_new_string(
 	    pcb_cli_jstr(man, "mediaType") ?: "application/vnd.oci.image.manifest.v1+json"));
@@ -1026,12 +1082,14 @@ run(struct pcb_http *h, int argc, char **argv)
 		{ "tag", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "platform-fail", required_argument, NULL, OPT_PLATFORM_FAIL },
 		{ "env", required_argument, NULL, OPT_ENV },
 		{ "label", required_argument, NULL, OPT_LABEL },
 		{ "workdir", required_argument, NULL, OPT_WORKDIR },
 		{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
 		{ "cmd", required_argument, NULL, OPT_CMD },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "rebase-only", no_argument, NULL, OPT_REBASE_ONLY },
 		{ "push", no_argument, NULL, OPT_PUSH },
 		{ "base-image", required_argument, NULL, OPT_BASE_IMAGE },
 		{ "base-registry", required_argument, NULL, OPT_BASE_REGISTRY },
@@ -1056,6 +1114,8 @@ run(struct pcb_http *h, int argc, char **argv)
 		{ "metadata-file", required_argument, NULL, OPT_METADATA_FILE },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		{ "pull", no_argument, NULL, OPT_PULL },
+		{ "sbom", optional_argument, NULL, OPT_SBOM },
+		{ "provenance", optional_argument, NULL, OPT_PROVENANCE },
 		PCB_REGOPTS_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "progress", required_argument, NULL, OPT_PROGRESS },
@@ -1071,6 +1131,7 @@ run(struct pcb_http *h, int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	memset(&jo, 0, sizeof jo);
 	pcb_strv_init(&o.tags);
+	pcb_strv_init(&o.platforms);
 	pcb_strv_init(&o.out_types);
 	pcb_strv_init(&o.out_dests);
 	pcb_strv_init(&o.env);
@@ -1100,13 +1161,39 @@ run(struct pcb_http *h, int argc, char **argv)
 			/* The daemon checks it too; this catches a typo before anything is sent. */
 			struct pcb_platform pl;
 			struct pcb_err perr;
-			if (pcb_platform_parse(optarg, &pl, &perr) != 0) {
-				rc = pcb_cli_usage_error(&pcb_cmd_build, "--platform: %s", perr.msg);
+			char *list = pcb_xstrdup(optarg), *save = NULL;
+			pcb_strv_free(&o.platforms);
+			o.platform = NULL;
+			for (char *p = strtok_r(list, ",", &save); p != NULL;
+			    p = strtok_r(NULL, ",", &save)) {
+				if (pcb_platform_parse(p, &pl, &perr) != 0) {
+					rc = pcb_cli_usage_error(&pcb_cmd_build, "--platform '%s': %s", p,
+					    perr.msg);
+					free(list);
+					goto out;
+				}
+				pcb_strv_push(&o.platforms, p);
+			}
+			free(list);
+			if (o.platforms.n == 0) {
+				rc = pcb_cli_usage_error(&pcb_cmd_build, "--platform: expected "
+				    "OS/ARCH[/VARIANT][,OS/ARCH…]");
 				goto out;
 			}
-			o.platform = optarg;
+			if (strchr(optarg, ',') == NULL) {   /* one: a single image, as before */
+				pcb_strv_free(&o.platforms);
+				o.platform = optarg;
+			}
 			break;
 		}
+		case OPT_PLATFORM_FAIL:
+			if (strcmp(optarg, "skip") != 0 && strcmp(optarg, "error") != 0) {
+				rc = pcb_cli_usage_error(&pcb_cmd_build, "--platform-fail '%s': expected "
+				    "error or skip", optarg);
+				goto out;
+			}
+			o.platform_fail = optarg;
+			break;
 		case OPT_LOAD:
 			o.load = true;
 			break;
@@ -1122,6 +1209,22 @@ run(struct pcb_http *h, int argc, char **argv)
 		case OPT_PULL:
 			o.pull = true;
 			break;
+		case OPT_SBOM:
+		case OPT_PROVENANCE: {
+			/* buildx's spelling: --sbom=false, --provenance (= true). */
+			bool on = optarg == NULL || strcmp(optarg, "true") == 0 ||
+			    strcmp(optarg, "1") == 0;
+			if (!on && strcmp(optarg, "false") != 0 && strcmp(optarg, "0") != 0) {
+				rc = pcb_cli_usage_error(&pcb_cmd_build, "--%s: \"%s\" is not true or "
+				    "false", c == OPT_SBOM ? "sbom" : "provenance", optarg);
+				goto out;
+			}
+			if (c == OPT_SBOM)
+				o.no_sbom = !on;
+			else
+				o.provenance = on;
+			break;
+		}
 		case OPT_ENV:
 			pcb_strv_push(&o.env, optarg);
 			break;
@@ -1139,6 +1242,9 @@ run(struct pcb_http *h, int argc, char **argv)
 			break;
 		case OPT_DRY_RUN:
 			o.dry_run = true;
+			break;
+		case OPT_REBASE_ONLY:
+			o.rebase_only = true;
 			break;
 		case OPT_JSON:
 			o.json = true;
@@ -1223,6 +1329,14 @@ run(struct pcb_http *h, int argc, char **argv)
 		goto out;
 	}
 	o.context = optind < argc ? argv[optind] : ".";
+	/* A rebase leaves the image in the store and writes nothing else. */
+	if (o.rebase_only && (o.dry_run || o.push || o.load || o.out_types.n > 0 ||
+	    o.iidfile != NULL || o.metadata_file != NULL || o.platforms.n > 0)) {
+		rc = pcb_cli_usage_error(&pcb_cmd_build, "--rebase-only leaves the rebased image in "
+		    "the daemon's store: it takes no --dry-run, --push, -o, --load, --iidfile, "
+		    "--metadata-file or list of platforms (pcb push / pcb save it afterwards)");
+		goto out;
+	}
 	if (o.load && !o.dry_run && (rc = load_prepare(&o)) != PCB_EXIT_OK)
 		goto out;
 	if ((rc = make_spec(&o, &spec)) != 0)
@@ -1233,7 +1347,13 @@ run(struct pcb_http *h, int argc, char **argv)
 		rc = dry_run(h, &o, spec);
 		goto out;
 	}
+	if (o.rebase_only) {
+		rc = pcb_rebase_from_plan(h, spec, &o.reg, &jo);
+		goto out;
+	}
 	rc = pcb_job_submit_ex(h, "/v1/builds", spec_text(spec), &jo, &job);
+	if (rc == PCB_EXIT_OK && !o.json && !o.quiet)
+		print_platforms(job);
 	if (rc == PCB_EXIT_OK && (o.iidfile != NULL || o.metadata_file != NULL))
 		rc = write_build_files(&o, job);
 	if (rc == PCB_EXIT_OK && o.load_file != NULL)
@@ -1243,6 +1363,7 @@ out:
 	json_object_put(job);
 	json_object_put(spec);
 	pcb_strv_free(&o.tags);
+	pcb_strv_free(&o.platforms);
 	pcb_strv_free(&o.out_types);
 	pcb_strv_free(&o.out_dests);
 	pcb_strv_free(&o.env);

@@ -12,7 +12,8 @@ static const char usage[] =
     "List builds (or pushes, pulls), newest first.\n"
     "\n"
     "Options:\n"
-    "      --kind KIND    build (default), push, pull, base, verify, or all for every job\n"
+    "      --kind KIND    build (default), push, pull, base, verify, rebase, or all for every\n"
+    "                     job\n"
     "      --state STATE  only builds in STATE: queued, running, succeeded, failed, cancelled\n"
     "      --limit N      at most N builds, 1-1000 (default 50)\n"
     "      --json         print the daemon's answer ({\"builds\": [...]}) as JSON\n"
@@ -125,7 +126,8 @@ run(struct pcb_http *h, int argc, char **argv)
 	};
 	static const char *const states[] = { "queued", "running", "succeeded", "failed",
 		"cancelled" };
-	static const char *const kinds[] = { "build", "push", "pull", "base", "verify", "all" };
+	static const char *const kinds[] = { "build", "push", "pull", "base", "verify", "rebase",
+		"all" };
 	const char *state = NULL, *kind = "build";
 	long limit = 0;
 	bool json = false;
@@ -155,7 +157,7 @@ run(struct pcb_http *h, int argc, char **argv)
 				;
 			if (i == PCB_ARRAY_LEN(kinds)) {
 				rc = pcb_cli_usage_error(&pcb_cmd_builds, "--kind '%s': expected build, "
-				    "push, pull, base, verify or all", optarg);
+				    "push, pull, base, verify, rebase or all", optarg);
 				goto out;
 			}
 			kind = kinds[i];

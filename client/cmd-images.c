@@ -72,7 +72,7 @@ age_str(const char *ts, char out[32])
 /* ---- pcb images / pcb ls ---- */
 
 static const char images_usage[] =
-    "Usage: pcb images [PATTERN] [--digests] [--json] [-q]\n"
+    "Usage: pcb images [PATTERN] [--digests] [--outdated] [--json] [-q]\n"
     "       pcb ls [PATTERN] …\n"
     "\n"
     "The images in the daemon's store you can use: your own tags and the shared ones (root's\n"
@@ -82,6 +82,9 @@ static const char images_usage[] =
     "  PATTERN       only names matching it: a shell pattern matched against the repository,\n"
     "                or against repo:tag when it has a ':' (app, team/*, 'app:1.*')\n"
     "      --digests show the full manifest digest\n"
+    "      --outdated  only images whose base tag names another image now than the one\n"
+    "                they were built on (tags of the daemon's store; no registry is asked):\n"
+    "                candidates for 'pcb rebase IMAGE'\n"
     "  -q, --quiet   print only the references (what pcb inspect/rm/save take)\n"
     "      --json    print the daemon's answer as JSON\n"
     "  -h, --help    show this help\n"
@@ -109,13 +112,14 @@ images_run(struct pcb_http *h, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "digests", no_argument, NULL, 'D' },
+		{ "outdated", no_argument, NULL, 'O' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct pcb_cmd *cmd = strcmp(argv[0], "ls") == 0 ? &pcb_cmd_ls : &pcb_cmd_images;
-	bool digests = false, json = false, quiet = false;
+	bool digests = false, json = false, quiet = false, outdated = false;
 	json_object *j = NULL, *a;
 	struct pcb_err err;
 	char *path;
@@ -124,6 +128,7 @@ images_run(struct pcb_http *h, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'D': digests = true; break;
+		case 'O': outdated = true; break;
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;
 		case 'h': return pcb_cli_help(cmd);
@@ -134,10 +139,11 @@ images_run(struct pcb_http *h, int argc, char **argv)
 		return pcb_cli_usage_error(cmd, "at most one PATTERN");
 	if (optind < argc) {
 		char *esc = curl_easy_escape(NULL, argv[optind], 0);
-		path = pcb_xasprintf("/v1/images?reference=%s", esc);
+		path = pcb_xasprintf("/v1/images?reference=%s%s", esc, outdated ? "&outdated=true" :
+		    "");
 		curl_free(esc);
 	} else {
-		path = pcb_xstrdup("/v1/images");
+		path = pcb_xstrdup(outdated ? "/v1/images?outdated=true" : "/v1/images");
 	}
 	rc = pcb_http_request(h, "GET", path, NULL, &j, &err);
 	free(path);
@@ -149,6 +155,20 @@ images_run(struct pcb_http *h, int argc, char **argv)
 	} else if (quiet) {
 		for (size_t i = 0; a != NULL && i < json_object_array_length(a); i++)
 			printf("%s\n", pcb_cli_jstr(json_object_array_get_idx(a, i), "ref"));
+	} else if (outdated) {
+		/* What was built on, and what the base tag names now. */
+		printf("%-30s %-12s %-12s %-30s %-12s %s\n", "REPOSITORY", "TAG", "ID", "BASE",
+		    "BUILT ON", "NOW");
+		for (size_t i = 0; a != NULL && i < json_object_array_length(a); i++) {
+			json_object *e = json_object_array_get_idx(a, i), *b = pcb_cli_jobj(e, "base");
+			char id[16], was[16], now[16];
+
+			short_id(pcb_cli_jstr(e, "digest"), id);
+			short_id(pcb_cli_jstr(b, "digest"), was);
+			short_id(pcb_cli_jstr(b, "current"), now);
+			printf("%-30s %-12s %-12s %-30s %-12s %s\n", pcb_cli_jstr(e, "repository"),
+			    pcb_cli_jstr(e, "tag"), id, pcb_cli_jstr(b, "name") ?: "-", was, now);
+		}
 	} else {
 		printf("%-30s %-12s %-*s %-16s %9s  %-12s %s\n", "REPOSITORY", "TAG",
 		    digests ? 71 : 12, digests ? "DIGEST" : "ID", "CREATED", "SIZE", "PLATFORM",
@@ -356,6 +376,13 @@ print_inspect(json_object *j)
 		printf("Manifest:  %s\n", pcb_cli_jstr(j, "manifest_digest"));
 	printf("Config:    %s\n", pcb_cli_jstr(j, "config_digest"));
 	printf("Platform:  %s\n", pcb_cli_jstr(j, "platform"));
+	/* An index: the platform above is the one shown; these are all it holds. */
+	for (size_t i = 0; pcb_cli_jarr(j, "platforms") != NULL &&
+	    i < json_object_array_length(pcb_cli_jarr(j, "platforms")); i++) {
+		json_object *p = json_object_array_get_idx(pcb_cli_jarr(j, "platforms"), i);
+		printf("%s %s %s\n", i == 0 ? "Platforms:" : "          ",
+		    pcb_cli_jstr(p, "platform") ?: "?", pcb_cli_jstr(p, "digest") ?: "?");
+	}
 	printf("Created:   %s\n", pcb_cli_jstr(j, "created") ? pcb_cli_jstr(j, "created") : "-");
 	printf("Size:      %s\n", size);
 	printf("Tags:     ");

@@ -34,6 +34,8 @@ pcb_job_kind(json_object *job)
 		return "base";
 	if (id != NULL && pcb_str_has_prefix(id, "v-"))
 		return "verify";
+	if (id != NULL && pcb_str_has_prefix(id, "r-"))
+		return "rebase";
 	return "build";
 }
 

@@ -53,6 +53,8 @@ extern const struct pcb_cmd pcb_cmd_history;
 extern const struct pcb_cmd pcb_cmd_tag;
 extern const struct pcb_cmd pcb_cmd_rm;
 extern const struct pcb_cmd pcb_cmd_save;
+extern const struct pcb_cmd pcb_cmd_sbom;
+extern const struct pcb_cmd pcb_cmd_rebase;
 
 /* main.c: the command table, in `pcb help` order (for `pcb completion`). */
 const struct pcb_cmd *const *pcb_cli_commands(size_t *n);
@@ -105,6 +107,14 @@ int pcb_job_submit(struct pcb_http *h, const char *post_path, const char *body,
  * --metadata-file, --load). */
 int pcb_job_submit_ex(struct pcb_http *h, const char *post_path, const char *body,
     const struct pcb_job_opts *o, json_object **job_out);
+
+/* cmd-rebase.c: `pcb build --rebase-only`. Asks for the plan of the build spec (POST
+ * /v1/plan), then rebases the image under the plan's first tag onto the plan's base and
+ * gives it every tag of the plan (POST /v1/rebases), with credentials from reg for the base's
+ * registry; tailed as o says. Returns an exit code. */
+struct pcb_regopts;
+int pcb_rebase_from_plan(struct pcb_http *h, json_object *spec, const struct pcb_regopts *reg,
+    const struct pcb_job_opts *o);
 
 /* render.c */
 

@@ -360,6 +360,38 @@ pcb_render_result(FILE *out, json_object *job)
 	pcb_render_summary(NULL, out, job);
 }
 
+/* A rebase: which base went, which came, and that the layers of ours stayed. */
+static void
+render_rebased(FILE *out, json_object *result)
+{
+	json_object *ob = pcb_cli_jobj(result, "old_base"), *nb = pcb_cli_jobj(result, "base");
+	json_object *tags = pcb_cli_jarr(result, "tags"), *rb = NULL;
+	json_object *ls = pcb_cli_jarr(result, "layers");
+	size_t ours = 0;
+
+	json_object_object_get_ex(result, "rebased", &rb);
+	for (size_t i = 0; ls != NULL && i < json_object_array_length(ls); i++) {
+		const char *n = pcb_cli_jstr(json_object_array_get_idx(ls, i), "name");
+		ours += n != NULL && strcmp(n, "base") != 0;
+	}
+	if (!json_object_get_boolean(rb))
+		fprintf(out, "Already on %s (%s): nothing to rebase\n", pcb_cli_jstr(nb, "ref") ?: "?",
+		    pcb_cli_jstr(nb, "digest") ?: "?");
+	else
+		fprintf(out, "Rebased %s onto %s\n", pcb_cli_jstr(pcb_cli_jobj(result, "image"),
+		    "ref") ?: "?", pcb_cli_jstr(nb, "ref") ?: "?");
+	fprintf(out, "  manifest %s\n", pcb_cli_jstr(pcb_cli_jobj(result, "manifest"),
+	    "digest") ?: "?");
+	fprintf(out, "  base     %s -> %s (Python %s)\n", pcb_cli_jstr(ob, "digest") ?: "?",
+	    pcb_cli_jstr(nb, "digest") ?: "?", pcb_cli_jstr(nb, "python") ?: "not stated");
+	if (json_object_get_boolean(rb))
+		fprintf(out, "  layers   %" PRId64 " of the new base, %zu of ours unchanged\n",
+		    pcb_cli_jint(nb, "layers", 0), ours);
+	for (size_t i = 0; tags != NULL && i < json_object_array_length(tags); i++)
+		fprintf(out, "  tagged   %s\n", json_object_get_string(json_object_array_get_idx(tags,
+		    i)));
+}
+
 void
 pcb_render_summary(const struct pcb_render *r, FILE *out, json_object *job)
 {
@@ -390,6 +422,11 @@ pcb_render_summary(const struct pcb_render *r, FILE *out, json_object *job)
 		fprintf(out, "  manifest %s\n", manifest ?: "?");
 		fprintf(out, "  python %s (%s)\n", pcb_cli_jstr(pcb_cli_jobj(result, "python"),
 		    "version") ?: "?", pcb_cli_jstr(pcb_cli_jobj(result, "python"), "path") ?: "?");
+		return;
+	}
+	if ((kind != NULL && strcmp(kind, "rebase") == 0) ||
+	    (kind == NULL && id != NULL && pcb_str_has_prefix(id, "r-"))) {
+		render_rebased(out, result);
 		return;
 	}
 	ref = image_ref(job);

@@ -4,6 +4,8 @@
  * cancel flag is raised. */
 #include "build.h"
 #include "image/lcache.h"
+#include "image/rebase.h"
+#include "multi.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include "image/archive.h"
 #include "image/layer.h"
 #include "image/oci.h"
+#include "image/sbom.h"
 #include "python/lockfile.h"
 #include "python/project.h"
 #include "python/toollock.h"
@@ -35,11 +38,13 @@ pcb_build_spec_init(struct pcb_build_spec *s)
 {
 	memset(s, 0, sizeof *s);
 	pcb_strv_init(&s->tags);
+	pcb_strv_init(&s->platforms);
 	pcb_strv_init(&s->env);
 	pcb_strv_init(&s->labels);
 	pcb_strv_init(&s->entrypoint);
 	pcb_strv_init(&s->cmd);
 	s->source_date_epoch = -1;
+	s->sbom = true;
 	pcb_deps_spec_init(&s->deps);
 	pcb_transfer_access_init(&s->access);
 }
@@ -53,6 +58,7 @@ pcb_build_spec_free(struct pcb_build_spec *s)
 		free(s->outputs[i].path);
 	free(s->outputs);
 	free(s->platform);
+	pcb_strv_free(&s->platforms);
 	pcb_strv_free(&s->env);
 	pcb_strv_free(&s->labels);
 	free(s->workdir);
@@ -253,6 +259,42 @@ parse_outputs(json_object *v, struct pcb_build_spec *s, struct pcb_err *err)
 	return 0;
 }
 
+/* spec.platforms: 1 to 16 platforms images are made for, each once (normalised:
+ * "linux/aarch64" and "linux/arm64" are the same one), kept as written. */
+static int
+get_platforms(json_object *v, struct pcb_strv *out, struct pcb_err *err)
+{
+	struct pcb_strv seen;
+	int rc;
+
+	pcb_strv_init(&seen);
+	if ((rc = get_string_array(v, "platforms", out, err)) != 0)
+		goto out;
+	if (out->n == 0 || out->n > 16) {
+		rc = pcb_err_set(err, PCB_EINVAL, "platforms: expected 1 to 16 platforms, got %zu",
+		    out->n);
+		goto out;
+	}
+	for (size_t i = 0; i < out->n; i++) {
+		struct pcb_platform p;
+		char text[100];
+		if ((rc = pcb_platform_parse(out->v[i], &p, err)) != 0) {
+			pcb_err_prefix(err, "platforms[%zu]", i);
+			goto out;
+		}
+		pcb_platform_format(&p, text);
+		if (pcb_strv_contains(&seen, text)) {
+			rc = pcb_err_set(err, PCB_EINVAL, "platforms[%zu]: %s is in the list twice", i,
+			    text);
+			goto out;
+		}
+		pcb_strv_push(&seen, text);
+	}
+out:
+	pcb_strv_free(&seen);
+	return rc;
+}
+
 /* "scratch", or a reference the registry client can pull ("name:tag", "host/repo:tag",
  * "…@sha256:…"). */
 static int
@@ -383,6 +425,16 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 			rc = get_string(v, "platform", &s->platform, err);
 			if (rc == 0 && (rc = pcb_platform_parse(s->platform, &p, err)) != 0)
 				pcb_err_prefix(err, "platform");
+		} else if (strcmp(key, "platforms") == 0) {
+			rc = get_platforms(v, &s->platforms, err);
+		} else if (strcmp(key, "platform_fail") == 0) {
+			char *pf = NULL;
+			if ((rc = get_string(v, "platform_fail", &pf, err)) == 0 &&
+			    strcmp(pf, "skip") != 0 && strcmp(pf, "error") != 0)
+				rc = pcb_err_set(err, PCB_EINVAL, "platform_fail: '%.20s' is not \"error\" "
+				    "or \"skip\"", pf);
+			s->platform_fail_skip = rc == 0 && strcmp(pf, "skip") == 0;
+			free(pf);
 		} else if (strcmp(key, "env") == 0) {
 			rc = get_kv_object(v, "env", true, &s->env, err);
 		} else if (strcmp(key, "labels") == 0) {
@@ -454,6 +506,13 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 				rc = pcb_err_set(err, PCB_EINVAL, "port: expected an integer from 1 to 65535");
 			else
 				s->port = (int)json_object_get_int64(v);
+		} else if (strcmp(key, "sbom") == 0 || strcmp(key, "provenance") == 0) {
+			if (!json_object_is_type(v, json_type_boolean))
+				rc = pcb_err_set(err, PCB_EINVAL, "%s: expected a boolean, got %s", key,
+				    pcb_json_type_name(v));
+			else
+				*(strcmp(key, "sbom") == 0 ? &s->sbom : &s->provenance) =
+				    json_object_get_boolean(v);
 		} else if (strcmp(key, "push") == 0 || strcmp(key, "no_cache") == 0 ||
 		    strcmp(key, "pull") == 0) {
 			if (!json_object_is_type(v, json_type_boolean))
@@ -475,6 +534,9 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 		return pcb_err_set(err, PCB_EINVAL, "build spec: missing required field 'context'");
 	if (s->compression == PCB_COMPRESS_GZIP && s->compression_level > 12)
 		return pcb_err_set(err, PCB_EINVAL, "compression_level: gzip levels go from 1 to 12");
+	if (s->platform != NULL && s->platforms.n > 0)
+		return pcb_err_set(err, PCB_EINVAL, "platform and platforms: give one platform or "
+		    "a list of them, not both");
 	/* Checked after every field is read: "push" may come before "tags". */
 	if (s->push && s->tags.n == 0)
 		return pcb_err_set(err, PCB_EINVAL, "push: needs at least one tag naming a registry "
@@ -528,6 +590,10 @@ pcb_build_spec_to_json(const struct pcb_build_spec *s)
 	}
 	if (s->platform)
 		json_object_object_add(j, "platform", json_object_new_string(s->platform));
+	if (s->platforms.n > 0)
+		json_object_object_add(j, "platforms", strv_to_array(&s->platforms));
+	if (s->platform_fail_skip)
+		json_object_object_add(j, "platform_fail", json_object_new_string("skip"));
 	json_object_object_add(j, "env", kv_to_object(&s->env));
 	json_object_object_add(j, "labels", kv_to_object(&s->labels));
 	if (s->workdir)
@@ -566,6 +632,10 @@ pcb_build_spec_to_json(const struct pcb_build_spec *s)
 		json_object_object_add(j, "no_cache", json_object_new_boolean(true));
 	if (s->pull)
 		json_object_object_add(j, "pull", json_object_new_boolean(true));
+	if (!s->sbom)
+		json_object_object_add(j, "sbom", json_object_new_boolean(false));
+	if (s->provenance)
+		json_object_object_add(j, "provenance", json_object_new_boolean(true));
 	return j;
 }
 
@@ -636,6 +706,10 @@ struct plan {
 	 * when that cannot be told yet (the dependency step then says why). Owned. */
 	json_object *deps_source;
 	struct pcb_platform platform;
+	/* Several platforms (spec > config): the build goes to the multi-platform driver; empty
+	 * for one image. platforms_source says where the list came from. */
+	struct pcb_strv platforms;
+	const char *platforms_source;
 	char *workdir;
 	struct pcb_strv entrypoint, cmd, env, labels;
 	struct pcb_strv env_sources, label_sources;   /* parallel to env / labels (owned) */
@@ -663,6 +737,7 @@ plan_free(struct plan *p)
 {
 	pcb_project_free(&p->proj);
 	json_object_put(p->deps_source);
+	pcb_strv_free(&p->platforms);
 	free(p->workdir);
 	free(p->python_version_owned);
 	free(p->python_version_source_owned);
@@ -772,6 +847,7 @@ plan_init(struct plan *p)
 {
 	memset(p, 0, sizeof *p);
 	pcb_strv_init(&p->entrypoint);
+	pcb_strv_init(&p->platforms);
 	pcb_strv_init(&p->cmd);
 	pcb_strv_init(&p->env);
 	pcb_strv_init(&p->labels);
@@ -901,6 +977,14 @@ plan_runtime(const struct pcb_build_spec *s, struct plan *p, struct pcb_err *err
 	const char *platform;
 	int rc;
 
+	/* A list asks for an index; a single --platform still wins over the config's list. */
+	if (s->platforms.n > 0) {
+		push_all(&p->platforms, &s->platforms);
+		p->platforms_source = "CLI --platform";
+	} else if (s->platform == NULL && cf->platforms.set) {
+		push_all(&p->platforms, &cf->platforms.value);
+		p->platforms_source = cf->platforms.source;
+	}
 	platform = s->platform != NULL ? s->platform : cf->platform.value;
 	if (platform != NULL) {
 		if ((rc = pcb_platform_parse(platform, &p->platform, err)) != 0)
@@ -1331,6 +1415,8 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 	ADD_STR(j, "base_registry", p->base_registry);
 	pcb_platform_format(&p->platform, plat);
 	json_object_object_add(j, "platform", json_object_new_string(plat));
+	if (p->platforms.n > 0)
+		json_object_object_add(j, "platforms", strv_to_array(&p->platforms));
 	ADD_STR(j, "workdir", p->workdir);
 	json_object_object_add(j, "entrypoint", strv_to_array(&p->entrypoint));
 	json_object_object_add(j, "cmd", strv_to_array(&p->cmd));
@@ -1413,6 +1499,8 @@ plan_to_json(const struct pcb_build_spec *s, const struct plan *p)
 	ADD_STR(src, "cmd", p->cmd_source);
 	ADD_STR(src, "workdir", p->workdir_source);
 	ADD_STR(src, "platform", p->platform_source);
+	if (p->platforms.n > 0)
+		ADD_STR(src, "platforms", p->platforms_source);
 	ADD_STR(src, "base_image", p->base_image_source);
 	ADD_STR(src, "base_registry", p->base_registry_source);
 	ADD_STR(src, "tags", p->tags_source);
@@ -1959,6 +2047,401 @@ out:
 	return rc;
 }
 
+/* ---- Rebase (build.h pcb_rebase_run; the derivation itself is image/rebase.c) -------------
+ *
+ * Here because both bases are resolved exactly as a build resolves its base (base_resolve:
+ * the caller's store tags, else the registry, --pull, the daemon's base registry, the build's
+ * platform checks), so "the base tag moved" means the same to a rebase as to a rebuild. */
+
+void
+pcb_rebase_spec_init(struct pcb_rebase_spec *s)
+{
+	memset(s, 0, sizeof *s);
+	pcb_strv_init(&s->tags);
+	pcb_transfer_access_init(&s->access);
+}
+
+void
+pcb_rebase_spec_free(struct pcb_rebase_spec *s)
+{
+	free(s->image);
+	free(s->base);
+	pcb_strv_free(&s->tags);
+	free(s->base_registry);
+	pcb_transfer_access_free(&s->access);
+	free(s->manifest_digest);
+	memset(s, 0, sizeof *s);
+}
+
+/* An image named by digest or build id, not by a tag: the result needs a tag of its own. */
+static bool
+rebase_image_untagged(const char *image)
+{
+	return pcb_str_has_prefix(image, "sha256:") || strchr(image, '@') != NULL ||
+	    pcb_push_source_is_build(image);
+}
+
+int
+pcb_rebase_spec_from_json(json_object *j, struct pcb_rebase_spec *s, struct pcb_err *err)
+{
+	int rc = 0;
+
+	if (j == NULL || !json_object_is_type(j, json_type_object))
+		return pcb_err_set(err, PCB_EINVAL, "rebase spec: expected a JSON object");
+	json_object_object_foreach(j, key, v) {
+		bool handled = false;
+
+		if (strcmp(key, "image") == 0) {
+			free(s->image);
+			s->image = NULL;
+			if ((rc = get_string(v, "image", &s->image, err)) == 0 &&
+			    (s->image[0] == '\0' || strlen(s->image) > 512))
+				rc = pcb_err_set(err, PCB_EINVAL, "image: name the image to rebase (a tag, "
+				    "NAME@sha256:…, a digest or a build id; 1 to 512 bytes)");
+		} else if (strcmp(key, "base") == 0) {
+			free(s->base);
+			s->base = NULL;
+			if ((rc = get_string(v, "base", &s->base, err)) != 0)
+				break;
+			if (strcmp(s->base, "scratch") == 0)
+				rc = pcb_err_set(err, PCB_EINVAL, "base: scratch has no Python for the "
+				    "image's virtual environment; name a base image");
+			else
+				rc = base_image_check(s->base, "base", err);
+		} else if (strcmp(key, "tags") == 0) {
+			rc = get_string_array(v, "tags", &s->tags, err);
+			for (size_t i = 0; rc == 0 && i < s->tags.n; i++) {
+				char *repo = NULL, *tag = NULL;
+				if ((rc = pcb_ref_parse(s->tags.v[i], &repo, &tag, err)) != 0)
+					pcb_err_prefix(err, "tags[%zu]", i);
+				free(repo);
+				free(tag);
+			}
+		} else if (strcmp(key, "pull") == 0) {
+			if (!json_object_is_type(v, json_type_boolean))
+				rc = pcb_err_set(err, PCB_EINVAL, "pull: expected a boolean, got %s",
+				    pcb_json_type_name(v));
+			else
+				s->pull = json_object_get_boolean(v);
+		} else if (strcmp(key, "base_registry") == 0) {
+			free(s->base_registry);
+			s->base_registry = NULL;
+			if ((rc = get_string(v, "base_registry", &s->base_registry, err)) == 0)
+				rc = base_registry_check(s->base_registry, "base_registry", err);
+		} else if ((rc = pcb_transfer_access_field(key, v, &s->access, &handled, err)) != 0 ||
+		    handled) {
+			/* parsed (or failed) as a credential field */
+		} else {
+			rc = pcb_err_set(err, PCB_EINVAL, "rebase spec: unknown field '%.100s'", key);
+		}
+		if (rc != 0)
+			break;
+	}
+	if (rc != 0)
+		return rc;
+	if (s->image == NULL)
+		return pcb_err_set(err, PCB_EINVAL, "rebase spec: missing required field 'image'");
+	if (s->tags.n == 0 && rebase_image_untagged(s->image))
+		return pcb_err_set(err, PCB_EINVAL, "tags: %.200s names the image by digest or build "
+		    "id, not by a tag: give the rebased image a tag", s->image);
+	return 0;
+}
+
+json_object *
+pcb_rebase_spec_to_json(const struct pcb_rebase_spec *s)
+{
+	json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "image", s->image ? json_object_new_string(s->image) : NULL);
+	if (s->base != NULL)
+		json_object_object_add(j, "base", json_object_new_string(s->base));
+	json_object_object_add(j, "tags", strv_to_array(&s->tags));
+	if (s->pull)
+		json_object_object_add(j, "pull", json_object_new_boolean(true));
+	if (s->base_registry != NULL)
+		json_object_object_add(j, "base_registry", json_object_new_string(s->base_registry));
+	/* The credential fields are never echoed or stored. */
+	return j;
+}
+
+/* The manifest digest the spec's image names for the caller (into digest, a PCB_DIGEST_BUFSZ
+ * buffer); *tag_out: the tag as "repo:tag" when it was named by one (caller frees). */
+static int
+rebase_find_image(struct pcb_store *st, const struct pcb_rebase_spec *s, char *digest,
+    char **tag_out, struct pcb_err *err)
+{
+	const char *d = s->manifest_digest;
+	char *repo = NULL, *tag = NULL, *name = NULL, *found = NULL;
+	int rc = 0;
+
+	if (d == NULL && pcb_str_has_prefix(s->image, "sha256:"))
+		d = s->image;
+	else if (d == NULL && strchr(s->image, '@') != NULL)
+		d = strchr(s->image, '@') + 1;
+	if (d != NULL) {
+		/* Anyone may name an image by its digest (store.h); it must be here. */
+		if (!pcb_digest_valid(d))
+			rc = pcb_err_set(err, PCB_EINVAL, "image: \"%.100s\" is not a digest", d);
+		else if (pcb_store_stat(st, d, NULL, NULL, NULL) != 0)
+			rc = pcb_err_set(err, PCB_ENOENT, "no image %s in the daemon's store", d);
+		else
+			snprintf(digest, PCB_DIGEST_BUFSZ, "%s", d);
+		goto out;
+	}
+	if ((rc = pcb_ref_parse(s->image, &repo, &tag, err)) != 0) {
+		pcb_err_prefix(err, "image");
+		goto out;
+	}
+	name = pcb_xasprintf("%s:%s", repo, tag);
+	if ((rc = pcb_store_tag_get_as(st, &s->as, name, &found, err)) != 0) {
+		if (rc == PCB_ENOENT) {
+			pcb_err_clear(err);
+			rc = pcb_err_set(err, PCB_ENOENT, "no image %s in the daemon's store (neither a "
+			    "tag of yours nor a shared one)", name);
+		}
+		goto out;
+	}
+	snprintf(digest, PCB_DIGEST_BUFSZ, "%s", found);
+out:
+	free(repo);
+	free(tag);
+	free(found);
+	if (rc != 0) {
+		free(name);
+		name = NULL;
+	}
+	*tag_out = name;
+	return rc;
+}
+
+/* ref resolved as a build resolves its --base-image (base_resolve) for plat, into b. */
+static int
+rebase_resolve_base(const struct pcb_rebase_spec *s, const struct pcb_build_ctx *ctx,
+    const char *ref, const char *source, const struct pcb_platform *plat, struct base *b,
+    struct pcb_err *err)
+{
+	struct pcb_build_spec bs;
+	struct plan p;
+
+	/* base_resolve reads no more of a spec than its access, caller and --pull, nor of a plan
+	 * than its base fields and platform: both filled here shallowly (borrowed, not freed). */
+	memset(&bs, 0, sizeof bs);
+	bs.access = s->access;
+	bs.as = s->as;
+	bs.pull = s->pull;
+	memset(&p, 0, sizeof p);
+	p.base_image = ref;
+	p.base_image_source = source;
+	p.base_registry = s->base_registry != NULL ? s->base_registry : default_base_registry;
+	p.platform = *plat;
+	return base_resolve(&bs, ctx, &p, b, err);
+}
+
+/* The base the image records, read from the store; when the cache collected it (its tag
+ * moved on), pulled again by its digest from where its name says. */
+static int
+rebase_old_base(const struct pcb_rebase_spec *s, const struct pcb_build_ctx *ctx,
+    const struct pcb_rebase_doc *img, const char *what, const struct pcb_platform *plat,
+    struct pcb_rebase_doc *out, struct pcb_err *err)
+{
+	const char *name = pcb_rebase_base_name(img), *d = pcb_rebase_base_digest(img);
+	struct pcb_rebase_spec ps;
+	struct base b;
+	char *ref;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (d == NULL)
+		return pcb_err_set(err, PCB_EINVAL, "%s records no base image (no label "
+		    PCB_LABEL_BASE_DIGEST "): it was built on scratch, or not by pycontainerd; "
+		    "there is no base to swap", what);
+	if (pcb_store_stat(ctx->store, d, NULL, NULL, NULL) == 0)
+		return pcb_rebase_doc_load(ctx->store, d, "the image's base", out, err);
+	if (name == NULL)
+		return pcb_err_set(err, PCB_ENOENT, "%s: its base %s is no longer in the store and "
+		    "has no name to pull it by; rebuild the image instead", what, d);
+	ref = pcb_xasprintf("%.*s@%s", (int)strcspn(name, "@"), name, d);
+	ps = *s;
+	ps.pull = false;   /* a digest names the same bytes wherever they are */
+	base_init(&b);
+	rc = rebase_resolve_base(&ps, ctx, ref, "the image's base label", plat, &b, err);
+	if (rc == 0)
+		rc = pcb_rebase_doc_load(ctx->store, b.digest, "the image's base", out, err);
+	if (rc != 0)
+		pcb_err_prefix(err, "%s: its base %s is no longer in the store and could not be "
+		    "pulled again (it tells the image's own settings from its base's; rebuild the "
+		    "image instead)", what, ref);
+	base_free(&b);
+	free(ref);
+	return rc;
+}
+
+/* Pins a blob the rebase uses until it ends (the tags then hold them). */
+static void
+rebase_pin(const struct pcb_build_ctx *ctx, struct pcb_strv *pins, const char *digest)
+{
+	if (pcb_store_pin(ctx->store, digest) == 0)
+		pcb_strv_push(pins, digest);
+}
+
+/* {ref, digest, layers, python} of a base. */
+static json_object *
+rebase_base_json(const char *ref, const struct pcb_rebase_doc *d, const char *python)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ref", ref != NULL ? json_object_new_string(ref) : NULL);
+	json_object_object_add(o, "digest", json_object_new_string(d->digest));
+	json_object_object_add(o, "layers", json_object_new_int64((int64_t)
+	    json_object_array_length(json_object_object_get(d->manifest, "layers"))));
+	json_object_object_add(o, "python", python[0] ? json_object_new_string(python) : NULL);
+	return o;
+}
+
+int
+pcb_rebase_run(const struct pcb_rebase_spec *s, const struct pcb_build_ctx *ctx,
+    json_object **result_out, struct pcb_err *err)
+{
+	struct pcb_rebase_doc img, oldb, newb;
+	struct pcb_rebase_result rr;
+	struct pcb_platform plat;
+	struct pcb_strv tags, pins;
+	struct base nb;
+	json_object *result = NULL, *ij;
+	char digest[PCB_DIGEST_BUFSZ], ptext[100], *tag = NULL, *msg;
+	const char *new_ref, *what;
+	bool rebased;
+	int rc;
+
+	memset(&img, 0, sizeof img);
+	memset(&oldb, 0, sizeof oldb);
+	memset(&newb, 0, sizeof newb);
+	memset(&rr, 0, sizeof rr);
+	pcb_strv_init(&tags);
+	pcb_strv_init(&pins);
+	base_init(&nb);
+	emit_phase(ctx, "rebase", s->image);
+	if ((rc = rebase_find_image(ctx->store, s, digest, &tag, err)) != 0)
+		goto out;
+	what = tag != NULL ? tag : digest;
+	if ((rc = pcb_rebase_doc_load(ctx->store, digest, "image", &img, err)) != 0)
+		goto out;
+	rebase_pin(ctx, &pins, digest);
+	snprintf(ptext, sizeof ptext, "%.31s/%.31s%s%.31s", jstr(img.config, "os") ?
+	    jstr(img.config, "os") : "?", jstr(img.config, "architecture") ?
+	    jstr(img.config, "architecture") : "?", jstr(img.config, "variant") ? "/" : "",
+	    jstr(img.config, "variant") ? jstr(img.config, "variant") : "");
+	if ((rc = pcb_platform_parse(ptext, &plat, err)) != 0) {
+		pcb_err_prefix(err, "%s: its config's platform", what);
+		goto out;
+	}
+	if ((rc = rebase_old_base(s, ctx, &img, what, &plat, &oldb, err)) != 0)
+		goto out;
+	msg = pcb_xasprintf("%s: %s on base %s (%s, %zu layers), %zu layers of its own", what,
+	    digest, pcb_rebase_base_name(&img) ? pcb_rebase_base_name(&img) : "?", oldb.digest,
+	    json_object_array_length(json_object_object_get(oldb.manifest, "layers")),
+	    json_object_array_length(json_object_object_get(img.manifest, "layers")) -
+	    json_object_array_length(json_object_object_get(oldb.manifest, "layers")));
+	emit(ctx, &(struct pcb_event){ .type = PCB_EVENT_LOG, .level = "info", .message = msg });
+	free(msg);
+
+	new_ref = s->base != NULL ? s->base : pcb_rebase_base_name(&img);
+	if (new_ref == NULL) {
+		rc = pcb_err_set(err, PCB_EINVAL, "%s records its base by digest only (no label "
+		    PCB_LABEL_BASE_NAME "): name the new base", what);
+		goto out;
+	}
+	if ((rc = rebase_resolve_base(s, ctx, new_ref, s->base != NULL ? "pcb rebase --base" :
+	    "the image's base tag (" PCB_LABEL_BASE_NAME ")", &plat, &nb, err)) != 0)
+		goto out;
+	rebase_pin(ctx, &pins, nb.digest);
+	rebase_pin(ctx, &pins, nb.config_digest);
+	if ((rc = pcb_rebase_doc_load(ctx->store, nb.digest, "the new base", &newb, err)) != 0)
+		goto out;
+
+	for (size_t i = 0; i < s->tags.n; i++) {
+		char *repo = NULL, *t = NULL;
+		if ((rc = pcb_ref_parse(s->tags.v[i], &repo, &t, err)) != 0)
+			goto out;
+		pcb_strv_push_owned(&tags, pcb_xasprintf("%s:%s", repo, t));
+		free(repo);
+		free(t);
+	}
+	if (tags.n == 0 && tag == NULL) {
+		rc = pcb_err_set(err, PCB_EINVAL, "%s is named by digest: give the rebased image a "
+		    "tag", s->image);
+		goto out;
+	}
+	if (tags.n == 0)
+		pcb_strv_push(&tags, tag);
+
+	emit_phase(ctx, "config", "deriving the config on the new base");
+	rebased = strcmp(nb.digest, oldb.digest) != 0;
+	if (rebased) {
+		if ((rc = pcb_rebase_apply(ctx->store, &img, &oldb, &newb, nb.ref, &rr, err)) != 0) {
+			pcb_err_prefix(err, "rebasing %s onto %s", what, new_ref);
+			goto out;
+		}
+	} else {
+		/* Already on it: the image stays what it is. */
+		snprintf(rr.manifest_digest, sizeof rr.manifest_digest, "%s", img.digest);
+		rr.manifest_size = img.size;
+		snprintf(rr.config_digest, sizeof rr.config_digest, "%s",
+		    jstr(json_object_object_get(img.manifest, "config"), "digest"));
+		rr.config_size = (uint64_t)json_object_get_int64(json_object_object_get(
+		    json_object_object_get(img.manifest, "config"), "size"));
+		pcb_rebase_python(oldb.config, rr.old_python, NULL);
+		pcb_rebase_python(newb.config, rr.new_python, NULL);
+	}
+	rebase_pin(ctx, &pins, rr.manifest_digest);
+	rebase_pin(ctx, &pins, rr.config_digest);
+	msg = rebased ? pcb_xasprintf("%s: %zu base layers replaced by the %zu of %s, %zu of its "
+	    "own kept as they are (Python %s): manifest %s", what, rr.n_old_base, rr.n_new_base,
+	    nb.ref, rr.n_ours, rr.new_python[0] ? rr.new_python : "not stated",
+	    rr.manifest_digest) : pcb_xasprintf("%s is already on %s (%s): nothing to do", what,
+	    nb.ref, nb.digest);
+	emit(ctx, &(struct pcb_event){ .type = PCB_EVENT_LOG, .level = "info", .message = msg });
+	free(msg);
+
+	emit_phase(ctx, "tag", tags.v[0]);
+	for (size_t i = 0; i < tags.n; i++)
+		if ((rc = pcb_store_tag_set_as(ctx->store, &s->as, tags.v[i], rr.manifest_digest,
+		    err)) != 0)
+			goto out;
+
+	result = json_object_new_object();
+	ij = json_object_new_object();
+	json_object_object_add(ij, "ref", json_object_new_string(s->image));
+	json_object_object_add(ij, "digest", json_object_new_string(digest));
+	json_object_object_add(result, "image", ij);
+	json_object_object_add(result, "rebased", json_object_new_boolean(rebased));
+	json_object_object_add(result, "manifest", pcb_oci_descriptor(PCB_MT_OCI_MANIFEST,
+	    rr.manifest_digest, rr.manifest_size));
+	json_object_object_add(result, "config", pcb_oci_descriptor(PCB_MT_OCI_CONFIG,
+	    rr.config_digest, rr.config_size));
+	json_object_object_add(result, "layers", rr.layers != NULL ? json_object_get(rr.layers) :
+	    NULL);
+	json_object_object_add(result, "old_base", rebase_base_json(pcb_rebase_base_name(&img),
+	    &oldb, rr.old_python));
+	json_object_object_add(result, "base", rebase_base_json(nb.ref, &newb, rr.new_python));
+	json_object_object_add(result, "tags", strv_to_array(&tags));
+	pcb_platform_format(&plat, ptext);
+	json_object_object_add(result, "platform", json_object_new_string(ptext));
+out:
+	for (size_t i = 0; i < pins.n; i++)
+		pcb_store_unpin(ctx->store, pins.v[i]);
+	pcb_strv_free(&tags);
+	pcb_strv_free(&pins);
+	pcb_rebase_result_free(&rr);
+	pcb_rebase_doc_free(&img);
+	pcb_rebase_doc_free(&oldb);
+	pcb_rebase_doc_free(&newb);
+	base_free(&nb);
+	free(tag);
+	*result_out = result;
+	return rc;
+}
+
 /* PATH on a base that has one: the base's stays; the components of ours it lacks (a user's
  * or config PATH) go in front. Our default PATH alone adds nothing. */
 static char *
@@ -2343,6 +2826,8 @@ struct run {
 	char config_digest[PCB_DIGEST_BUFSZ], manifest_digest[PCB_DIGEST_BUFSZ];
 	size_t config_size, manifest_size;
 	struct steps *steps;        /* r->ctx sends through it */
+	bool untagged;              /* one platform of an index (multi.c): the index is tagged */
+	json_object *referrers;     /* the SBOM / provenance referrers attached (run_sbom) */
 };
 
 /* The next step begins. */
@@ -2382,6 +2867,7 @@ run_free(struct run *r)
 	pcb_deps_result_free(&r->deps);
 	base_free(&r->base);
 	plan_free(&r->p);
+	json_object_put(r->referrers);
 }
 
 static void
@@ -2582,6 +3068,65 @@ run_put_json(struct run *r, json_object *j, const char *media_type, char *digest
 	return 0;
 }
 
+/* ---- SBOM and provenance (image/sbom.h) ------------------------------------------------
+ *
+ * What went into the image — base, project, every distribution with its wheel's sha256 and
+ * licence — written as SPDX and CycloneDX (and with spec.provenance an in-toto SLSA
+ * statement) and attached to the image manifest as OCI 1.1 referrers in the store, before
+ * the image is tagged: outputs and pushes then find them through the store's referrer index.
+ * The source's git revision is read from the context with the caller's rights. */
+static int
+run_sbom(struct run *r, struct pcb_err *err)
+{
+	struct pcb_sbom_input in;
+	json_object *spec = NULL;
+	char *vcs_uri = NULL, *vcs_rev = NULL, *msg;
+	int rc;
+
+	if (!r->s->sbom && !r->s->provenance)
+		return 0;
+	memset(&in, 0, sizeof in);
+	in.image_name = r->p.image_name;
+	in.tags = &r->p.tags;
+	in.manifest_digest = r->manifest_digest;
+	in.manifest_size = r->manifest_size;
+	in.config_digest = r->config_digest;
+	in.platform = &r->p.platform;
+	in.created = r->p.created_str;
+	in.project_name = r->p.proj.name;
+	in.project_version = r->p.proj.version;
+	in.project_license = r->p.proj.license;
+	in.base_ref = r->base.scratch ? NULL : r->base.ref;
+	in.base_digest = r->base.scratch ? NULL : r->base.digest;
+	in.deps = r->deps.info;
+	in.context = r->p.proj.context;
+	if (r->s->provenance) {
+		spec = pcb_build_spec_to_json(r->s);
+		in.spec = spec;
+		/* No checkout is no error: the provenance then names no source revision. */
+		if (pcb_sbom_vcs_read(r->s->context, &r->s->as, &vcs_uri, &vcs_rev, NULL) == 0) {
+			in.vcs_uri = vcs_uri;
+			in.vcs_revision = vcs_rev;
+		}
+	}
+	json_object_put(r->referrers);
+	r->referrers = NULL;
+	rc = pcb_sbom_attach(r->ctx->store, &in, r->s->sbom, r->s->provenance, &r->pins,
+	    &r->referrers, err);
+	if (rc == 0) {
+		msg = pcb_xasprintf("attached %s%s%s to %s", r->s->sbom ? "SBOMs (SPDX 2.3, "
+		    "CycloneDX 1.5)" : "", r->s->sbom && r->s->provenance ? " and " : "",
+		    r->s->provenance ? "SLSA provenance" : "", r->manifest_digest);
+		emit(r->ctx, &(struct pcb_event){ .type = PCB_EVENT_LOG, .level = "info",
+		    .message = msg });
+		free(msg);
+	}
+	json_object_put(spec);
+	free(vcs_uri);
+	free(vcs_rev);
+	return rc;
+}
+
 /* The image config, the manifest (base layers as they are, then ours) and the tags. */
 static int
 run_image(struct run *r, struct pcb_err *err)
@@ -2611,7 +3156,9 @@ run_image(struct run *r, struct pcb_err *err)
 	rc = run_put_json(r, manifest, PCB_MT_OCI_MANIFEST, r->manifest_digest,
 	    &r->manifest_size, err);
 	json_object_put(manifest);
-	if (rc != 0)
+	if (rc == 0)
+		rc = run_sbom(r, err);
+	if (rc != 0 || r->untagged)
 		return rc;
 
 	run_step(r);
@@ -2701,6 +3248,127 @@ run_push(struct run *r, json_object *pushed, struct pcb_err *err)
 	return 0;
 }
 
+/* ---- One platform's image (build.h "for the multi-platform driver") ---------------- */
+
+struct pcb_build_part {
+	/* The build's spec with this part's platform and without outputs, pushes or a list of
+	 * platforms: a shallow copy, its strings borrowed from the build's spec. */
+	struct pcb_build_spec spec;
+	char *platform;
+	struct run r;
+};
+
+int
+pcb_build_part_create(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
+    const char *platform, struct pcb_build_part **out, struct pcb_err *err)
+{
+	struct pcb_build_part *bp = pcb_xcalloc(1, sizeof *bp);
+	int rc;
+
+	bp->spec = *s;
+	bp->platform = pcb_xstrdup(platform);
+	bp->spec.platform = bp->platform;
+	pcb_strv_init(&bp->spec.platforms);
+	bp->spec.outputs = NULL;
+	bp->spec.n_outputs = 0;
+	bp->spec.push = false;
+	run_init(&bp->r, &bp->spec, ctx);
+	bp->r.untagged = true;
+	if ((rc = plan_make(&bp->spec, &bp->r.p, err)) != 0) {
+		pcb_build_part_destroy(bp);
+		bp = NULL;
+	}
+	*out = bp;
+	return rc;
+}
+
+int
+pcb_build_part_prepare(struct pcb_build_part *bp, struct pcb_err *err)
+{
+	int rc;
+
+	if ((rc = run_base(&bp->r, err)) != 0)
+		return rc;
+	return run_deps(&bp->r, err);
+}
+
+int
+pcb_build_part_app(struct pcb_build_part *bp, struct pcb_err *err)
+{
+	return run_app_layer(&bp->r, err);
+}
+
+void
+pcb_build_part_share_app(struct pcb_build_part *bp, const struct pcb_build_part *from)
+{
+	bp->r.app = from->r.app;
+	bp->r.app_reused = from->r.app_reused;
+	run_pin(&bp->r, bp->r.app.digest);
+}
+
+int
+pcb_build_part_image(struct pcb_build_part *bp, struct pcb_err *err)
+{
+	return run_image(&bp->r, err);
+}
+
+int
+pcb_build_part_fetch_base(struct pcb_build_part *bp, struct pcb_err *err)
+{
+	if (bp->r.base.scratch)
+		return 0;
+	return base_ensure_layers(bp->r.s, bp->r.ctx, &bp->r.base, err);
+}
+
+void
+pcb_build_part_blobs(const struct pcb_build_part *bp, struct pcb_strv *out)
+{
+	const struct run *r = &bp->r;
+
+	pcb_strv_push(out, r->config_digest);
+	for (size_t k = 0; k < run_n_base_layers(r); k++)
+		pcb_strv_push(out, jstr(run_base_layer(r, k), "digest"));
+	for (size_t k = 0; k < r->deps.n; k++)
+		pcb_strv_push(out, r->deps.v[k].res.digest);
+	pcb_strv_push(out, r->app.digest);
+}
+
+void
+pcb_build_part_info(const struct pcb_build_part *bp, struct pcb_build_part_info *out)
+{
+	out->manifest_digest = bp->r.manifest_digest;
+	out->manifest_size = bp->r.manifest_size;
+	out->platform = &bp->r.p.platform;
+	out->tags = &bp->r.p.tags;
+	out->ref_names = &bp->r.p.ref_names;
+	out->image_name = bp->r.p.image_name;
+	out->scratch = bp->r.base.scratch;
+}
+
+static json_object *run_result(const struct run *r, json_object *outs, json_object *pushed);
+
+json_object *
+pcb_build_part_result(const struct pcb_build_part *bp)
+{
+	json_object *j = run_result(&bp->r, NULL, NULL);
+
+	/* Those are the index's: the driver gives them once. */
+	json_object_object_del(j, "image");
+	json_object_object_del(j, "outputs");
+	json_object_object_del(j, "pushed");
+	return j;
+}
+
+void
+pcb_build_part_destroy(struct pcb_build_part *bp)
+{
+	if (bp == NULL)
+		return;
+	run_free(&bp->r);
+	free(bp->platform);
+	free(bp);
+}
+
 /* The result's "layers": base layers with their diff_ids, then ours with what they hold and
  * whether this build reused them. */
 static json_object *
@@ -2756,6 +3424,8 @@ run_result(const struct run *r, json_object *outs, json_object *pushed)
 	    json_object_new_string(r->base.digest));
 	json_object_object_add(bj, "layers", json_object_new_int64((int64_t)run_n_base_layers(r)));
 	json_object_object_add(result, "base", bj);
+	json_object_object_add(result, "referrers", r->referrers != NULL ?
+	    json_object_get(r->referrers) : json_object_new_array());
 	return result;
 }
 
@@ -2775,7 +3445,14 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	sctx.emit_ud = &st;
 	run_init(&r, s, &sctx);
 	r.steps = &st;
-	if ((rc = run_plan(&r, err)) != 0 || (rc = run_base(&r, err)) != 0 ||
+	if ((rc = run_plan(&r, err)) != 0)
+		goto out;
+	/* Several platforms: one image index, made by the multi-platform driver. */
+	if (r.p.platforms.n > 0) {
+		rc = pcb_multi_run(s, ctx, &r.p.platforms, result_out, err);
+		goto out;
+	}
+	if ((rc = run_base(&r, err)) != 0 ||
 	    (rc = run_deps(&r, err)) != 0 || (rc = run_app_layer(&r, err)) != 0 ||
 	    (rc = run_image(&r, err)) != 0)
 		goto out;

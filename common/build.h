@@ -44,6 +44,12 @@ struct pcb_build_spec {
 	struct pcb_output *outputs;  /* n_outputs entries */
 	size_t n_outputs;
 	char *platform;              /* "linux/amd64" (default: the daemon's own) */
+	/* Several platforms: one image index with a manifest per platform (multi.h). Empty = one
+	 * image for `platform` (or pycontainer.toml's platforms / platform). */
+	struct pcb_strv platforms;
+	bool platform_fail_skip;     /* "platform_fail": "skip" — a platform that fails is left
+	                              * out of the index (named in the result) instead of failing
+	                              * the build */
 	struct pcb_strv env;         /* "K=V", in the order given */
 	struct pcb_strv labels;      /* "K=V" */
 	char *workdir;               /* NULL = "/app" */
@@ -56,6 +62,11 @@ struct pcb_build_spec {
 	bool no_cache;               /* pack every layer of ours again (no layer-cache reuse) */
 	bool pull;                   /* resolve a base tag from its registry even when the
 	                              * store has it */
+	/* SBOM and provenance (image/sbom.h), attached to the image as OCI 1.1 referrers:
+	 * "sbom" (default true) the SPDX 2.3 and CycloneDX 1.5 documents, "provenance"
+	 * (default false) an in-toto statement with SLSA v1 provenance. */
+	bool sbom;
+	bool provenance;
 	/* The image to build on: "scratch", "name:tag", "host[:port]/repo:tag" or "…@sha256:…".
 	 * NULL = pycontainer.toml > [tool.pycontainer] > "scratch". */
 	char *base_image;
@@ -118,8 +129,91 @@ int pcb_build_plan(const struct pcb_build_spec *s, json_object **plan_out, struc
  * does. An OCI-layout or archive output needs every base layer in the store and fetches
  * missing ones. 
  * With spec.push, each tag is pushed (pcb_transfer_push) after the local outputs are done. 
+ * With several platforms (spec.platforms, else the config's platforms list) the build is
+ * handed, after its plan, to the multi-platform driver (multi.h pcb_multi_run): one index. 
  * On cancel returns PCB_ECANCELED. */
 int pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
+    json_object **result_out, struct pcb_err *err);
+
+/* ---- One platform's image, for the multi-platform driver (multi.c) ----------------------
+ *
+ * The single-platform pipeline split at its steps: a part is planned for one platform (the
+ * spec's platform replaced by it), then its base is resolved and its dependencies resolved,
+ * fetched and packed (prepare), the app layer packed (app) or taken from another part
+ * (share_app: the same files with the same options make the same layer, so it is packed
+ * once), then its config and manifest are stored (image) — never tagged, exported or pushed.
+ * Each part holds pins on every blob it uses until it is destroyed.
+ *
+ * Thread-safety: different parts may run on different threads at once (each with a ctx of
+ * its own whose emit the caller serialises); one part is used by one thread at a time. The
+ * spec and ctx are borrowed and must outlive the part. */
+struct pcb_build_part;
+
+struct pcb_build_part_info {
+	const char *manifest_digest;          /* after pcb_build_part_image */
+	uint64_t manifest_size;
+	const struct pcb_platform *platform;
+	const struct pcb_strv *tags;          /* "repo:tag", the first names the image */
+	const struct pcb_strv *ref_names;     /* tag parts, for OCI layouts */
+	const char *image_name;
+	bool scratch;                         /* no base image */
+};
+
+/* Plans the build for platform ("os/arch[/variant]"). Emits nothing. */
+int pcb_build_part_create(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
+    const char *platform, struct pcb_build_part **out, struct pcb_err *err);
+/* The base image resolved for the part's platform, then its dependency layers. */
+int pcb_build_part_prepare(struct pcb_build_part *bp, struct pcb_err *err);
+/* Packs the app layer (or takes it from the layer cache). */
+int pcb_build_part_app(struct pcb_build_part *bp, struct pcb_err *err);
+/* Uses from's app layer (packed by pcb_build_part_app) and pins it for bp too. */
+void pcb_build_part_share_app(struct pcb_build_part *bp, const struct pcb_build_part *from);
+/* Stores the part's config and manifest (no tags). */
+int pcb_build_part_image(struct pcb_build_part *bp, struct pcb_err *err);
+/* Fetches the base layers the store lacks (an output holding every byte needs them). */
+int pcb_build_part_fetch_base(struct pcb_build_part *bp, struct pcb_err *err);
+/* Appends the digests of the part's config and layers to out (not its manifest). */
+void pcb_build_part_blobs(const struct pcb_build_part *bp, struct pcb_strv *out);
+void pcb_build_part_info(const struct pcb_build_part *bp, struct pcb_build_part_info *out);
+/* The part's BuildResult fields (manifest, config, layers, dependencies, base, platform).
+ * Caller puts. */
+json_object *pcb_build_part_result(const struct pcb_build_part *bp);
+void pcb_build_part_destroy(struct pcb_build_part *bp);
+
+/* ---- Rebase: a new base under a built image, nothing of ours repacked (image/rebase.h) ----
+ *
+ * POST /v1/rebases, a job of kind "rebase". All strings owned. */
+struct pcb_rebase_spec {
+	char *image;                 /* the image: a tag of the caller's (or a shared one),
+	                              * NAME@sha256:…, sha256:… or a build id "b-…" */
+	char *base;                  /* the new base, resolved as a build's --base-image is;
+	                              * NULL = what the base tag the image records
+	                              * (org.opencontainers.image.base.name) names now */
+	struct pcb_strv tags;        /* tags for the result; empty = the image's tag */
+	bool pull;                   /* ask the base's registry even when the store has it */
+	char *base_registry;         /* as spec.base_registry of a build; NULL = the daemon's */
+	struct pcb_transfer_access access;
+	/* Set by the daemon, never from JSON: the manifest a build id names, and whose tags
+	 * are read and written. */
+	char *manifest_digest;
+	struct pcb_cred as;
+};
+void pcb_rebase_spec_init(struct pcb_rebase_spec *s);
+void pcb_rebase_spec_free(struct pcb_rebase_spec *s);
+/* Strict parse of {"image", "base", "tags", "pull", "base_registry"} plus the credential
+ * fields (transfer.h): PCB_EINVAL naming the field. An image named by digest or build id
+ * needs a tag. */
+int pcb_rebase_spec_from_json(json_object *j, struct pcb_rebase_spec *s, struct pcb_err *err);
+/* The spec without credentials. Caller puts. */
+json_object *pcb_rebase_spec_to_json(const struct pcb_rebase_spec *s);
+/* Runs on a worker thread: resolves the image (the caller's tags), its old base (the store,
+ * else pulled by digest) and the new base (store tags, else its registry, for the image's
+ * platform), derives the new manifest and config (pcb_rebase_apply) and tags the result.
+ * Emits phases rebase, base, config, tag. *result_out (caller puts):
+ * {"image": {ref, digest}, "manifest", "config": descriptors, "layers": [{…, diff_id, name}],
+ *  "base" / "old_base": {ref, digest, layers, python}, "tags", "platform", "rebased": false
+ *  when the image already has that base (nothing written; the tags still set)}. */
+int pcb_rebase_run(const struct pcb_rebase_spec *s, const struct pcb_build_ctx *ctx,
     json_object **result_out, struct pcb_err *err);
 
 #endif

@@ -136,7 +136,7 @@ pcb_api_list_jobs(struct pcb_request *r, const char *kind, const char *key)
 		kind = strcmp(kind_q, "all") == 0 ? NULL : kind_q;
 		if (kind != NULL && pcb_jobs_kind_parse(kind, &k) != 0) {
 			pcb_http_reply_error(r, 400, "invalid_request", "kind: \"%.100s\" is not one "
-			    "of all, build, push, pull, base, verify", kind);
+			    "of all, build, push, pull, base, verify, rebase", kind);
 			return;
 		}
 	}

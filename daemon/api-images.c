@@ -14,6 +14,14 @@
  * A user tags and untags only their own names; writing or removing a shared name is for
  * admins (403). Another user's tag answers 404, as if it were not there.
  *
+ * GET /v1/images?outdated=true lists only the images whose base moved: every build records
+ * the base tag it resolved and that base's manifest digest (the labels
+ * org.opencontainers.image.base.name / .base.digest), and an image is outdated when that tag,
+ * looked up as its build looked it up (the image owner's own tag, else the shared one), names
+ * another image now. Only the store's tags are asked, never a registry: a base that was
+ * pulled by a build without being tagged here, or whose tag is gone, is not known to have
+ * moved (`pcb pull` the base's tag, then list again).
+ *
  * Everything that reads the store runs on libuv's thread pool with the connection suspended
  * (as api-cache.c does); the archive is produced by pcb_archive_stream on a thread of its own
  * into a bounded buffer that the response's content reader drains, so a multi-GB image never
@@ -80,6 +88,7 @@ struct img_work {
 	char *ref;
 	char *build_digest;          /* ref was a build id: its manifest, resolved on the loop */
 	char *pattern;               /* list: ?reference= */
+	bool outdated;               /* list: ?outdated=true */
 	char *target;                /* tag */
 	bool shared;
 	enum pcb_archive_format format;
@@ -540,6 +549,77 @@ name_matches(const char *pattern, const char *repo, const char *name)
 }
 
 static int
+cmp_tag_key(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct pcb_store_tag *)elem)->name);
+}
+
+/* The digest the store key names in the sorted tag list, or NULL. */
+static const char *
+tag_lookup(const struct pcb_store_tag *t, size_t n, const char *key)
+{
+	const struct pcb_store_tag *hit = bsearch(key, t, n, sizeof *t, cmp_tag_key);
+
+	return hit != NULL ? hit->digest : NULL;
+}
+
+/* Does the index `digest` (in the store) hold the manifest `child`? A base tag naming a
+ * multi-platform index has not moved while the index still holds the platform's image the
+ * build took from it. */
+static bool
+index_holds(struct pcb_store *s, const char *digest, const char *child)
+{
+	json_object *idx = NULL, *ms;
+	struct pcb_err e;
+	bool found = false;
+
+	pcb_err_clear(&e);
+	if (read_json_blob(s, digest, "index", &idx, &e) != 0)
+		return false;
+	ms = jarr(idx, "manifests");
+	for (size_t i = 0; ms != NULL && i < json_object_array_length(ms) && !found; i++) {
+		const char *d = jstr(json_object_array_get_idx(ms, i), "digest");
+		found = d != NULL && strcmp(d, child) == 0;
+	}
+	json_object_put(idx);
+	return found;
+}
+
+/* For ?outdated=: {"name", "digest", "current"} when the base tag the image records names
+ * another image now, looked up in the namespace of the tag's owner as its build did (their
+ * own tag, else the shared one); else NULL (not outdated, or not known to be). */
+static json_object *
+base_moved(struct pcb_store *s, const struct pcb_store_tag *t, size_t n, const char *key,
+    const struct image *im)
+{
+	json_object *cfg = NULL, *labels = NULL, *o;
+	const char *name, *recorded, *current = NULL;
+
+	json_object_object_get_ex(im->config, "config", &cfg);
+	json_object_object_get_ex(cfg, "Labels", &labels);
+	name = jstr(labels, "org.opencontainers.image.base.name");
+	recorded = jstr(labels, "org.opencontainers.image.base.digest");
+	if (name == NULL || recorded == NULL || name[0] == '~')
+		return NULL;
+	if (key[0] == '~') {
+		const char *slash = strchr(key, '/');
+		char *own = pcb_xasprintf("%.*s%s", (int)(slash - key + 1), key, name);
+		current = tag_lookup(t, n, own);
+		free(own);
+	}
+	if (current == NULL)
+		current = tag_lookup(t, n, name);
+	if (current == NULL || strcmp(current, recorded) == 0 ||
+	    index_holds(s, current, recorded))
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "digest", json_object_new_string(recorded));
+	json_object_object_add(o, "current", json_object_new_string(current));
+	return o;
+}
+
+static int
 op_list(struct img_work *c, struct pcb_err *err)
 {
 	struct pcb_store *s = c->d->store;
@@ -564,7 +644,7 @@ op_list(struct img_work *c, struct pcb_err *err)
 		struct tag_view v = tag_view(t[i].name, &c->caller, c->admin);
 		const struct image *im;
 		const char *emsg = NULL;
-		json_object *e;
+		json_object *e, *base = NULL;
 		char *repo, *tag, owner[64];
 
 		if (!v.visible)
@@ -576,6 +656,14 @@ op_list(struct img_work *c, struct pcb_err *err)
 			continue;
 		}
 		im = cache_get(s, &ic, t[i].digest, &emsg);
+		if (c->outdated) {
+			base = im != NULL ? base_moved(s, t, n, t[i].name, im) : NULL;
+			if (base == NULL) {
+				free(repo);
+				free(tag);
+				continue;
+			}
+		}
 		e = json_object_new_object();
 		json_object_object_add(e, "repository", json_object_new_string(repo));
 		json_object_object_add(e, "tag", json_object_new_string(tag));
@@ -606,6 +694,8 @@ op_list(struct img_work *c, struct pcb_err *err)
 		json_object_object_add(e, "layers", im != NULL ? json_object_new_int64((int64_t)
 		    json_object_array_length(jarr(im->manifest, "layers"))) : NULL);
 		json_object_object_add(e, "error", jstr_or_null(emsg));
+		if (c->outdated)
+			json_object_object_add(e, "base", base);
 		json_object_array_add(a, e);
 		free(repo);
 		free(tag);
@@ -795,6 +885,32 @@ op_inspect(struct img_work *c, struct pcb_err *err)
 	json_object_object_add(c->out, "manifest", json_object_get(im.manifest));
 	json_object_object_add(c->out, "config", json_object_get(im.config));
 	json_object_object_add(c->out, "build", NULL);   /* filled in on the loop */
+	/* An index (multi-platform image): the above is this host's platform; list them all. */
+	if (strcmp(im.digest, im.manifest_digest) != 0) {
+		json_object *idx = NULL, *pl = json_object_new_array();
+		struct pcb_err e;
+		if (read_json_blob(s, im.digest, "index", &idx, &e) == 0)
+			for (size_t i = 0; jarr(idx, "manifests") != NULL &&
+			    i < json_object_array_length(jarr(idx, "manifests")); i++) {
+				json_object *m = json_object_array_get_idx(jarr(idx, "manifests"), i);
+				json_object *p = json_object_object_get(m, "platform"), *o;
+				struct pcb_platform pp;
+				char text[100];
+				memset(&pp, 0, sizeof pp);
+				snprintf(pp.os, sizeof pp.os, "%s", jstr(p, "os") ?: "?");
+				snprintf(pp.arch, sizeof pp.arch, "%s", jstr(p, "architecture") ?: "?");
+				snprintf(pp.variant, sizeof pp.variant, "%s", jstr(p, "variant") ?: "");
+				pcb_platform_format(&pp, text);
+				o = json_object_new_object();
+				json_object_object_add(o, "platform", json_object_new_string(text));
+				json_object_object_add(o, "digest", jstr_or_null(jstr(m, "digest")));
+				json_object_object_add(o, "size", json_object_get(
+				    json_object_object_get(m, "size")));
+				json_object_array_add(pl, o);
+			}
+		json_object_put(idx);
+		json_object_object_add(c->out, "platforms", pl);
+	}
 	image_free(&im);
 	return 0;
 }
@@ -1409,8 +1525,9 @@ start_with_ref(struct pcb_request *r, enum img_op op, const char *const *allowed
 static void
 list_images(struct pcb_request *r)
 {
-	static const char *const allowed[] = { "reference", NULL };
+	static const char *const allowed[] = { "reference", "outdated", NULL };
 	const char *pattern = pcb_http_query(r, "reference");
+	const char *outdated = pcb_http_query(r, "outdated");
 	struct img_work *c;
 	struct pcb_err err;
 
@@ -1424,10 +1541,16 @@ list_images(struct pcb_request *r)
 		    "bytes (app, app:*, team/*)");
 		return;
 	}
+	if (outdated != NULL && strcmp(outdated, "true") != 0 && strcmp(outdated, "false") != 0) {
+		pcb_http_reply_error(r, 400, "invalid_request", "outdated: \"%.40s\" is not true or "
+		    "false", outdated);
+		return;
+	}
 	if (refuse_if_stopping(r))
 		return;
 	c = work_new(r, OP_LIST);
 	c->pattern = pcb_xstrdup(pattern);
+	c->outdated = outdated != NULL && strcmp(outdated, "true") == 0;
 	work_queue(c);
 }
 

@@ -274,6 +274,8 @@ JOB_KIND_ADAPTERS(base, struct pcb_hostbase_spec, pcb_hostbase_spec_init,
     pcb_hostbase_spec_free, pcb_hostbase_spec_to_json, pcb_hostbase_run)
 JOB_KIND_ADAPTERS(verify, struct pcb_verify_spec, verify_spec_init, verify_spec_free,
     verify_spec_to_json, verify_store)
+JOB_KIND_ADAPTERS(rebase, struct pcb_rebase_spec, pcb_rebase_spec_init, pcb_rebase_spec_free,
+    pcb_rebase_spec_to_json, pcb_rebase_run)
 
 static char *
 build_describe(const void *s)
@@ -303,6 +305,15 @@ base_describe(const void *s)
 }
 
 static char *
+rebase_describe(const void *s)
+{
+	const struct pcb_rebase_spec *r = s;
+
+	return pcb_xasprintf("image %.200s, base %.200s", r->image, r->base != NULL ? r->base :
+	    "its base tag");
+}
+
+static char *
 verify_describe(const void *s)
 {
 	return pcb_xstrdup(((const struct pcb_verify_spec *)s)->repair ?
@@ -319,6 +330,10 @@ static const struct job_kind kinds[] = {
 	[PCB_JOB_PULL] = JOB_KIND(pull, "pull", 'l', true, struct pcb_pull_spec),
 	[PCB_JOB_BASE] = JOB_KIND(base, "base", 'h', true, struct pcb_hostbase_spec),
 	[PCB_JOB_VERIFY] = JOB_KIND(verify, "verify", 'v', false, struct pcb_verify_spec),
+	/* A rebase is two small blobs and a tag, but its new base may have to be pulled first
+	 * (network, credentials, cancel): a job like a pull, not a call that holds the loop's
+	 * thread pool. */
+	[PCB_JOB_REBASE] = JOB_KIND(rebase, "rebase", 'r', true, struct pcb_rebase_spec),
 };
 
 const char *
@@ -798,7 +813,7 @@ progress_due(struct job *jb, const char *layer, uint64_t done, uint64_t total)
 
 /* How many steps a kind whose engine does not count them has: one per phase it sends
  * (hostbase.c: base, pack, config, manifest, tag; transfer.c: pull, tag; resolve and one push
- * per target; verify). 0: the engine counts (builds). */
+ * per target; verify; rebase). 0: the engine counts (builds). */
 static int
 kind_steps(const struct job *jb)
 {
@@ -807,6 +822,7 @@ kind_steps(const struct job *jb)
 	case PCB_JOB_PULL: return 2;
 	case PCB_JOB_PUSH: return 1 + (int)((const struct pcb_push_spec *)jb->spec)->targets.n;
 	case PCB_JOB_VERIFY: return 1;
+	case PCB_JOB_REBASE: return 4;   /* build.c pcb_rebase_run: rebase, base, config, tag */
 	default: return 0;
 	}
 }

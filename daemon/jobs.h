@@ -24,10 +24,11 @@ struct pcb_sub;
 
 /* What a job does. Every kind shares the records, events, cancellation and workers; ids are
  * "b-…" builds, "p-…" pushes, "l-…" pulls, "h-…" base images from the host's Python, "v-…"
- * verifications of the store (pcb_store_verify, POST /v1/cache/verify). */
+ * verifications of the store (pcb_store_verify, POST /v1/cache/verify), "r-…" rebases
+ * (pcb_rebase_run, POST /v1/rebases). */
 enum pcb_job_kind { PCB_JOB_BUILD = 0, PCB_JOB_PUSH, PCB_JOB_PULL, PCB_JOB_BASE,
-	PCB_JOB_VERIFY };
-/* "build" | "push" | "pull" | "base" | "verify" */
+	PCB_JOB_VERIFY, PCB_JOB_REBASE };
+/* "build" | "push" | "pull" | "base" | "verify" | "rebase" */
 const char *pcb_jobs_kind_name(enum pcb_job_kind k);
 int pcb_jobs_kind_parse(const char *s, enum pcb_job_kind *out);   /* PCB_EINVAL if unknown */
 
@@ -62,7 +63,7 @@ struct pcb_jobs_who {
 /* Records a new job of `kind` and queues it. spec points at the kind's spec:
  *   PCB_JOB_BUILD  struct pcb_build_spec      PCB_JOB_PUSH    struct pcb_push_spec
  *   PCB_JOB_PULL   struct pcb_pull_spec       PCB_JOB_BASE    struct pcb_hostbase_spec
- *   PCB_JOB_VERIFY struct pcb_verify_spec
+ *   PCB_JOB_VERIFY struct pcb_verify_spec     PCB_JOB_REBASE  struct pcb_rebase_spec
  * The job takes ownership of what the spec holds and leaves *spec initialised-empty, whatever
  * the outcome (freeing it afterwards is harmless). Credentials in a spec live in memory only,
  * for the job's lifetime, and are wiped when it ends. *job_out (caller puts) is the job's

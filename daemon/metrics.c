@@ -29,7 +29,8 @@
 
 /* The job kinds by enum pcb_job_kind value (jobs.c names them the same way). A kind added
  * there needs its row here, or its jobs are left out of the per-kind families. */
-static const char *const kind_names[] = { "build", "push", "pull", "base", "verify" };
+static const char *const kind_names[] = { "build", "push", "pull", "base", "verify",
+	"rebase" };
 #define N_KINDS (sizeof kind_names / sizeof kind_names[0])
 
 enum { END_SUCCEEDED, END_FAILED, END_CANCELLED, N_ENDS };

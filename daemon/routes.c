@@ -13,9 +13,11 @@ static const struct pcb_route *const tables[] = {
 	pcb_api_jobs_routes,
 	pcb_api_pushes_routes,
 	pcb_api_pulls_routes,
+	pcb_api_rebases_routes,
 	pcb_api_bases_routes,
 	pcb_api_cache_routes,
 	pcb_api_images_routes,
+	pcb_api_sbom_routes,
 	pcb_api_metrics_routes,
 };
 

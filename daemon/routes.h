@@ -30,9 +30,11 @@ extern const struct pcb_route pcb_api_plan_routes[];
 extern const struct pcb_route pcb_api_jobs_routes[];
 extern const struct pcb_route pcb_api_pushes_routes[];
 extern const struct pcb_route pcb_api_pulls_routes[];
+extern const struct pcb_route pcb_api_rebases_routes[];
 extern const struct pcb_route pcb_api_bases_routes[];
 extern const struct pcb_route pcb_api_cache_routes[];
 extern const struct pcb_route pcb_api_images_routes[];
+extern const struct pcb_route pcb_api_sbom_routes[];
 extern const struct pcb_route pcb_api_metrics_routes[];
 
 /* Finds the route for method + path. On a match fills params (borrowed pointers into the

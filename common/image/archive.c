@@ -188,6 +188,9 @@ out:
 struct image {
 	char *manifest_mt;
 	uint64_t manifest_size;
+	bool is_index;               /* a multi-platform image: config and layers are those of
+	                              * the platform asked for (else the first), for
+	                              * manifest.json; blobs hold every platform's */
 	char *config;
 	struct pcb_strv layers;      /* in manifest order, repeats kept (manifest.json) */
 	struct pcb_strv blobs;       /* manifest, config, layers: each once */
@@ -216,13 +219,117 @@ jstr(json_object *o, const char *key)
 }
 
 static int
+read_doc(struct pcb_store *store, const char *digest, json_object **out, size_t *len_out,
+    struct pcb_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = pcb_store_read(store, digest, ARCHIVE_DOC_MAX, &text, &len, err)) != 0) {
+		pcb_err_prefix(err, "reading the manifest %s", digest);
+		return rc;
+	}
+	*out = json_tokener_parse(text);
+	*len_out = len;
+	free(text);
+	return 0;
+}
+
+/* An image manifest's blobs into im (each once); with primary, its media type, config and
+ * layers too (what manifest.json describes). */
+static int
+manifest_add(const char *digest, json_object *m, size_t len, bool primary, struct image *im, struct pcb_err *err)
+{
+	json_object *layers;
+	const char *mt = jstr(m, "mediaType"), *cd;
+
+	if (mt == NULL)
+		mt = PCB_MT_OCI_MANIFEST;   /* optional in an OCI manifest */
+	if (m == NULL || (strcmp(mt, PCB_MT_OCI_MANIFEST) != 0 &&
+	    strcmp(mt, MT_DOCKER_MANIFEST) != 0) ||
+	    (cd = jstr(json_object_object_get(m, "config"), "digest")) == NULL ||
+	    !pcb_digest_valid(cd) || !json_object_object_get_ex(m, "layers", &layers) ||
+	    !json_object_is_type(layers, json_type_array))
+		return pcb_err_set(err, PCB_EINVAL, "%s is not an image manifest with a config and "
+		    "layers, nor an index of them", digest);
+	if (primary) {
+		im->manifest_mt = pcb_xstrdup(mt);
+		im->manifest_size = len;
+		im->config = pcb_xstrdup(cd);
+	}
+	if (!pcb_strv_contains(&im->blobs, digest))
+		pcb_strv_push(&im->blobs, digest);
+	if (!pcb_strv_contains(&im->blobs, cd))
+		pcb_strv_push(&im->blobs, cd);
+	for (size_t i = 0; i < json_object_array_length(layers); i++) {
+		const char *d = jstr(json_object_array_get_idx(layers, i), "digest");
+		if (d == NULL || !pcb_digest_valid(d))
+			return pcb_err_set(err, PCB_EINVAL, "manifest %s: layer %zu has no valid digest",
+			    digest, i);
+		if (primary)
+			pcb_strv_push(&im->layers, d);
+		if (!pcb_strv_contains(&im->blobs, d))
+			pcb_strv_push(&im->blobs, d);
+	}
+	return 0;
+}
+
+/* An image index (a multi-platform image): the index, then every manifest it names and
+ * their blobs; manifest.json describes the one for img->platform, else the first. */
+static int
+index_add(struct pcb_store *store, const struct pcb_archive_image *img, json_object *idx,
+    size_t len, struct image *im, struct pcb_err *err)
+{
+	json_object *ms = json_object_object_get(idx, "manifests");
+	size_t n = json_object_is_type(ms, json_type_array) ? json_object_array_length(ms) : 0,
+	    pick = 0;
+	int rc = 0;
+
+	if (n == 0)
+		return pcb_err_set(err, PCB_EINVAL, "the index %s names no image",
+		    img->manifest_digest);
+	for (size_t i = 0; img->platform != NULL && i < n; i++) {
+		json_object *pl = json_object_object_get(json_object_array_get_idx(ms, i),
+		    "platform");
+		if (jstr(pl, "os") != NULL && jstr(pl, "architecture") != NULL &&
+		    strcmp(jstr(pl, "os"), img->platform->os) == 0 &&
+		    strcmp(jstr(pl, "architecture"), img->platform->arch) == 0) {
+			pick = i;
+			break;
+		}
+	}
+	im->is_index = true;
+	pcb_strv_push(&im->blobs, img->manifest_digest);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *d = jstr(json_object_array_get_idx(ms, i), "digest");
+		json_object *m = NULL;
+		size_t mlen = 0;
+
+		if (d == NULL || !pcb_digest_valid(d))
+			return pcb_err_set(err, PCB_EINVAL, "index %s: manifest %zu has no valid "
+			    "digest", img->manifest_digest, i);
+		if ((rc = read_doc(store, d, &m, &mlen, err)) == 0)
+			rc = manifest_add(d, m, mlen, i == pick, im, err);
+		json_object_put(m);
+	}
+	if (rc == 0) {
+		/* index.json names the index itself. */
+		free(im->manifest_mt);
+		im->manifest_mt = pcb_xstrdup(PCB_MT_OCI_INDEX);
+		im->manifest_size = len;
+	}
+	return rc;
+}
+
+static int
 image_load(struct pcb_store *store, const struct pcb_archive_image *img, struct image *im,
     struct pcb_err *err)
 {
-	json_object *m = NULL, *layers;
-	char *text = NULL;
+	json_object *m = NULL, *ms;
 	size_t len = 0;
-	const char *mt, *cd;
+	const char *mt;
 	int rc;
 
 	memset(im, 0, sizeof *im);
@@ -231,41 +338,16 @@ image_load(struct pcb_store *store, const struct pcb_archive_image *img, struct 
 	pcb_strv_init(&im->ref_names);
 	if (img->manifest_digest == NULL || !pcb_digest_valid(img->manifest_digest))
 		return pcb_err_set(err, PCB_EINVAL, "archive: no valid manifest digest");
-	if ((rc = pcb_store_read(store, img->manifest_digest, ARCHIVE_DOC_MAX, &text, &len,
-	    err)) != 0) {
-		pcb_err_prefix(err, "reading the manifest %s", img->manifest_digest);
+	if ((rc = read_doc(store, img->manifest_digest, &m, &len, err)) != 0)
 		goto out;
-	}
-	m = json_tokener_parse(text);
 	mt = jstr(m, "mediaType");
-	if (mt == NULL)
-		mt = PCB_MT_OCI_MANIFEST;   /* optional in an OCI manifest */
-	if (m == NULL || (strcmp(mt, PCB_MT_OCI_MANIFEST) != 0 &&
-	    strcmp(mt, MT_DOCKER_MANIFEST) != 0) ||
-	    (cd = jstr(json_object_object_get(m, "config"), "digest")) == NULL ||
-	    !pcb_digest_valid(cd) || !json_object_object_get_ex(m, "layers", &layers) ||
-	    !json_object_is_type(layers, json_type_array)) {
-		rc = pcb_err_set(err, PCB_EINVAL, "%s is not an image manifest with a config and "
-		    "layers (an index names one per platform: archive one of those)",
-		    img->manifest_digest);
+	if ((mt != NULL && strcmp(mt, PCB_MT_OCI_INDEX) == 0) ||
+	    (mt == NULL && json_object_object_get_ex(m, "manifests", &ms)))
+		rc = index_add(store, img, m, len, im, err);
+	else
+		rc = manifest_add(img->manifest_digest, m, len, true, im, err);
+	if (rc != 0)
 		goto out;
-	}
-	im->manifest_mt = pcb_xstrdup(mt);
-	im->manifest_size = len;
-	im->config = pcb_xstrdup(cd);
-	pcb_strv_push(&im->blobs, img->manifest_digest);
-	pcb_strv_push(&im->blobs, cd);
-	for (size_t i = 0; i < json_object_array_length(layers); i++) {
-		const char *d = jstr(json_object_array_get_idx(layers, i), "digest");
-		if (d == NULL || !pcb_digest_valid(d)) {
-			rc = pcb_err_set(err, PCB_EINVAL, "manifest %s: layer %zu has no valid digest",
-			    img->manifest_digest, i);
-			goto out;
-		}
-		pcb_strv_push(&im->layers, d);
-		if (!pcb_strv_contains(&im->blobs, d))
-			pcb_strv_push(&im->blobs, d);
-	}
 	/* Every blob first, so that nothing is written for an image the store cannot give
 	 * whole (lazily pulled base layers are fetched by the caller before). */
 	for (size_t i = 0; i < im->blobs.n; i++)
@@ -279,7 +361,6 @@ image_load(struct pcb_store *store, const struct pcb_archive_image *img, struct 
 			pcb_strv_push(&im->ref_names, img->tags->v[i]);
 out:
 	json_object_put(m);
-	free(text);
 	return rc;
 }
 
@@ -309,7 +390,7 @@ index_json(enum pcb_archive_format format, const struct pcb_archive_image *img,
 	for (size_t i = 0; i < n; i++) {
 		json_object *d = pcb_oci_descriptor(im->manifest_mt, img->manifest_digest,
 		    im->manifest_size);
-		if (img->platform != NULL) {
+		if (img->platform != NULL && !im->is_index) {
 			json_object *pl = json_object_new_object();
 			json_object_object_add(pl, "architecture",
 			    json_object_new_string(img->platform->arch));

@@ -35,8 +35,11 @@ enum pcb_archive_format {
 
 /* The image to put in an archive. Every pointer is borrowed for the call. */
 struct pcb_archive_image {
-	/* An image manifest in the store (OCI or Docker v2 schema 2; not an index): its config
-	 * and layers are read from it, and every blob it names must be in the store. */
+	/* An image manifest in the store (OCI or Docker v2 schema 2): its config and layers are
+	 * read from it, and every blob it names must be in the store. Or an OCI image index (a
+	 * multi-platform image): index.json names the index, the archive holds every manifest
+	 * it names with their blobs, and manifest.json describes the one for `platform` (else
+	 * the first), the one image a docker-archive loader takes. */
 	const char *manifest_digest;
 	/* "repo:tag" references the image goes by (may be NULL or empty): index.json gets one
 	 * entry per distinct one, named by it whole (org.opencontainers.image.ref.name
@@ -45,7 +48,9 @@ struct pcb_archive_image {
 	 * as skopeo's oci: transport expects), manifest.json's RepoTags all of them. No tags:
 	 * one unnamed entry. */
 	const struct pcb_strv *tags;
-	const struct pcb_platform *platform;   /* for index.json's descriptors; may be NULL */
+	const struct pcb_platform *platform;   /* for index.json's descriptors (an image
+	                                        * manifest), or the platform manifest.json
+	                                        * describes (an index); may be NULL */
 };
 
 /* Receives the tar in order, in pieces of up to 1 MiB. Returns 0 or a negative PCB_E* (with

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/jsonx.h"
+#include "image/sbom.h"
 
 static bool
 platform_word_ok(const char *s, size_t n)
@@ -460,6 +461,65 @@ out:
 	return rc;
 }
 
+/* The OCI 1.1 referrers (SBOMs, provenance: image/sbom.h) of the image and, for an index, of
+ * each of its manifests: their manifests and blobs exported, and each manifest listed in
+ * index.json (with its artifactType, no ref name) unless it is there already, so a reader
+ * of the layout finds them by their subject as it would through a registry. */
+static int
+layout_referrers(struct pcb_store *store, const char *dir, const char *manifest_digest,
+    json_object *manifests, const struct pcb_cred *as, struct pcb_err *err)
+{
+	struct pcb_strv subjects, blobs;
+	char *text = NULL;
+	size_t len = 0;
+	json_object *doc = NULL, *a;
+	int rc = 0;
+
+	pcb_strv_init(&subjects);
+	pcb_strv_init(&blobs);
+	pcb_strv_push(&subjects, manifest_digest);
+	if (pcb_store_read(store, manifest_digest, 4u << 20, &text, &len, NULL) == 0 &&
+	    (doc = json_tokener_parse(text)) != NULL &&
+	    json_object_object_get_ex(doc, "manifests", &a) && json_object_is_type(a, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			json_object *d = json_object_object_get(json_object_array_get_idx(a, i), "digest");
+			if (d != NULL && pcb_digest_valid(json_object_get_string(d)))
+				pcb_strv_push(&subjects, json_object_get_string(d));
+		}
+	for (size_t i = 0; i < subjects.n && rc == 0; i++) {
+		json_object *idx = NULL, *ms;
+		if (pcb_sbom_referrers(store, subjects.v[i], NULL, &idx, NULL) != 0)
+			continue;   /* none (or an unreadable index: nothing to add) */
+		ms = json_object_object_get(idx, "manifests");
+		for (size_t k = 0; k < json_object_array_length(ms) && rc == 0; k++) {
+			json_object *e = json_object_array_get_idx(ms, k);
+			const char *md = json_object_get_string(json_object_object_get(e, "digest"));
+			bool listed = false;
+			pcb_strv_free(&blobs);
+			pcb_strv_init(&blobs);
+			if ((rc = pcb_sbom_referrer_blobs(store, md, &blobs, err)) != 0)
+				break;
+			for (size_t b = 0; b < blobs.n && rc == 0; b++)
+				rc = export_blob(store, dir, blobs.v[b], as, err);
+			if (rc == 0)
+				rc = export_blob(store, dir, md, as, err);
+			for (size_t m = 0; m < json_object_array_length(manifests) && !listed; m++) {
+				json_object *d = json_object_object_get(json_object_array_get_idx(manifests,
+				    m), "digest");
+				listed = d != NULL && strcmp(json_object_get_string(d), md) == 0;
+			}
+			if (rc == 0 && !listed)
+				json_object_array_add(manifests, json_object_get(e));
+		}
+		json_object_put(idx);
+	}
+	json_object_put(doc);
+	free(text);
+	pcb_strv_free(&subjects);
+	pcb_strv_free(&blobs);
+	return rc;
+}
+
 int
 pcb_oci_layout_write(struct pcb_store *store, const char *final_dir, const char *manifest_digest,
     uint64_t manifest_size, const struct pcb_strv *blobs, const struct pcb_strv *ref_names,
@@ -505,18 +565,27 @@ pcb_oci_layout_write(struct pcb_store *store, const char *final_dir, const char 
 	if ((rc = AS(as, load_index(index_path, ref_names, manifests, err))) != 0)
 		goto out;
 	for (size_t i = 0; i < ref_names->n; i++) {
-		json_object *d = pcb_oci_descriptor(PCB_MT_OCI_MANIFEST, manifest_digest, manifest_size);
-		json_object *ann = json_object_new_object(), *plat = json_object_new_object();
-		json_object_object_add(plat, "architecture", json_object_new_string(platform->arch));
-		json_object_object_add(plat, "os", json_object_new_string(platform->os));
-		if (platform->variant[0] != '\0')
-			json_object_object_add(plat, "variant",
-			    json_object_new_string(platform->variant));
-		json_object_object_add(d, "platform", plat);
+		/* No platform: manifest_digest is an image index (a multi-platform image), whose
+		 * manifests name their platforms themselves. */
+		json_object *d = pcb_oci_descriptor(platform != NULL ? PCB_MT_OCI_MANIFEST :
+		    PCB_MT_OCI_INDEX, manifest_digest, manifest_size);
+		json_object *ann = json_object_new_object();
+		if (platform != NULL) {
+			json_object *plat = json_object_new_object();
+			json_object_object_add(plat, "architecture",
+			    json_object_new_string(platform->arch));
+			json_object_object_add(plat, "os", json_object_new_string(platform->os));
+			if (platform->variant[0] != '\0')
+				json_object_object_add(plat, "variant",
+				    json_object_new_string(platform->variant));
+			json_object_object_add(d, "platform", plat);
+		}
 		json_object_object_add(ann, PCB_ANN_REF_NAME, json_object_new_string(ref_names->v[i]));
 		json_object_object_add(d, "annotations", ann);
 		json_object_array_add(manifests, d);
 	}
+	if ((rc = layout_referrers(store, dir, manifest_digest, manifests, as, err)) != 0)
+		goto out;
 	index = json_object_new_object();
 	json_object_object_add(index, "schemaVersion", json_object_new_int(2));
 	json_object_object_add(index, "mediaType", json_object_new_string(PCB_MT_OCI_INDEX));

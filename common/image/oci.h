@@ -65,7 +65,8 @@ bool pcb_ref_host_ok(const char *s, size_t n);
  * entries with the same ref name are replaced. index.json is replaced atomically, after every
  * blob is in place, so a reader never sees a manifest whose blobs are missing.
  * blobs: digests of every blob the manifest needs (config, layers) — the manifest itself is
- * exported too. */
+ * exported too. platform NULL: manifest_digest is an image index (index.json names it with the
+ * index media type and no platform), and blobs hold its manifests and theirs. */
 /* as: whose rights the layout is written with (NULL: the daemon's own); theirs are the
  * files. The folder must be new, empty or an OCI layout, reached without symlinks; a new one
  * is written under a temporary name and renamed into place. */

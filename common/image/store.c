@@ -1395,22 +1395,33 @@ static int
 reachable(struct pcb_store *s, struct dset *set, uint64_t *n_tags_out, int64_t used_since_ms,
     struct pcb_err *err)
 {
-	struct pcb_strv todo;
+	struct pcb_strv todo, refs;   /* refs: subject, index digest, … */
 	sqlite3_stmt *st = NULL;
 	uint64_t n_tags = 0;
 	int rc;
 
 	pcb_strv_init(&todo);
+	pcb_strv_init(&refs);
 	pthread_mutex_lock(&s->mu);
-	rc = sqlite3_prepare_v2(s->db, "SELECT digest FROM tags WHERE ?1 = 0 OR "
-	    "COALESCE(used_ms, updated_ms) >= ?1", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(s->db, "SELECT digest, name FROM tags WHERE ?1 = 0 OR "
+	    "COALESCE(used_ms, updated_ms) >= ?1 OR name LIKE '" PCB_STORE_REF_PREFIX "%'",
+	    -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		rc = db_err(s, err, rc, "reading tags");
 		goto unlock;
 	}
 	sqlite3_bind_int64(st, 1, used_since_ms);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
 		const char *d = (const char *)sqlite3_column_text(st, 0);
+		if (name != NULL && pcb_str_has_prefix(name, PCB_STORE_REF_PREFIX)) {
+			/* A referrer index: held back until its subject is known to be reachable. */
+			if (d != NULL && pcb_digest_valid(d)) {
+				pcb_strv_push(&refs, name + strlen(PCB_STORE_REF_PREFIX));
+				pcb_strv_push(&refs, d);
+			}
+			continue;
+		}
 		n_tags++;
 		if (d != NULL && pcb_digest_valid(d) && dset_add(set, d))
 			pcb_strv_push(&todo, d);
@@ -1420,14 +1431,24 @@ unlock:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mu);
 	/* Depth-first over manifests; `todo` only ever holds digests new to the set, so cycles
-	 * (which content addressing makes impossible anyway) would end too. */
-	while (rc == 0 && todo.n > 0) {
-		char *d = todo.v[--todo.n];
-		todo.v[todo.n] = NULL;
-		walk_manifest(s, d, set, &todo);
-		free(d);
+	 * (which content addressing makes impossible anyway) would end too. Then the referrer
+	 * indexes of what was reached, until none is added (a referrer may have referrers). */
+	for (bool more = true; rc == 0 && more;) {
+		while (todo.n > 0) {
+			char *d = todo.v[--todo.n];
+			todo.v[todo.n] = NULL;
+			walk_manifest(s, d, set, &todo);
+			free(d);
+		}
+		more = false;
+		for (size_t i = 0; i + 1 < refs.n; i += 2)
+			if (dset_has(set, refs.v[i]) && dset_add(set, refs.v[i + 1])) {
+				pcb_strv_push(&todo, refs.v[i + 1]);
+				more = true;
+			}
 	}
 	pcb_strv_free(&todo);
+	pcb_strv_free(&refs);
 	if (rc == 0 && n_tags_out != NULL)
 		*n_tags_out = n_tags;
 	return rc;
@@ -1787,8 +1808,10 @@ expire_tags(struct pcb_store *s, int64_t cut_ms, bool dry_run, uint64_t *n_out,
 
 	pthread_mutex_lock(&s->mu);
 	rc = sqlite3_prepare_v2(s->db, dry_run ?
-	    "SELECT COUNT(*) FROM tags WHERE COALESCE(used_ms, updated_ms) < ?1" :
-	    "DELETE FROM tags WHERE COALESCE(used_ms, updated_ms) < ?1", -1, &st, NULL);
+	    "SELECT COUNT(*) FROM tags WHERE COALESCE(used_ms, updated_ms) < ?1"
+	    " AND name NOT LIKE '" PCB_STORE_REF_PREFIX "%'" :
+	    "DELETE FROM tags WHERE COALESCE(used_ms, updated_ms) < ?1"
+	    " AND name NOT LIKE '" PCB_STORE_REF_PREFIX "%'", -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		rc = db_err(s, err, rc, "expiring tags");
 		goto out;
@@ -2542,7 +2565,8 @@ pcb_store_tag_usage(struct pcb_store *s, struct pcb_store_tag_use **out, size_t 
 
 	pthread_mutex_lock(&s->mu);
 	rc = sqlite3_prepare_v2(s->db, "SELECT name, digest, COALESCE(used_ms, updated_ms) "
-	    "FROM tags ORDER BY name", -1, &st, NULL);
+	    "FROM tags WHERE name NOT LIKE '" PCB_STORE_REF_PREFIX "%' ORDER BY name", -1, &st,
+	    NULL);
 	if (rc != SQLITE_OK) {
 		rc = db_err(s, err, rc, "reading tags");
 		pthread_mutex_unlock(&s->mu);

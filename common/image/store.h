@@ -74,6 +74,12 @@ int pcb_store_tag_set(struct pcb_store *s, const char *name, const char *digest,
 int pcb_store_tag_get(struct pcb_store *s, const char *name, char **digest_out,
     struct pcb_err *err);
 
+/* Reserved store keys: PCB_STORE_REF_PREFIX + a subject's digest names the index of that
+ * manifest's OCI 1.1 referrers (image/sbom.h). Such a key is no image name: it counts for
+ * reachability only while its subject is reachable, and tag expiry and pcb_store_tag_usage
+ * leave it out (the referrers go with their image). */
+#define PCB_STORE_REF_PREFIX "~ref/"
+
 /* Tags are per owner. A user's own are kept as "~<uid>/<name>", so alice's app:1 and bob's
  * app:1 are different images; the daemon's own user (root, TCP clients) writes the shared
  * names every user may read (as a base, as a push source). The key `as` writes `name` under

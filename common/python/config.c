@@ -37,6 +37,7 @@ pcb_config_init(struct pcb_project_config *c)
 	pcb_strv_init(&c->cmd.value);
 	pcb_strv_init(&c->include.value);
 	pcb_strv_init(&c->exclude.value);
+	pcb_strv_init(&c->platforms.value);
 	pcb_strv_init(&c->env.kv);
 	pcb_strv_init(&c->env.sources);
 	pcb_strv_init(&c->labels.kv);
@@ -74,6 +75,7 @@ pcb_config_free(struct pcb_project_config *c)
 	pcb_strv_free(&c->labels.kv);
 	pcb_strv_free(&c->labels.sources);
 	str_free(&c->platform);
+	list_free(&c->platforms);
 	str_free(&c->base_image);
 	str_free(&c->python_version);
 	free(c->port_source);
@@ -324,6 +326,41 @@ rel_path_ok(const char *p)
 	}
 }
 
+/* platforms = [...]: 1 to 16 platforms images are made for, none twice. */
+static int
+get_platforms(struct pcb_err *err, const struct where *w, const char *key, json_object *v,
+    struct pcb_config_list *out)
+{
+	struct pcb_strv seen;
+	char what[PCB_ERR_MSG_MAX / 2];
+	int rc;
+
+	if ((rc = get_list(err, w, key, v, out)) != 0)
+		return rc;
+	if (out->value.n == 0 || out->value.n > 16)
+		return failf(err, w, key, NULL, "must list 1 to 16 platforms");
+	pcb_strv_init(&seen);
+	for (size_t i = 0; i < out->value.n && rc == 0; i++) {
+		struct pcb_platform p;
+		struct pcb_err e2;
+		char text[100];
+
+		if (pcb_platform_parse(out->value.v[i], &p, &e2) != 0) {
+			snprintf(what, sizeof what, "'%.100s': %.300s", out->value.v[i], e2.msg);
+			rc = failf(err, w, key, NULL, what);
+			break;
+		}
+		pcb_platform_format(&p, text);
+		if (pcb_strv_contains(&seen, text)) {
+			snprintf(what, sizeof what, "lists %s twice", text);
+			rc = failf(err, w, key, NULL, what);
+		}
+		pcb_strv_push(&seen, text);
+	}
+	pcb_strv_free(&seen);
+	return rc;
+}
+
 static int
 check_tags(struct pcb_err *err, const struct where *w, const char *key,
     const struct pcb_strv *tags)
@@ -391,6 +428,11 @@ read_build(struct pcb_err *err, const struct where *w, json_object *tbl, const c
 				return failf(err, w, key, NULL, what);
 			}
 			set_str(&c->platform, s, source_of(w, key, NULL));
+			list_free(&c->platforms);
+		} else if (strcmp(key, "platforms") == 0) {
+			if ((rc = get_platforms(err, w, key, v, &c->platforms)) != 0)
+				return rc;
+			str_free(&c->platform);
 		} else if (strcmp(key, "base_image") == 0) {
 			if ((rc = get_text(err, w, key, NULL, v, &s)) != 0)
 				return rc;

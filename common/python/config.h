@@ -51,6 +51,8 @@ struct pcb_project_config {
 	struct pcb_config_kv env;           /* keys are identifiers */
 	struct pcb_config_kv labels;
 	struct pcb_config_str platform;     /* "os/arch[/variant]", checked */
+	struct pcb_config_list platforms;   /* several: one image index (each checked, once);
+	                                     * platform and platforms replace each other */
 	struct pcb_config_str base_image;
 	struct pcb_config_str python_version;   /* "3.<minor>", a known minor */
 	int port;                           /* 1..65535; 0 = not set */

@@ -329,6 +329,9 @@ struct wheel {
 	char *url;           /* where to get it when the store lacks it (lock), or NULL */
 	char *path;          /* local file (lock path), or NULL */
 	char *layer;         /* the layer it went into (borrowed name) */
+	/* What its METADATA says of its licence (dist_meta_read), for the SBOM: read when it is
+	 * installed, else from its layer's cache entry. Owned; NULL when unknown. */
+	json_object *meta;
 };
 
 struct wheels {
@@ -345,6 +348,7 @@ wheels_free(struct wheels *w)
 		free(w->v[i].filename);
 		free(w->v[i].url);
 		free(w->v[i].path);
+		json_object_put(w->v[i].meta);
 	}
 	free(w->v);
 	memset(w, 0, sizeof *w);
@@ -1498,7 +1502,8 @@ describe_target(const struct pcb_deps_target *t, struct pcb_buf *b)
 }
 
 static int
-cache_lookup(struct pcb_store *st, const char *key, struct pcb_layer_result *res)
+cache_lookup(struct pcb_store *st, const char *key, struct pcb_layer_result *res,
+    json_object **dists_out)
 {
 	json_object *j = NULL, *v;
 	char *text = NULL;
@@ -1525,6 +1530,15 @@ cache_lookup(struct pcb_store *st, const char *key, struct pcb_layer_result *res
 	res->media_type = json_object_object_get_ex(j, "media_type", &v) &&
 	    strcmp(json_object_get_string(v), PCB_MT_LAYER_ZSTD) == 0 ? PCB_MT_LAYER_ZSTD :
 	    PCB_MT_LAYER_GZIP;
+	/* SBOM: what each wheel's metadata said of its licence, remembered with the layer
+	 * (its wheels may be gone from the store by now). An entry written before that was
+	 * remembered is no use: the layer is made again, once. */
+	if (dists_out != NULL) {
+		if (!json_object_object_get_ex(j, "dists", &v) ||
+		    !json_object_is_type(v, json_type_object))
+			goto out;
+		*dists_out = json_object_get(v);
+	}
 	rc = 0;
 out:
 	json_object_put(j);
@@ -1532,7 +1546,8 @@ out:
 }
 
 static void
-cache_store(struct pcb_store *st, const char *key, const struct pcb_layer_result *res)
+cache_store(struct pcb_store *st, const char *key, const struct pcb_layer_result *res,
+    json_object *dists)
 {
 	json_object *j = json_object_new_object();
 
@@ -1541,10 +1556,108 @@ cache_store(struct pcb_store *st, const char *key, const struct pcb_layer_result
 	json_object_object_add(j, "tar_size", json_object_new_int64((int64_t)res->tar_size));
 	json_object_object_add(j, "entries", json_object_new_int64((int64_t)res->n_entries));
 	json_object_object_add(j, "media_type", json_object_new_string(res->media_type));
+	if (dists != NULL)
+		json_object_object_add(j, "dists", json_object_get(dists));
 	/* A failure to remember costs a repack next time, not this build. */
 	(void)pcb_store_cache_set(st, key, res->digest, json_object_to_json_string_ext(j,
 	    JSON_C_TO_STRING_PLAIN), NULL);
 	json_object_put(j);
+}
+
+/* ---- licence facts for the SBOM ------------------------------------------------------
+ *
+ * From the installed .dist-info/METADATA (core metadata: RFC 822 style headers, then the
+ * description after the first blank line): License-Expression (PEP 639), the first line of
+ * License (older metadata; some put the whole licence text there), and the License ::
+ * classifiers. Sorted classifiers, so the facts do not follow the file's order. */
+
+#define META_FILE_MAX ((size_t)8 << 20)
+
+static json_object *
+dist_meta_parse(const char *text)
+{
+	json_object *m = json_object_new_object(), *cl = json_object_new_array();
+	struct pcb_strv classifiers;
+
+	pcb_strv_init(&classifiers);
+	for (const char *line = text; line != NULL && *line;) {
+		const char *nl = strchr(line, '\n'), *v;
+		size_t n = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		if (n == 0 || (n == 1 && line[0] == '\r'))
+			break;   /* the body: the description */
+		if ((v = memchr(line, ':', n)) != NULL && line[0] != ' ' && line[0] != '\t') {
+			size_t kl = (size_t)(v - line), vl;
+			v++;
+			while (v < line + n && (*v == ' ' || *v == '\t'))
+				v++;
+			vl = (size_t)(line + n - v);
+			while (vl > 0 && isspace((unsigned char)v[vl - 1]))
+				vl--;
+			if (vl > 0 && vl < 4096) {
+				char *val = pcb_xstrndup(v, vl);
+				if (kl == 18 && strncasecmp(line, "License-Expression", kl) == 0)
+					json_object_object_add(m, "license_expression",
+					    json_object_new_string(val));
+				else if (kl == 7 && strncasecmp(line, "License", kl) == 0 &&
+				    strcmp(val, "UNKNOWN") != 0)
+					json_object_object_add(m, "license", json_object_new_string(val));
+				else if (kl == 10 && strncasecmp(line, "Classifier", kl) == 0 &&
+				    pcb_str_has_prefix(val, "License ::"))
+					pcb_strv_push(&classifiers, val);
+				free(val);
+			}
+		}
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+	pcb_strv_sort(&classifiers);
+	for (size_t i = 0; i < classifiers.n; i++)
+		json_object_array_add(cl, json_object_new_string(classifiers.v[i]));
+	if (classifiers.n > 0)
+		json_object_object_add(m, "classifiers", cl);
+	else
+		json_object_put(cl);
+	pcb_strv_free(&classifiers);
+	return m;
+}
+
+/* The facts of the distribution name (normalised) version installed under site: its
+ * .dist-info is found by name, as the wheel spelled it ("MarkupSafe-2.1.5.dist-info").
+ * An empty object when there is no METADATA to read. */
+static json_object *
+dist_meta_read(const char *site, const char *name, const char *version)
+{
+	DIR *d = opendir(site);
+	struct dirent *de;
+	json_object *m = NULL;
+
+	while (d != NULL && m == NULL && (de = readdir(d)) != NULL) {
+		char *stem, *dash, *dn, *norm, *path, *text = NULL;
+		size_t len = 0;
+		if (!pcb_str_has_suffix(de->d_name, ".dist-info"))
+			continue;
+		/* "NAME-VERSION.dist-info": the name ends at the last '-' before the suffix. */
+		stem = pcb_xstrndup(de->d_name, strlen(de->d_name) - strlen(".dist-info"));
+		dash = strrchr(stem, '-');
+		if (dash == NULL || strcmp(dash + 1, version) != 0) {
+			free(stem);
+			continue;
+		}
+		dn = pcb_xstrndup(stem, (size_t)(dash - stem));
+		free(stem);
+		norm = pcb_pyname_normalize(dn);
+		if (strcmp(norm, name) == 0) {
+			path = pcb_xasprintf("%s/%s/METADATA", site, de->d_name);
+			if (pcb_read_file(path, META_FILE_MAX, &text, &len, NULL) == 0)
+				m = dist_meta_parse(text);
+			free(text);
+			free(path);
+		}
+		free(norm);
+		free(dn);
+	}
+	if (d != NULL)
+		closedir(d);
+	return m != NULL ? m : json_object_new_object();
 }
 
 /* A fresh staging folder under the store's tmp (same filesystem as the blobs). */
@@ -2009,6 +2122,7 @@ dlayer_prepare(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 	struct pcb_buf key;
 	struct pcb_wheel_install_opts o;
 	char *purelib = NULL, *scripts = NULL, *headers = NULL, *interp = NULL;
+	json_object *dists = NULL;
 	int rc = 0;
 
 	pcb_buf_init(&key, 1 << 20);
@@ -2019,8 +2133,15 @@ dlayer_prepare(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 		    ws->v[lp->idx[i]].filename);
 	pcb_sha256_buf(key.data, key.len, d->kd);
 	pcb_buf_free(&key);
-	if (!t->no_cache && cache_lookup(ctx->store, d->kd, &d->res) == 0) {
+	if (!t->no_cache && cache_lookup(ctx->store, d->kd, &d->res, &dists) == 0) {
 		d->reused = true;
+		for (size_t i = 0; i < lp->n; i++) {
+			struct wheel *w = &ws->v[lp->idx[i]];
+			json_object *m = json_object_object_get(dists, w->sha256);
+			json_object_put(w->meta);
+			w->meta = m != NULL ? json_object_get(m) : NULL;
+		}
+		json_object_put(dists);
 		return 0;
 	}
 	if ((d->staging = staging_new(ctx->store, "deps", err)) == NULL ||
@@ -2052,6 +2173,13 @@ dlayer_prepare(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 		memset(&ir, 0, sizeof ir);
 		rc = pcb_wheel_install(path, &o, &ir, err);
 		free(path);
+		if (rc == 0) {
+			char *site = pcb_path_join(d->staging, purelib);
+			json_object_put(w->meta);
+			w->meta = dist_meta_read(site, ir.name != NULL ? ir.name : w->name,
+			    ir.version != NULL ? ir.version : w->version);
+			free(site);
+		}
 		pcb_wheel_install_result_free(&ir);
 		if (rc != 0) {
 			pcb_err_prefix(err, "installing %s", w->filename);
@@ -2075,9 +2203,18 @@ dlayer_finish(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 	int rc;
 
 	if (!d->reused) {
-		if ((rc = pack_staging(ctx, t, d->staging, lp->name, &d->res, NULL, err)) != 0)
+		json_object *dists = json_object_new_object();
+		if ((rc = pack_staging(ctx, t, d->staging, lp->name, &d->res, NULL, err)) != 0) {
+			json_object_put(dists);
 			return rc;
-		cache_store(ctx->store, d->kd, &d->res);
+		}
+		for (size_t i = 0; i < lp->n; i++) {
+			const struct wheel *w = &ws->v[lp->idx[i]];
+			json_object_object_add(dists, w->sha256, w->meta != NULL ?
+			    json_object_get(w->meta) : json_object_new_object());
+		}
+		cache_store(ctx->store, d->kd, &d->res, dists);
+		json_object_put(dists);
 	}
 	layer_add(out, lp->name, &d->res, d->reused);
 	for (size_t i = 0; i < lp->n; i++) {
@@ -2634,6 +2771,12 @@ packages_json(const struct wheels *ws)
 		json_object_object_add(p, "sha256", json_object_new_string(ws->v[i].sha256));
 		json_object_object_add(p, "layer", ws->v[i].layer ?
 		    json_object_new_string(ws->v[i].layer) : NULL);
+		if (ws->v[i].url != NULL)
+			json_object_object_add(p, "url", json_object_new_string(ws->v[i].url));
+		if (ws->v[i].meta != NULL) {
+			json_object_object_foreach(ws->v[i].meta, mk, mv)
+				json_object_object_add(p, mk, json_object_get(mv));
+		}
 		json_object_array_add(a, p);
 	}
 	return a;
@@ -2763,6 +2906,19 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 		}
 		if (tool_lock && (rc = toollock_verify(&tl, file, &ws, err)) != 0)
 			goto out;
+		/* Where pip looked (the SBOM's source of each distribution): the spec's
+		 * indexes, else pip's default one. */
+		{
+			json_object *ix = json_object_new_array();
+			json_object_array_add(ix, json_object_new_string(ds->index_url != NULL ?
+			    ds->index_url : "https://pypi.org/simple"));
+			for (size_t i = 0; i < ds->extra_index_urls.n; i++)
+				json_object_array_add(ix,
+				    json_object_new_string(ds->extra_index_urls.v[i]));
+			for (size_t i = 0; i < ds->find_links.n; i++)
+				json_object_array_add(ix, json_object_new_string(ds->find_links.v[i]));
+			json_object_object_add(out->info, "index_urls", ix);
+		}
 	}
 	if (ws.n > 0)
 		qsort(ws.v, ws.n, sizeof *ws.v, wheel_cmp);

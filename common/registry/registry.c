@@ -2176,3 +2176,111 @@ out:
 	free(hct);
 	return rc;
 }
+
+/* ---- OCI 1.1 referrers -------------------------------------------------------------------
+ *
+ * The pieces a push of referrers needs (transfer.c decides): whether the registry answers the
+ * referrers API, and a manifest fetched or put as bytes — the tag fallback's index lists
+ * referrers other tools pushed, which the store does not hold, so it cannot go through
+ * push_manifest. */
+
+int
+pcb_registry_referrers(struct pcb_registry *r, const char *repo, const char *digest,
+    bool *supported_out, json_object **index_out, struct pcb_err *err)
+{
+	char *scope = pcb_xasprintf("repository:%s:pull", repo), *path, step[512];
+	struct resp s;
+	struct req q;
+	int rc;
+
+	*supported_out = false;
+	*index_out = NULL;
+	memset(&s, 0, sizeof s);
+	snprintf(step, sizeof step, "asking %s/%s for the referrers of %s", r->host, repo, digest);
+	path = pcb_xasprintf("/v2/%s/referrers/%s", repo, digest);
+	req_init(&q, "GET", url_for(r, path), scope);
+	q.body_max = MANIFEST_MAX;
+	q.hdrs[0] = "Accept: " PCB_MT_OCI_INDEX;
+	if ((rc = ensure_base(r, r->main, err)) != 0 ||
+	    (rc = request(r, r->main, &q, &s, err)) != 0) {
+		pcb_err_prefix(err, "%s", step);
+		goto out;
+	}
+	/* A registry without the API answers 404 (distribution 2.8: no such route); one with
+	 * it answers an index, empty when nothing refers to digest yet. */
+	if (s.status == 404 || s.status == 405 || s.status == 400) {
+		rc = 0;
+		goto out;
+	}
+	if (s.status != 200) {
+		rc = http_error(r, &s, step, repo, false, err);
+		goto out;
+	}
+	{
+		json_object *doc = json_tokener_parse(s.body.data != NULL ? s.body.data : "");
+		json_object *ms;
+		if (doc == NULL || !json_object_object_get_ex(doc, "manifests", &ms) ||
+		    !json_object_is_type(ms, json_type_array)) {
+			/* Not an index: whatever answered is not the referrers API. */
+			json_object_put(doc);
+			rc = 0;
+			goto out;
+		}
+		*supported_out = true;
+		*index_out = doc;
+	}
+out:
+	resp_free(&s);
+	free(q.url);
+	free(path);
+	free(scope);
+	return rc;
+}
+
+int
+pcb_registry_get_manifest(struct pcb_registry *r, const char *repo, const char *reference,
+    char **body_out, size_t *len_out, json_object **doc_out, struct pcb_err *err)
+{
+	char mt[256], d[PCB_DIGEST_BUFSZ];
+	int rc;
+
+	*body_out = NULL;
+	*doc_out = NULL;
+	if ((rc = ensure_base(r, r->main, err)) != 0)
+		return rc;
+	return fetch_manifest(r, r->main, repo, reference, NULL, body_out, len_out, doc_out, mt,
+	    d, err);
+}
+
+int
+pcb_registry_put_manifest(struct pcb_registry *r, const char *repo, const char *reference,
+    const char *media_type, const char *body, size_t len, struct pcb_err *err)
+{
+	char *scope = pcb_xasprintf("repository:%s:pull,push", repo), *path, *hct, step[600];
+	struct resp s;
+	struct req q;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	snprintf(step, sizeof step, "pushing manifest to %s/%s:%s", r->host, repo, reference);
+	path = pcb_xasprintf("/v2/%s/manifests/%s", repo, reference);
+	hct = pcb_xasprintf("Content-Type: %s", media_type);
+	req_init(&q, "PUT", url_for(r, path), scope);
+	q.hdrs[0] = hct;
+	q.mem = body;
+	q.mem_len = len;
+	if ((rc = ensure_base(r, r->main, err)) != 0 ||
+	    (rc = request(r, r->main, &q, &s, err)) != 0) {
+		pcb_err_prefix(err, "%s", step);
+		goto out;
+	}
+	if (s.status != 201)
+		rc = http_error(r, &s, step, repo, true, err);
+out:
+	resp_free(&s);
+	free(q.url);
+	free(path);
+	free(hct);
+	free(scope);
+	return rc;
+}

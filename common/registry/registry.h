@@ -132,6 +132,22 @@ int pcb_registry_push(struct pcb_registry *r, struct pcb_store *store,
     const char *manifest_digest, const struct pcb_image_ref *target,
     char digest_out[PCB_DIGEST_BUFSZ], struct pcb_err *err);
 
+/* OCI 1.1 referrers. pcb_registry_referrers asks GET /v2/<repo>/referrers/<digest>:
+ * *supported_out true and *index_out (caller puts) the image index it answered when the
+ * registry has the API; false (and NULL) when it answers 404 / 405 / 400 or no index, as
+ * registries without it do (then the tag fallback "sha256-<hex>" is for the client). */
+int pcb_registry_referrers(struct pcb_registry *r, const char *repo, const char *digest,
+    bool *supported_out, json_object **index_out, struct pcb_err *err);
+/* A manifest or index by tag or digest, as bytes (*body_out, caller frees) and parsed
+ * (*doc_out, caller puts), checked against the digest the registry announced. A missing
+ * one is PCB_ENOENT. */
+int pcb_registry_get_manifest(struct pcb_registry *r, const char *repo, const char *reference,
+    char **body_out, size_t *len_out, json_object **doc_out, struct pcb_err *err);
+/* PUTs body as the manifest reference (a tag or its digest) with media_type; the blobs and
+ * manifests it names must be in the repository already. */
+int pcb_registry_put_manifest(struct pcb_registry *r, const char *repo, const char *reference,
+    const char *media_type, const char *body, size_t len, struct pcb_err *err);
+
 /* Retry timing, exposed for unit tests. The wait before retry number `attempt` (1-based):
  * retry_after_ms when the registry said so (>= 0), else full jitter — a uniform pick from
  * [0, min(10 s, 200 ms * 2^(attempt-1))] driven by rnd. */

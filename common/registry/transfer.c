@@ -18,6 +18,7 @@
 
 #include "image/events.h"
 #include "image/oci.h"
+#include "image/sbom.h"
 
 #define MAX_ENTRIES 64                 /* credentials, insecure hosts, CA entries, targets */
 #define MAX_STR 4096
@@ -724,6 +725,136 @@ push_fetch_missing(void *ud, const char *digest, struct pcb_err *err)
 	return rc;
 }
 
+/* ---- referrers (image/sbom.h) ------------------------------------------------------------
+ *
+ * The SBOMs and provenance the store holds for a pushed manifest (and, for an index, for each
+ * of its manifests) go with it: each referrer manifest is pushed by digest (its blobs first),
+ * then made findable by its subject — by the registry itself when it answers the referrers
+ * API, else through the OCI 1.1 tag fallback: the tag "sha256-<hex>" of the subject names an
+ * image index listing its referrers, merged with the one already there (other tools' entries
+ * stay). */
+
+/* Adds the entries of ours not in the remote fallback index (by digest) and PUTs it. */
+static int
+referrers_tag_fallback(struct pcb_registry *reg, const char *repo, const char *subject,
+    json_object *ours, struct pcb_err *err)
+{
+	char tag[80], *body = NULL;
+	size_t len = 0;
+	json_object *doc = NULL, *ms, *idx = NULL;
+	const char *text;
+	int rc;
+
+	snprintf(tag, sizeof tag, "sha256-%.64s", subject + 7);
+	rc = pcb_registry_get_manifest(reg, repo, tag, &body, &len, &doc, err);
+	if (rc == PCB_ENOENT) {
+		pcb_err_clear(err);
+		rc = 0;
+	} else if (rc != 0) {
+		goto out;
+	}
+	ms = json_object_new_array();
+	if (doc != NULL && json_object_object_get(doc, "manifests") != NULL &&
+	    json_object_is_type(json_object_object_get(doc, "manifests"), json_type_array)) {
+		json_object *old = json_object_object_get(doc, "manifests");
+		for (size_t i = 0; i < json_object_array_length(old); i++)
+			json_object_array_add(ms, json_object_get(json_object_array_get_idx(old, i)));
+	}
+	for (size_t i = 0; i < json_object_array_length(ours); i++) {
+		json_object *e = json_object_array_get_idx(ours, i);
+		const char *d = json_object_get_string(json_object_object_get(e, "digest"));
+		bool have = false;
+		for (size_t k = 0; k < json_object_array_length(ms) && !have; k++) {
+			json_object *o = json_object_object_get(json_object_array_get_idx(ms, k),
+			    "digest");
+			have = o != NULL && d != NULL && strcmp(json_object_get_string(o), d) == 0;
+		}
+		if (!have)
+			json_object_array_add(ms, json_object_get(e));
+	}
+	idx = json_object_new_object();
+	json_object_object_add(idx, "schemaVersion", json_object_new_int(2));
+	json_object_object_add(idx, "mediaType", json_object_new_string(PCB_MT_OCI_INDEX));
+	json_object_object_add(idx, "manifests", ms);
+	text = pcb_json_str(idx);
+	if (body != NULL && strlen(text) == len && memcmp(text, body, len) == 0)
+		goto out;   /* nothing new */
+	rc = pcb_registry_put_manifest(reg, repo, tag, PCB_MT_OCI_INDEX, text, strlen(text), err);
+out:
+	json_object_put(doc);
+	json_object_put(idx);
+	free(body);
+	return rc;
+}
+
+/* Pushes the referrers of manifest_digest (and of its manifests when it is an index) to
+ * ref's repository; each one pushed is added to *list ({subject, digest, artifactType,
+ * via}). */
+static int
+push_referrers(struct pcb_registry *reg, const struct pcb_build_ctx *ctx,
+    const char *manifest_digest, const struct pcb_image_ref *ref, json_object *list,
+    struct pcb_err *err)
+{
+	struct pcb_image_ref by_digest = { ref->registry, ref->repository, NULL, NULL };
+	struct pcb_strv subjects;
+	char *text = NULL;
+	size_t len = 0;
+	json_object *doc = NULL, *a;
+	int rc = 0;
+
+	pcb_strv_init(&subjects);
+	pcb_strv_push(&subjects, manifest_digest);
+	if (pcb_store_read(ctx->store, manifest_digest, 4u << 20, &text, &len, NULL) == 0 &&
+	    (doc = json_tokener_parse(text)) != NULL &&
+	    json_object_object_get_ex(doc, "manifests", &a) && json_object_is_type(a, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			json_object *d = json_object_object_get(json_object_array_get_idx(a, i), "digest");
+			if (d != NULL && pcb_digest_valid(json_object_get_string(d)))
+				pcb_strv_push(&subjects, json_object_get_string(d));
+		}
+	for (size_t i = 0; i < subjects.n && rc == 0; i++) {
+		json_object *idx = NULL, *remote = NULL, *ms;
+		bool api = false;
+		char got[PCB_DIGEST_BUFSZ];
+
+		if (pcb_sbom_referrers(ctx->store, subjects.v[i], NULL, &idx, NULL) != 0)
+			continue;
+		ms = json_object_object_get(idx, "manifests");
+		for (size_t k = 0; k < json_object_array_length(ms) && rc == 0; k++) {
+			const char *md = json_object_get_string(json_object_object_get(
+			    json_object_array_get_idx(ms, k), "digest"));
+			rc = pcb_registry_push(reg, ctx->store, md, &by_digest, got, err);
+		}
+		if (rc == 0)
+			rc = pcb_registry_referrers(reg, ref->repository, subjects.v[i], &api, &remote,
+			    err);
+		if (rc == 0 && !api)
+			rc = referrers_tag_fallback(reg, ref->repository, subjects.v[i], ms, err);
+		for (size_t k = 0; rc == 0 && k < json_object_array_length(ms); k++) {
+			json_object *e = json_object_array_get_idx(ms, k), *o = json_object_new_object();
+			json_object_object_add(o, "subject", json_object_new_string(subjects.v[i]));
+			json_object_object_add(o, "digest",
+			    json_object_get(json_object_object_get(e, "digest")));
+			json_object_object_add(o, "artifactType",
+			    json_object_get(json_object_object_get(e, "artifactType")));
+			if (api) {
+				json_object_object_add(o, "via", json_object_new_string("referrers-api"));
+			} else {
+				char *t = pcb_xasprintf("tag sha256-%.64s", subjects.v[i] + 7);
+				json_object_object_add(o, "via", json_object_new_string(t));
+				free(t);
+			}
+			json_object_array_add(list, o);
+		}
+		json_object_put(remote);
+		json_object_put(idx);
+	}
+	json_object_put(doc);
+	free(text);
+	pcb_strv_free(&subjects);
+	return rc;
+}
+
 int
 pcb_transfer_push(const struct pcb_transfer_access *a, const struct pcb_build_ctx *ctx,
     const char *manifest_digest, const char *target, json_object **pushed_out,
@@ -767,6 +898,20 @@ pcb_transfer_push(const struct pcb_transfer_access *a, const struct pcb_build_ct
 	json_object_object_add(blobs, "mounted", json_object_new_int64((int64_t)x.mounted));
 	json_object_object_add(blobs, "bytes_sent", json_object_new_int64((int64_t)x.bytes_up));
 	json_object_object_add(p, "blobs", blobs);
+	{
+		/* The image is pushed; a registry that refuses its SBOMs costs a warning, not the
+		 * push (older registries reject artifact manifests). */
+		json_object *refs = json_object_new_array();
+		struct pcb_err rerr;
+		pcb_err_clear(&rerr);
+		if (push_referrers(reg, ctx, manifest_digest, &ref, refs, &rerr) != 0) {
+			msg = pcb_xasprintf("the SBOM / provenance referrers of %s were not pushed to "
+			    "%s: %s", manifest_digest, target, rerr.msg);
+			emit_simple(ctx, PCB_EVENT_LOG, "warn", msg);
+			free(msg);
+		}
+		json_object_object_add(p, "referrers", refs);
+	}
 	msg = pcb_xasprintf("pushed %s as %s: %llu blobs uploaded (%llu bytes), %llu skipped, "
 	    "%llu mounted, %llu fetched first (%llu bytes)", target, digest,
 	    (unsigned long long)x.uploaded, (unsigned long long)x.bytes_up,

@@ -3,7 +3,8 @@
  *
  *     base/      ← image/ ← registry/
  *                         ← python/
- *     build.c/.h (common/ itself) may use them all; nothing in a folder uses build.h.
+ *     build.c/.h and multi.c/.h (common/ itself: the pipeline and its multi-platform
+ *     driver) may use them all; nothing in a folder uses them.
  *
  * The checker is run on the real tree and, to show that it can fail, on small trees with a
  * wrong arrow, an unqualified include and a folder it does not know. */
@@ -77,7 +78,7 @@ check_file(const char *root, const char *rel, const struct room *r, struct pcb_s
 		if (sscanf(line, "#include \"%255[^\"]\"", inc) != 1)
 			continue;
 		slash = strchr(inc, '/');
-		if (slash == NULL && strcmp(inc, "build.h") != 0) {
+		if (slash == NULL && strcmp(inc, "build.h") != 0 && strcmp(inc, "multi.h") != 0) {
 			pcb_strv_push_owned(problems, pcb_xasprintf("%s:%d: \"%s\" does not name its "
 			    "folder", rel, lineno, inc));
 			continue;

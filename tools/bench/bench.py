@@ -16,6 +16,8 @@ what, our median, baseline median, ratio ours/baseline, notes. Sections (SECTION
              site-packages (BIG_PYTHON's), plus the deps:venv layer alone (from the build's
              event times), the gzip ratios and the daemon's peak RSS (VmHWM)      (issue 6)
   push       push and re-push of a ~150 MB layer against skopeo copy             (issue 4)
+  rebase     pcb rebase of an app onto a second base made by pcb base create, against
+             rebuilding it on that base with --no-cache and with its layers cached (issue 15)
 
 Builds use --base-image scratch (and every daemon --default-base scratch): no base is pulled.
 
@@ -1010,11 +1012,75 @@ def section_reqs(b):
     return title, [cold, noop, refresh]
 
 
+# --- rebase (issue 15) ---------------------------------------------------------------------
+
+REBASE_PAYLOAD = 32 * 1024 * 1024
+
+
+def section_rebase(b):
+    """Issue 15: an app (two .py files and 32 MiB of random bytes, so repacking it costs
+    something) built on a base from the host's Python, then put on a second such base (the
+    same interpreter with another SOURCE_DATE_EPOCH: other digests, the same Python). Ours:
+    `pcb rebase` (each run rebases onto the second base and, untimed, back). Baselines: the
+    rebuild a rebase replaces, on the second base, with --no-cache (every layer of ours packed
+    again) and with the layer cache warm."""
+    title = "Rebase: app with a 32 MiB layer of its own, onto a second host base"
+    if not os.access("/usr/bin/python3", os.X_OK):
+        return title, [], "skipped: no /usr/bin/python3 for pcb base create --from-host"
+    d = Daemon(b, "rebase")
+    try:
+        for tag, epoch in (("rb1:1", "1700000000"), ("rb2:1", "1700000001")):
+            env = dict(b.env, SOURCE_DATE_EPOCH=epoch)
+            b.run([b.pcb, "-H", d.host, "base", "create", "--from-host", "--python",
+                   "/usr/bin/python3", "-t", tag, "-q"], "pcb base create %s" % tag, env)
+        ctx = os.path.join(b.tmp, "rebaseapp")
+        write_app(ctx, "rebaseapp", 'print("rebased")\n', python="3.11")
+        with open(os.path.join(ctx, "app", "payload.bin"), "wb") as f:
+            f.write(os.urandom(REBASE_PAYLOAD))
+
+        def build(base, tag, extra, what):
+            argv = [b.pcb, "-H", d.host, "build", ctx, "--base-image", base, "--entrypoint",
+                    ENTRYPOINT, "-t", tag, "-q"] + extra
+            return b.run(argv, what)[0]
+
+        def rebase(base, what):
+            return b.run([b.pcb, "-H", d.host, "rebase", "app:1", "--base", base, "-q"],
+                         what)[0]
+
+        build("rb1:1", "app:1", [], "pcb build on the first base")
+        cold = Row("rebase onto a new base (pcb rebase)", "rebuild on it, --no-cache")
+        warm = Row("rebase onto a new base (pcb rebase)", "rebuild on it, layers cached")
+        for i in range(b.runs):
+            def ours():
+                secs = rebase("rb2:1", "pcb rebase")
+                cold.ours.append(secs)
+                warm.ours.append(secs)
+                rebase("rb1:1", "pcb rebase back")
+
+            def nocache():
+                cold.baseline.append(build("rb2:1", "rebuilt:1", ["--no-cache"],
+                                           "pcb build --no-cache on the second base"))
+
+            def cached():
+                warm.baseline.append(build("rb2:1", "rebuilt:1", [],
+                                           "pcb build on the second base"))
+            for f in rotated([ours, nocache, cached], i):
+                f()
+            progress("rebase run %d/%d: rebase %s, --no-cache rebuild %s, cached rebuild %s"
+                     % (i + 1, b.runs, fmt_seconds(cold.ours[-1]),
+                        fmt_seconds(cold.baseline[-1]), fmt_seconds(warm.baseline[-1])))
+        cold.note("2 base layers swapped, ours kept as they are: nothing read or packed")
+        warm.note("the rebuild still walks and stats the project")
+        return title, [cold, warm]
+    finally:
+        d.close()
+
+
 # Each section returns (title, rows) or (title, rows, a note printed under the table).
-SECTIONS = [section_small, section_big, section_reqs, section_push]
-# PCB_BENCH_SECTIONS=big,push (names: small, big, reqs, push) runs only those sections.
+SECTIONS = [section_small, section_big, section_reqs, section_push, section_rebase]
+# PCB_BENCH_SECTIONS=big,push (names: small, big, reqs, push, rebase) runs only those sections.
 SECTION_NAMES = {"small": section_small, "big": section_big, "reqs": section_reqs,
-                 "push": section_push}
+                 "push": section_push, "rebase": section_rebase}
 
 
 def env_note(b):
