@@ -6,6 +6,7 @@
 #   make valgrind     unit tests under valgrind (leaks are errors)
 #   make deps         install missing Debian build/test packages (idempotent)
 #   make demo         the main job: daemon + build of examples/hello into dist/hello
+#   make image        pycontainerd itself as an OCI image (dist/pycontainerd-image), no Docker
 #   make install PREFIX=/usr/local [DESTDIR=…]
 
 PREFIX   ?= /usr/local
@@ -52,11 +53,12 @@ TESTLIB  := $(BUILD)/libpcbtest.a
 DAEMON   := $(BUILD)/pycontainerd
 CLIENT   := $(BUILD)/pcb
 TOMLDEC  := $(BUILD)/pcb-toml-decode
+MKIMAGE  := $(BUILD)/pcb-mkimage
 
-.PHONY: all check unit integration valgrind deps demo install clean bench fuzz
+.PHONY: all check unit integration valgrind deps demo install clean bench fuzz image
 # Keep intermediate objects of the test chains (make would delete them and rebuild each time).
 .SECONDARY:
-all: $(LIB) $(DAEMON) $(CLIENT) $(TOMLDEC)
+all: $(LIB) $(DAEMON) $(CLIENT) $(TOMLDEC) $(MKIMAGE)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -77,6 +79,9 @@ $(CLIENT): $(CLIENT_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(TOMLDEC): $(BUILD)/obj/tools/pcb-toml-decode.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(MKIMAGE): $(BUILD)/obj/tools/pcb-mkimage.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The daemon serves api/openapi.yaml from its own bytes (.incbin in api-version.c).
@@ -130,6 +135,12 @@ fuzz:
 
 demo: all
 	@tools/demo.sh "$(abspath $(BUILD))"
+
+# pycontainerd itself as an OCI image layout (see "Running it in a container" in README.md).
+IMAGE_DIR  ?= dist/pycontainerd-image
+IMAGE_USER ?= 0:0
+image: all
+	@IMAGE_USER="$(IMAGE_USER)" tools/make-image.sh "$(abspath $(BUILD))" "$(abspath $(IMAGE_DIR))"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "image/oci.h"
+#include "image/rcache.h"
 
 static const char usage[] =
     "Usage: pcb build [CONTEXT] [OPTIONS]\n"
@@ -42,6 +43,11 @@ static const char usage[] =
     "                            containerimage.digest, containerimage.config.digest,\n"
     "                            containerimage.descriptor, image.name)\n"
     "      --no-cache            pack every layer again instead of reusing cached ones\n"
+    "      --cache-to REF[,mode=min|max]  write the layer and resolution cache to REF in a\n"
+    "                            registry (an OCI artifact; min: the image's layers, the\n"
+    "                            default; max: every layer the build made)\n"
+    "      --cache-from REF      reuse layers and pip resolutions from the registry cache\n"
+    "                            REF without packing or downloading them (repeatable)\n"
     "      --pull                ask the base image's registry for its tag again, even when\n"
     "                            the daemon's store has it\n"
     "      --sbom=true|false     attach an SPDX 2.3 and a CycloneDX 1.5 SBOM to the image as\n"
@@ -123,7 +129,8 @@ enum {
 	OPT_LOCK, OPT_REQUIREMENTS, OPT_VENV, OPT_NO_DEPS, OPT_INDEX_URL, OPT_EXTRA_INDEX_URL,
 	OPT_FIND_LINKS, OPT_EXTRA, OPT_GROUP, OPT_PYTHON, OPT_COMPRESSION, OPT_COMPRESSION_LEVEL,
 	OPT_REFRESH_DEPS, OPT_NO_COMPILE, OPT_LOAD, OPT_IIDFILE, OPT_METADATA_FILE, OPT_NO_CACHE,
-	OPT_PULL, OPT_PROGRESS, OPT_PLATFORM_FAIL, OPT_SBOM, OPT_PROVENANCE,
+	OPT_PULL, OPT_PROGRESS, OPT_PLATFORM_FAIL, OPT_SBOM, OPT_PROVENANCE, OPT_CACHE_TO,
+	OPT_CACHE_FROM,
 };
 
 struct build_opts {
@@ -167,6 +174,8 @@ struct build_opts {
 	bool pull;
 	bool no_sbom;                /* --sbom=false */
 	bool provenance;             /* --provenance */
+	const char *cache_to;        /* --cache-to REF[,mode=min|max] */
+	struct pcb_strv cache_from;  /* --cache-from REF (repeatable) */
 	const char *iidfile;
 	const char *metadata_file;
 	char *load_file;             /* the private docker-archive --load reads (owned) */
@@ -408,12 +417,36 @@ add_push(const struct build_opts *o, json_object *spec)
 	int rc = PCB_EXIT_OK;
 
 	pcb_strv_init(&hosts);
-	if (o->tags.n == 0) {
+	if (o->push && o->tags.n == 0) {
 		rc = pcb_cli_usage_error(&pcb_cmd_build, "--push needs at least one -t naming a "
 		    "registry (-t 127.0.0.1:5000/team/app:1)");
 		goto out;
 	}
-	for (i = 0; i < o->tags.n; i++) {
+	/* The registry caches' hosts get the same credentials as the push targets. */
+	for (i = 0; i < o->cache_from.n + (o->cache_to != NULL); i++) {
+		const char *ref = i < o->cache_from.n ? o->cache_from.v[i] : o->cache_to;
+		char *r = NULL, *host;
+		bool explicit_host;
+		if (pcb_rcache_parse_ref(ref, i == o->cache_from.n, &r, NULL, &err) != 0 ||
+		    pcb_regopts_ref_host(r, &host, &explicit_host, &err) != 0) {
+			free(r);
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "%s '%s': %s", i < o->cache_from.n ?
+			    "--cache-from" : "--cache-to", ref, err.msg);
+			goto out;
+		}
+		free(r);
+		if (!explicit_host) {
+			free(host);
+			rc = pcb_cli_usage_error(&pcb_cmd_build, "%s '%s': names no registry (e.g. "
+			    "127.0.0.1:5000/team/app:buildcache)", i < o->cache_from.n ?
+			    "--cache-from" : "--cache-to", ref);
+			goto out;
+		}
+		if (!pcb_strv_contains(&hosts, host))
+			pcb_strv_push(&hosts, host);
+		free(host);
+	}
+	for (i = 0; o->push && i < o->tags.n; i++) {
 		char *host;
 		bool explicit_host;
 
@@ -429,7 +462,8 @@ add_push(const struct build_opts *o, json_object *spec)
 		}
 		pcb_strv_push_owned(&hosts, host);
 	}
-	json_object_object_add(spec, "push", json_object_new_boolean(true));
+	if (o->push)
+		json_object_object_add(spec, "push", json_object_new_boolean(true));
 	if (!o->dry_run && pcb_regopts_apply(&o->reg, &hosts, spec, &err) != 0) {
 		fprintf(stderr, "pcb build: %s\n", err.msg);
 		rc = PCB_EXIT_FAIL;
@@ -600,7 +634,16 @@ make_spec(const struct build_opts *o, json_object **spec_out)
 		}
 		json_object_object_add(spec, "source_date_epoch", json_object_new_int64(v));
 	}
-	if (o->push && (rc = add_push(o, spec)) != 0)
+	if (o->cache_to != NULL)
+		json_object_object_add(spec, "cache_to", json_object_new_string(o->cache_to));
+	if (o->cache_from.n > 0) {
+		arr = json_object_new_array();
+		for (size_t k = 0; k < o->cache_from.n; k++)
+			json_object_array_add(arr, json_object_new_string(o->cache_from.v[k]));
+		json_object_object_add(spec, "cache_from", arr);
+	}
+	if ((o->push || o->cache_to != NULL || o->cache_from.n > 0) &&
+	    (rc = add_push(o, spec)) != 0)
 		goto out;
 out:
 	free(ctx);
@@ -1114,6 +1157,8 @@ run(struct pcb_http *h, int argc, char **argv)
 		{ "metadata-file", required_argument, NULL, OPT_METADATA_FILE },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		{ "pull", no_argument, NULL, OPT_PULL },
+		{ "cache-to", required_argument, NULL, OPT_CACHE_TO },
+		{ "cache-from", required_argument, NULL, OPT_CACHE_FROM },
 		{ "sbom", optional_argument, NULL, OPT_SBOM },
 		{ "provenance", optional_argument, NULL, OPT_PROVENANCE },
 		PCB_REGOPTS_LONGOPTS,
@@ -1137,6 +1182,7 @@ run(struct pcb_http *h, int argc, char **argv)
 	pcb_strv_init(&o.env);
 	pcb_strv_init(&o.labels);
 	pcb_strv_init(&o.requirements);
+	pcb_strv_init(&o.cache_from);
 	pcb_strv_init(&o.extra_index_urls);
 	pcb_strv_init(&o.find_links);
 	pcb_strv_init(&o.extras);
@@ -1208,6 +1254,12 @@ run(struct pcb_http *h, int argc, char **argv)
 			break;
 		case OPT_PULL:
 			o.pull = true;
+			break;
+		case OPT_CACHE_TO:
+			o.cache_to = optarg;
+			break;
+		case OPT_CACHE_FROM:
+			pcb_strv_push(&o.cache_from, optarg);
 			break;
 		case OPT_SBOM:
 		case OPT_PROVENANCE: {
@@ -1369,6 +1421,7 @@ out:
 	pcb_strv_free(&o.env);
 	pcb_strv_free(&o.labels);
 	pcb_strv_free(&o.requirements);
+	pcb_strv_free(&o.cache_from);
 	pcb_strv_free(&o.extra_index_urls);
 	pcb_strv_free(&o.find_links);
 	pcb_strv_free(&o.extras);

@@ -4,6 +4,7 @@
  * cancel flag is raised. */
 #include "build.h"
 #include "image/lcache.h"
+#include "image/rcache.h"
 #include "image/rebase.h"
 #include "multi.h"
 
@@ -12,6 +13,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,7 @@ pcb_build_spec_init(struct pcb_build_spec *s)
 	s->sbom = true;
 	pcb_deps_spec_init(&s->deps);
 	pcb_transfer_access_init(&s->access);
+	pcb_strv_init(&s->cache_from);
 }
 
 void
@@ -70,6 +73,8 @@ pcb_build_spec_free(struct pcb_build_spec *s)
 	free(s->python);
 	free(s->user);
 	pcb_transfer_access_free(&s->access);
+	free(s->cache_to);
+	pcb_strv_free(&s->cache_from);
 	memset(s, 0, sizeof *s);
 }
 
@@ -338,6 +343,108 @@ base_registry_check(const char *prefix, const char *field, struct pcb_err *err)
 
 static char *default_base_registry;
 
+/* ---- Registry cache settings (image/rcache.h) ---- */
+
+int
+pcb_build_cache_ref_check(const char *ref, bool to, const char *field, struct pcb_err *err)
+{
+	struct pcb_image_ref r;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	if ((rc = pcb_image_ref_parse(ref, &r, NULL)) != 0 || !pcb_transfer_ref_has_registry(ref))
+		rc = pcb_err_set(err, PCB_EINVAL, "%s: '%.200s' is not a reference on a registry "
+		    "(e.g. \"registry.example:5000/team/app:buildcache\")", field, ref);
+	else if (to && (r.digest != NULL || r.tag == NULL))
+		rc = pcb_err_set(err, PCB_EINVAL, "%s: '%.200s': a cache is written under a tag, "
+		    "not a digest", field, ref);
+	pcb_image_ref_free(&r);
+	return rc;
+}
+
+/* "cache_to": {"ref": REF, "mode": "min"|"max"} or the text "REF[,mode=min|max]". */
+static int
+parse_cache_to(json_object *v, struct pcb_build_spec *s, struct pcb_err *err)
+{
+	char *ref = NULL;
+	bool max = false;
+	int rc = 0;
+
+	if (json_object_is_type(v, json_type_string)) {
+		rc = pcb_rcache_parse_ref(json_object_get_string(v), true, &ref, &max, err);
+		if (rc != 0)
+			pcb_err_prefix(err, "cache_to");
+	} else if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, k, x) {
+			if (strcmp(k, "ref") == 0) {
+				free(ref);
+				ref = NULL;
+				rc = get_string(x, "cache_to.ref", &ref, err);
+			} else if (strcmp(k, "mode") == 0) {
+				const char *m = json_object_is_type(x, json_type_string) ?
+				    json_object_get_string(x) : "";
+				if (strcmp(m, "min") != 0 && strcmp(m, "max") != 0)
+					rc = pcb_err_set(err, PCB_EINVAL, "cache_to.mode: expected \"min\" "
+					    "or \"max\"");
+				max = strcmp(m, "max") == 0;
+			} else {
+				rc = pcb_err_set(err, PCB_EINVAL, "cache_to: unknown field '%.100s'", k);
+			}
+			if (rc != 0)
+				break;
+		}
+		if (rc == 0 && ref == NULL)
+			rc = pcb_err_set(err, PCB_EINVAL, "cache_to: missing field 'ref'");
+	} else {
+		rc = pcb_err_set(err, PCB_EINVAL, "cache_to: expected an object {\"ref\", \"mode\"} "
+		    "or a string, got %s", pcb_json_type_name(v));
+	}
+	if (rc == 0)
+		rc = pcb_build_cache_ref_check(ref, true, "cache_to", err);
+	if (rc == 0) {
+		free(s->cache_to);
+		s->cache_to = ref;
+		s->cache_to_max = max;
+		ref = NULL;
+	}
+	free(ref);
+	return rc;
+}
+
+static char *default_cache_to;
+static bool default_cache_to_max;
+static struct pcb_strv default_cache_from;
+
+int
+pcb_build_set_cache_defaults(const char *to, const struct pcb_strv *from, struct pcb_err *err)
+{
+	char *ref = NULL;
+	bool max = false;
+	int rc;
+
+	if (to != NULL) {
+		if ((rc = pcb_rcache_parse_ref(to, true, &ref, &max, err)) != 0 ||
+		    (rc = pcb_build_cache_ref_check(ref, true, "default cache_to", err)) != 0) {
+			free(ref);
+			return rc;
+		}
+	}
+	for (size_t i = 0; from != NULL && i < from->n; i++)
+		if ((rc = pcb_build_cache_ref_check(from->v[i], false, "default cache_from",
+		    err)) != 0) {
+			free(ref);
+			return rc;
+		}
+	free(default_cache_to);
+	default_cache_to = ref;
+	default_cache_to_max = max;
+	pcb_strv_free(&default_cache_from);
+	pcb_strv_init(&default_cache_from);
+	for (size_t i = 0; from != NULL && i < from->n; i++)
+		pcb_strv_push(&default_cache_from, from->v[i]);
+	return 0;
+}
+
 int
 pcb_build_set_base_registry(const char *prefix, struct pcb_err *err)
 {
@@ -521,6 +628,20 @@ pcb_build_spec_from_json(json_object *j, struct pcb_build_spec *s, struct pcb_er
 			else
 				*(strcmp(key, "push") == 0 ? &s->push : strcmp(key, "pull") == 0 ?
 				    &s->pull : &s->no_cache) = json_object_get_boolean(v);
+		} else if (strcmp(key, "cache_to") == 0) {
+			rc = parse_cache_to(v, s, err);
+		} else if (strcmp(key, "cache_from") == 0) {
+			pcb_strv_free(&s->cache_from);
+			pcb_strv_init(&s->cache_from);
+			rc = get_string_array(v, "cache_from", &s->cache_from, err);
+			for (size_t i = 0; rc == 0 && i < s->cache_from.n; i++) {
+				char field[48];
+				snprintf(field, sizeof field, "cache_from[%zu]", i);
+				rc = pcb_build_cache_ref_check(s->cache_from.v[i], false, field, err);
+			}
+			if (rc == 0 && s->cache_from.n > 16)
+				rc = pcb_err_set(err, PCB_EINVAL, "cache_from: at most 16 references");
+			s->no_cache_from = rc == 0 && s->cache_from.n == 0;
 		} else if ((rc = pcb_transfer_access_field(key, v, &s->access, &handled, err)) != 0 ||
 		    handled) {
 			/* parsed (or failed) as a credential field */
@@ -636,6 +757,15 @@ pcb_build_spec_to_json(const struct pcb_build_spec *s)
 		json_object_object_add(j, "sbom", json_object_new_boolean(false));
 	if (s->provenance)
 		json_object_object_add(j, "provenance", json_object_new_boolean(true));
+	if (s->cache_to != NULL) {
+		json_object *ct = json_object_new_object();
+		json_object_object_add(ct, "ref", json_object_new_string(s->cache_to));
+		json_object_object_add(ct, "mode", json_object_new_string(s->cache_to_max ? "max" :
+		    "min"));
+		json_object_object_add(j, "cache_to", ct);
+	}
+	if (s->cache_from.n > 0 || s->no_cache_from)
+		json_object_object_add(j, "cache_from", strv_to_array(&s->cache_from));
 	return j;
 }
 
@@ -2047,6 +2177,463 @@ out:
 	return rc;
 }
 
+
+/* ---- Registry cache (image/rcache.h) -------------------------------------------------
+ *
+ * One per build job that reads or writes one. Reading: each cache_from artifact is fetched
+ * (its manifest, then its mapping blob, verified into the store) and imported; a missing or
+ * unreadable one costs a warning, never the build. Entries are checked with a HEAD on first
+ * use (rcache_verify). Writing, after the pushes (so that the layers are usually in the
+ * registry already and the artifact's push skips or mounts them):
+ *   read the cache tag → merge our entries over it → push the artifact → read it back,
+ * and when an entry of ours is missing from what is there now (another daemon wrote in
+ * between: the registry's manifest PUT has no compare-and-swap), merge again over what is
+ * there and write again, a bounded number of times with a growing random pause. Each writer
+ * keeps every entry it read, so concurrent writers converge on the union; for one key the
+ * last writer wins, which is harmless since a key names the bytes. */
+
+#define RCACHE_WRITE_ATTEMPTS 6
+
+struct rcache_job {
+	struct pcb_rcache *rc;
+	const struct pcb_build_spec *s;
+	const struct pcb_build_ctx *ctx;
+	pthread_mutex_t mu;            /* the clients: checks may come from several parts */
+	struct pcb_strv hosts;
+	struct pcb_registry **regs;
+	char *to;                      /* effective cache_to, or NULL */
+	bool to_max;
+	struct pcb_strv from;          /* effective cache_from */
+	json_object *info;             /* the result's "cache" */
+};
+
+static int
+rcache_client(struct rcache_job *job, const char *host, struct pcb_registry **out,
+    struct pcb_err *err)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&job->mu);
+	for (size_t i = 0; i < job->hosts.n; i++)
+		if (strcmp(job->hosts.v[i], host) == 0) {
+			*out = job->regs[i];
+			goto out;
+		}
+	if ((rc = pcb_transfer_open_registry(&job->s->access, job->ctx, host, NULL, NULL, out,
+	    err)) != 0)
+		goto out;
+	job->regs = pcb_xrealloc(job->regs, (job->hosts.n + 1) * sizeof *job->regs);
+	job->regs[job->hosts.n] = *out;
+	pcb_strv_push(&job->hosts, host);
+out:
+	pthread_mutex_unlock(&job->mu);
+	return rc;
+}
+
+/* pcb_rcache_verify_fn: the registry still has the layer, with that size. */
+static int
+rcache_verify(void *ud, const char *registry, const char *repository, const char *digest,
+    uint64_t *size_out, struct pcb_err *err)
+{
+	struct rcache_job *job = ud;
+	struct pcb_registry *reg;
+	int rc;
+
+	if ((rc = rcache_client(job, registry, &reg, err)) != 0)
+		return rc;
+	return pcb_registry_blob_stat(reg, repository, digest, size_out, err);
+}
+
+/* The artifact ref names: its manifest and mapping (caller puts both), and where it is. */
+static int
+rcache_read(struct rcache_job *job, const char *ref_text, json_object **manifest_out,
+    json_object **mapping_out, struct pcb_image_ref *ref, struct pcb_err *err)
+{
+	struct pcb_registry *reg;
+	struct pcb_strv want;
+	json_object *doc = NULL, *mapping = NULL;
+	char *body = NULL, *text = NULL;
+	const char *md;
+	uint64_t msize;
+	size_t len = 0;
+	int rc;
+
+	pcb_strv_init(&want);
+	if ((rc = pcb_image_ref_parse(ref_text, ref, err)) != 0 ||
+	    (rc = rcache_client(job, ref->registry, &reg, err)) != 0 ||
+	    (rc = pcb_registry_get_manifest(reg, ref->repository, ref->digest != NULL ?
+	    ref->digest : ref->tag, &body, &len, &doc, err)) != 0 ||
+	    (rc = pcb_rcache_artifact_mapping(doc, &md, &msize, err)) != 0)
+		goto out;
+	pcb_strv_push(&want, md);
+	/* Verified against its digest on the way in, as every blob. */
+	if ((rc = pcb_registry_fetch_blobs(reg, job->ctx->store, ref->repository, &want,
+	    err)) != 0 ||
+	    (rc = pcb_store_read(job->ctx->store, md, PCB_RCACHE_MAPPING_MAX, &text, &len,
+	    err)) != 0)
+		goto out;
+	if ((mapping = json_tokener_parse(text)) == NULL) {
+		rc = pcb_err_set(err, PCB_EINVAL, "the cache's mapping %s is not JSON", md);
+		goto out;
+	}
+out:
+	free(body);
+	free(text);
+	pcb_strv_free(&want);
+	if (rc != 0) {
+		json_object_put(doc);
+		json_object_put(mapping);
+		doc = mapping = NULL;
+	}
+	*manifest_out = doc;
+	*mapping_out = mapping;
+	return rc;
+}
+
+/* The effective settings: spec > pycontainer.toml > the daemon's defaults. */
+static int
+rcache_settings(const struct pcb_build_spec *s, const struct plan *p, struct rcache_job *job,
+    struct pcb_err *err)
+{
+	const struct pcb_project_config *cf = &p->proj.config;
+	int rc;
+
+	if (s->cache_to != NULL) {
+		job->to = pcb_xstrdup(s->cache_to);
+		job->to_max = s->cache_to_max;
+	} else if (cf->cache_to.value != NULL) {
+		if ((rc = pcb_rcache_parse_ref(cf->cache_to.value, true, &job->to, &job->to_max,
+		    err)) != 0 ||
+		    (rc = pcb_build_cache_ref_check(job->to, true, "cache_to", err)) != 0) {
+			pcb_err_prefix(err, "%s", cf->cache_to.source);
+			return rc;
+		}
+	} else if (default_cache_to != NULL) {
+		job->to = pcb_xstrdup(default_cache_to);
+		job->to_max = default_cache_to_max;
+	}
+	if (s->cache_from.n > 0 || s->no_cache_from) {
+		for (size_t i = 0; i < s->cache_from.n; i++)
+			pcb_strv_push(&job->from, s->cache_from.v[i]);
+	} else if (cf->cache_from.set) {
+		for (size_t i = 0; i < cf->cache_from.value.n; i++) {
+			if ((rc = pcb_build_cache_ref_check(cf->cache_from.value.v[i], false,
+			    "cache_from", err)) != 0) {
+				pcb_err_prefix(err, "%s", cf->cache_from.source);
+				return rc;
+			}
+			pcb_strv_push(&job->from, cf->cache_from.value.v[i]);
+		}
+	} else {
+		for (size_t i = 0; i < default_cache_from.n; i++)
+			pcb_strv_push(&job->from, default_cache_from.v[i]);
+	}
+	return 0;
+}
+
+static void
+rcache_job_free(struct rcache_job *job)
+{
+	if (job == NULL)
+		return;
+	for (size_t i = 0; i < job->hosts.n; i++)
+		pcb_registry_destroy(job->regs[i]);
+	free(job->regs);
+	pcb_strv_free(&job->hosts);
+	pcb_rcache_destroy(job->rc);
+	free(job->to);
+	pcb_strv_free(&job->from);
+	json_object_put(job->info);
+	pthread_mutex_destroy(&job->mu);
+	free(job);
+}
+
+static void
+emit_log(const struct pcb_build_ctx *ctx, const char *level, const char *msg)
+{
+	if (ctx->emit != NULL)
+		ctx->emit(ctx->emit_ud, &(struct pcb_event){ .type = PCB_EVENT_LOG, .level = level,
+		    .message = msg });
+}
+
+/* NULL (and nothing to do) when the build neither reads nor writes a registry cache. */
+static int
+rcache_job_create(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
+    const struct plan *p, struct rcache_job **out, struct pcb_err *err)
+{
+	struct rcache_job *job = pcb_xcalloc(1, sizeof *job);
+	json_object *froms;
+	int rc;
+
+	pthread_mutex_init(&job->mu, NULL);
+	pcb_strv_init(&job->hosts);
+	pcb_strv_init(&job->from);
+	job->s = s;
+	job->ctx = ctx;
+	*out = NULL;
+	if ((rc = rcache_settings(s, p, job, err)) != 0 || (job->to == NULL && job->from.n == 0)) {
+		rcache_job_free(job);
+		return rc;
+	}
+	job->rc = pcb_rcache_create(ctx->store, rcache_verify, job);
+	job->info = json_object_new_object();
+	froms = json_object_new_array();
+	if (job->from.n > 0)
+		emit(ctx, &(struct pcb_event){ .type = PCB_EVENT_PHASE, .phase = "cache",
+		    .message = "reading the registry cache" });
+	for (size_t i = 0; i < job->from.n; i++) {
+		struct pcb_image_ref ref;
+		json_object *man = NULL, *mapping = NULL, *fj = json_object_new_object();
+		struct pcb_err e;
+		size_t n = 0;
+		char *msg;
+
+		memset(&ref, 0, sizeof ref);
+		pcb_err_clear(&e);
+		json_object_object_add(fj, "ref", json_object_new_string(job->from.v[i]));
+		rc = rcache_read(job, job->from.v[i], &man, &mapping, &ref, &e);
+		if (rc == 0)
+			rc = pcb_rcache_import(job->rc, man, mapping, ref.registry, ref.repository, &n,
+			    &e);
+		if (rc == 0) {
+			msg = pcb_xasprintf("registry cache %s: %zu entr%s", job->from.v[i], n,
+			    n == 1 ? "y" : "ies");
+			emit_log(ctx, "info", msg);
+			json_object_object_add(fj, "entries", json_object_new_int64((int64_t)n));
+		} else {
+			/* A cache is a shortcut: without it the build takes the long way. */
+			msg = pcb_xasprintf("registry cache %s not used: %s", job->from.v[i], e.msg);
+			emit_log(ctx, rc == PCB_ENOENT ? "info" : "warn", msg);
+			json_object_object_add(fj, "error", json_object_new_string(e.msg));
+		}
+		free(msg);
+		json_object_array_add(froms, fj);
+		json_object_put(man);
+		json_object_put(mapping);
+		pcb_image_ref_free(&ref);
+		if (cancelled(ctx)) {
+			json_object_put(froms);
+			rcache_job_free(job);
+			return pcb_err_set(err, PCB_ECANCELED, "build cancelled");
+		}
+	}
+	json_object_object_add(job->info, "from", froms);
+	*out = job;
+	return 0;
+}
+
+/* The layers of the image manifest (or of each manifest of the index) digest names. */
+static void
+image_layer_digests(struct pcb_store *st, const char *digest, int depth, struct pcb_strv *out)
+{
+	json_object *doc = NULL, *a;
+
+	if (depth > 1 || read_doc(st, digest, "image", &doc, NULL) != 0)
+		return;
+	if (json_object_object_get_ex(doc, "manifests", &a) &&
+	    json_object_is_type(a, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			const char *d = jstr(json_object_array_get_idx(a, i), "digest");
+			if (d != NULL && pcb_digest_valid(d))
+				image_layer_digests(st, d, depth + 1, out);
+		}
+	if (json_object_object_get_ex(doc, "layers", &a) && json_object_is_type(a, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			const char *d = jstr(json_object_array_get_idx(a, i), "digest");
+			if (d != NULL && !pcb_strv_contains(out, d))
+				pcb_strv_push(out, d);
+		}
+	json_object_put(doc);
+}
+
+static void
+rcache_pause(int attempt)
+{
+	char hex[5];
+	unsigned v;
+	struct timespec ts;
+
+	/* Two writers that raced once should not race again in step. */
+	pcb_random_hex(hex, 2);
+	v = (unsigned)strtoul(hex, NULL, 16) % 250;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)(50 + v) * attempt * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec = ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+	}
+	nanosleep(&ts, NULL);
+}
+
+/* Writes the job's entries to its cache_to (see above). image_digest: the final image's
+ * manifest or index (mode=min keeps its layers). Adds "to" to the job's info; an error is
+ * the caller's to report (as a warning). */
+static int
+rcache_job_write(struct rcache_job *job, const char *image_digest, struct pcb_err *err)
+{
+	struct pcb_strv keep;
+	struct pcb_image_ref ref;
+	json_object *base = NULL, *man = NULL, *back = NULL, *tj, *pushed = NULL;
+	char mapd[PCB_DIGEST_BUFSZ], mand[PCB_DIGEST_BUFSZ], *msg;
+	size_t nl = 0, nr = 0;
+	int attempt = 0, rc;
+
+	pcb_strv_init(&keep);
+	memset(&ref, 0, sizeof ref);
+	tj = json_object_new_object();
+	json_object_object_add(tj, "ref", json_object_new_string(job->to));
+	json_object_object_add(tj, "mode", json_object_new_string(job->to_max ? "max" : "min"));
+	if (!job->to_max)
+		image_layer_digests(job->ctx->store, image_digest, 0, &keep);
+	emit(job->ctx, &(struct pcb_event){ .type = PCB_EVENT_PHASE, .phase = "cache",
+	    .message = job->to });
+	/* What is there now: merged under ours. A cache that is not there yet is fine. */
+	rc = rcache_read(job, job->to, &man, &base, &ref, err);
+	json_object_put(man);
+	man = NULL;
+	if (rc == PCB_ENOENT) {
+		pcb_err_clear(err);
+		rc = 0;
+	} else if (rc != 0) {
+		pcb_err_prefix(err, "reading the registry cache %s before writing it", job->to);
+		goto out;
+	}
+	for (attempt = 1; attempt <= RCACHE_WRITE_ATTEMPTS; attempt++) {
+		json_object *mapping = pcb_rcache_mapping(job->rc, job->to_max ? NULL : &keep, base);
+		pcb_rcache_mapping_count(mapping, &nl, &nr);
+		rc = pcb_rcache_artifact_put(job->ctx->store, mapping, mapd, mand, err);
+		json_object_put(mapping);
+		if (rc != 0)
+			goto out;
+		json_object_put(pushed);
+		pushed = NULL;
+		rc = pcb_transfer_push(&job->s->access, job->ctx, mand, job->to, &pushed, err);
+		pcb_store_unpin(job->ctx->store, mapd);
+		pcb_store_unpin(job->ctx->store, mand);
+		if (rc != 0) {
+			pcb_err_prefix(err, "writing the registry cache %s", job->to);
+			goto out;
+		}
+		pcb_image_ref_free(&ref);
+		memset(&ref, 0, sizeof ref);
+		json_object_put(back);
+		back = NULL;
+		if ((rc = rcache_read(job, job->to, &man, &back, &ref, err)) != 0) {
+			pcb_err_prefix(err, "reading the registry cache %s back", job->to);
+			goto out;
+		}
+		json_object_put(man);
+		man = NULL;
+		if (pcb_rcache_mapping_covers(job->rc, job->to_max ? NULL : &keep, back))
+			break;
+		msg = pcb_xasprintf("registry cache %s: another writer replaced it in between "
+		    "(attempt %d): merging again", job->to, attempt);
+		emit_log(job->ctx, "info", msg);
+		free(msg);
+		json_object_put(base);
+		base = back;
+		back = NULL;
+		rcache_pause(attempt);
+		if (cancelled(job->ctx)) {
+			rc = pcb_err_set(err, PCB_ECANCELED, "build cancelled");
+			goto out;
+		}
+	}
+	if (attempt > RCACHE_WRITE_ATTEMPTS) {
+		rc = pcb_err_set(err, PCB_ECONFLICT, "the registry cache %s kept being replaced by "
+		    "other writers: %d attempts", job->to, RCACHE_WRITE_ATTEMPTS);
+		goto out;
+	}
+	json_object_object_add(tj, "digest", json_object_new_string(jstr(pushed, "digest")));
+	json_object_object_add(tj, "layers", json_object_new_int64((int64_t)nl));
+	json_object_object_add(tj, "resolutions", json_object_new_int64((int64_t)nr));
+	json_object_object_add(tj, "attempts", json_object_new_int(attempt));
+	json_object_object_add(tj, "blobs", json_object_get(json_object_object_get(pushed,
+	    "blobs")));
+	msg = pcb_xasprintf("registry cache %s written: %zu layer entr%s, %zu resolution%s "
+	    "(mode=%s)", job->to, nl, nl == 1 ? "y" : "ies", nr, nr == 1 ? "" : "s",
+	    job->to_max ? "max" : "min");
+	emit_log(job->ctx, "info", msg);
+	free(msg);
+out:
+	if (rc != 0)
+		json_object_object_add(tj, "error", json_object_new_string(err->msg));
+	json_object_object_add(job->info, "to", tj);
+	json_object_put(base);
+	json_object_put(back);
+	json_object_put(man);
+	json_object_put(pushed);
+	pcb_image_ref_free(&ref);
+	pcb_strv_free(&keep);
+	return rc;
+}
+
+/* The result's "cache": what was read, used and written. Caller puts. */
+static json_object *
+rcache_job_result(struct rcache_job *job)
+{
+	struct pcb_rcache_stats st;
+	json_object *j = NULL;
+
+	pcb_rcache_stats(job->rc, &st);
+	json_object_deep_copy(job->info, &j, NULL);
+	json_object_object_add(j, "layers_reused", json_object_new_int64((int64_t)st.layer_hits));
+	json_object_object_add(j, "resolutions_reused",
+	    json_object_new_int64((int64_t)st.resolution_hits));
+	json_object_object_add(j, "entries_ignored", json_object_new_int64((int64_t)st.ignored));
+	return j;
+}
+
+/* The multi-platform driver makes its parts from the spec alone: the job's cache is found
+ * through it while the driver runs. */
+struct rcache_reg {
+	const struct pcb_build_spec *s;
+	struct pcb_rcache *rc;
+	struct rcache_reg *next;
+};
+static pthread_mutex_t rcache_reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct rcache_reg *rcache_reg_head;
+
+static void
+rcache_register(const struct pcb_build_spec *s, struct pcb_rcache *rc)
+{
+	struct rcache_reg *e = pcb_xcalloc(1, sizeof *e);
+
+	e->s = s;
+	e->rc = rc;
+	pthread_mutex_lock(&rcache_reg_mu);
+	e->next = rcache_reg_head;
+	rcache_reg_head = e;
+	pthread_mutex_unlock(&rcache_reg_mu);
+}
+
+static void
+rcache_unregister(const struct pcb_build_spec *s)
+{
+	pthread_mutex_lock(&rcache_reg_mu);
+	for (struct rcache_reg **pp = &rcache_reg_head; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->s == s) {
+			struct rcache_reg *e = *pp;
+			*pp = e->next;
+			free(e);
+			break;
+		}
+	pthread_mutex_unlock(&rcache_reg_mu);
+}
+
+static struct pcb_rcache *
+rcache_lookup(const struct pcb_build_spec *s)
+{
+	struct pcb_rcache *rc = NULL;
+
+	pthread_mutex_lock(&rcache_reg_mu);
+	for (struct rcache_reg *e = rcache_reg_head; e != NULL && rc == NULL; e = e->next)
+		if (e->s == s)
+			rc = e->rc;
+	pthread_mutex_unlock(&rcache_reg_mu);
+	return rc;
+}
+
 /* ---- Rebase (build.h pcb_rebase_run; the derivation itself is image/rebase.c) -------------
  *
  * Here because both bases are resolved exactly as a build resolves its base (base_resolve:
@@ -2480,59 +3067,6 @@ kv_get(const struct pcb_strv *sv, const char *key)
  * inherited, Cmd ours or inherited, WorkingDir ours, User ours or the base's, Labels the
  * base's then ours, ExposedPorts both, StopSignal and everything else the base's; history
  * and rootfs.diff_ids the base's followed by ours; os/architecture/variant the base's. */
-static int
-cmp_key(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Replaces the object o[key] (if any) by one with the same members in sorted key order. */
-static void
-sort_keys(json_object *o, const char *key)
-{
-	json_object *m, *sorted;
-	const char **keys;
-	size_t n = 0;
-
-	if (!json_object_object_get_ex(o, key, &m) || !json_object_is_type(m, json_type_object))
-		return;
-	keys = pcb_xcalloc((size_t)json_object_object_length(m) + 1, sizeof *keys);
-	json_object_object_foreach(m, k, v) {
-		(void)v;
-		keys[n++] = k;
-	}
-	qsort(keys, n, sizeof *keys, cmp_key);
-	sorted = json_object_new_object();
-	for (size_t i = 0; i < n; i++)
-		json_object_object_add(sorted, keys[i],
-		    json_object_get(json_object_object_get(m, keys[i])));
-	free(keys);
-	json_object_object_add(o, key, sorted);   /* drops the old one (and its key strings) */
-}
-
-/* The config's members in the order of the image spec's ImageConfig (the order Go tools write
- * them in), any others after: takes cfg, returns the reordered object. */
-static json_object *
-oci_field_order(json_object *cfg)
-{
-	static const char *const order[] = { "User", "ExposedPorts", "Env", "Entrypoint", "Cmd",
-		"Volumes", "WorkingDir", "Labels", "StopSignal", "ArgsEscaped" };
-	json_object *out = json_object_new_object(), *v;
-
-	for (size_t i = 0; i < PCB_ARRAY_LEN(order); i++)
-		if (json_object_object_get_ex(cfg, order[i], &v))
-			json_object_object_add(out, order[i], json_object_get(v));
-	json_object_object_foreach(cfg, k, val) {
-		size_t i;
-		for (i = 0; i < PCB_ARRAY_LEN(order) && strcmp(order[i], k) != 0; i++)
-			;
-		if (i == PCB_ARRAY_LEN(order))
-			json_object_object_add(out, k, json_object_get(val));
-	}
-	json_object_put(cfg);
-	return out;
-}
-
 static json_object *
 make_config(const struct plan *p, const struct base *b, const struct pcb_deps_result *deps,
     const char *venv, const struct pcb_layer_result *app, size_t n_files)
@@ -2644,10 +3178,7 @@ make_config(const struct plan *p, const struct base *b, const struct pcb_deps_re
 	/* Maps in the key order Go's encoding/json writes them (sorted), so a tool that reads
 	 * and writes the config again (skopeo copying a docker-archive into an OCI layout)
 	 * gets the same bytes, and so the same config digest. */
-	sort_keys(cfg, "Labels");
-	sort_keys(cfg, "ExposedPorts");
-	sort_keys(cfg, "Volumes");
-	cfg = oci_field_order(cfg);
+	cfg = pcb_oci_config_canonical(cfg);
 	json_object_object_add(c, "config", cfg);
 
 	json_object_object_add(rootfs, "type", json_object_new_string("layers"));
@@ -2723,8 +3254,8 @@ layer_opts_compression(const struct pcb_build_spec *s, struct pcb_layer_opts *o)
 
 static int
 deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
-    const struct plan *p, const struct base *b, struct pcb_deps_result *deps,
-    struct pcb_err *err)
+    const struct plan *p, const struct base *b, struct pcb_rcache *rcache,
+    struct pcb_deps_result *deps, struct pcb_err *err)
 {
 	struct pcb_deps_target t;
 	json_object *bcfg = NULL, *env = NULL;
@@ -2786,6 +3317,7 @@ deps_step(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	t.app_path = app_path;
 	t.compile = !s->deps.no_compile;
 	t.no_cache = s->no_cache;
+	t.rcache = rcache;
 	emit_phase(ctx, "deps", "resolving dependencies");
 	{
 		/* The dependency files are the caller's: read (and pip run) with their rights. */
@@ -2820,6 +3352,8 @@ struct run {
 	struct pcb_deps_result deps;
 	struct pcb_layer_result app;
 	bool app_reused;
+	bool app_remote;            /* from the registry cache: the store lacks its blob */
+	struct pcb_rcache *rc;      /* the job's registry cache, or NULL (borrowed) */
 	/* Blobs a running build uses or made: pinned so the cache's collector leaves them alone
 	 * until the build is over (store.h pcb_store_pin). */
 	struct pcb_strv pins;
@@ -2965,13 +3499,31 @@ run_base(struct run *r, struct pcb_err *err)
 	return 0;
 }
 
+/* The registry cache's warnings (entries it ignored) into the build's log. */
+static void
+run_cache_warnings(struct run *r)
+{
+	struct pcb_strv w;
+
+	if (r->rc == NULL)
+		return;
+	pcb_strv_init(&w);
+	pcb_rcache_warnings(r->rc, &w);
+	for (size_t i = 0; i < w.n; i++)
+		emit(r->ctx, &(struct pcb_event){ .type = PCB_EVENT_LOG, .level = "warn",
+		    .message = w.v[i] });
+	pcb_strv_free(&w);
+}
+
 static int
 run_deps(struct run *r, struct pcb_err *err)
 {
 	int rc;
 
 	run_step(r);
-	if ((rc = deps_step(r->s, r->ctx, &r->p, &r->base, &r->deps, err)) != 0)
+	rc = deps_step(r->s, r->ctx, &r->p, &r->base, r->rc, &r->deps, err);
+	run_cache_warnings(r);
+	if (rc != 0)
 		return rc;
 	for (size_t i = 0; i < r->deps.n; i++) {
 		json_object *l = layer_json(r->deps.v[i].name, &r->deps.v[i].res);
@@ -2979,6 +3531,8 @@ run_deps(struct run *r, struct pcb_err *err)
 		run_pin(r, r->deps.v[i].res.digest);
 		json_object_object_add(l, "contents", strv_to_array(&r->deps.v[i].contents));
 		json_object_object_add(l, "reused", json_object_new_boolean(r->deps.v[i].reused));
+		if (r->deps.v[i].remote)
+			json_object_object_add(l, "registry_cache", json_object_new_boolean(true));
 		run_layer_event(r, r->deps.v[i].name, l, r->deps.v[i].res.size,
 		    r->deps.v[i].res.size);
 		json_object_put(l);
@@ -3033,20 +3587,25 @@ run_app_layer(struct run *r, struct pcb_err *err)
 	opts.progress_ud = &pu;
 	opts.no_reuse = r->s->no_cache;
 	/* Reused without reading a byte when nothing under the context changed (lcache.h). */
-	if ((rc = pcb_lcache_pack(r->ctx->store, &list, &opts, "pcb-app-layer 1", &r->app,
-	    &r->app_reused, err)) != 0) {
+	rc = pcb_lcache_pack_rc(r->ctx->store, r->rc, "app", &list, &opts, "pcb-app-layer 1",
+	    &r->app, &r->app_reused, &r->app_remote, err);
+	run_cache_warnings(r);
+	if (rc != 0) {
 		pcb_err_prefix(err, "packing the app layer");
 		goto out;
 	}
 	run_pin(r, r->app.digest);
 	msg = pcb_xasprintf("app layer: %zu entries, %llu bytes of tar, %llu bytes compressed%s",
 	    r->app.n_entries, (unsigned long long)r->app.tar_size,
-	    (unsigned long long)r->app.size, r->app_reused ? " (unchanged: reused)" : "");
+	    (unsigned long long)r->app.size, r->app_remote ? " (from the registry cache)" :
+	    r->app_reused ? " (unchanged: reused)" : "");
 	emit(r->ctx, &(struct pcb_event){ .type = PCB_EVENT_LOG, .level = "info",
 	    .message = msg });
 	free(msg);
 	lj = layer_json("app", &r->app);
 	json_object_object_add(lj, "reused", json_object_new_boolean(r->app_reused));
+	if (r->app_remote)
+		json_object_object_add(lj, "registry_cache", json_object_new_boolean(true));
 	run_layer_event(r, "app", lj, r->app.size, r->app.size);
 	json_object_put(lj);
 	rc = run_check_cancel(r, err);
@@ -3192,6 +3751,36 @@ run_export_archive(struct run *r, const struct pcb_output *o, json_object *outs,
 	return 0;
 }
 
+/* Our layers taken from the registry cache by descriptor: fetched (verified) from where the
+ * cache said they are, for an output that holds every byte. */
+static int
+run_ensure_ours(struct run *r, struct pcb_err *err)
+{
+	struct pcb_strv missing;
+	char *msg;
+	int rc = 0;
+
+	pcb_strv_init(&missing);
+	for (size_t i = 0; i < r->deps.n; i++)
+		if (r->deps.v[i].remote && !pcb_strv_contains(&missing, r->deps.v[i].res.digest) &&
+		    pcb_store_stat(r->ctx->store, r->deps.v[i].res.digest, NULL, NULL, NULL) != 0)
+			pcb_strv_push(&missing, r->deps.v[i].res.digest);
+	if (r->app_remote && !pcb_strv_contains(&missing, r->app.digest) &&
+	    pcb_store_stat(r->ctx->store, r->app.digest, NULL, NULL, NULL) != 0)
+		pcb_strv_push(&missing, r->app.digest);
+	if (missing.n == 0)
+		goto out;
+	msg = pcb_xasprintf("fetching %zu layer%s of the registry cache", missing.n,
+	    missing.n == 1 ? "" : "s");
+	emit_phase(r->ctx, "cache", msg);
+	free(msg);
+	if ((rc = pcb_transfer_fetch_blobs(&r->s->access, r->ctx, &missing, err)) != 0)
+		pcb_err_prefix(err, "fetching the layers taken from the registry cache");
+out:
+	pcb_strv_free(&missing);
+	return rc;
+}
+
 /* One output. An OCI layout or an archive holds every byte: base layers not yet in the store
  * are fetched first. */
 static int
@@ -3204,7 +3793,8 @@ run_export_one(struct run *r, const struct pcb_output *o, json_object *outs,
 
 	if ((rc = run_check_cancel(r, err)) != 0)
 		return rc;
-	if (!r->base.scratch && (rc = base_ensure_layers(r->s, r->ctx, &r->base, err)) != 0)
+	if ((!r->base.scratch && (rc = base_ensure_layers(r->s, r->ctx, &r->base, err)) != 0) ||
+	    (rc = run_ensure_ours(r, err)) != 0)
 		return rc;
 	emit_phase(r->ctx, "export", o->path);
 	if (o->type != PCB_OUTPUT_OCI_LAYOUT)
@@ -3274,6 +3864,7 @@ pcb_build_part_create(const struct pcb_build_spec *s, const struct pcb_build_ctx
 	bp->spec.push = false;
 	run_init(&bp->r, &bp->spec, ctx);
 	bp->r.untagged = true;
+	bp->r.rc = rcache_lookup(s);
 	if ((rc = plan_make(&bp->spec, &bp->r.p, err)) != 0) {
 		pcb_build_part_destroy(bp);
 		bp = NULL;
@@ -3303,6 +3894,7 @@ pcb_build_part_share_app(struct pcb_build_part *bp, const struct pcb_build_part 
 {
 	bp->r.app = from->r.app;
 	bp->r.app_reused = from->r.app_reused;
+	bp->r.app_remote = from->r.app_remote;
 	run_pin(&bp->r, bp->r.app.digest);
 }
 
@@ -3315,9 +3907,12 @@ pcb_build_part_image(struct pcb_build_part *bp, struct pcb_err *err)
 int
 pcb_build_part_fetch_base(struct pcb_build_part *bp, struct pcb_err *err)
 {
-	if (bp->r.base.scratch)
-		return 0;
-	return base_ensure_layers(bp->r.s, bp->r.ctx, &bp->r.base, err);
+	int rc;
+
+	if (!bp->r.base.scratch &&
+	    (rc = base_ensure_layers(bp->r.s, bp->r.ctx, &bp->r.base, err)) != 0)
+		return rc;
+	return run_ensure_ours(&bp->r, err);
 }
 
 void
@@ -3387,10 +3982,14 @@ run_layers_json(const struct run *r)
 		json_object *l = layer_json(r->deps.v[i].name, &r->deps.v[i].res);
 		json_object_object_add(l, "contents", strv_to_array(&r->deps.v[i].contents));
 		json_object_object_add(l, "reused", json_object_new_boolean(r->deps.v[i].reused));
+		if (r->deps.v[i].remote)
+			json_object_object_add(l, "registry_cache", json_object_new_boolean(true));
 		json_object_array_add(layers, l);
 	}
 	al = layer_json("app", &r->app);
 	json_object_object_add(al, "reused", json_object_new_boolean(r->app_reused));
+	if (r->app_remote)
+		json_object_object_add(al, "registry_cache", json_object_new_boolean(true));
 	json_object_array_add(layers, al);
 	return layers;
 }
@@ -3429,6 +4028,24 @@ run_result(const struct run *r, json_object *outs, json_object *pushed)
 	return result;
 }
 
+/* The registry cache written (when the build has a cache_to) and the result's "cache". A
+ * failed write is a warning: the image is built and pushed. */
+static void
+run_cache_write(struct rcache_job *job, const struct pcb_build_ctx *ctx,
+    const char *image_digest, json_object *result)
+{
+	struct pcb_err e;
+
+	pcb_err_clear(&e);
+	if (job->to != NULL && image_digest != NULL &&
+	    rcache_job_write(job, image_digest, &e) != 0) {
+		char *msg = pcb_xasprintf("the registry cache was not written: %s", e.msg);
+		emit_log(ctx, "warn", msg);
+		free(msg);
+	}
+	json_object_object_add(result, "cache", rcache_job_result(job));
+}
+
 int
 pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
     json_object **result_out, struct pcb_err *err)
@@ -3439,6 +4056,7 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 	struct steps st = { ctx, 0, 7 + (int)s->n_outputs +
 	    (s->push ? (s->tags.n > 0 ? (int)s->tags.n : 1) : 0) };
 	struct pcb_build_ctx sctx = *ctx;
+	struct rcache_job *job = NULL;
 	int rc;
 
 	sctx.emit = steps_emit;
@@ -3449,9 +4067,21 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 		goto out;
 	/* Several platforms: one image index, made by the multi-platform driver. */
 	if (r.p.platforms.n > 0) {
+		if ((rc = rcache_job_create(s, ctx, &r.p, &job, err)) != 0)
+			goto out;
+		if (job != NULL)
+			rcache_register(s, job->rc);
 		rc = pcb_multi_run(s, ctx, &r.p.platforms, result_out, err);
+		if (job != NULL)
+			rcache_unregister(s);
+		if (rc == 0 && job != NULL)
+			run_cache_write(job, ctx, jstr(json_object_object_get(*result_out, "manifest"),
+			    "digest"), *result_out);
 		goto out;
 	}
+	if ((rc = rcache_job_create(s, &sctx, &r.p, &job, err)) != 0)
+		goto out;
+	r.rc = job != NULL ? job->rc : NULL;
 	if ((rc = run_base(&r, err)) != 0 ||
 	    (rc = run_deps(&r, err)) != 0 || (rc = run_app_layer(&r, err)) != 0 ||
 	    (rc = run_image(&r, err)) != 0)
@@ -3465,9 +4095,12 @@ pcb_build_run(const struct pcb_build_spec *s, const struct pcb_build_ctx *ctx,
 		goto out;
 	*result_out = run_result(&r, outs, pushed);
 	outs = pushed = NULL;
+	if (job != NULL)
+		run_cache_write(job, &sctx, r.manifest_digest, *result_out);
 out:
 	json_object_put(outs);
 	json_object_put(pushed);
 	run_free(&r);
+	rcache_job_free(job);
 	return rc;
 }

@@ -89,6 +89,15 @@ struct pcb_build_spec {
 	 * socket's peer, never from JSON. Unset: the daemon's own. */
 	struct pcb_cred as;
 	uint64_t max_context;        /* bytes the app layer may hold (0 = no limit); daemon-set */
+	/* The registry cache (image/rcache.h). cache_to: "host/repo:tag" the build writes its
+	 * layer and resolution entries to (NULL = pycontainer.toml's, else the daemon's default,
+	 * else none); cache_to_max: mode=max (every layer the job made) rather than min (the
+	 * final image's). cache_from: references read before building, in order (empty = the
+	 * config's, else the daemon's). Credentials come from access, like a push's. */
+	char *cache_to;
+	bool cache_to_max;
+	struct pcb_strv cache_from;
+	bool no_cache_from;          /* "cache_from": [] given: no defaults either */
 };
 
 void pcb_build_spec_init(struct pcb_build_spec *s);
@@ -106,6 +115,14 @@ int pcb_build_spec_check(const struct pcb_build_spec *s, struct pcb_err *err);
  * before any build runs (the value is read by workers without a lock); the string is copied.
  * Returns PCB_EINVAL when it is not "host[:port][/path]". */
 int pcb_build_set_base_registry(const char *prefix, struct pcb_err *err);
+/* The daemon-wide registry cache defaults (spec.cache_to / cache_from when neither the spec
+ * nor pycontainer.toml gives one): to is "REF[,mode=min|max]" or NULL, from a list (may be
+ * NULL). Same start-up rule as above. PCB_EINVAL naming a bad reference. */
+int pcb_build_set_cache_defaults(const char *to, const struct pcb_strv *from,
+    struct pcb_err *err);
+/* Checks a registry cache reference as cache_to (a tag on a registry host) or cache_from (a
+ * tag or digest on a registry host): PCB_EINVAL naming field. */
+int pcb_build_cache_ref_check(const char *ref, bool to, const char *field, struct pcb_err *err);
 /* The daemon-wide default base image when neither the spec nor the project's config names
  * one: a reference where "{python}" stands for the project's Python X.Y, or "scratch".
  * NULL restores the built-in "python:{python}-slim". Same start-up rule as above. */
@@ -129,6 +146,13 @@ int pcb_build_plan(const struct pcb_build_spec *s, json_object **plan_out, struc
  * does. An OCI-layout or archive output needs every base layer in the store and fetches
  * missing ones. 
  * With spec.push, each tag is pushed (pcb_transfer_push) after the local outputs are done. 
+ * Registry cache (image/rcache.h): with cache_from, the artifacts are read first (one that
+ * cannot be read costs a warning) and layers and resolutions missing locally are looked up
+ * in them; a layer found there is used by descriptor ("registry_cache": true in the
+ * result's layers), its bytes fetched only by an output that needs them. With cache_to, the
+ * entries are written after the pushes (read, merge, write, read back; see build.c "Registry
+ * cache"); the result's "cache" says what was read and written, and a failed write is a
+ * warning, the image being done. 
  * With several platforms (spec.platforms, else the config's platforms list) the build is
  * handed, after its plan, to the multi-platform driver (multi.h pcb_multi_run): one index. 
  * On cancel returns PCB_ECANCELED. */

@@ -100,6 +100,14 @@ static const struct dopt opts[] = {
 	  "oldest first, then collect them like any blob;\n"
 	  "0 = tagged images are never evicted" },
 
+	{ "cache-to", 0, K_STR, "REF[,mode=min|max]", OFF(cache_to), 0, 0, false, 0,
+	  "Registry cache (a build's --cache-to / --cache-from and pycontainer.toml win)",
+	  "write every build's layer and resolution cache to\n"
+	  "this registry reference (an OCI artifact)" },
+	{ "cache-from", 0, K_HOSTS, "REF", OFF(cache_from), 0, 0, false, 0, NULL,
+	  "reuse layers and resolutions from this registry\n"
+	  "cache; repeat for more (a list in the file)" },
+
 	{ "resolve-max-age", 0, K_DURATION, "DURATION", OFF(resolve_max_age_ms), 0, 0, true, 0,
 	  "Dependencies",
 	  "reuse a pip resolution that has unpinned\n"
@@ -204,6 +212,7 @@ init_defaults(struct pcb_dconfig *c)
 {
 	memset(c, 0, sizeof *c);
 	pcb_strv_init(&c->hosts);
+	pcb_strv_init(&c->cache_from);
 	c->workers = 0;
 	c->log_level = PCB_LOG_INFO;
 	c->shutdown_timeout_s = 10;
@@ -228,6 +237,8 @@ pcb_dconfig_free(struct pcb_dconfig *c)
 	free(c->state_dir);
 	free(c->base_registry);
 	free(c->default_base);
+	free(c->cache_to);
+	pcb_strv_free(&c->cache_from);
 	free(c->policy.admin_group);
 	free(c->tcp_token_file);
 	free(c->path);
@@ -265,12 +276,13 @@ set_text(struct pcb_dconfig *c, const struct dopt *o, const char *text, bool fir
 	switch (o->kind) {
 	case K_HOSTS:
 		if (first_host) {
-			pcb_strv_free(&c->hosts);
-			pcb_strv_init(&c->hosts);
+			pcb_strv_free((struct pcb_strv *)f);
+			pcb_strv_init((struct pcb_strv *)f);
 		}
 		if (text[0] == '\0')
-			return pcb_err_set(err, PCB_EINVAL, "expected unix:///PATH or tcp://ADDRESS:PORT");
-		pcb_strv_push(&c->hosts, text);
+			return pcb_err_set(err, PCB_EINVAL, "%s", f == (void *)&c->hosts ?
+			    "expected unix:///PATH or tcp://ADDRESS:PORT" : "must not be empty");
+		pcb_strv_push((struct pcb_strv *)f, text);
 		return 0;
 	case K_STR:
 		if (text[0] == '\0')
@@ -774,7 +786,7 @@ pcb_dconfig_load(struct pcb_dconfig *c, const struct pcb_dconfig_args *args, boo
 {
 	char *path = args->config_path != NULL ? pcb_xstrdup(args->config_path) :
 	    pcb_dconfig_default_path(root);
-	bool seen_host = false;
+	bool seen_list[PCB_DCONFIG_MAX_OPTS] = { false };
 	int rc;
 
 	init_defaults(c);
@@ -794,13 +806,15 @@ pcb_dconfig_load(struct pcb_dconfig *c, const struct pcb_dconfig_args *args, boo
 	for (size_t i = 0; i < args->n; i++) {
 		const struct dopt *o = &opts[args->v[i].opt];
 
-		rc = set_text(c, o, args->v[i].value, o->kind == K_HOSTS && !seen_host, err);
+		/* A list's first flag replaces the file's list; later ones add to it. */
+		rc = set_text(c, o, args->v[i].value, o->kind == K_HOSTS &&
+		    !seen_list[args->v[i].opt], err);
 		if (rc != 0) {
 			pcb_err_prefix(err, "--%s %s", o->flag, args->v[i].value);
 			goto out;
 		}
 		if (o->kind == K_HOSTS)
-			seen_host = true;
+			seen_list[args->v[i].opt] = true;
 		c->src[args->v[i].opt] = PCB_DCONFIG_SRC_FLAG;
 		c->line[args->v[i].opt] = 0;
 	}
@@ -828,8 +842,14 @@ pcb_dconfig_apply_startup(const struct pcb_dconfig *c, struct pcb_err *err)
 	}
 	/* The base for projects that name none ("{python}" = their X.Y). */
 	rc = pcb_build_set_default_base(c->default_base, err);
-	if (rc != 0)
+	if (rc != 0) {
 		prefix_where(c, opt_index("default-base"), err);
+		goto out;
+	}
+	/* The registry cache every build reads and writes unless it names its own. */
+	rc = pcb_build_set_cache_defaults(c->cache_to, &c->cache_from, err);
+	if (rc != 0)
+		prefix_where(c, opt_index(c->cache_to != NULL ? "cache-to" : "cache-from"), err);
 out:
 	return rc;
 }

@@ -45,6 +45,8 @@ struct pcb_dconfig {
 	int shutdown_timeout_s;
 	char *base_registry;            /* NULL: Docker Hub */
 	char *default_base;             /* NULL: python:{python}-slim */
+	char *cache_to;                 /* NULL: builds write no registry cache by default */
+	struct pcb_strv cache_from;     /* empty: builds read none by default */
 	struct pcb_store_policy cache;
 	int64_t resolve_max_age_ms;
 	struct pcb_daemon_policy policy; /* admin_group owned here */

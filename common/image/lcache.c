@@ -2,6 +2,7 @@
  * fingerprint index), single flight per stat key, and the fingerprint index itself
  * (<store root>/fingerprints.db). See lcache.h for the rules. */
 #include "image/lcache.h"
+#include "image/rcache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -299,7 +300,8 @@ out:
 /* ---- the layer cache entries ---- */
 
 static bool
-cache_lookup(struct pcb_store *st, const char *key, struct pcb_layer_result *res)
+cache_lookup(struct pcb_store *st, const char *key, struct pcb_layer_result *res,
+    char *ckey_out)
 {
 	json_object *j = NULL, *v;
 	char *text = NULL;
@@ -332,6 +334,14 @@ cache_lookup(struct pcb_store *st, const char *key, struct pcb_layer_result *res
 		res->media_type = PCB_MT_LAYER_ZSTD;
 	if (mt != NULL && strcmp(mt, res->media_type) != 0)
 		goto out;
+	/* A stat entry names the content key it stands for: the portable key the registry
+	 * cache is written under (a stat hit reads no file, so it could not compute it). */
+	if (ckey_out != NULL) {
+		const char *ck = json_object_get_string(json_object_object_get(j, "ckey"));
+		ckey_out[0] = '\0';
+		if (ck != NULL && strlen(ck) < KEY_BUFSZ && pcb_str_has_prefix(ck, "c:sha256:"))
+			snprintf(ckey_out, KEY_BUFSZ, "%s", ck);
+	}
 	ok = true;
 out:
 	json_object_put(j);
@@ -339,7 +349,8 @@ out:
 }
 
 static void
-cache_store(struct pcb_store *st, const char *key, const struct pcb_layer_result *res)
+cache_store(struct pcb_store *st, const char *key, const struct pcb_layer_result *res,
+    const char *ckey)
 {
 	json_object *j = json_object_new_object();
 
@@ -350,6 +361,8 @@ cache_store(struct pcb_store *st, const char *key, const struct pcb_layer_result
 	json_object_object_add(j, "media_type", json_object_new_string(res->media_type != NULL ?
 	    res->media_type : PCB_MT_LAYER_GZIP));
 	json_object_object_add(j, "size", json_object_new_int64((int64_t)res->size));
+	if (ckey != NULL && ckey[0] != '\0')
+		json_object_object_add(j, "ckey", json_object_new_string(ckey));
 	/* A failure to remember costs a repack next time, not this build. */
 	(void)pcb_store_cache_set(st, key, res->digest, json_object_to_json_string_ext(j,
 	    JSON_C_TO_STRING_PLAIN), NULL);
@@ -1006,6 +1019,14 @@ pcb_lcache_pack(struct pcb_store *store, const struct pcb_layer_list *l,
     const struct pcb_layer_opts *opts, const char *salt, struct pcb_layer_result *res,
     bool *reused, struct pcb_err *err)
 {
+	return pcb_lcache_pack_rc(store, NULL, NULL, l, opts, salt, res, reused, NULL, err);
+}
+
+int
+pcb_lcache_pack_rc(struct pcb_store *store, struct pcb_rcache *rcache, const char *name,
+    const struct pcb_layer_list *l, const struct pcb_layer_opts *opts, const char *salt,
+    struct pcb_layer_result *res, bool *reused, bool *remote, struct pcb_err *err)
+{
 	static const struct pcb_layer_opts defaults;
 	const struct pcb_layer_opts *o = opts != NULL ? opts : &defaults;
 	struct pcb_layer_result got;
@@ -1013,11 +1034,12 @@ pcb_lcache_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 	struct fpdb *f = NULL;
 	char skey[KEY_BUFSZ], ckey[KEY_BUFSZ], *tmp_prefix = NULL;
 	bool *want = NULL, held = false, any_racy, hit = false, digests_ok = false,
-	    keys_ok = false;
+	    keys_ok = false, from_remote = false;
 	uint64_t unknown_bytes = 0;
 	int rc = 0;
 
 	memset(&got, 0, sizeof got);
+	ckey[0] = '\0';
 	if (l->n > LCACHE_MAX_ENTRIES) {
 		rc = pcb_err_set(err, PCB_ETOOBIG, "a layer of %zu entries is over the limit of %d",
 		    l->n, LCACHE_MAX_ENTRIES);
@@ -1044,7 +1066,7 @@ pcb_lcache_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 
 	/* 1. Stat key: nothing read. A racy list never got one recorded, but an older identical
 	 * entry is just as good. */
-	if (!o->no_reuse && cache_lookup(store, skey, &got)) {
+	if (!o->no_reuse && cache_lookup(store, skey, &got, ckey)) {
 		atomic_fetch_add(&n_stat_hits, 1);
 		hit = true;
 		goto out;
@@ -1059,20 +1081,33 @@ pcb_lcache_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 	for (size_t i = 0; i < l->n; i++)
 		if (l->v[i].type == PCB_ENTRY_FILE && !r[i].have_sha)
 			unknown_bytes += r[i].size;
-	if (!o->no_reuse && unknown_bytes <= HASH_BEFORE_PACK_MAX && hash_missing(l, r, o)) {
+	/* With a registry cache to look in, hashing first pays even for big trees: a hit there
+	 * saves the packing and the upload. */
+	if (!o->no_reuse && (unknown_bytes <= HASH_BEFORE_PACK_MAX ||
+	    pcb_rcache_has_layers(rcache)) && hash_missing(l, r, o)) {
 		if ((rc = content_key(l, r, o, salt, ckey)) != 0) {
 			rc = pcb_err_set(err, rc, "cannot compute a layer key (SHA-256)");
 			goto out;
 		}
-		if (cache_lookup(store, ckey, &got)) {
+		if (cache_lookup(store, ckey, &got, NULL)) {
 			atomic_fetch_add(&n_content_hits, 1);
 			f = fp_get(store);
 			fp_record(f, l, r);
 			if (!any_racy)
-				cache_store(store, skey, &got);
+				cache_store(store, skey, &got, ckey);
 			hit = true;
 			goto out;
 		}
+		/* The registry cache: the layer's descriptor without its bytes (rcache.h). Not
+		 * remembered locally, the store not having the blob. */
+		if (pcb_rcache_layer_find(rcache, ckey, &got, NULL)) {
+			f = fp_get(store);
+			fp_record(f, l, r);
+			hit = true;
+			from_remote = true;
+			goto out;
+		}
+		ckey[0] = '\0';
 	}
 	if (cancelled(o)) {
 		rc = pcb_err_set(err, PCB_ECANCELED, "cancelled");
@@ -1090,9 +1125,11 @@ pcb_lcache_pack(struct pcb_store *store, const struct pcb_layer_list *l,
 	if (!keys_ok)
 		goto out;
 	if (content_key(l, r, o, salt, ckey) == 0)
-		cache_store(store, ckey, &got);
+		cache_store(store, ckey, &got, NULL);
+	else
+		ckey[0] = '\0';
 	if (!any_racy)
-		cache_store(store, skey, &got);
+		cache_store(store, skey, &got, ckey);
 out:
 	if (f != NULL)
 		fp_put(f);
@@ -1104,6 +1141,11 @@ out:
 		*res = got;
 		if (reused != NULL)
 			*reused = hit;
+		if (remote != NULL)
+			*remote = from_remote;
+		/* What --cache-to writes: the layer under its portable key. */
+		if (rcache != NULL && ckey[0] != '\0')
+			pcb_rcache_layer_note(rcache, ckey, name, &got, NULL);
 	}
 	free(r);
 	free(want);

@@ -48,6 +48,19 @@ int pcb_lcache_pack(struct pcb_store *store, const struct pcb_layer_list *l,
     const struct pcb_layer_opts *opts, const char *salt, struct pcb_layer_result *res,
     bool *reused, struct pcb_err *err);
 
+/* The same with a registry cache (image/rcache.h; may be NULL): when neither local key hits,
+ * the content key is looked up in the entries imported from --cache-from, and a usable entry
+ * gives the layer's descriptor without its bytes (*remote set, *reused too; the store does
+ * not have the blob, whose location the cache recorded). Whatever layer results is noted in
+ * rcache under its content key, named name, for --cache-to: a stat hit finds that key in its
+ * entry (entries written before it was recorded there are not noted). With a registry cache
+ * the content key is computed even for trees over the hash-before-pack limit. remote may be
+ * NULL. */
+struct pcb_rcache;
+int pcb_lcache_pack_rc(struct pcb_store *store, struct pcb_rcache *rcache, const char *name,
+    const struct pcb_layer_list *l, const struct pcb_layer_opts *opts, const char *salt,
+    struct pcb_layer_result *res, bool *reused, bool *remote, struct pcb_err *err);
+
 /* Process-wide counters since start (monotonic; tests compare before/after). */
 struct pcb_lcache_stats {
 	uint64_t stat_hits;       /* reused through the stat key: nothing read */

@@ -329,6 +329,68 @@ pcb_ref_parse(const char *ref, char **repo_out, char **tag_out, struct pcb_err *
 }
 
 static int
+cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Replaces the object o[key] (if any) by one with the same members in sorted key order. */
+static void
+sort_keys(json_object *o, const char *key)
+{
+	json_object *m, *sorted;
+	const char **keys;
+	size_t n = 0;
+
+	if (!json_object_object_get_ex(o, key, &m) || !json_object_is_type(m, json_type_object))
+		return;
+	keys = pcb_xcalloc((size_t)json_object_object_length(m) + 1, sizeof *keys);
+	json_object_object_foreach(m, k, v) {
+		(void)v;
+		keys[n++] = k;
+	}
+	qsort(keys, n, sizeof *keys, cmp_key);
+	sorted = json_object_new_object();
+	for (size_t i = 0; i < n; i++)
+		json_object_object_add(sorted, keys[i],
+		    json_object_get(json_object_object_get(m, keys[i])));
+	free(keys);
+	json_object_object_add(o, key, sorted);   /* drops the old one (and its key strings) */
+}
+
+/* The config's members in the order of the image spec's ImageConfig (the order Go tools write
+ * them in), any others after: takes cfg, returns the reordered object. */
+static json_object *
+field_order(json_object *cfg)
+{
+	static const char *const order[] = { "User", "ExposedPorts", "Env", "Entrypoint", "Cmd",
+		"Volumes", "WorkingDir", "Labels", "StopSignal", "ArgsEscaped" };
+	json_object *out = json_object_new_object(), *v;
+
+	for (size_t i = 0; i < PCB_ARRAY_LEN(order); i++)
+		if (json_object_object_get_ex(cfg, order[i], &v))
+			json_object_object_add(out, order[i], json_object_get(v));
+	json_object_object_foreach(cfg, k, val) {
+		size_t i;
+		for (i = 0; i < PCB_ARRAY_LEN(order) && strcmp(order[i], k) != 0; i++)
+			;
+		if (i == PCB_ARRAY_LEN(order))
+			json_object_object_add(out, k, json_object_get(val));
+	}
+	json_object_put(cfg);
+	return out;
+}
+
+json_object *
+pcb_oci_config_canonical(json_object *cfg)
+{
+	sort_keys(cfg, "Labels");
+	sort_keys(cfg, "ExposedPorts");
+	sort_keys(cfg, "Volumes");
+	return field_order(cfg);
+}
+
+static int
 export_blob(struct pcb_store *store, const char *dir, const char *digest,
     const struct pcb_cred *as, struct pcb_err *err)
 {

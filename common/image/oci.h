@@ -67,6 +67,12 @@ bool pcb_ref_host_ok(const char *s, size_t n);
  * blobs: digests of every blob the manifest needs (config, layers) — the manifest itself is
  * exported too. platform NULL: manifest_digest is an image index (index.json names it with the
  * index media type and no platform), and blobs hold its manifests and theirs. */
+/* An image config's "config" object in the canonical form Go tools write (the image spec's
+ * ImageConfig member order, others after; Labels, ExposedPorts and Volumes with sorted keys),
+ * so that a tool re-marshalling it (skopeo converting a docker-archive) keeps its bytes.
+ * Takes cfg, returns the new object. */
+json_object *pcb_oci_config_canonical(json_object *cfg);
+
 /* as: whose rights the layout is written with (NULL: the daemon's own); theirs are the
  * files. The folder must be new, empty or an OCI layout, reached without symlinks; a new one
  * is written under a temporary name and renamed into place. */

@@ -419,58 +419,6 @@ derive_map(json_object *out, const char *key, json_object *ic, json_object *oc, 
 	}
 }
 
-static int
-cmp_key(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* build.c's sort_keys: o[key]'s members in sorted order (as Go writes maps). */
-static void
-sort_keys(json_object *o, const char *key)
-{
-	json_object *m, *sorted;
-	const char **keys;
-	size_t n = 0;
-
-	if (!json_object_object_get_ex(o, key, &m) || !json_object_is_type(m, json_type_object))
-		return;
-	keys = pcb_xcalloc((size_t)json_object_object_length(m) + 1, sizeof *keys);
-	json_object_object_foreach(m, k, v) {
-		(void)v;
-		keys[n++] = k;
-	}
-	qsort(keys, n, sizeof *keys, cmp_key);
-	sorted = json_object_new_object();
-	for (size_t i = 0; i < n; i++)
-		json_object_object_add(sorted, keys[i],
-		    json_object_get(json_object_object_get(m, keys[i])));
-	free(keys);
-	json_object_object_add(o, key, sorted);
-}
-
-/* build.c's oci_field_order: the image spec's ImageConfig order, others after. Takes cfg. */
-static json_object *
-field_order(json_object *cfg)
-{
-	static const char *const order[] = { "User", "ExposedPorts", "Env", "Entrypoint", "Cmd",
-		"Volumes", "WorkingDir", "Labels", "StopSignal", "ArgsEscaped" };
-	json_object *out = json_object_new_object(), *v;
-
-	for (size_t i = 0; i < PCB_ARRAY_LEN(order); i++)
-		if (json_object_object_get_ex(cfg, order[i], &v))
-			json_object_object_add(out, order[i], json_object_get(v));
-	json_object_object_foreach(cfg, k, val) {
-		size_t i;
-		for (i = 0; i < PCB_ARRAY_LEN(order) && strcmp(order[i], k) != 0; i++)
-			;
-		if (i == PCB_ARRAY_LEN(order))
-			json_object_object_add(out, k, json_object_get(val));
-	}
-	json_object_put(cfg);
-	return out;
-}
-
 /* Sets out[key] to the image's value, or removes it when the image has none. */
 static void
 take_image(json_object *out, const char *key, json_object *v)
@@ -530,10 +478,7 @@ derive_runtime(json_object *ic, json_object *oc, json_object *nc, const char *ne
 	labels = member(out, "Labels");
 	json_object_object_add(labels, PCB_LABEL_BASE_NAME, json_object_new_string(new_name));
 	json_object_object_add(labels, PCB_LABEL_BASE_DIGEST, json_object_new_string(new_digest));
-	sort_keys(out, "Labels");
-	sort_keys(out, "ExposedPorts");
-	sort_keys(out, "Volumes");
-	return field_order(out);
+	return pcb_oci_config_canonical(out);
 }
 
 /* ---- layers and history -------------------------------------------------------------- */

@@ -38,6 +38,7 @@ pcb_config_init(struct pcb_project_config *c)
 	pcb_strv_init(&c->include.value);
 	pcb_strv_init(&c->exclude.value);
 	pcb_strv_init(&c->platforms.value);
+	pcb_strv_init(&c->cache_from.value);
 	pcb_strv_init(&c->env.kv);
 	pcb_strv_init(&c->env.sources);
 	pcb_strv_init(&c->labels.kv);
@@ -77,6 +78,8 @@ pcb_config_free(struct pcb_project_config *c)
 	str_free(&c->platform);
 	list_free(&c->platforms);
 	str_free(&c->base_image);
+	str_free(&c->cache_to);
+	list_free(&c->cache_from);
 	str_free(&c->python_version);
 	free(c->port_source);
 	str_free(&c->user);
@@ -439,6 +442,17 @@ read_build(struct pcb_err *err, const struct where *w, json_object *tbl, const c
 			if (s[0] == '\0')
 				return failf(err, w, key, NULL, "must not be empty");
 			set_str(&c->base_image, s, source_of(w, key, NULL));
+		} else if (strcmp(key, "cache_to") == 0) {
+			/* "REF[,mode=min|max]": the reference itself is checked by the build, which
+			 * names this key. */
+			if ((rc = get_text(err, w, key, NULL, v, &s)) != 0)
+				return rc;
+			if (s[0] == '\0')
+				return failf(err, w, key, NULL, "must not be empty");
+			set_str(&c->cache_to, s, source_of(w, key, NULL));
+		} else if (strcmp(key, "cache_from") == 0) {
+			if ((rc = get_list(err, w, key, v, &c->cache_from)) != 0)
+				return rc;
 		} else if (strcmp(key, "python_version") == 0) {
 			char *end;
 			long minor;

@@ -54,6 +54,8 @@ struct pcb_project_config {
 	struct pcb_config_list platforms;   /* several: one image index (each checked, once);
 	                                     * platform and platforms replace each other */
 	struct pcb_config_str base_image;
+	struct pcb_config_str cache_to;     /* "REF[,mode=min|max]" (build.c checks it) */
+	struct pcb_config_list cache_from;  /* references read before building */
 	struct pcb_config_str python_version;   /* "3.<minor>", a known minor */
 	int port;                           /* 1..65535; 0 = not set */
 	char *port_source;

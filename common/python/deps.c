@@ -28,6 +28,7 @@
 #include "base/jsonx.h"
 #include "image/events.h"
 #include "image/lcache.h"
+#include "image/rcache.h"
 #include "python/deps.h"
 #include "python/lockfile.h"
 #include "python/pep508.h"
@@ -337,6 +338,10 @@ struct wheel {
 struct wheels {
 	struct wheel *v;
 	size_t n, cap;
+	/* The list is a registry cache's resolution: its wheels need not be in the store. */
+	bool remote;
+	/* Such a list would need wheels this store lacks: resolve asks pip instead. */
+	bool need_pip;
 };
 
 static void
@@ -1215,20 +1220,17 @@ resolution_key(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	return true;
 }
 
-/* A remembered resolution, if it may be used now. */
+/* A remembered resolution (j, borrowed), if it may be used now. in_store: every wheel must
+ * be in the store (a local answer: an evicted wheel means pip runs again); a registry
+ * cache's answer names wheels another daemon fetched, needed only for layers not cached. */
 static bool
-resolution_lookup(const struct pcb_build_ctx *ctx, const char *key, struct wheels *out,
-    bool *pinned, int64_t *resolved_ms)
+resolution_parse(const struct pcb_build_ctx *ctx, json_object *j, bool in_store,
+    struct wheels *out, bool *pinned, int64_t *resolved_ms)
 {
-	json_object *j = NULL, *a, *v;
-	char *text = NULL;
+	json_object *a, *v;
 	bool ok = false;
 	size_t n;
 
-	if (pcb_store_cache_get(ctx->store, key, &text, NULL) != 0)
-		return false;
-	j = json_tokener_parse(text);
-	free(text);
 	if (j == NULL || !json_object_object_get_ex(j, "wheels", &a) ||
 	    !json_object_is_type(a, json_type_array))
 		goto out;
@@ -1249,7 +1251,8 @@ resolution_lookup(const struct pcb_build_ctx *ctx, const char *key, struct wheel
 		snprintf(digest, sizeof digest, "sha256:%s", sha);
 		/* A wheel evicted since is not fetched back from here: pip runs instead. The touch
 		 * also keeps it from a collection while this build runs. */
-		if (!pcb_digest_valid(digest) || pcb_store_touch(ctx->store, digest, NULL) != 0)
+		if (!pcb_digest_valid(digest) ||
+		    (in_store && pcb_store_touch(ctx->store, digest, NULL) != 0))
 			goto out;
 		w = wheels_add(out);
 		w->name = pcb_xstrdup(name);
@@ -1263,7 +1266,26 @@ resolution_lookup(const struct pcb_build_ctx *ctx, const char *key, struct wheel
 out:
 	if (!ok)
 		wheels_free(out);
-	json_object_put(j);
+	return ok;
+}
+
+static bool
+resolution_lookup(const struct pcb_build_ctx *ctx, const char *key, struct wheels *out,
+    bool *pinned, int64_t *resolved_ms, json_object **value_out)
+{
+	json_object *j;
+	char *text = NULL;
+	bool ok;
+
+	if (pcb_store_cache_get(ctx->store, key, &text, NULL) != 0)
+		return false;
+	j = json_tokener_parse(text);
+	free(text);
+	ok = resolution_parse(ctx, j, true, out, pinned, resolved_ms);
+	if (ok)
+		*value_out = j;
+	else
+		json_object_put(j);
 	return ok;
 }
 
@@ -1280,7 +1302,7 @@ all_pinned(const struct wheels *ws, const struct pcb_strv *pinned)
 	return true;
 }
 
-static void
+static json_object *
 resolution_store(const struct pcb_build_ctx *ctx, const char *key, const struct wheels *ws,
     bool pinned)
 {
@@ -1304,7 +1326,7 @@ resolution_store(const struct pcb_build_ctx *ctx, const char *key, const struct 
 	/* A failure to remember costs a pip run next time, not this build. */
 	if (pcb_store_put(ctx->store, text, strlen(text), MT_RESOLUTION, digest, NULL) == 0)
 		(void)pcb_store_cache_set(ctx->store, key, digest, text, NULL);
-	json_object_put(j);
+	return j;
 }
 
 /* pip download, or a remembered answer of it (see above). *info (caller puts) says which.
@@ -1316,8 +1338,9 @@ resolve(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 {
 	struct rkey k;
 	char key[PCB_DIGEST_BUFSZ + 2], ts[32];
-	bool keyed, pinned = false, reused = false;
+	bool keyed, pinned = false, reused = false, remote = false;
 	int64_t when = 0;
+	json_object *value = NULL, *rv = NULL;
 	int rc = 0;
 
 	memset(&k, 0, sizeof k);
@@ -1334,26 +1357,41 @@ resolve(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 			pcb_cred_leave(&sv);
 		}
 	}
-	if (keyed && !ds->refresh && resolution_lookup(ctx, key, ws, &pinned, &when)) {
+	if (keyed && !ds->refresh && !ws->need_pip &&
+	    resolution_lookup(ctx, key, ws, &pinned, &when, &value)) {
 		reused = true;
 		pcb_time_rfc3339_ms(when, ts);
 		log_info(ctx, "reusing the resolution of %s: %zu wheel%s, %s", ts, ws->n,
 		    ws->n == 1 ? "" : "s", pinned ? "every distribution pinned with ==" :
 		    "not all pinned with == (resolved again after --resolve-max-age, or with "
 		    "--refresh-deps)");
+	} else if (keyed && !ds->refresh && !ws->need_pip &&
+	    pcb_rcache_resolution_find(t->rcache, key, &rv) &&
+	    resolution_parse(ctx, rv, false, ws, &pinned, &when)) {
+		/* Another daemon's answer for the same key: the same rules of age apply. */
+		reused = remote = true;
+		ws->remote = true;
+		value = json_object_get(rv);
+		pcb_time_rfc3339_ms(when, ts);
+		log_info(ctx, "reusing the resolution of %s from the registry cache: %zu wheel%s, %s",
+		    ts, ws->n, ws->n == 1 ? "" : "s", pinned ? "every distribution pinned with ==" :
+		    "not all pinned with ==");
 	} else {
 		if ((rc = pip_download(ds, t, ctx, reqs, hashed, tmpdir, ws, err)) != 0)
 			goto out;
 		when = pcb_now_ms();
 		if (keyed) {
 			pinned = all_pinned(ws, &k.pinned);
-			resolution_store(ctx, key, ws, pinned);
+			value = resolution_store(ctx, key, ws, pinned);
 		} else {
 			log_info(ctx, "this resolution is not remembered: %s", k.why);
 		}
 	}
+	if (keyed && value != NULL)
+		pcb_rcache_resolution_note(t->rcache, key, value);
 	*info = json_object_new_object();
 	json_object_object_add(*info, "reused", json_object_new_boolean(reused));
+	json_object_object_add(*info, "registry_cache", json_object_new_boolean(remote));
 	json_object_object_add(*info, "cached", json_object_new_boolean(keyed));
 	json_object_object_add(*info, "pinned", json_object_new_boolean(pinned));
 	pcb_time_rfc3339_ms(when, ts);
@@ -1361,6 +1399,8 @@ resolve(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 	if (!keyed)
 		json_object_object_add(*info, "not_cached_because", json_object_new_string(k.why));
 out:
+	json_object_put(value);
+	json_object_put(rv);
 	pcb_buf_free(&k.in);
 	pcb_strv_free(&k.pinned);
 	return rc;
@@ -1722,8 +1762,8 @@ on_progress(void *ud, uint64_t done, uint64_t total)
 /* Packs staging/<venv without its leading '/'> as one layer. */
 static int
 pack_staging(const struct pcb_build_ctx *ctx, const struct pcb_deps_target *t,
-    const char *staging, const char *name, struct pcb_layer_result *res, bool *reused,
-    struct pcb_err *err)
+    const char *staging, const char *name, struct pcb_rcache *rcache,
+    struct pcb_layer_result *res, bool *reused, bool *remote, struct pcb_err *err)
 {
 	struct pcb_layer_list list;
 	struct pcb_layer_opts opts;
@@ -1744,7 +1784,8 @@ pack_staging(const struct pcb_build_ctx *ctx, const struct pcb_deps_target *t,
 	opts.progress = on_progress;
 	opts.progress_ud = &pu;
 	opts.no_reuse = t->no_cache;
-	rc = pcb_lcache_pack(ctx->store, &list, &opts, DEPS_LAYOUT_VERSION, res, reused, err);
+	rc = pcb_lcache_pack_rc(ctx->store, rcache, name, &list, &opts, DEPS_LAYOUT_VERSION, res,
+	    reused, remote, err);
 out:
 	pcb_layer_list_free(&list);
 	if (rc != 0)
@@ -1754,7 +1795,7 @@ out:
 
 static void
 layer_add(struct pcb_deps_result *out, const char *name, const struct pcb_layer_result *res,
-    bool reused)
+    bool reused, bool remote)
 {
 	struct pcb_deps_layer *l;
 
@@ -1764,6 +1805,7 @@ layer_add(struct pcb_deps_result *out, const char *name, const struct pcb_layer_
 	l->name = pcb_xstrdup(name);
 	l->res = *res;
 	l->reused = reused;
+	l->remote = remote;
 	pcb_strv_init(&l->contents);
 }
 
@@ -1837,7 +1879,7 @@ project_layer(const struct pcb_project *proj, const struct pcb_deps_target *t,
 	    proj->version : "0+unknown";
 	struct pcb_buf meta, eps, pth, record;
 	struct pcb_layer_result res;
-	bool reused = false;
+	bool reused = false, remote = false;
 	int rc = 0;
 
 	pcb_buf_init(&meta, 64 * 1024);
@@ -1897,9 +1939,10 @@ project_layer(const struct pcb_project *proj, const struct pcb_deps_target *t,
 	}
 	if (rc != 0)
 		goto out;
-	if ((rc = pack_staging(ctx, t, staging, "project", &res, &reused, err)) != 0)
+	if ((rc = pack_staging(ctx, t, staging, "project", t->rcache, &res, &reused, &remote,
+	    err)) != 0)
 		goto out;
-	layer_add(out, "project", &res, reused);
+	layer_add(out, "project", &res, reused, remote);
 	pcb_strv_push_owned(&out->v[out->n - 1].contents, pcb_xasprintf("%s %s", proj->name,
 	    version));
 out:
@@ -1926,7 +1969,7 @@ venv_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 	char *staging = NULL, *bin = NULL, *cfg = NULL, *home = NULL, *text = NULL, *p;
 	char *lib = NULL;
 	struct pcb_layer_result res;
-	bool reused = false;
+	bool reused = false, remote = false;
 	const char *links[3];
 	char pyxy[16];
 	int rc;
@@ -1960,9 +2003,10 @@ venv_layer(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 		}
 		free(lp);
 	}
-	if ((rc = pack_staging(ctx, t, staging, "venv", &res, &reused, err)) != 0)
+	if ((rc = pack_staging(ctx, t, staging, "venv", t->rcache, &res, &reused, &remote,
+	    err)) != 0)
 		goto out;
-	layer_add(out, "venv", &res, reused);
+	layer_add(out, "venv", &res, reused, remote);
 out:
 	if (staging != NULL)
 		(void)pcb_rm_rf(staging, NULL);
@@ -2052,6 +2096,7 @@ struct dlayer {
 	char kd[PCB_DIGEST_BUFSZ];
 	struct pcb_layer_result res;
 	bool reused;
+	bool remote;          /* from the registry cache (rcache.h): the store lacks the blob */
 	char *staging, *links;
 };
 
@@ -2112,18 +2157,12 @@ compile_bytecode(const struct pcb_build_ctx *ctx, const struct pcb_deps_target *
 	pcb_strv_free(&argv);
 }
 
-/* A dependency layer's key, then the layer from the cache, or its wheels installed into a
- * staging tree (packed by dlayer_finish, after the bytecode of every such tree is made). */
-static int
-dlayer_prepare(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
-    struct wheels *ws, const struct layer_plan *lp, const char *compiler_id, struct dlayer *d,
-    struct pcb_err *err)
+/* A dependency layer's key: everything that makes its bytes (rcache.h "d:" keys). */
+static void
+dlayer_key(const struct pcb_deps_target *t, const struct wheels *ws, const struct layer_plan *lp,
+    const char *compiler_id, char kd[PCB_DIGEST_BUFSZ])
 {
 	struct pcb_buf key;
-	struct pcb_wheel_install_opts o;
-	char *purelib = NULL, *scripts = NULL, *headers = NULL, *interp = NULL;
-	json_object *dists = NULL;
-	int rc = 0;
 
 	pcb_buf_init(&key, 1 << 20);
 	describe_target(t, &key);
@@ -2131,10 +2170,46 @@ dlayer_prepare(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 	for (size_t i = 0; i < lp->n; i++)
 		(void)pcb_buf_appendf(&key, "wheel %s %s\n", ws->v[lp->idx[i]].sha256,
 		    ws->v[lp->idx[i]].filename);
-	pcb_sha256_buf(key.data, key.len, d->kd);
+	pcb_sha256_buf(key.data, key.len, kd);
 	pcb_buf_free(&key);
-	if (!t->no_cache && cache_lookup(ctx->store, d->kd, &d->res, &dists) == 0) {
+}
+
+/* The registry cache's entry for a dependency layer key (its "dists" are required, as the
+ * local entry's are). */
+static bool
+rcache_lookup(const struct pcb_deps_target *t, const char *kd, struct pcb_layer_result *res,
+    json_object **dists_out)
+{
+	char *key;
+	bool ok;
+
+	if (t->rcache == NULL)
+		return false;
+	key = pcb_xasprintf("d:%s", kd);
+	ok = pcb_rcache_layer_find(t->rcache, key, res, dists_out);
+	free(key);
+	if (ok && *dists_out == NULL)
+		*dists_out = json_object_new_object();
+	return ok;
+}
+
+/* A dependency layer's key, then the layer from the cache, or its wheels installed into a
+ * staging tree (packed by dlayer_finish, after the bytecode of every such tree is made). */
+static int
+dlayer_prepare(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
+    struct wheels *ws, const struct layer_plan *lp, const char *compiler_id, struct dlayer *d,
+    struct pcb_err *err)
+{
+	struct pcb_wheel_install_opts o;
+	char *purelib = NULL, *scripts = NULL, *headers = NULL, *interp = NULL;
+	json_object *dists = NULL;
+	int rc = 0;
+
+	dlayer_key(t, ws, lp, compiler_id, d->kd);
+	if (!t->no_cache && (cache_lookup(ctx->store, d->kd, &d->res, &dists) == 0 ||
+	    rcache_lookup(t, d->kd, &d->res, &dists))) {
 		d->reused = true;
+		d->remote = pcb_store_stat(ctx->store, d->res.digest, NULL, NULL, NULL) != 0;
 		for (size_t i = 0; i < lp->n; i++) {
 			struct wheel *w = &ws->v[lp->idx[i]];
 			json_object *m = json_object_object_get(dists, w->sha256);
@@ -2200,23 +2275,28 @@ dlayer_finish(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
     struct wheels *ws, const struct layer_plan *lp, struct dlayer *d,
     struct pcb_deps_result *out, struct pcb_err *err)
 {
+	json_object *dists = json_object_new_object();
 	int rc;
 
-	if (!d->reused) {
-		json_object *dists = json_object_new_object();
-		if ((rc = pack_staging(ctx, t, d->staging, lp->name, &d->res, NULL, err)) != 0) {
-			json_object_put(dists);
-			return rc;
-		}
-		for (size_t i = 0; i < lp->n; i++) {
-			const struct wheel *w = &ws->v[lp->idx[i]];
-			json_object_object_add(dists, w->sha256, w->meta != NULL ?
-			    json_object_get(w->meta) : json_object_new_object());
-		}
-		cache_store(ctx->store, d->kd, &d->res, dists);
+	if (!d->reused &&
+	    (rc = pack_staging(ctx, t, d->staging, lp->name, NULL, &d->res, NULL, NULL, err)) != 0) {
 		json_object_put(dists);
+		return rc;
 	}
-	layer_add(out, lp->name, &d->res, d->reused);
+	for (size_t i = 0; i < lp->n; i++) {
+		const struct wheel *w = &ws->v[lp->idx[i]];
+		json_object_object_add(dists, w->sha256, w->meta != NULL ?
+		    json_object_get(w->meta) : json_object_new_object());
+	}
+	if (!d->reused)
+		cache_store(ctx->store, d->kd, &d->res, dists);
+	if (t->rcache != NULL) {
+		char *key = pcb_xasprintf("d:%s", d->kd);
+		pcb_rcache_layer_note(t->rcache, key, lp->name, &d->res, dists);
+		free(key);
+	}
+	json_object_put(dists);
+	layer_add(out, lp->name, &d->res, d->reused, d->remote);
 	for (size_t i = 0; i < lp->n; i++) {
 		struct wheel *w = &ws->v[lp->idx[i]];
 		pcb_strv_push_owned(&out->v[out->n - 1].contents, pcb_xasprintf("%s %s", w->name,
@@ -2224,7 +2304,8 @@ dlayer_finish(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
 		w->layer = out->v[out->n - 1].name;
 	}
 	log_info(ctx, "%s: %zu distribution%s, %s", lp->name, lp->n, lp->n == 1 ? "" : "s",
-	    d->reused ? "reused from the layer cache" : "packed");
+	    d->remote ? "reused from the registry cache" : d->reused ?
+	    "reused from the layer cache" : "packed");
 	return 0;
 }
 
@@ -2272,6 +2353,45 @@ out:
 	free(compiler);
 	free(compiler_id);
 	return rc;
+}
+
+/* Whether every dependency layer of a registry cache's resolution can be had without its
+ * wheels: from a cache (local or the registry's), else its wheels are in the store. */
+static bool
+remote_wheels_cover(const struct pcb_deps_target *t, const struct pcb_build_ctx *ctx,
+    struct wheels *ws)
+{
+	struct layer_plan *lp = NULL;
+	char *compiler = NULL, *compiler_id = NULL;
+	size_t nlp = 0;
+	bool ok = true;
+
+	if (ws->n == 0)
+		return true;
+	plan_layers(ws, &lp, &nlp);
+	if (t->compile)
+		compiler = bytecode_compiler(t, &compiler_id);
+	for (size_t i = 0; i < nlp && ok; i++) {
+		char kd[PCB_DIGEST_BUFSZ];
+		struct pcb_layer_result res;
+		json_object *dists = NULL;
+		bool hit = false;
+		dlayer_key(t, ws, &lp[i], compiler_id, kd);
+		if (!t->no_cache)
+			hit = cache_lookup(ctx->store, kd, &res, &dists) == 0 ||
+			    rcache_lookup(t, kd, &res, &dists);
+		json_object_put(dists);
+		for (size_t k = 0; k < lp[i].n && !hit; k++) {
+			char d[PCB_DIGEST_BUFSZ];
+			snprintf(d, sizeof d, "sha256:%s", ws->v[lp[i].idx[k]].sha256);
+			if (pcb_store_stat(ctx->store, d, NULL, NULL, NULL) != 0)
+				ok = false;
+		}
+	}
+	layer_plans_free(lp, nlp);
+	free(compiler);
+	free(compiler_id);
+	return ok;
 }
 
 /* ---- venv source --------------------------------------------------------------------- */
@@ -2524,7 +2644,7 @@ venv_layers(const struct pcb_deps_spec *ds, const struct pcb_deps_target *t,
 		pcb_err_prefix(err, "packing the venv %s", ds->venv);
 		goto out;
 	}
-	layer_add(out, "deps:venv", &res, reused);
+	layer_add(out, "deps:venv", &res, reused, false);
 	pcb_strv_push(&out->v[out->n - 1].contents, ds->venv);
 out:
 	if (staging != NULL)
@@ -2758,6 +2878,20 @@ out:
 	return rc;
 }
 
+/* Sorted by name; one version of each. */
+static int
+wheels_sort_check(struct wheels *ws, struct pcb_err *err)
+{
+	if (ws->n > 0)
+		qsort(ws->v, ws->n, sizeof *ws->v, wheel_cmp);
+	for (size_t i = 1; i < ws->n; i++)
+		if (strcmp(ws->v[i].name, ws->v[i - 1].name) == 0)
+			return pcb_err_set(err, PCB_EINVAL, "two wheels of %s (%s and %s): one version "
+			    "of each distribution can be installed", ws->v[i].name,
+			    ws->v[i - 1].filename, ws->v[i].filename);
+	return 0;
+}
+
 static json_object *
 packages_json(const struct wheels *ws)
 {
@@ -2920,15 +3054,21 @@ pcb_deps_build(const struct pcb_deps_spec *ds, const struct pcb_project *proj,
 			json_object_object_add(out->info, "index_urls", ix);
 		}
 	}
-	if (ws.n > 0)
-		qsort(ws.v, ws.n, sizeof *ws.v, wheel_cmp);
-	for (size_t i = 1; i < ws.n; i++)
-		if (strcmp(ws.v[i].name, ws.v[i - 1].name) == 0) {
-			rc = pcb_err_set(err, PCB_EINVAL, "two wheels of %s (%s and %s): one version of "
-			    "each distribution can be installed", ws.v[i].name, ws.v[i - 1].filename,
-			    ws.v[i].filename);
+	if ((rc = wheels_sort_check(&ws, err)) != 0)
+		goto out;
+	if (ws.remote && !remote_wheels_cover(t, ctx, &ws)) {
+		/* The registry cache's answer is of no use without the wheels of a layer it does
+		 * not cache either: pip fetches them (and answers again). */
+		log_info(ctx, "the registry cache's resolution names wheels this store does not have, "
+		    "for layers no cache holds: running pip");
+		wheels_free(&ws);
+		ws.need_pip = true;
+		json_object_put(resolution);
+		resolution = NULL;
+		if ((rc = resolve(ds, t, ctx, &reqs, tool_lock, tmpdir, &ws, &resolution, err)) != 0 ||
+		    (rc = wheels_sort_check(&ws, err)) != 0)
 			goto out;
-		}
+	}
 	if (resolution != NULL) {
 		json_object_object_add(out->info, "resolution", resolution);
 		resolution = NULL;

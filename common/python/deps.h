@@ -20,6 +20,7 @@
 #include "python/wheel.h"
 
 struct pcb_build_ctx;   /* image/events.h */
+struct pcb_rcache;      /* image/rcache.h */
 
 /* spec.dependencies (api/openapi.yaml DependencySpec). Paths may be relative to the context. */
 struct pcb_deps_spec {
@@ -67,6 +68,9 @@ struct pcb_deps_target {
 	/* Pack every layer again instead of taking it from the layer cache (--no-cache); what
 	 * is packed is still cached, and fetched wheels stay in the store. */
 	bool no_cache;
+	/* The job's registry cache (image/rcache.h), or NULL: layers and pip resolutions are
+	 * looked up there when the store has none, and every one used is noted in it. */
+	struct pcb_rcache *rcache;
 };
 
 struct pcb_deps_layer {
@@ -74,6 +78,8 @@ struct pcb_deps_layer {
 	struct pcb_layer_result res;
 	struct pcb_strv contents;      /* "flask 3.1.3" */
 	bool reused;                   /* taken from the layer cache, nothing packed */
+	bool remote;                   /* taken from the registry cache: the store lacks the blob
+	                                * (fetched from the recorded location when needed) */
 };
 
 struct pcb_deps_result {

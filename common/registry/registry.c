@@ -2252,6 +2252,23 @@ pcb_registry_get_manifest(struct pcb_registry *r, const char *repo, const char *
 	    d, err);
 }
 
+/* A HEAD on one blob: the registry cache (image/rcache.h) checks an entry's layer is really
+ * there, with the size the entry says, before a build refers to it without its bytes. */
+int
+pcb_registry_blob_stat(struct pcb_registry *r, const char *repo, const char *digest,
+    uint64_t *size_out, struct pcb_err *err)
+{
+	char *scope = pcb_xasprintf("repository:%s:pull", repo), step[512], sd[32];
+	int rc;
+
+	short_digest(digest, sd);
+	snprintf(step, sizeof step, "checking blob %s in %s/%s", sd, r->host, repo);
+	if ((rc = ensure_base(r, r->main, err)) == 0)
+		rc = blob_size(r, r->main, repo, digest, scope, step, size_out, err);
+	free(scope);
+	return rc;
+}
+
 int
 pcb_registry_put_manifest(struct pcb_registry *r, const char *repo, const char *reference,
     const char *media_type, const char *body, size_t len, struct pcb_err *err)

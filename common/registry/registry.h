@@ -143,6 +143,10 @@ int pcb_registry_referrers(struct pcb_registry *r, const char *repo, const char 
  * one is PCB_ENOENT. */
 int pcb_registry_get_manifest(struct pcb_registry *r, const char *repo, const char *reference,
     char **body_out, size_t *len_out, json_object **doc_out, struct pcb_err *err);
+/* The size of blob digest in repo, from a HEAD: PCB_ENOENT when the repository does not
+ * have it (the error names registry, repository and status otherwise). */
+int pcb_registry_blob_stat(struct pcb_registry *r, const char *repo, const char *digest,
+    uint64_t *size_out, struct pcb_err *err);
 /* PUTs body as the manifest reference (a tag or its digest) with media_type; the blobs and
  * manifests it names must be in the repository already. */
 int pcb_registry_put_manifest(struct pcb_registry *r, const char *repo, const char *reference,

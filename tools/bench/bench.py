@@ -18,6 +18,9 @@ what, our median, baseline median, ratio ours/baseline, notes. Sections (SECTION
   push       push and re-push of a ~150 MB layer against skopeo copy             (issue 4)
   rebase     pcb rebase of an app onto a second base made by pcb base create, against
              rebuilding it on that base with --no-cache and with its layers cached (issue 15)
+  rcache     a cold runner (fresh daemon and state dir) building the Flask app with
+             --cache-from a registry cache another daemon wrote, against a cold build
+             without it                                                           (issue 16)
 
 Builds use --base-image scratch (and every daemon --default-base scratch): no base is pulled.
 
@@ -1012,6 +1015,71 @@ def section_reqs(b):
     return title, [cold, noop, refresh]
 
 
+# --- registry cache (issue 16) -------------------------------------------------------------
+
+
+def section_rcache(b):
+    """The Flask app from requirements.txt on a cold runner: a fresh daemon and state dir
+    with --cache-from a registry cache that another daemon wrote (outside timing), against
+    the same cold build without it (pip download, install, bytecode, pack)."""
+    title = "Build: cold runner with a registry cache (Flask app, requirements.txt)"
+    url, proc = wheel_index(b)
+    if url is None:
+        return title, [], "skipped: %s" % proc
+    reg = None
+    try:
+        reg = Registry(b, "rcache")
+        ctx = os.path.join(b.tmp, "flaskapp-rcache")
+        shutil.copytree(os.path.join(REPO, "tests", "fixtures", "flaskapp"), ctx)
+        cache_ref = "%s/cache/flask:bench" % reg.host
+        extra = ["--index-url", url]
+        writer = Daemon(b, "rcache-writer")
+        try:
+            _, job = writer.build(ctx, "%s/team/flask:1" % reg.host,
+                                  extra + ["--push", "--cache-to", cache_ref],
+                                  "pcb build --cache-to (writer)")
+            wrote = (job["result"].get("cache") or {}).get("to") or {}
+            if not wrote.get("digest"):
+                raise BenchError("the writer wrote no cache: %s" % json.dumps(wrote))
+        finally:
+            writer.close()
+        row = Row("cold runner with registry cache", "cold build without it")
+        packed = []
+
+        def ours(i):
+            d = Daemon(b, "rcache-cold-%d" % i)
+            try:
+                secs, job = d.build(ctx, "flask:1", extra + ["--cache-from", cache_ref],
+                                    "pcb build --cache-from (cold runner)")
+                row.ours.append(secs)
+                packed.append(sum(1 for l in job["result"]["layers"]
+                                  if l.get("name") != "base" and not l.get("reused")))
+            finally:
+                d.close()
+
+        def baseline(i):
+            d = Daemon(b, "rcache-plain-%d" % i)
+            try:
+                secs, _ = d.build(ctx, "flask:1", extra, "pcb build (cold, no cache)")
+                row.baseline.append(secs)
+            finally:
+                d.close()
+
+        for i in range(b.runs):
+            for f in rotated([ours, baseline], i):
+                f(i)
+            progress("registry cache run %d/%d: cold runner %s, cold build %s" % (
+                i + 1, b.runs, fmt_seconds(row.ours[-1]), fmt_seconds(row.baseline[-1])))
+        row.note("fresh daemon and state dir each; with the cache: no pip run, %d layers "
+                 "packed (median), none downloaded (no output needs the bytes)"
+                 % median(packed))
+    finally:
+        if reg is not None:
+            reg.close()
+        b.stop(proc)
+    return title, [row]
+
+
 # --- rebase (issue 15) ---------------------------------------------------------------------
 
 REBASE_PAYLOAD = 32 * 1024 * 1024
@@ -1077,10 +1145,12 @@ def section_rebase(b):
 
 
 # Each section returns (title, rows) or (title, rows, a note printed under the table).
-SECTIONS = [section_small, section_big, section_reqs, section_push, section_rebase]
-# PCB_BENCH_SECTIONS=big,push (names: small, big, reqs, push, rebase) runs only those sections.
+SECTIONS = [section_small, section_big, section_reqs, section_push, section_rebase,
+            section_rcache]
+# PCB_BENCH_SECTIONS=big,push (names: small, big, reqs, push, rebase, rcache) runs only those
+# sections.
 SECTION_NAMES = {"small": section_small, "big": section_big, "reqs": section_reqs,
-                 "push": section_push, "rebase": section_rebase}
+                 "push": section_push, "rebase": section_rebase, "rcache": section_rcache}
 
 
 def env_note(b):
