@@ -405,12 +405,17 @@ START_TEST(test_concurrent_writers)
 		size_t l1 = t1 != NULL ? strlen(t1) : 0, l2 = t2 != NULL ? strlen(t2) : 0;
 		ck_assert_msg(rc == 0, "builds failed: …%s / …%s", t1 != NULL ? t1 + (l1 > 1500 ?
 		    l1 - 1500 : 0) : "", t2 != NULL ? t2 + (l2 > 1500 ? l2 - 1500 : 0) : "");
+		free(t1);
+		free(t2);
 	}
 	free(out);
 	{
 		char *p1 = pcb_path_join(dir, "one.json"), *p2 = pcb_path_join(dir, "two.json");
-		j1 = json_tokener_parse(pcb_test_read(p1, NULL));
-		j2 = json_tokener_parse(pcb_test_read(p2, NULL));
+		char *t1 = pcb_test_read(p1, NULL), *t2 = pcb_test_read(p2, NULL);
+		j1 = t1 != NULL ? json_tokener_parse(t1) : NULL;
+		j2 = t2 != NULL ? json_tokener_parse(t2) : NULL;
+		free(t1);
+		free(t2);
 		free(p1);
 		free(p2);
 	}
