@@ -477,7 +477,8 @@ out:
 }
 
 static int
-check_requires_python(struct lctx *c, const struct pcb_toml_kpath *at, const char *spec, const char *who)
+check_requires_python(struct lctx *c, const struct pcb_toml_kpath *at, const char *spec,
+    const char *who)
 {
 	bool ok = false;
 	struct pcb_err e;
@@ -816,8 +817,8 @@ uv_at(size_t i)
 /* Finds the entry a dependency edge points at: by name, then, when uv forked the package
  * into several versions, by the edge's version and source, then by resolution-markers. */
 static int
-uv_resolve(struct lctx *c, struct uv *u, size_t from, const struct pcb_toml_kpath *at, json_object *edge,
-    const char *name, size_t *out)
+uv_resolve(struct lctx *c, struct uv *u, size_t from, const struct pcb_toml_kpath *at,
+    json_object *edge, const char *name, size_t *out)
 {
 	size_t cand[64], nc = 0, keep;
 	const char *ver = NULL;
@@ -907,29 +908,10 @@ uvq_push(struct uvqueue *q, size_t pkg, int kind, const char *what)
 	q->n++;
 }
 
-/* A member of a table whose keys are names: found by normalised name. */
-static json_object *
-get_by_name(json_object *tbl, const char *norm, const char **key_out)
-{
-	if (tbl == NULL || !json_object_is_type(tbl, json_type_object))
-		return NULL;
-	json_object_object_foreach(tbl, k, v) {
-		char *n = pcb_pyname_normalize(k);
-		bool eq = strcmp(n, norm) == 0;
-		free(n);
-		if (eq) {
-			if (key_out != NULL)
-				*key_out = k;
-			return v;
-		}
-	}
-	return NULL;
-}
-
 /* Walks the edges in list (an array of {name, marker, extra, version, source}). */
 static int
-uv_edges(struct lctx *c, struct uv *u, size_t from, json_object *list, const struct pcb_toml_kpath *at,
-    struct uvqueue *q)
+uv_edges(struct lctx *c, struct uv *u, size_t from, json_object *list,
+    const struct pcb_toml_kpath *at, struct uvqueue *q)
 {
 	if (list == NULL)
 		return 0;
@@ -996,7 +978,7 @@ uv_walk(struct lctx *c, struct uv *u, const struct pcb_lock_select *sel)
 			char *x = pcb_pyname_normalize(asked->v[j]);
 			bool found = false;
 			for (size_t i = 0; i < u->n; i++) {
-				if (u->p[i].root && get_by_name(jget(u->p[i].o, table), x, NULL)) {
+				if (u->p[i].root && pcb_pyname_member(jget(u->p[i].o, table), x, NULL)) {
 					uvq_push(&q, i, kind, x);
 					found = true;
 				}
@@ -1031,7 +1013,7 @@ uv_walk(struct lctx *c, struct uv *u, const struct pcb_lock_select *sel)
 				continue;
 			pcb_strv_push(done, w->what);
 			/* An extra the package does not have is ignored, as installers do. */
-			list = get_by_name(jget(p->o, table), w->what, &key);
+			list = pcb_pyname_member(jget(p->o, table), w->what, &key);
 			if (list == NULL)
 				continue;
 			pcb_toml_kpath_key(&at, table);

@@ -175,25 +175,6 @@ opt_str(struct tctx *c, json_object *o, const char *key, const struct pcb_toml_k
 	return 0;
 }
 
-/* A member of a table whose keys are names, found by normalised name. */
-static json_object *
-get_by_name(json_object *tbl, const char *norm, const char **key_out)
-{
-	if (tbl == NULL || !json_object_is_type(tbl, json_type_object))
-		return NULL;
-	json_object_object_foreach(tbl, k, v) {
-		char *n = pcb_pyname_normalize(k);
-		bool eq = strcmp(n, norm) == 0;
-		free(n);
-		if (eq) {
-			if (key_out != NULL)
-				*key_out = k;
-			return v;
-		}
-	}
-	return NULL;
-}
-
 static bool
 truthy(json_object *v)
 {
@@ -1175,7 +1156,7 @@ list_lines(struct tctx *c, json_object *list, const char *where, struct pcb_strv
 		}
 		if ((inc = jstr(e, "include-group")) != NULL && depth < INCLUDE_DEPTH) {
 			char *n = pcb_pyname_normalize(inc);
-			json_object *g = get_by_name(jget(c->pyproject, "dependency-groups"), n, NULL);
+			json_object *g = pcb_pyname_member(jget(c->pyproject, "dependency-groups"), n, NULL);
 			int rc;
 			free(n);
 			if (g == NULL)
@@ -1206,14 +1187,14 @@ project_roots(struct tctx *c, struct pcb_strv *lines, struct pcb_strv *groups_fo
 	    0)) != 0)
 		return rc;
 	for (size_t e = 0; e < c->env.extras.n; e++) {
-		json_object *opt = get_by_name(jget(project, "optional-dependencies"),
+		json_object *opt = pcb_pyname_member(jget(project, "optional-dependencies"),
 		    c->env.extras.v[e], NULL);
 		if ((rc = list_lines(c, opt, "[project.optional-dependencies]", lines, 0)) != 0)
 			return rc;
 	}
 	for (size_t g = 0; g < c->groups.n; g++) {
-		json_object *dg = get_by_name(jget(py, "dependency-groups"), c->groups.v[g], NULL);
-		json_object *dev = get_by_name(jget(pdm, "dev-dependencies"), c->groups.v[g], NULL);
+		json_object *dg = pcb_pyname_member(jget(py, "dependency-groups"), c->groups.v[g], NULL);
+		json_object *dev = pcb_pyname_member(jget(pdm, "dev-dependencies"), c->groups.v[g], NULL);
 		if (dg != NULL || dev != NULL)
 			pcb_strv_push(groups_found, c->groups.v[g]);
 		if ((rc = list_lines(c, dg, "[dependency-groups]", lines, 0)) != 0 ||
@@ -1227,11 +1208,11 @@ project_roots(struct tctx *c, struct pcb_strv *lines, struct pcb_strv *groups_fo
 		pcb_strv_init(&ex);
 		pcb_strv_init(&gr);
 		for (size_t e = 0; e < c->env.extras.n; e++)
-			if (get_by_name(jget(tp, "extras"), c->env.extras.v[e], NULL) != NULL)
+			if (pcb_pyname_member(jget(tp, "extras"), c->env.extras.v[e], NULL) != NULL)
 				pcb_strv_push(&ex, c->env.extras.v[e]);
 		for (size_t g = 0; g < c->groups.n; g++) {
 			const char *key = NULL;
-			if (get_by_name(jget(tp, "group"), c->groups.v[g], &key) != NULL)
+			if (pcb_pyname_member(jget(tp, "group"), c->groups.v[g], &key) != NULL)
 				pcb_strv_push(&gr, key);
 			else if (strcmp(c->groups.v[g], "dev") == 0 &&
 			    jget(tp, "dev-dependencies") != NULL)
@@ -1290,7 +1271,7 @@ roots_in_lock(struct tctx *c, const struct pcb_strv *lines, const struct tpkgs *
 		for (size_t k = 0; ps != NULL && k < ps->n && !found; k++)
 			found = strcmp(ps->v[k].name, r.name) == 0;
 		if (flat != NULL)
-			found = found || get_by_name(flat, r.name, NULL) != NULL;
+			found = found || pcb_pyname_member(flat, r.name, NULL) != NULL;
 		if (holds && !found && (c->self == NULL || strcmp(r.name, c->self) != 0)) {
 			if (nmiss < 8)
 				pcb_buf_appendf(&miss, "%s%s", nmiss ? ", " : "", r.name);
@@ -1566,7 +1547,7 @@ poetry_step(struct tctx *c, struct walk *w, const struct work *wk)
 	pcb_strv_push(&p->extras_done, wk->extra);
 	{
 		const char *key = NULL;
-		json_object *list = get_by_name(jget(p->o, "extras"), wk->extra, &key);
+		json_object *list = pcb_pyname_member(jget(p->o, "extras"), wk->extra, &key);
 		struct pcb_strv active;
 
 		/* An extra the package does not have is ignored, as installers do. */
@@ -1592,7 +1573,7 @@ poetry_step(struct tctx *c, struct walk *w, const struct work *wk)
 			}
 			rc = marker_holds(c, &at, p->name, r.marker, &active, &holds);
 			if (rc == 0 && holds) {
-				spec = get_by_name(deps, r.name, &dkey);
+				spec = pcb_pyname_member(deps, r.name, &dkey);
 				if (spec != NULL) {
 					struct pcb_toml_kpath kd = p->at;
 					pcb_toml_kpath_key(&kd, "dependencies");
@@ -1775,9 +1756,9 @@ poetry_files(struct tctx *c, const struct tpkg *p, json_object **files, json_obj
 	*files = jget(p->o, "files");
 	*hashes = NULL;
 	if (*files == NULL)
-		*files = get_by_name(jget(meta, "files"), p->name, NULL);
+		*files = pcb_pyname_member(jget(meta, "files"), p->name, NULL);
 	if (*files == NULL)
-		*hashes = get_by_name(jget(meta, "hashes"), p->name, NULL);
+		*hashes = pcb_pyname_member(jget(meta, "hashes"), p->name, NULL);
 	if (*files != NULL && !json_object_is_type(*files, json_type_array))
 		*files = NULL;
 	if (*hashes != NULL && !json_object_is_type(*hashes, json_type_array))
@@ -1797,7 +1778,7 @@ poetry_load(struct tctx *c, struct tpkgs *ps)
 	if (lv == NULL)
 		lv = "1.0";
 	for (size_t e = 0; e < c->env.extras.n; e++)
-		if (get_by_name(lock_extras, c->env.extras.v[e], NULL) == NULL) {
+		if (pcb_pyname_member(lock_extras, c->env.extras.v[e], NULL) == NULL) {
 			rc = lfail(c, NULL, "extra '%s' is not in the lock's [extras]",
 			    c->env.extras.v[e]);
 			goto out;
@@ -1959,7 +1940,7 @@ pdm_load(struct tctx *c, struct tpkgs *ps)
 			og.kind = "editable path";
 		if (files == NULL) {
 			char *key = pcb_xasprintf("%s %s", p->name, p->version);
-			files = get_by_name(jget(meta, "files"), key, NULL);
+			files = pcb_pyname_member(jget(meta, "files"), key, NULL);
 			free(key);
 		}
 		if (files != NULL && !json_object_is_type(files, json_type_array))

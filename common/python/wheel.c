@@ -4,6 +4,8 @@
  * scripts, all written below a staging directory without ever leaving it. */
 #include "python/wheel.h"
 
+#include <json-c/json.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +42,24 @@ pcb_pyname_normalize(const char *name)
 	}
 	out[j] = '\0';
 	return out;
+}
+
+struct json_object *
+pcb_pyname_member(struct json_object *tbl, const char *norm, const char **key_out)
+{
+	if (tbl == NULL || !json_object_is_type(tbl, json_type_object))
+		return NULL;
+	json_object_object_foreach(tbl, k, v) {
+		char *n = pcb_pyname_normalize(k);
+		bool eq = strcmp(n, norm) == 0;
+		free(n);
+		if (eq) {
+			if (key_out != NULL)
+				*key_out = k;
+			return v;
+		}
+	}
+	return NULL;
 }
 
 static bool

@@ -65,6 +65,13 @@ int pcb_wheel_fit(const struct pcb_wheel_name *w, const struct pcb_pytarget *t, 
 /* PEP 503 name normalisation: lower case, runs of "-_." become "-". Caller frees. */
 char *pcb_pyname_normalize(const char *name);
 
+/* The member of a JSON/TOML table whose key is the distribution name `norm` (already
+ * normalised) once normalised, or NULL (tbl NULL or not an object too); *key_out (may be NULL)
+ * the key as written. Borrowed from tbl. */
+struct json_object;
+struct json_object *pcb_pyname_member(struct json_object *tbl, const char *norm,
+    const char **key_out);
+
 /* Where a wheel's parts go, as image paths relative to "/" (a leading slash is ignored; "." and
  * ".." components are refused), and the limits
  * that keep a hostile wheel from hurting the daemon. */
